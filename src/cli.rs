@@ -1,0 +1,133 @@
+//! The command line: parse, dispatch, print. Everything testable lives in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::{Parser, Subcommand};
+
+use crate::config::yaml::ProcessEnv;
+use crate::report::table;
+use crate::runner::run_scenario;
+use crate::scenario::load_scenario;
+
+/// See what an LLM gateway's routing config does to your traffic.
+#[derive(Debug, Parser)]
+#[command(name = "switchyard", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a scenario: every policy over the same workload, then print and write a report.
+    Run {
+        /// The scenario file (YAML).
+        scenario: PathBuf,
+        /// Seed of every random stream (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Report directory (default: reports/<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only this policy.
+        #[arg(long)]
+        policy: Option<String>,
+        /// Do not print the per-deployment tables.
+        #[arg(long)]
+        brief: bool,
+    },
+}
+
+/// Runs the command line and returns the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            seed,
+            out,
+            policy,
+            brief,
+        } => run(scenario, seed, out, policy, brief),
+    }
+}
+
+fn run(
+    path: PathBuf,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    policy: Option<String>,
+    brief: bool,
+) -> Result<()> {
+    let scenario = load_scenario(&path, &ProcessEnv)?;
+    for warning in &scenario.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let policies: Vec<_> = match &policy {
+        Some(name) => match scenario.policy(name) {
+            Some(p) => vec![p],
+            None => {
+                let names: Vec<&str> = scenario.policies.iter().map(|p| p.name.as_str()).collect();
+                bail!(
+                    "{}: no policy named {name:?} (policies: {})",
+                    scenario.file,
+                    names.join(", ")
+                );
+            }
+        },
+        None => scenario.policies.iter().collect(),
+    };
+    let seed = seed.unwrap_or(scenario.seed);
+    let out_dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the command line reports wall-clock speed; the simulation itself never reads a clock"
+    )]
+    let started = std::time::Instant::now();
+    let output = run_scenario(&scenario, &policies, seed, &out_dir)?;
+    let elapsed = started.elapsed().as_secs_f64();
+
+    let summary = &output.summary;
+    println!(
+        "{} — seed {}, {} s of traffic{}",
+        scenario.name,
+        seed,
+        summary.duration_s,
+        if scenario.description.is_empty() {
+            String::new()
+        } else {
+            format!("\n{}", scenario.description.trim())
+        }
+    );
+    println!("{}", table::policies_table(summary));
+    if !brief {
+        for (name, p) in &summary.policies {
+            println!("\npolicy {name}: {}", table::errors_line(p));
+            println!("{}", table::deployments_table(p));
+        }
+    }
+    let total: u64 = summary.policies.values().map(|p| p.requests).sum();
+    println!(
+        "\nsimulated {total} requests in {elapsed:.2} s ({:.0} requests/s)",
+        total as f64 / elapsed.max(1e-9)
+    );
+    println!(
+        "wrote {} and {}",
+        output.summary_path.display(),
+        output.requests_path.display()
+    );
+    Ok(())
+}

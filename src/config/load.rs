@@ -1,0 +1,183 @@
+//! Loading a LiteLLM proxy config file into checked types.
+//!
+//! It decides which top-level sections are read, how `router_settings` and `litellm_settings`
+//! layer, which keys are warned about, and that deployment ids are unique. It reads files only
+//! when asked through [`LitellmConfig::load`]; everything else works on text.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_yaml::Value;
+
+use super::deployment::DeploymentConfig;
+use super::error::{InputError, InputWarning};
+use super::settings::{LITELLM_ROUTER_KEYS, Layer, ROUTER_KEYS, RouterSettings};
+use super::yaml::{ConfigString, EnvLookup, Node, Source};
+
+/// A checked LiteLLM config.
+#[derive(Debug, Clone)]
+pub struct LitellmConfig {
+    /// The file name used in messages.
+    pub file: String,
+    /// The directory relative paths in the config are resolved against.
+    pub base_dir: PathBuf,
+    /// `model_list`, in file order.
+    pub deployments: Vec<DeploymentConfig>,
+    /// `router_settings` layered over `litellm_settings`, with defaults.
+    pub settings: RouterSettings,
+    /// `general_settings.master_key`, if set.
+    pub master_key: Option<ConfigString>,
+    /// Everything accepted with a remark.
+    pub warnings: Vec<InputWarning>,
+    raw: Value,
+    /// Key path of the config inside its file (empty for a config file of its own).
+    path: String,
+}
+
+impl LitellmConfig {
+    /// Reads and checks the config at `path`.
+    pub fn load(path: &Path, env: &dyn EnvLookup) -> Result<LitellmConfig, InputError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| InputError::new(&file, "", format!("cannot read the file: {e}")))?;
+        let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        LitellmConfig::from_str(&text, &file, &base_dir, env)
+    }
+
+    /// Checks config `text`; `file` names it in messages.
+    pub fn from_str(
+        text: &str,
+        file: &str,
+        base_dir: &Path,
+        env: &dyn EnvLookup,
+    ) -> Result<LitellmConfig, InputError> {
+        let src = Source::new(file, env);
+        let raw = src.parse(text)?;
+        let mut config = LitellmConfig::from_node(&src.root(&raw), base_dir)?;
+        config.warnings = src.take_warnings();
+        Ok(config)
+    }
+
+    /// Checks a config embedded in another document (a scenario's inline `router:` block).
+    /// Warnings stay in the node's source for the caller to collect.
+    pub fn from_node(root: &Node<'_>, base_dir: &Path) -> Result<LitellmConfig, InputError> {
+        if root.is_null() {
+            return Err(root.error("the config is empty; expected a mapping with `model_list`"));
+        }
+        let (deployments, settings, master_key) = read(root)?;
+        Ok(LitellmConfig {
+            file: root.file().to_string(),
+            base_dir: base_dir.to_path_buf(),
+            deployments,
+            settings,
+            master_key,
+            warnings: Vec::new(),
+            raw: root.value().clone(),
+            path: root.path().to_string(),
+        })
+    }
+
+    /// The router settings with `overrides` (a mapping of `router_settings` keys, from another
+    /// file such as a scenario's policy) layered on top. Unknown override keys are errors.
+    pub fn settings_with(
+        &self,
+        overrides: &Node<'_>,
+        env: &dyn EnvLookup,
+    ) -> Result<RouterSettings, InputError> {
+        overrides.deny_unknown_keys(ROUTER_KEYS)?;
+        let src = Source::new(&self.file, env);
+        let root = src.node_at(&self.raw, &self.path);
+        let mut layers = base_layers(&root)?;
+        layers.push(Layer {
+            node: overrides.clone(),
+            keys: ROUTER_KEYS,
+        });
+        RouterSettings::from_layers(&layers)
+    }
+}
+
+fn section<'a>(root: &Node<'a>, key: &str) -> Result<Option<Node<'a>>, InputError> {
+    match root.get(key)? {
+        Some(node) if node.is_null() => Ok(None),
+        Some(node) => {
+            node.entries()?;
+            Ok(Some(node))
+        }
+        None => Ok(None),
+    }
+}
+
+fn base_layers<'a>(root: &Node<'a>) -> Result<Vec<Layer<'a>>, InputError> {
+    let mut layers = Vec::new();
+    if let Some(node) = section(root, "litellm_settings")? {
+        layers.push(Layer {
+            node,
+            keys: LITELLM_ROUTER_KEYS,
+        });
+    }
+    if let Some(node) = section(root, "router_settings")? {
+        layers.push(Layer {
+            node,
+            keys: ROUTER_KEYS,
+        });
+    }
+    Ok(layers)
+}
+
+type Parts = (Vec<DeploymentConfig>, RouterSettings, Option<ConfigString>);
+
+fn read(root: &Node<'_>) -> Result<Parts, InputError> {
+    for (key, node) in root.entries()? {
+        match key {
+            "model_list" | "router_settings" | "litellm_settings" | "general_settings" => {}
+            _ => node.warn("section not used by Switchyard's routing; ignored"),
+        }
+    }
+    let list = root.require("model_list")?;
+    let mut deployments = Vec::new();
+    let mut ids = BTreeSet::new();
+    for entry in list.items()? {
+        let deployment = DeploymentConfig::parse(&entry)?;
+        if !ids.insert(deployment.id.clone()) {
+            let path_hint = if entry.get("model_info")?.is_some() {
+                "model_info.id"
+            } else {
+                "litellm_params"
+            };
+            return Err(entry.error(format!(
+                "deployment id {:?} is used by an earlier entry (set a distinct {path_hint})",
+                deployment.id
+            )));
+        }
+        deployments.push(deployment);
+    }
+    if deployments.is_empty() {
+        return Err(list.error("expected at least one deployment"));
+    }
+
+    let layers = base_layers(root)?;
+    for layer in &layers {
+        for (key, node) in layer.node.entries()? {
+            if !layer.keys.contains(&key) && !ROUTER_KEYS.contains(&key) {
+                node.warn("key does not affect routing; accepted and ignored");
+            } else if !layer.keys.contains(&key) {
+                node.warn(format!(
+                    "LiteLLM reads `{key}` from router_settings, not here; ignored"
+                ));
+            }
+        }
+    }
+    let settings = RouterSettings::from_layers(&layers)?;
+
+    let mut master_key = None;
+    if let Some(general) = section(root, "general_settings")? {
+        for (key, node) in general.entries()? {
+            if key == "master_key" {
+                master_key = Some(node.config_string()?);
+            } else {
+                node.warn("key does not affect routing; accepted and ignored");
+            }
+        }
+    }
+    Ok((deployments, settings, master_key))
+}

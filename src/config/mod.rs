@@ -1,0 +1,19 @@
+//! LiteLLM's proxy config language, read unchanged.
+//!
+//! Two stages, as in ripgrep and tensorzero: [`yaml`] reads the file's YAML tree with key paths;
+//! [`load`] turns it into checked domain types ([`DeploymentConfig`], [`RouterSettings`]) with
+//! LiteLLM's defaults. Runtime code never sees raw YAML. Keys that do not change routing are
+//! accepted with one warning each; a key with a wrong type is an [`InputError`] naming the file,
+//! the key path and what was expected.
+
+pub mod deployment;
+pub mod error;
+pub mod load;
+pub mod period;
+pub mod settings;
+pub mod yaml;
+
+pub use deployment::DeploymentConfig;
+pub use error::{InputError, InputWarning};
+pub use load::LitellmConfig;
+pub use settings::{RouterSettings, RoutingStrategy};

@@ -1,0 +1,10 @@
+//! What happened in a run, aggregated as it streams by.
+//!
+//! [`RequestRecord`] is one finished request; [`RecordSink`] receives records (aggregates, CSV);
+//! [`PolicyStats`] keeps bounded-memory aggregates. Nothing here formats output.
+
+pub mod policy_stats;
+pub mod record;
+
+pub use policy_stats::{DeploymentStats, LatencySummary, PolicyStats};
+pub use record::{Discard, RecordSink, RequestRecord};

@@ -1,0 +1,188 @@
+//! Streaming aggregates of one policy's run: counts, a latency histogram, cost, errors by class
+//! and per-deployment counters.
+//!
+//! Memory does not grow with the number of requests: latency quantiles come from an HDR
+//! histogram (microseconds, 3 significant digits), the mean and maximum are exact.
+
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+use super::record::{RecordSink, RequestRecord};
+use crate::router::{CallResult, DeploymentIdx, ErrorClass};
+
+/// Counters of one deployment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeploymentStats {
+    /// Requests it answered successfully.
+    pub served: u64,
+    /// Attempts sent to it.
+    pub attempts: u64,
+    /// Attempts that failed.
+    pub failures: u64,
+    /// Times it was put in cooldown.
+    pub cooldowns: u64,
+}
+
+/// Latency summary in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LatencySummary {
+    /// Exact mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Exact maximum.
+    pub max: f64,
+}
+
+/// Aggregates of one policy's run.
+#[derive(Debug, Clone)]
+pub struct PolicyStats {
+    /// Requests that ended.
+    pub requests: u64,
+    /// Requests served.
+    pub succeeded: u64,
+    /// Requests failed.
+    pub failed: u64,
+    /// Attempts in all.
+    pub attempts: u64,
+    /// Retries in all.
+    pub retries: u64,
+    /// Requests served or failed after falling back, weighted by depth.
+    pub fallbacks: u64,
+    /// Spend on served requests.
+    pub cost_usd: f64,
+    /// Failed requests by final error class.
+    pub errors: [u64; ErrorClass::ALL.len()],
+    /// Per deployment, indexed by [`DeploymentIdx`].
+    pub deployments: Vec<DeploymentStats>,
+    latency_us: Histogram<u64>,
+    ttft_us: Histogram<u64>,
+    latency_sum_us: f64,
+    latency_max_us: u64,
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+impl PolicyStats {
+    /// Empty aggregates for `deployments` deployments.
+    pub fn new(deployments: usize) -> Self {
+        let hist = || {
+            // Up to ~11.5 days in microseconds with 3 significant digits: bounded memory.
+            Histogram::new_with_bounds(1, 1_000_000_000_000, 3).expect("valid histogram bounds")
+        };
+        PolicyStats {
+            requests: 0,
+            succeeded: 0,
+            failed: 0,
+            attempts: 0,
+            retries: 0,
+            fallbacks: 0,
+            cost_usd: 0.0,
+            errors: [0; ErrorClass::ALL.len()],
+            deployments: vec![DeploymentStats::default(); deployments],
+            latency_us: hist(),
+            ttft_us: hist(),
+            latency_sum_us: 0.0,
+            latency_max_us: 0,
+        }
+    }
+
+    /// Share of requests served (1 when there were none).
+    pub fn success_rate(&self) -> f64 {
+        if self.requests == 0 {
+            1.0
+        } else {
+            self.succeeded as f64 / self.requests as f64
+        }
+    }
+
+    /// Latency of served requests, arrival to last token, in milliseconds.
+    pub fn latency_ms(&self) -> LatencySummary {
+        summarize(&self.latency_us, self.latency_sum_us, self.latency_max_us)
+    }
+
+    /// Time to first token of served requests, p50 and p99 in milliseconds.
+    pub fn ttft_ms(&self) -> (f64, f64) {
+        let q = |p: f64| self.ttft_us.value_at_quantile(p) as f64 / 1000.0;
+        (q(0.5), q(0.99))
+    }
+
+    /// Failed requests by class name, classes with no failures left out, in class order.
+    pub fn errors_by_class(&self) -> impl Iterator<Item = (ErrorClass, u64)> + '_ {
+        ErrorClass::ALL
+            .iter()
+            .zip(self.errors.iter())
+            .filter(|(_, n)| **n > 0)
+            .map(|(c, n)| (*c, *n))
+    }
+
+    /// Marks a cooldown of `deployment`.
+    pub fn cooldown(&mut self, deployment: DeploymentIdx) {
+        self.deployments[deployment.get()].cooldowns += 1;
+    }
+}
+
+fn summarize(h: &Histogram<u64>, sum_us: f64, max_us: u64) -> LatencySummary {
+    if h.is_empty() {
+        return LatencySummary::default();
+    }
+    let q = |p: f64| h.value_at_quantile(p) as f64 / 1000.0;
+    LatencySummary {
+        mean: sum_us / h.len() as f64 / 1000.0,
+        p50: q(0.50),
+        p90: q(0.90),
+        p95: q(0.95),
+        p99: q(0.99),
+        max: max_us as f64 / 1000.0,
+    }
+}
+
+impl RecordSink for PolicyStats {
+    #[inline]
+    fn attempt(&mut self, deployment: DeploymentIdx, ok: bool) {
+        let d = &mut self.deployments[deployment.get()];
+        d.attempts += 1;
+        if !ok {
+            d.failures += 1;
+        }
+    }
+
+    #[inline]
+    fn request(&mut self, r: &RequestRecord) {
+        self.requests += 1;
+        self.attempts += u64::from(r.result.attempts());
+        self.retries += u64::from(r.retries());
+        self.fallbacks += u64::from(r.fallbacks());
+        match r.result {
+            CallResult::Served(s) => {
+                self.succeeded += 1;
+                self.cost_usd += r.cost_usd;
+                self.deployments[s.deployment.get()].served += 1;
+                let us = micros(r.latency());
+                self.latency_us.saturating_record(us.max(1));
+                self.latency_sum_us += us as f64;
+                self.latency_max_us = self.latency_max_us.max(us);
+                if let Some(ttft) = r.time_to_first_token {
+                    self.ttft_us.saturating_record(micros(ttft).max(1));
+                }
+            }
+            CallResult::Failed(f) => {
+                self.failed += 1;
+                let i = ErrorClass::ALL
+                    .iter()
+                    .position(|c| *c == f.class)
+                    .unwrap_or(0);
+                self.errors[i] += 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The record of one finished request, as the engine (and later the live proxy) emits it.
+//!
+//! It decides what is known about a request when it ends; aggregation and formatting are
+//! elsewhere. Records are `Copy` and carry indexes, not strings, so emitting one allocates
+//! nothing.
+
+use std::time::Duration;
+
+use crate::router::{CallResult, DeploymentIdx, ErrorClass};
+use crate::time::Time;
+
+/// One finished request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RequestRecord {
+    /// Sequence number of the request in its run, from 0.
+    pub id: u64,
+    /// When it arrived.
+    pub arrival: Time,
+    /// When it ended (served or failed).
+    pub end: Time,
+    /// Index of its class in the workload's mix.
+    pub class: u32,
+    /// How it ended.
+    pub result: CallResult,
+    /// From arrival to the first token of the answer (served requests only).
+    pub time_to_first_token: Option<Duration>,
+    /// Prompt tokens.
+    pub input_tokens: u32,
+    /// Completion tokens (of the answer; 0 when failed).
+    pub output_tokens: u32,
+    /// What the answer cost (0 when failed).
+    pub cost_usd: f64,
+}
+
+impl RequestRecord {
+    /// From arrival to end.
+    pub fn latency(&self) -> Duration {
+        self.end - self.arrival
+    }
+
+    /// The deployment that served it, or that made its last attempt.
+    pub fn deployment(&self) -> Option<DeploymentIdx> {
+        match self.result {
+            CallResult::Served(s) => Some(s.deployment),
+            CallResult::Failed(f) => f.last_deployment,
+        }
+    }
+
+    /// The final error's class, if it failed.
+    pub fn error_class(&self) -> Option<ErrorClass> {
+        match self.result {
+            CallResult::Served(_) => None,
+            CallResult::Failed(f) => Some(f.class),
+        }
+    }
+
+    /// Retries made (in the group that ended the request).
+    pub fn retries(&self) -> u32 {
+        match self.result {
+            CallResult::Served(s) => s.retries,
+            CallResult::Failed(f) => f.retries,
+        }
+    }
+
+    /// Fallback depth reached.
+    pub fn fallbacks(&self) -> u32 {
+        match self.result {
+            CallResult::Served(s) => s.fallbacks,
+            CallResult::Failed(f) => f.fallbacks,
+        }
+    }
+}
+
+/// Receives every attempt and every finished request of a run.
+pub trait RecordSink {
+    /// An attempt at `deployment` ended, successfully or not.
+    fn attempt(&mut self, _deployment: DeploymentIdx, _ok: bool) {}
+
+    /// A request ended.
+    fn request(&mut self, record: &RequestRecord);
+}
+
+/// A sink that drops everything (benchmarks measure the engine alone).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Discard;
+
+impl RecordSink for Discard {
+    fn request(&mut self, _record: &RequestRecord) {}
+}
+
+impl<A: RecordSink, B: RecordSink> RecordSink for (A, B) {
+    fn attempt(&mut self, deployment: DeploymentIdx, ok: bool) {
+        self.0.attempt(deployment, ok);
+        self.1.attempt(deployment, ok);
+    }
+
+    fn request(&mut self, record: &RequestRecord) {
+        self.0.request(record);
+        self.1.request(record);
+    }
+}
+
+impl<S: RecordSink + ?Sized> RecordSink for &mut S {
+    fn attempt(&mut self, deployment: DeploymentIdx, ok: bool) {
+        (**self).attempt(deployment, ok);
+    }
+
+    fn request(&mut self, record: &RequestRecord) {
+        (**self).request(record);
+    }
+}

@@ -1,0 +1,9 @@
+//! What a run writes and prints: `summary.json`, `requests.csv` and terminal tables.
+//!
+//! Formatting only; the numbers come from [`crate::metrics`].
+
+pub mod requests_csv;
+pub mod summary;
+pub mod table;
+
+pub use summary::{PolicySummary, Summary};

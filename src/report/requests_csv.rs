@@ -1,0 +1,131 @@
+//! `requests.csv`: one row per request, streamed to disk as requests end.
+//!
+//! Columns: `id, policy, arrival_s, model, deployment, status, error_class, latency_ms, ttft_ms,
+//! attempts, input_tokens, output_tokens, cost_usd`. `status` is the HTTP status the client got
+//! (200 when served). Formatting reuses one buffer, so writing a row does not allocate.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use crate::metrics::{RecordSink, RequestRecord};
+use crate::router::{CallResult, DeploymentTable};
+
+/// The header row.
+pub const HEADER: [&str; 13] = [
+    "id",
+    "policy",
+    "arrival_s",
+    "model",
+    "deployment",
+    "status",
+    "error_class",
+    "latency_ms",
+    "ttft_ms",
+    "attempts",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+];
+
+/// Writes rows for one policy's requests.
+pub struct RequestsCsv<'a, W: Write> {
+    out: &'a mut csv::Writer<W>,
+    policy: &'a str,
+    models: Vec<&'a str>,
+    deployment_ids: Vec<&'a str>,
+    buf: String,
+    error: Option<csv::Error>,
+}
+
+/// A CSV writer with the header already written.
+pub fn writer<W: Write>(inner: W) -> Result<csv::Writer<W>, csv::Error> {
+    let mut w = csv::Writer::from_writer(inner);
+    w.write_record(HEADER)?;
+    Ok(w)
+}
+
+impl<'a, W: Write> RequestsCsv<'a, W> {
+    /// Rows for `policy`, naming models by `models` (per request class) and deployments from
+    /// `table`.
+    pub fn new(
+        out: &'a mut csv::Writer<W>,
+        policy: &'a str,
+        models: Vec<&'a str>,
+        table: &'a DeploymentTable,
+    ) -> Self {
+        RequestsCsv {
+            out,
+            policy,
+            models,
+            deployment_ids: table.deployments().iter().map(|d| d.config.id.as_str()).collect(),
+            buf: String::with_capacity(32),
+            error: None,
+        }
+    }
+
+    /// The first write error, if any happened.
+    pub fn finish(self) -> Result<(), csv::Error> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn field(&mut self, f: impl FnOnce(&mut String)) -> Result<(), csv::Error> {
+        self.buf.clear();
+        f(&mut self.buf);
+        self.out.write_field(&self.buf)
+    }
+
+    fn row(&mut self, r: &RequestRecord) -> Result<(), csv::Error> {
+        self.field(|b| {
+            let _ = write!(b, "{}", r.id);
+        })?;
+        self.out.write_field(self.policy)?;
+        self.field(|b| {
+            let _ = write!(b, "{:.6}", r.arrival.as_secs_f64());
+        })?;
+        self.out.write_field(self.models[r.class as usize])?;
+        let deployment = r.deployment().map_or("", |d| self.deployment_ids[d.get()]);
+        self.out.write_field(deployment)?;
+        let (status, class) = match r.result {
+            CallResult::Served(_) => (200, ""),
+            CallResult::Failed(f) => (f.class.status(), f.class.name()),
+        };
+        self.field(|b| {
+            let _ = write!(b, "{status}");
+        })?;
+        self.out.write_field(class)?;
+        self.field(|b| {
+            let _ = write!(b, "{:.3}", r.latency().as_secs_f64() * 1000.0);
+        })?;
+        self.field(|b| {
+            if let Some(t) = r.time_to_first_token {
+                let _ = write!(b, "{:.3}", t.as_secs_f64() * 1000.0);
+            }
+        })?;
+        self.field(|b| {
+            let _ = write!(b, "{}", r.result.attempts());
+        })?;
+        self.field(|b| {
+            let _ = write!(b, "{}", r.input_tokens);
+        })?;
+        self.field(|b| {
+            let _ = write!(b, "{}", r.output_tokens);
+        })?;
+        self.field(|b| {
+            let _ = write!(b, "{:.8}", r.cost_usd);
+        })?;
+        self.out.write_record(None::<&[u8]>)
+    }
+}
+
+impl<W: Write> RecordSink for RequestsCsv<'_, W> {
+    fn request(&mut self, record: &RequestRecord) {
+        if self.error.is_none()
+            && let Err(e) = self.row(record)
+        {
+            self.error = Some(e);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! `summary.json`: one run's aggregates per policy, in a stable shape and byte-stable order.
+//!
+//! Field names are a contract (later capabilities add fields; these stay). Maps are `BTreeMap`s
+//! so the bytes depend only on the run.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::metrics::PolicyStats;
+use crate::router::DeploymentTable;
+
+/// The whole file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Arrival window in seconds.
+    pub duration_s: f64,
+    /// The version of Switchyard that wrote the file.
+    pub switchyard_version: String,
+    /// Per policy.
+    pub policies: BTreeMap<String, PolicySummary>,
+}
+
+/// One policy's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicySummary {
+    /// Requests that arrived (and ended).
+    pub requests: u64,
+    /// Requests served.
+    pub succeeded: u64,
+    /// Requests failed.
+    pub failed: u64,
+    /// succeeded / requests.
+    pub success_rate: f64,
+    /// Latency of served requests, arrival to last token.
+    pub latency_ms: LatencyMs,
+    /// Time to first token of served requests, arrival to first token.
+    pub ttft_ms: TtftMs,
+    /// Attempts in all.
+    pub attempts: u64,
+    /// Retries in all.
+    pub retries: u64,
+    /// Fallbacks in all (by depth).
+    pub fallbacks: u64,
+    /// Spend on served requests.
+    pub cost_usd: f64,
+    /// Failed requests by final error class.
+    pub errors: BTreeMap<String, u64>,
+    /// Per deployment id.
+    pub deployments: BTreeMap<String, DeploymentSummary>,
+}
+
+/// Latency quantiles in milliseconds.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LatencyMs {
+    /// Exact mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Exact maximum.
+    pub max: f64,
+}
+
+/// Time to first token in milliseconds.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct TtftMs {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+}
+
+/// One deployment's counters.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeploymentSummary {
+    /// Its model group.
+    pub model_name: String,
+    /// Requests it served.
+    pub served: u64,
+    /// Attempts sent to it.
+    pub attempts: u64,
+    /// Attempts that failed.
+    pub failures: u64,
+    /// Times it was cooled down.
+    pub cooldowns: u64,
+}
+
+/// Rounds to `digits` decimals so the file reads well (values stay exact to that precision).
+pub fn round(x: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (x * scale).round() / scale
+}
+
+impl PolicySummary {
+    /// The summary of `stats` over `table`'s deployments.
+    pub fn new(stats: &PolicyStats, table: &DeploymentTable) -> Self {
+        let l = stats.latency_ms();
+        let (ttft_p50, ttft_p99) = stats.ttft_ms();
+        PolicySummary {
+            requests: stats.requests,
+            succeeded: stats.succeeded,
+            failed: stats.failed,
+            success_rate: round(stats.success_rate(), 6),
+            latency_ms: LatencyMs {
+                mean: round(l.mean, 3),
+                p50: round(l.p50, 3),
+                p90: round(l.p90, 3),
+                p95: round(l.p95, 3),
+                p99: round(l.p99, 3),
+                max: round(l.max, 3),
+            },
+            ttft_ms: TtftMs {
+                p50: round(ttft_p50, 3),
+                p99: round(ttft_p99, 3),
+            },
+            attempts: stats.attempts,
+            retries: stats.retries,
+            fallbacks: stats.fallbacks,
+            cost_usd: round(stats.cost_usd, 6),
+            errors: stats
+                .errors_by_class()
+                .map(|(c, n)| (c.name().to_string(), n))
+                .collect(),
+            deployments: table
+                .deployments()
+                .iter()
+                .zip(&stats.deployments)
+                .map(|(d, s)| {
+                    (
+                        d.config.id.clone(),
+                        DeploymentSummary {
+                            model_name: d.config.model_name.clone(),
+                            served: s.served,
+                            attempts: s.attempts,
+                            failures: s.failures,
+                            cooldowns: s.cooldowns,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! The terminal view of a run: one summary line per policy and a table of each policy's
+//! deployments.
+
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+
+use super::summary::{PolicySummary, Summary};
+
+fn right(s: String) -> Cell {
+    Cell::new(s).set_alignment(CellAlignment::Right)
+}
+
+/// A deployment's label: its id if short, else the id's first 12 characters.
+pub fn short_id(id: &str) -> String {
+    if id.chars().count() <= 24 {
+        id.to_string()
+    } else {
+        let head: String = id.chars().take(12).collect();
+        format!("{head}…")
+    }
+}
+
+/// The policies side by side.
+pub fn policies_table(summary: &Summary) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "policy", "requests", "success", "p50 ms", "p95 ms", "p99 ms", "mean ms", "attempts/req",
+        "cost $",
+    ]);
+    for (name, p) in &summary.policies {
+        let per_req = if p.requests == 0 {
+            0.0
+        } else {
+            p.attempts as f64 / p.requests as f64
+        };
+        t.add_row(vec![
+            Cell::new(name),
+            right(p.requests.to_string()),
+            right(format!("{:.2}%", p.success_rate * 100.0)),
+            right(format!("{:.1}", p.latency_ms.p50)),
+            right(format!("{:.1}", p.latency_ms.p95)),
+            right(format!("{:.1}", p.latency_ms.p99)),
+            right(format!("{:.1}", p.latency_ms.mean)),
+            right(format!("{per_req:.3}")),
+            right(format!("{:.4}", p.cost_usd)),
+        ]);
+    }
+    t
+}
+
+/// One policy's deployments: traffic share and failures.
+pub fn deployments_table(policy: &PolicySummary) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec!["deployment", "model group", "served", "share", "attempts", "failures", "cooldowns"]);
+    for (id, d) in &policy.deployments {
+        let share = if policy.succeeded == 0 {
+            0.0
+        } else {
+            d.served as f64 / policy.succeeded as f64
+        };
+        t.add_row(vec![
+            Cell::new(short_id(id)),
+            Cell::new(&d.model_name),
+            right(d.served.to_string()),
+            right(format!("{:.1}%", share * 100.0)),
+            right(d.attempts.to_string()),
+            right(d.failures.to_string()),
+            right(d.cooldowns.to_string()),
+        ]);
+    }
+    t
+}
+
+/// Failed requests by class, as one line.
+pub fn errors_line(policy: &PolicySummary) -> String {
+    if policy.errors.is_empty() {
+        return "errors: none".to_string();
+    }
+    let parts: Vec<String> = policy.errors.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    format!("errors: {}", parts.join(", "))
+}

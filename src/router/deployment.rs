@@ -1,0 +1,215 @@
+//! The router's table of deployments and model groups, built once from the config.
+//!
+//! It decides how deployments are indexed ([`DeploymentIdx`], [`GroupIdx`]), which deployments
+//! form a group, and how a requested model name resolves to a [`Target`]: an alias, a group, a
+//! deployment id, or a `*` wildcard entry. It holds no live state and makes no choices.
+
+use std::collections::BTreeMap;
+
+use crate::config::DeploymentConfig;
+
+/// Index of a deployment in the router's table (file order of `model_list`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DeploymentIdx(pub u32);
+
+impl DeploymentIdx {
+    /// As a slice index.
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Index of a model group in the router's table (sorted by name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GroupIdx(pub u32);
+
+impl GroupIdx {
+    /// As a slice index.
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// What a requested model name resolves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A model group: the strategy picks among its deployments.
+    Group(GroupIdx),
+    /// One deployment, addressed by its id.
+    Deployment(DeploymentIdx),
+}
+
+/// A deployment as the router sees it.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    /// The configured deployment.
+    pub config: DeploymentConfig,
+    /// The group it belongs to.
+    pub group: GroupIdx,
+    /// Shuffle metrics in LiteLLM's order of preference: `weight`, `rpm`, `tpm` (0 when unset).
+    pub shuffle_metrics: [f64; 3],
+}
+
+/// Deployments sharing a `model_name`.
+#[derive(Debug, Clone)]
+pub struct ModelGroup {
+    /// The group's name.
+    pub name: String,
+    /// Its deployments in file order.
+    pub members: Vec<DeploymentIdx>,
+    /// True when the name contains `*` (a wildcard entry).
+    pub is_pattern: bool,
+}
+
+/// Every deployment and group, with the name lookups.
+#[derive(Debug, Clone)]
+pub struct DeploymentTable {
+    deployments: Vec<Deployment>,
+    groups: Vec<ModelGroup>,
+    by_group_name: BTreeMap<String, GroupIdx>,
+    by_id: BTreeMap<String, DeploymentIdx>,
+    aliases: BTreeMap<String, String>,
+    /// Wildcard groups, most specific (longest literal part) first, then file order.
+    patterns: Vec<GroupIdx>,
+}
+
+impl DeploymentTable {
+    /// Builds the table from the configured deployments and `model_group_alias`.
+    pub fn new(configs: &[DeploymentConfig], aliases: &BTreeMap<String, String>) -> Self {
+        let mut names: Vec<&str> = configs.iter().map(|d| d.model_name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let by_group_name: BTreeMap<String, GroupIdx> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_string(), GroupIdx(i as u32)))
+            .collect();
+        let mut groups: Vec<ModelGroup> = names
+            .iter()
+            .map(|n| ModelGroup {
+                name: n.to_string(),
+                members: Vec::new(),
+                is_pattern: n.contains('*'),
+            })
+            .collect();
+        let mut deployments = Vec::with_capacity(configs.len());
+        let mut by_id = BTreeMap::new();
+        for (i, config) in configs.iter().enumerate() {
+            let idx = DeploymentIdx(i as u32);
+            let group = by_group_name[&config.model_name];
+            groups[group.get()].members.push(idx);
+            by_id.insert(config.id.clone(), idx);
+            let shuffle_metrics = [
+                config.weight.unwrap_or(0.0),
+                config.rpm.map_or(0.0, |v| v as f64),
+                config.tpm.map_or(0.0, |v| v as f64),
+            ];
+            deployments.push(Deployment {
+                config: config.clone(),
+                group,
+                shuffle_metrics,
+            });
+        }
+        let mut patterns: Vec<(usize, usize, GroupIdx)> = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.is_pattern)
+            .map(|(i, g)| {
+                let literal = g.name.chars().filter(|c| *c != '*').count();
+                let first = g.members[0].get();
+                (literal, first, GroupIdx(i as u32))
+            })
+            .collect();
+        patterns.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        DeploymentTable {
+            deployments,
+            groups,
+            by_group_name,
+            by_id,
+            aliases: aliases.clone(),
+            patterns: patterns.into_iter().map(|(_, _, g)| g).collect(),
+        }
+    }
+
+    /// All deployments, indexed by [`DeploymentIdx`].
+    pub fn deployments(&self) -> &[Deployment] {
+        &self.deployments
+    }
+
+    /// One deployment.
+    pub fn deployment(&self, idx: DeploymentIdx) -> &Deployment {
+        &self.deployments[idx.get()]
+    }
+
+    /// All groups, indexed by [`GroupIdx`].
+    pub fn groups(&self) -> &[ModelGroup] {
+        &self.groups
+    }
+
+    /// One group.
+    pub fn group(&self, idx: GroupIdx) -> &ModelGroup {
+        &self.groups[idx.get()]
+    }
+
+    /// The group with exactly this name.
+    pub fn group_named(&self, name: &str) -> Option<GroupIdx> {
+        self.by_group_name.get(name).copied()
+    }
+
+    /// The deployment with this id.
+    pub fn deployment_with_id(&self, id: &str) -> Option<DeploymentIdx> {
+        self.by_id.get(id).copied()
+    }
+
+    /// Resolves a requested model name (ROUTING.md §2.1, without the fallback step): alias,
+    /// then group, then deployment id, then the most specific matching `*` pattern.
+    pub fn resolve(&self, model: &str) -> Option<Target> {
+        let name = self.aliases.get(model).map_or(model, String::as_str);
+        if let Some(group) = self.group_named(name) {
+            return Some(Target::Group(group));
+        }
+        if let Some(deployment) = self.deployment_with_id(name) {
+            return Some(Target::Deployment(deployment));
+        }
+        self.patterns
+            .iter()
+            .copied()
+            .find(|g| wildcard_matches(&self.groups[g.get()].name, name))
+            .map(Target::Group)
+    }
+}
+
+/// Glob match where `*` stands for any run of characters.
+pub fn wildcard_matches(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_like_globs() {
+        assert!(wildcard_matches("*", "anything"));
+        assert!(wildcard_matches("openai/*", "openai/gpt-4o"));
+        assert!(!wildcard_matches("openai/*", "anthropic/claude"));
+        assert!(wildcard_matches("a*c*e", "abcde"));
+        assert!(!wildcard_matches("a*c*e", "abde"));
+        assert!(!wildcard_matches("ab*ba", "aba"), "the ends may not overlap");
+    }
+}

@@ -1,0 +1,116 @@
+//! What the router needs to know about one request, and what an attempt's outcome tells it.
+//!
+//! These are plain `Copy` values so that the simulator's hot loop can hand them over without
+//! allocating. It decides the shape of the conversation between a driver (simulator or proxy)
+//! and the core; not any policy.
+
+use std::time::Duration;
+
+use super::deployment::{DeploymentIdx, Target};
+use super::error_class::ErrorClass;
+
+/// Where a request is addressed, after name resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// A known group or deployment.
+    To(Target),
+    /// No group, alias, deployment id or wildcard matches the requested name.
+    Unknown,
+}
+
+/// One request as the router sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestSpec {
+    /// The resolved model name.
+    pub route: Route,
+    /// Prompt size in tokens (context-window and token-rate checks).
+    pub input_tokens: u32,
+    /// Whether the client streams the answer (latency strategies use time to first token).
+    pub stream: bool,
+    /// The request's own `num_retries`, overriding the deployment's and the router's.
+    pub num_retries: Option<u32>,
+}
+
+/// What a provider did with one attempt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outcome {
+    /// The attempt succeeded.
+    Success(Completion),
+    /// The attempt failed.
+    Failure(AttemptFailure),
+}
+
+/// A successful attempt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Completion {
+    /// Prompt tokens billed.
+    pub input_tokens: u32,
+    /// Completion tokens produced.
+    pub output_tokens: u32,
+    /// From the attempt's dispatch to its last token.
+    pub latency: Duration,
+    /// From the attempt's dispatch to its first token.
+    pub time_to_first_token: Duration,
+}
+
+/// A failed attempt, already classified.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AttemptFailure {
+    /// The class of the failure.
+    pub class: ErrorClass,
+    /// The provider's Retry-After, if it sent one.
+    pub retry_after: Option<Duration>,
+    /// From dispatch to the failure.
+    pub latency: Duration,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CallResult {
+    /// A deployment answered.
+    Served(Served),
+    /// Every allowed attempt failed, or the router refused the request.
+    Failed(Failed),
+}
+
+/// A served request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Served {
+    /// The deployment that answered.
+    pub deployment: DeploymentIdx,
+    /// The successful attempt's completion.
+    pub completion: Completion,
+    /// Attempts made, the successful one included.
+    pub attempts: u32,
+    /// Retries within the group that served (0 when a fallback served).
+    pub retries: u32,
+    /// Depth of fallback at which the request was served (0: the requested group).
+    pub fallbacks: u32,
+}
+
+/// A failed request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Failed {
+    /// The class of the final error.
+    pub class: ErrorClass,
+    /// Retry-After the client is told, if any.
+    pub retry_after: Option<Duration>,
+    /// The deployment of the last attempt, if any attempt was made.
+    pub last_deployment: Option<DeploymentIdx>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Retries made in the last group tried.
+    pub retries: u32,
+    /// Fallback depth reached.
+    pub fallbacks: u32,
+}
+
+impl CallResult {
+    /// Attempts made in all.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            CallResult::Served(s) => s.attempts,
+            CallResult::Failed(f) => f.attempts,
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! `simple-shuffle`: LiteLLM's default, a weighted random choice.
+//!
+//! Among the candidates, the weight field is `weight` if any candidate has a positive `weight`,
+//! else `rpm`, else `tpm`; a candidate without the field weighs 0. No positive value anywhere:
+//! uniform. This is LiteLLM 1.108's `simple_shuffle` over the healthy deployments. Under this
+//! strategy `rpm`/`tpm` are weights only; limits are enforced elsewhere (pre-call checks).
+
+use rand::Rng;
+
+use super::{PickContext, Strategy};
+use crate::router::deployment::DeploymentIdx;
+
+/// Weighted random choice.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SimpleShuffle;
+
+impl Strategy for SimpleShuffle {
+    fn pick<R: Rng + ?Sized>(
+        &self,
+        candidates: &[DeploymentIdx],
+        ctx: &PickContext<'_>,
+        rng: &mut R,
+    ) -> Option<DeploymentIdx> {
+        match candidates {
+            [] => return None,
+            [only] => return Some(*only),
+            _ => {}
+        }
+        let deployments = ctx.table.deployments();
+        for metric in 0..3 {
+            let total: f64 = candidates
+                .iter()
+                .map(|d| deployments[d.get()].shuffle_metrics[metric])
+                .sum();
+            if total > 0.0 {
+                let mut point = rng.random::<f64>() * total;
+                let mut last_positive = candidates[0];
+                for &d in candidates {
+                    let w = deployments[d.get()].shuffle_metrics[metric];
+                    if w > 0.0 {
+                        if point < w {
+                            return Some(d);
+                        }
+                        point -= w;
+                        last_positive = d;
+                    }
+                }
+                // Rounding left the point at the very end of the range.
+                return Some(last_positive);
+            }
+        }
+        Some(candidates[rng.random_range(0..candidates.len())])
+    }
+}

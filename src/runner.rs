@@ -1,0 +1,102 @@
+//! Running a scenario's policies and writing the report directory.
+//!
+//! For each policy, one engine run over the same seed (so every policy sees the same workload),
+//! streaming `requests.csv` and collecting aggregates into `summary.json`. It decides the files
+//! and their order; the numbers come from the engine and [`crate::metrics`].
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::metrics::{Discard, PolicyStats, RecordSink};
+use crate::report::requests_csv::{self, RequestsCsv};
+use crate::report::{PolicySummary, Summary};
+use crate::router::DeploymentTable;
+use crate::scenario::{Policy, Scenario};
+use crate::sim;
+
+/// The files a run wrote.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// The summary, as written to `summary.json`.
+    pub summary: Summary,
+    /// Path of `summary.json`.
+    pub summary_path: PathBuf,
+    /// Path of `requests.csv`.
+    pub requests_path: PathBuf,
+}
+
+/// Simulates one policy with `seed`, sending every record to `sink`.
+pub fn simulate<S: RecordSink>(
+    scenario: &Scenario,
+    policy: &Policy,
+    seed: u64,
+    sink: S,
+) -> Result<PolicyStats> {
+    sim::run(scenario.world(), policy.settings.clone(), seed, sink).map_err(|u| {
+        anyhow::anyhow!(
+            "policy {:?}: routing strategy {:?} is not available",
+            policy.name,
+            u.0.name()
+        )
+    })
+}
+
+/// Simulates one policy without writing anything.
+pub fn simulate_quietly(scenario: &Scenario, policy: &Policy, seed: u64) -> Result<PolicyStats> {
+    simulate(scenario, policy, seed, Discard)
+}
+
+/// Runs `policies` of `scenario` with `seed` and writes `summary.json` and `requests.csv`
+/// into `out_dir` (created if missing).
+pub fn run_scenario(
+    scenario: &Scenario,
+    policies: &[&Policy],
+    seed: u64,
+    out_dir: &Path,
+) -> Result<RunOutput> {
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create the report directory {}", out_dir.display()))?;
+    let requests_path = out_dir.join("requests.csv");
+    let file = File::create(&requests_path)
+        .with_context(|| format!("cannot write {}", requests_path.display()))?;
+    let mut csv = requests_csv::writer(BufWriter::with_capacity(1 << 20, file))
+        .with_context(|| format!("cannot write {}", requests_path.display()))?;
+    let models: Vec<&str> = scenario.workload.mix.iter().map(|c| c.model.as_str()).collect();
+
+    let mut summary = Summary {
+        scenario: scenario.name.clone(),
+        seed,
+        duration_s: scenario.duration.as_secs_f64(),
+        switchyard_version: env!("CARGO_PKG_VERSION").to_string(),
+        policies: Default::default(),
+    };
+    for policy in policies {
+        let table = DeploymentTable::new(
+            &scenario.config.deployments,
+            &policy.settings.model_group_alias,
+        );
+        let mut rows = RequestsCsv::new(&mut csv, &policy.name, models.clone(), &table);
+        let stats = simulate(scenario, policy, seed, &mut rows)?;
+        rows.finish()
+            .with_context(|| format!("cannot write {}", requests_path.display()))?;
+        summary
+            .policies
+            .insert(policy.name.clone(), PolicySummary::new(&stats, &table));
+    }
+    csv.flush()
+        .with_context(|| format!("cannot write {}", requests_path.display()))?;
+
+    let summary_path = out_dir.join("summary.json");
+    let mut json = serde_json::to_string_pretty(&summary)?;
+    json.push('\n');
+    std::fs::write(&summary_path, json)
+        .with_context(|| format!("cannot write {}", summary_path.display()))?;
+    Ok(RunOutput {
+        summary,
+        summary_path,
+        requests_path,
+    })
+}

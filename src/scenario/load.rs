@@ -1,0 +1,177 @@
+//! Reading a scenario file into a checked [`Scenario`].
+
+use std::path::Path;
+
+use crate::config::settings::ROUTER_KEYS;
+use crate::config::yaml::{EnvLookup, Node, Source};
+use crate::config::{InputError, LitellmConfig};
+use crate::router::StrategyKind;
+use crate::units;
+
+use super::provider::{bind, profile};
+use super::workload::workload;
+use super::{Policy, Scenario};
+
+const SCENARIO_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "duration",
+    "seed",
+    "config",
+    "router",
+    "providers",
+    "workload",
+    "policies",
+];
+
+/// Reads and checks the scenario at `path`.
+pub fn load_scenario(path: &Path, env: &dyn EnvLookup) -> Result<Scenario, InputError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError::new(&file, "", format!("cannot read the file: {e}")))?;
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    parse_scenario(&text, &file, base_dir, env)
+}
+
+/// Checks scenario `text`; `file` names it in messages and `base_dir` anchors `config:` paths.
+pub fn parse_scenario(
+    text: &str,
+    file: &str,
+    base_dir: &Path,
+    env: &dyn EnvLookup,
+) -> Result<Scenario, InputError> {
+    let src = Source::new(file, env);
+    let raw = src.parse(text)?;
+    let root = src.root(&raw);
+    root.deny_unknown_keys(SCENARIO_KEYS)?;
+
+    let name_node = root.require("name")?;
+    let name = name_node.string()?;
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(name_node.error(format!(
+            "expected a name of letters, digits, '-', '_' or '.', found {name:?} (it names the report directory)"
+        )));
+    }
+    let description = match root.get("description")? {
+        Some(n) => n.string()?,
+        None => String::new(),
+    };
+    let duration_node = root.require("duration")?;
+    let duration = units::duration(&duration_node)?;
+    if duration.is_zero() {
+        return Err(duration_node.error("expected a duration longer than zero"));
+    }
+    let seed = match root.get("seed")? {
+        Some(n) => n.u64()?,
+        None => 1,
+    };
+
+    let mut config = match (root.get("config")?, root.get("router")?) {
+        (Some(_), Some(router)) => {
+            return Err(router.error("give either `config` (a path) or `router` (inline), not both"));
+        }
+        (None, None) => {
+            return Err(root.error(
+                "missing the router config: add `config: path/to/litellm.yaml` or an inline `router:` block",
+            ));
+        }
+        (Some(path_node), None) => {
+            let rel = path_node.string()?;
+            let path = base_dir.join(&rel);
+            if !path.is_file() {
+                return Err(path_node.error(format!(
+                    "config file {} does not exist (paths are relative to the scenario file)",
+                    path.display()
+                )));
+            }
+            LitellmConfig::load(&path, env)?
+        }
+        (None, Some(router)) => LitellmConfig::from_node(&router, base_dir)?,
+    };
+
+    let providers_node = root.require("providers")?;
+    let profiles = providers_node
+        .items()?
+        .iter()
+        .enumerate()
+        .map(|(i, n)| profile(n, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let profile_of = bind(&providers_node, &profiles, &config.deployments)?;
+
+    let workload = workload(&root.require("workload")?)?;
+
+    let policies = match root.get("policies")? {
+        None => vec![Policy {
+            name: "default".to_string(),
+            settings: config.settings.clone(),
+        }],
+        Some(node) => {
+            let mut policies = Vec::new();
+            for (policy_name, overrides) in node.entries()? {
+                let settings = if overrides.is_null() {
+                    config.settings.clone()
+                } else {
+                    config.settings_with(&overrides, env)?
+                };
+                check_strategy(&settings, Some(&overrides), &config)?;
+                policies.push(Policy {
+                    name: policy_name.to_string(),
+                    settings,
+                });
+            }
+            if policies.is_empty() {
+                return Err(node.error("expected at least one policy (or leave `policies` out)"));
+            }
+            policies
+        }
+    };
+    if root.get("policies")?.is_none() {
+        check_strategy(&policies[0].settings, None, &config)?;
+    }
+
+    let mut warnings = std::mem::take(&mut config.warnings);
+    warnings.extend(src.take_warnings());
+    Ok(Scenario {
+        file: file.to_string(),
+        name,
+        description,
+        duration,
+        seed,
+        config,
+        profiles,
+        profile_of,
+        workload,
+        policies,
+        warnings,
+    })
+}
+
+/// Refuses, at load time, a routing strategy this version cannot run.
+fn check_strategy(
+    settings: &crate::config::RouterSettings,
+    overrides: Option<&Node<'_>>,
+    config: &LitellmConfig,
+) -> Result<(), InputError> {
+    let Err(unsupported) = StrategyKind::new(settings.routing_strategy) else {
+        return Ok(());
+    };
+    let message = format!(
+        "routing strategy {:?} is not available in this version of Switchyard (available: simple-shuffle)",
+        unsupported.0.name()
+    );
+    if let Some(node) = overrides
+        && let Some(key) = node.get("routing_strategy")?
+    {
+        return Err(key.error(message));
+    }
+    debug_assert!(ROUTER_KEYS.contains(&"routing_strategy"));
+    Err(InputError::new(
+        &config.file,
+        "router_settings.routing_strategy",
+        message,
+    ))
+}

@@ -1,0 +1,73 @@
+//! Scenario files: Switchyard's own schema for "this config, these providers, this traffic".
+//!
+//! A scenario names a LiteLLM config (inline under `router:` or by `config:` path relative to the
+//! scenario file), provider profiles, a workload and the policies to compare (named overrides of
+//! `router_settings`; without any, one policy named `default`). Unknown keys are errors that
+//! suggest the nearest valid key. Loading checks everything a run needs, so a run never fails on
+//! bad input halfway.
+
+pub mod distribution;
+mod load;
+pub mod provider;
+pub mod workload;
+
+use std::time::Duration;
+
+pub use load::{load_scenario, parse_scenario};
+
+use crate::config::{InputWarning, LitellmConfig, RouterSettings};
+use crate::sim::{ProviderProfile, WorkloadSpec, World};
+
+/// A named set of router settings to simulate.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The policy's name (a key of `policies`, or `default`).
+    pub name: String,
+    /// The config's settings with the policy's overrides.
+    pub settings: RouterSettings,
+}
+
+/// A checked scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The scenario file as named by the user.
+    pub file: String,
+    /// `name`: also the report directory's name.
+    pub name: String,
+    /// `description`.
+    pub description: String,
+    /// How long requests keep arriving.
+    pub duration: Duration,
+    /// The seed of every random stream.
+    pub seed: u64,
+    /// The LiteLLM config under test.
+    pub config: LitellmConfig,
+    /// Provider profiles.
+    pub profiles: Vec<ProviderProfile>,
+    /// For each deployment, its profile.
+    pub profile_of: Vec<usize>,
+    /// The workload.
+    pub workload: WorkloadSpec,
+    /// Policies in file order.
+    pub policies: Vec<Policy>,
+    /// Accepted-with-a-remark input, from the scenario and its config.
+    pub warnings: Vec<InputWarning>,
+}
+
+impl Scenario {
+    /// The world the engine simulates.
+    pub fn world(&self) -> World<'_> {
+        World {
+            deployments: &self.config.deployments,
+            profiles: &self.profiles,
+            profile_of: &self.profile_of,
+            workload: &self.workload,
+            duration: self.duration,
+        }
+    }
+
+    /// The policy called `name`.
+    pub fn policy(&self, name: &str) -> Option<&Policy> {
+        self.policies.iter().find(|p| p.name == name)
+    }
+}

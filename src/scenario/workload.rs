@@ -1,0 +1,89 @@
+//! The `workload` block of a scenario: arrival process, rate and its changes, request mix.
+
+use crate::config::InputError;
+use crate::config::yaml::Node;
+use crate::sim::{ArrivalProcess, RateChange, RequestClass, WorkloadSpec};
+use crate::time::Time;
+use crate::units;
+
+use super::distribution::{Unit, distribution};
+
+const WORKLOAD_KEYS: &[&str] = &["arrivals", "rate", "rate_changes", "mix"];
+const CLASS_KEYS: &[&str] = &[
+    "name",
+    "weight",
+    "model",
+    "input_tokens",
+    "output_tokens",
+    "tags",
+    "stream",
+];
+
+/// Reads the workload block.
+pub fn workload(node: &Node<'_>) -> Result<WorkloadSpec, InputError> {
+    node.deny_unknown_keys(WORKLOAD_KEYS)?;
+    let process = match node.get("arrivals")? {
+        None => ArrivalProcess::Poisson,
+        Some(n) => match n.string()?.as_str() {
+            "poisson" => ArrivalProcess::Poisson,
+            "constant" => ArrivalProcess::Constant,
+            _ => return Err(n.expected("`poisson` or `constant`")),
+        },
+    };
+    let rate = units::rate(&node.require("rate")?)?;
+    let mut rate_changes: Vec<RateChange> = Vec::new();
+    if let Some(changes) = node.get("rate_changes")? {
+        for change in changes.items()? {
+            change.deny_unknown_keys(&["at", "rate"])?;
+            let at = Time::ZERO + units::duration(&change.require("at")?)?;
+            if rate_changes.last().is_some_and(|prev| prev.at >= at) {
+                return Err(change.error("rate changes must be in increasing order of `at`"));
+            }
+            rate_changes.push(RateChange {
+                at,
+                rate: units::rate(&change.require("rate")?)?,
+            });
+        }
+    }
+    let mix_node = node.require("mix")?;
+    let mut mix = Vec::new();
+    for (i, class) in mix_node.items()?.iter().enumerate() {
+        class.deny_unknown_keys(CLASS_KEYS)?;
+        let model = class.require("model")?.string()?;
+        let weight = match class.get("weight")? {
+            Some(w) => w.non_negative()?,
+            None => 1.0,
+        };
+        let name = match class.get("name")? {
+            Some(n) => n.string()?,
+            None => format!("{model}#{i}"),
+        };
+        mix.push(RequestClass {
+            name,
+            weight,
+            model,
+            input_tokens: distribution(&class.require("input_tokens")?, Unit::Count)?,
+            output_tokens: distribution(&class.require("output_tokens")?, Unit::Count)?,
+            tags: match class.get("tags")? {
+                Some(t) => t.string_list()?,
+                None => Vec::new(),
+            },
+            stream: match class.get("stream")? {
+                Some(s) => s.bool()?,
+                None => false,
+            },
+        });
+    }
+    if mix.is_empty() {
+        return Err(mix_node.error("expected at least one request class"));
+    }
+    if mix.iter().all(|c| c.weight == 0.0) {
+        return Err(mix_node.error("expected at least one request class with a positive weight"));
+    }
+    Ok(WorkloadSpec {
+        process,
+        rate,
+        rate_changes,
+        mix,
+    })
+}

@@ -1,0 +1,17 @@
+//! The simulator: a deterministic, virtual-clock discrete-event engine around the router core.
+//!
+//! [`event_queue`] orders events by (time, sequence); [`rng`] derives one stream per source of
+//! randomness; [`provider`] and [`workload`] are the synthetic world; [`engine`] runs a policy
+//! through it. Same seed, same bytes: nothing here reads a clock or a global RNG.
+
+pub mod distribution;
+pub mod engine;
+pub mod event_queue;
+pub mod provider;
+pub mod rng;
+pub mod workload;
+
+pub use distribution::Distribution;
+pub use engine::{World, run};
+pub use provider::{ProviderMatch, ProviderProfile};
+pub use workload::{ArrivalProcess, RateChange, RequestClass, WorkloadSpec};

@@ -1,0 +1,170 @@
+//! Synthetic providers: how long an attempt takes, how many run at once, what it costs.
+//!
+//! A [`ProviderProfile`] is scenario data; each deployment gets its own [`SyntheticProvider`]
+//! built from the profile that matches it, with its own random stream. Service time is time to
+//! first token plus per-output-token time × output tokens, both drawn per attempt. With a
+//! concurrency limit, attempts beyond it wait in a FIFO queue. It decides nothing about routing
+//! and never reads a clock: the engine passes the instant in.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use super::distribution::Distribution;
+use super::rng::SimRng;
+use crate::time::Time;
+
+/// Which deployments a profile describes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderMatch {
+    /// Matches the deployment with this `model_info.id`.
+    pub id: Option<String>,
+    /// Matches deployments with this `api_base`.
+    pub api_base: Option<String>,
+    /// Matches deployments of this model group.
+    pub model_name: Option<String>,
+}
+
+/// How a provider behaves (scenario data).
+#[derive(Debug, Clone)]
+pub struct ProviderProfile {
+    /// The profile's name in reports.
+    pub name: String,
+    /// Which deployments it describes.
+    pub matches: ProviderMatch,
+    /// Time to first token, in seconds.
+    pub ttft: Distribution,
+    /// Time per output token, in seconds.
+    pub per_token: Distribution,
+    /// Attempts served at once; `None` is unlimited.
+    pub concurrency: Option<u32>,
+    /// USD per input token, overriding the deployment's configured price.
+    pub input_cost_per_token: Option<f64>,
+    /// USD per output token, overriding the deployment's configured price.
+    pub output_cost_per_token: Option<f64>,
+}
+
+/// An attempt the provider has started serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Started<T> {
+    /// The engine's handle for the attempt.
+    pub attempt: T,
+    /// When it reached the provider.
+    pub arrived: Time,
+    /// When the first token is ready.
+    pub first_token_at: Time,
+    /// When the last token is ready and the slot frees.
+    pub done_at: Time,
+}
+
+/// One deployment's simulated backend.
+#[derive(Debug, Clone)]
+pub struct SyntheticProvider<T> {
+    ttft: Distribution,
+    per_token: Distribution,
+    concurrency: Option<u32>,
+    busy: u32,
+    waiting: VecDeque<(T, Time, u32)>,
+    rng: SimRng,
+}
+
+fn secs(x: f64) -> Duration {
+    Duration::try_from_secs_f64(x).unwrap_or(Duration::MAX)
+}
+
+impl<T: Copy> SyntheticProvider<T> {
+    /// A provider behaving as `profile`, drawing from `rng`.
+    pub fn new(profile: &ProviderProfile, rng: SimRng) -> Self {
+        SyntheticProvider {
+            ttft: profile.ttft.clone(),
+            per_token: profile.per_token.clone(),
+            concurrency: profile.concurrency,
+            busy: 0,
+            waiting: VecDeque::new(),
+            rng,
+        }
+    }
+
+    /// Attempts being served now.
+    pub fn busy(&self) -> u32 {
+        self.busy
+    }
+
+    /// Attempts waiting for a slot.
+    pub fn queued(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// An attempt producing `output_tokens` arrives at `now`: it starts at once if a slot is
+    /// free, else it joins the queue and `None` is returned.
+    pub fn arrive(&mut self, attempt: T, output_tokens: u32, now: Time) -> Option<Started<T>> {
+        if self.concurrency.is_some_and(|limit| self.busy >= limit) {
+            self.waiting.push_back((attempt, now, output_tokens));
+            return None;
+        }
+        Some(self.serve(attempt, now, output_tokens, now))
+    }
+
+    /// A served attempt finished at `now`: its slot goes to the first queued attempt, if any.
+    pub fn release(&mut self, now: Time) -> Option<Started<T>> {
+        self.busy = self.busy.saturating_sub(1);
+        let (attempt, arrived, tokens) = self.waiting.pop_front()?;
+        Some(self.serve(attempt, arrived, tokens, now))
+    }
+
+    fn serve(&mut self, attempt: T, arrived: Time, output_tokens: u32, now: Time) -> Started<T> {
+        self.busy += 1;
+        let ttft = self.ttft.sample(&mut self.rng);
+        let per_token = self.per_token.sample(&mut self.rng);
+        let first_token_at = now + secs(ttft);
+        let done_at = first_token_at + secs(per_token * f64::from(output_tokens));
+        Started {
+            attempt,
+            arrived,
+            first_token_at,
+            done_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::rng::stream;
+
+    fn profile(concurrency: Option<u32>) -> ProviderProfile {
+        ProviderProfile {
+            name: "p".into(),
+            matches: ProviderMatch::default(),
+            ttft: Distribution::constant(1.0).unwrap(),
+            per_token: Distribution::constant(0.5).unwrap(),
+            concurrency,
+            input_cost_per_token: None,
+            output_cost_per_token: None,
+        }
+    }
+
+    #[test]
+    fn service_is_ttft_plus_tokens_times_per_token() {
+        let mut p = SyntheticProvider::new(&profile(None), stream(1, "p"));
+        let s = p.arrive(7u32, 4, Time::from_secs_f64(10.0)).unwrap();
+        assert_eq!(s.first_token_at, Time::from_secs_f64(11.0));
+        assert_eq!(s.done_at, Time::from_secs_f64(13.0));
+    }
+
+    #[test]
+    fn beyond_the_concurrency_limit_attempts_queue_in_fifo_order() {
+        let mut p = SyntheticProvider::new(&profile(Some(1)), stream(1, "p"));
+        let first = p.arrive(1u32, 0, Time::ZERO).unwrap();
+        assert!(p.arrive(2u32, 0, Time::from_secs_f64(0.1)).is_none());
+        assert!(p.arrive(3u32, 0, Time::from_secs_f64(0.2)).is_none());
+        assert_eq!(p.queued(), 2);
+        let second = p.release(first.done_at).unwrap();
+        assert_eq!(second.attempt, 2);
+        assert_eq!(second.arrived, Time::from_secs_f64(0.1));
+        assert_eq!(second.first_token_at, Time::from_secs_f64(2.0));
+        let third = p.release(second.done_at).unwrap();
+        assert_eq!(third.attempt, 3);
+        assert!(p.release(third.done_at).is_none());
+        assert_eq!(p.busy(), 0);
+    }
+}

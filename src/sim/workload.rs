@@ -1,0 +1,269 @@
+//! Workloads: when requests arrive and what they ask for.
+//!
+//! Arrivals are Poisson or evenly spaced at a rate that can change at given instants; each
+//! request is drawn from a weighted mix of request classes (model group, token counts, tags,
+//! streaming). Arrivals and the mix draw from their own streams, so the workload is the same
+//! whatever policy serves it.
+
+use rand::Rng;
+
+use super::distribution::Distribution;
+use super::rng::SimRng;
+use crate::time::Time;
+
+/// How arrivals are spaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArrivalProcess {
+    /// Exponential gaps (a Poisson process).
+    Poisson,
+    /// Even gaps of 1/rate.
+    Constant,
+}
+
+/// The arrival rate from an instant on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateChange {
+    /// From when.
+    pub at: Time,
+    /// Requests per second.
+    pub rate: f64,
+}
+
+/// One kind of request in the mix.
+#[derive(Debug, Clone)]
+pub struct RequestClass {
+    /// The class's name in reports.
+    pub name: String,
+    /// Relative weight in the mix.
+    pub weight: f64,
+    /// The requested model name.
+    pub model: String,
+    /// Prompt tokens.
+    pub input_tokens: Distribution,
+    /// Completion tokens.
+    pub output_tokens: Distribution,
+    /// Request tags.
+    pub tags: Vec<String>,
+    /// Whether the client streams.
+    pub stream: bool,
+}
+
+/// A workload as the scenario describes it.
+#[derive(Debug, Clone)]
+pub struct WorkloadSpec {
+    /// Arrival spacing.
+    pub process: ArrivalProcess,
+    /// Requests per second from the start.
+    pub rate: f64,
+    /// Later rate changes, in time order.
+    pub rate_changes: Vec<RateChange>,
+    /// The request mix.
+    pub mix: Vec<RequestClass>,
+}
+
+/// Generates arrival instants up to an end.
+#[derive(Debug, Clone)]
+pub struct Arrivals {
+    process: ArrivalProcess,
+    schedule: Vec<RateChange>,
+    segment: usize,
+    last: Time,
+    end: Time,
+    /// For even spacing: the fraction of a gap already covered when the rate changed.
+    carried_fraction: f64,
+    rng: SimRng,
+}
+
+impl Arrivals {
+    /// Arrivals of `spec` from time zero until `end` (exclusive).
+    pub fn new(spec: &WorkloadSpec, end: Time, rng: SimRng) -> Self {
+        let mut schedule = vec![RateChange {
+            at: Time::ZERO,
+            rate: spec.rate,
+        }];
+        schedule.extend(spec.rate_changes.iter().copied());
+        Arrivals {
+            process: spec.process,
+            schedule,
+            segment: 0,
+            last: Time::ZERO,
+            end,
+            carried_fraction: 0.0,
+            rng,
+        }
+    }
+
+    fn segment_end(&self) -> Time {
+        self.schedule
+            .get(self.segment + 1)
+            .map_or(Time::NEVER, |c| c.at)
+    }
+
+    /// The next arrival instant, or `None` once past the end.
+    pub fn next_arrival(&mut self) -> Option<Time> {
+        loop {
+            if self.last >= self.end {
+                return None;
+            }
+            let rate = self.schedule[self.segment].rate;
+            let boundary = self.segment_end();
+            if rate <= 0.0 {
+                if boundary == Time::NEVER {
+                    return None;
+                }
+                self.last = boundary;
+                self.segment += 1;
+                self.carried_fraction = 0.0;
+                continue;
+            }
+            let gap = match self.process {
+                ArrivalProcess::Poisson => {
+                    let u: f64 = self.rng.random();
+                    -(1.0 - u).ln() / rate
+                }
+                ArrivalProcess::Constant => (1.0 - self.carried_fraction) / rate,
+            };
+            let candidate = self.last + std::time::Duration::from_secs_f64(gap);
+            if candidate >= boundary {
+                // Memoryless for Poisson; for even spacing carry the covered fraction over.
+                if self.process == ArrivalProcess::Constant {
+                    let covered = (boundary - self.last).as_secs_f64() * rate;
+                    self.carried_fraction = (self.carried_fraction + covered).min(1.0);
+                }
+                self.last = boundary;
+                self.segment += 1;
+                continue;
+            }
+            self.carried_fraction = 0.0;
+            self.last = candidate;
+            if candidate >= self.end {
+                return None;
+            }
+            return Some(candidate);
+        }
+    }
+}
+
+/// One drawn request: its class and token counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DrawnRequest {
+    /// Index into the mix.
+    pub class: u32,
+    /// Prompt tokens.
+    pub input_tokens: u32,
+    /// Completion tokens.
+    pub output_tokens: u32,
+}
+
+/// Draws requests from a weighted mix.
+#[derive(Debug, Clone)]
+pub struct MixSampler {
+    cumulative: Vec<f64>,
+    rng: SimRng,
+}
+
+fn tokens(x: f64) -> u32 {
+    if x.is_nan() || x <= 0.0 {
+        0
+    } else if x >= f64::from(u32::MAX) {
+        u32::MAX
+    } else {
+        x.round() as u32
+    }
+}
+
+impl MixSampler {
+    /// A sampler over `mix` drawing from `rng`.
+    pub fn new(mix: &[RequestClass], rng: SimRng) -> Self {
+        let mut total = 0.0;
+        let cumulative = mix
+            .iter()
+            .map(|c| {
+                total += c.weight;
+                total
+            })
+            .collect();
+        MixSampler { cumulative, rng }
+    }
+
+    /// Draws the next request.
+    #[inline]
+    pub fn draw(&mut self, mix: &[RequestClass]) -> DrawnRequest {
+        let class = if self.cumulative.len() == 1 {
+            0
+        } else {
+            let total = self.cumulative[self.cumulative.len() - 1];
+            let point = self.rng.random::<f64>() * total;
+            self.cumulative
+                .partition_point(|&c| c <= point)
+                .min(self.cumulative.len() - 1)
+        };
+        let spec = &mix[class];
+        DrawnRequest {
+            class: class as u32,
+            input_tokens: tokens(spec.input_tokens.sample(&mut self.rng)).max(1),
+            output_tokens: tokens(spec.output_tokens.sample(&mut self.rng)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::rng::stream;
+
+    fn spec(process: ArrivalProcess, rate: f64, changes: Vec<RateChange>) -> WorkloadSpec {
+        WorkloadSpec {
+            process,
+            rate,
+            rate_changes: changes,
+            mix: vec![],
+        }
+    }
+
+    fn count(spec: &WorkloadSpec, from: f64, to: f64, end: f64) -> usize {
+        let mut a = Arrivals::new(spec, Time::from_secs_f64(end), stream(9, "arrivals"));
+        std::iter::from_fn(|| a.next_arrival())
+            .filter(|t| t.as_secs_f64() >= from && t.as_secs_f64() < to)
+            .count()
+    }
+
+    #[test]
+    fn constant_arrivals_are_evenly_spaced_and_follow_rate_changes() {
+        let s = spec(
+            ArrivalProcess::Constant,
+            10.0,
+            vec![RateChange {
+                at: Time::from_secs_f64(5.0),
+                rate: 2.0,
+            }],
+        );
+        assert_eq!(count(&s, 0.0, 5.0, 10.0), 49, "10/s for 5 s, first at 0.1 s");
+        assert_eq!(count(&s, 5.0, 10.0, 10.0), 10, "2/s for 5 s");
+    }
+
+    #[test]
+    fn poisson_counts_match_the_rate_in_each_segment() {
+        let s = spec(
+            ArrivalProcess::Poisson,
+            100.0,
+            vec![
+                RateChange {
+                    at: Time::from_secs_f64(100.0),
+                    rate: 0.0,
+                },
+                RateChange {
+                    at: Time::from_secs_f64(150.0),
+                    rate: 300.0,
+                },
+            ],
+        );
+        let first = count(&s, 0.0, 100.0, 200.0) as f64;
+        let silent = count(&s, 100.0, 150.0, 200.0);
+        let last = count(&s, 150.0, 200.0, 200.0) as f64;
+        // Poisson counts: mean λt, sd √(λt); allow 4 sd.
+        assert!((first - 10_000.0).abs() < 400.0, "{first}");
+        assert_eq!(silent, 0);
+        assert!((last - 15_000.0).abs() < 490.0, "{last}");
+    }
+}
