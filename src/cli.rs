@@ -94,6 +94,7 @@ fn run(
 
     #[allow(
         clippy::disallowed_methods,
+        clippy::disallowed_types,
         reason = "the command line reports wall-clock speed; the simulation itself never reads a clock"
     )]
     let started = std::time::Instant::now();

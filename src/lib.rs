@@ -6,13 +6,13 @@
 //! Switchyard's scenario files; [`metrics`] aggregates per-request records; [`report`] writes
 //! summaries, CSV and terminal tables.
 
+pub mod cli;
 pub mod config;
+pub mod metrics;
+pub mod report;
+pub mod router;
+pub mod runner;
+pub mod scenario;
+pub mod sim;
 pub mod time;
 pub mod units;
-pub mod router;
-pub mod metrics;
-pub mod sim;
-pub mod scenario;
-pub mod report;
-pub mod runner;
-pub mod cli;

@@ -64,7 +64,12 @@ pub fn run_scenario(
         .with_context(|| format!("cannot write {}", requests_path.display()))?;
     let mut csv = requests_csv::writer(BufWriter::with_capacity(1 << 20, file))
         .with_context(|| format!("cannot write {}", requests_path.display()))?;
-    let models: Vec<&str> = scenario.workload.mix.iter().map(|c| c.model.as_str()).collect();
+    let models: Vec<&str> = scenario
+        .workload
+        .mix
+        .iter()
+        .map(|c| c.model.as_str())
+        .collect();
 
     let mut summary = Summary {
         scenario: scenario.name.clone(),

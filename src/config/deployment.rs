@@ -147,7 +147,10 @@ impl DeploymentConfig {
     /// Reads one `model_list` entry.
     pub fn parse(entry: &Node<'_>) -> Result<DeploymentConfig, InputError> {
         for (key, child) in entry.entries()? {
-            if !matches!(key, "model_name" | "litellm_params" | "model_info" | "rpm" | "tpm") {
+            if !matches!(
+                key,
+                "model_name" | "litellm_params" | "model_info" | "rpm" | "tpm"
+            ) {
                 child.warn("key not used by Switchyard's routing; ignored");
             }
         }
@@ -279,12 +282,17 @@ impl DeploymentConfig {
 
 /// LiteLLM's deployment id: SHA-256 of the group name followed by every `litellm_params` key and
 /// value in file order, values rendered as Python's `str` would (`Router.generate_model_id`).
+/// Like LiteLLM, `os.environ/NAME` values are hashed resolved; an unset variable is hashed as
+/// written (LiteLLM cannot start without it, so there is no id of its to match).
 fn litellm_model_id(model_name: &str, params: &Node<'_>) -> Result<String, InputError> {
     let mut text = String::from(model_name);
     for (key, value) in params.entries()? {
         text.push_str(key);
         match value.value() {
-            Value::String(s) => text.push_str(s),
+            Value::String(s) => match value.string() {
+                Ok(resolved) => text.push_str(&resolved),
+                Err(_) => text.push_str(s),
+            },
             Value::Mapping(_) => text.push_str(&python_json(value.value())),
             other => text.push_str(&python_str(other)),
         }

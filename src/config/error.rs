@@ -19,7 +19,11 @@ pub struct InputError {
 
 impl InputError {
     /// An error at `path` of `file`.
-    pub fn new(file: impl Into<String>, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        file: impl Into<String>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         InputError {
             file: file.into(),
             path: path.into(),

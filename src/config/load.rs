@@ -77,6 +77,16 @@ impl LitellmConfig {
         })
     }
 
+    /// The key path of `key` in this config's file, e.g. `router_settings.timeout`, or
+    /// `router.router_settings.timeout` for a config inline in a scenario.
+    pub fn key_path(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
     /// The router settings with `overrides` (a mapping of `router_settings` keys, from another
     /// file such as a scenario's policy) layered on top. Unknown override keys are errors.
     pub fn settings_with(

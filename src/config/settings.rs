@@ -89,7 +89,11 @@ impl PerClass {
                     continue;
                 }
             };
-            *slot = if child.is_null() { None } else { Some(child.u32()?) };
+            *slot = if child.is_null() {
+                None
+            } else {
+                Some(child.u32()?)
+            };
         }
         Ok(out)
     }
@@ -320,7 +324,8 @@ impl RouterSettings {
                     .find(|(n, _)| *n == name)
                     .map(|(_, s)| *s)
                     .ok_or_else(|| {
-                        let names: Vec<&str> = RoutingStrategy::ALL.iter().map(|(n, _)| *n).collect();
+                        let names: Vec<&str> =
+                            RoutingStrategy::ALL.iter().map(|(n, _)| *n).collect();
                         node.error(format!(
                             "unknown routing strategy {name:?} (expected one of: {})",
                             names.join(", ")
@@ -341,7 +346,9 @@ impl RouterSettings {
                 self.model_group_retry_policy = node
                     .entries()?
                     .into_iter()
-                    .map(|(group, policy)| Ok((group.to_string(), PerClass::parse(&policy, "Retries")?)))
+                    .map(|(group, policy)| {
+                        Ok((group.to_string(), PerClass::parse(&policy, "Retries")?))
+                    })
                     .collect::<Result<_, InputError>>()?;
             }
             "allowed_fails" => self.allowed_fails = Some(node.u32()?),

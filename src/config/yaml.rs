@@ -63,6 +63,7 @@ pub struct Source<'e> {
     file: String,
     env: &'e dyn EnvLookup,
     warnings: RefCell<Vec<InputWarning>>,
+    unset_vars: RefCell<std::collections::BTreeSet<String>>,
 }
 
 impl<'e> Source<'e> {
@@ -72,6 +73,7 @@ impl<'e> Source<'e> {
             file: file.into(),
             env,
             warnings: RefCell::new(Vec::new()),
+            unset_vars: RefCell::new(Default::default()),
         }
     }
 
@@ -123,6 +125,8 @@ pub trait SourceAccess {
     fn env_var(&self, name: &str) -> Option<String>;
     /// Records a warning.
     fn push_warning(&self, warning: InputWarning);
+    /// Notes that `name` was found unset; true the first time for each name.
+    fn first_unset(&self, name: &str) -> bool;
 }
 
 impl SourceAccess for Source<'_> {
@@ -134,6 +138,9 @@ impl SourceAccess for Source<'_> {
     }
     fn push_warning(&self, warning: InputWarning) {
         self.warnings.borrow_mut().push(warning);
+    }
+    fn first_unset(&self, name: &str) -> bool {
+        self.unset_vars.borrow_mut().insert(name.to_string())
     }
 }
 
@@ -221,18 +228,27 @@ impl<'a> Node<'a> {
 
     /// The mapping's entries in file order; keys must be strings.
     pub fn entries(&self) -> Result<Vec<(&'a str, Node<'a>)>, InputError> {
-        let map: &'a Mapping = self.value.as_mapping().ok_or_else(|| self.expected("a mapping"))?;
+        let map: &'a Mapping = self
+            .value
+            .as_mapping()
+            .ok_or_else(|| self.expected("a mapping"))?;
         map.iter()
             .map(|(k, v)| match k {
                 Value::String(key) => Ok((key.as_str(), self.child(key, v))),
-                other => Err(self.error(format!("expected string keys, found key {}", describe(other)))),
+                other => Err(self.error(format!(
+                    "expected string keys, found key {}",
+                    describe(other)
+                ))),
             })
             .collect()
     }
 
     /// The value at `key` of this mapping, if present.
     pub fn get(&self, key: &str) -> Result<Option<Node<'a>>, InputError> {
-        let map = self.value.as_mapping().ok_or_else(|| self.expected("a mapping"))?;
+        let map = self
+            .value
+            .as_mapping()
+            .ok_or_else(|| self.expected("a mapping"))?;
         Ok(map.get(key).map(|v| self.child(key, v)))
     }
 
@@ -244,8 +260,15 @@ impl<'a> Node<'a> {
 
     /// The items of a list.
     pub fn items(&self) -> Result<Vec<Node<'a>>, InputError> {
-        let seq = self.value.as_sequence().ok_or_else(|| self.expected("a list"))?;
-        Ok(seq.iter().enumerate().map(|(i, v)| self.item(i, v)).collect())
+        let seq = self
+            .value
+            .as_sequence()
+            .ok_or_else(|| self.expected("a list"))?;
+        Ok(seq
+            .iter()
+            .enumerate()
+            .map(|(i, v)| self.item(i, v))
+            .collect())
     }
 
     /// Rejects keys outside `allowed`, suggesting the nearest valid key (Switchyard's own schema).
@@ -282,11 +305,7 @@ impl<'a> Node<'a> {
         Ok(Some((name.to_string(), parsed)))
     }
 
-    fn typed<T>(
-        &self,
-        what: &str,
-        convert: impl Fn(&Value) -> Option<T>,
-    ) -> Result<T, InputError> {
+    fn typed<T>(&self, what: &str, convert: impl Fn(&Value) -> Option<T>) -> Result<T, InputError> {
         if let Some((name, value)) = self.resolve_env_scalar()? {
             return convert(&value).ok_or_else(|| {
                 self.error(format!(
@@ -318,9 +337,9 @@ impl<'a> Node<'a> {
     pub fn config_string(&self) -> Result<ConfigString, InputError> {
         if let Some(name) = self.env_reference() {
             let value = self.src.env_var(name);
-            if value.is_none() {
+            if value.is_none() && self.src.first_unset(name) {
                 self.warn(format!(
-                    "environment variable {name} is not set (not needed to simulate; the live proxy needs it)"
+                    "environment variable {name} is not set (not needed to simulate; the live proxy needs it; later uses not repeated)"
                 ));
             }
             return Ok(ConfigString {
@@ -348,7 +367,9 @@ impl<'a> Node<'a> {
             return e;
         }
         InputError {
-            message: e.message.replacen("a non-negative integer", "an integer", 1),
+            message: e
+                .message
+                .replacen("a non-negative integer", "an integer", 1),
             ..e
         }
     }
@@ -356,7 +377,8 @@ impl<'a> Node<'a> {
     /// A non-negative integer that fits in 32 bits.
     pub fn u32(&self) -> Result<u32, InputError> {
         let n = self.u64()?;
-        u32::try_from(n).map_err(|_| self.error(format!("expected an integer below 2^32, found {n}")))
+        u32::try_from(n)
+            .map_err(|_| self.error(format!("expected an integer below 2^32, found {n}")))
     }
 
     /// A finite number.
@@ -399,8 +421,9 @@ mod tests {
     use super::*;
 
     fn with_root<T>(text: &str, f: impl FnOnce(Node<'_>) -> T) -> T {
-        let env: BTreeMap<String, String> =
-            [("RPM".to_string(), "60".to_string())].into_iter().collect();
+        let env: BTreeMap<String, String> = [("RPM".to_string(), "60".to_string())]
+            .into_iter()
+            .collect();
         let src = Source::new("config.yaml", &env);
         let value = src.parse(text).unwrap();
         f(src.root(&value))
@@ -428,12 +451,17 @@ mod tests {
             let items = root.require("a").unwrap().items().unwrap();
             items[1].string().unwrap_err()
         });
-        assert_eq!(err.to_string(), "config.yaml: a[1]: expected a string, found a mapping");
+        assert_eq!(
+            err.to_string(),
+            "config.yaml: a[1]: expected a string, found a mapping"
+        );
     }
 
     #[test]
     fn environment_references_resolve_for_numbers() {
-        let n = with_root("rpm: os.environ/RPM\n", |root| root.require("rpm").unwrap().u64());
+        let n = with_root("rpm: os.environ/RPM\n", |root| {
+            root.require("rpm").unwrap().u64()
+        });
         assert_eq!(n, Ok(60));
         let err = with_root("rpm: os.environ/NOPE\n", |root| {
             root.require("rpm").unwrap().u64().unwrap_err()
@@ -447,13 +475,16 @@ mod tests {
     #[test]
     fn unknown_keys_suggest_the_nearest_valid_key() {
         let err = with_root("durration: 10m\n", |root| {
-            root.deny_unknown_keys(&["name", "duration", "seed"]).unwrap_err()
+            root.deny_unknown_keys(&["name", "duration", "seed"])
+                .unwrap_err()
         });
         assert_eq!(
             err.to_string(),
             "config.yaml: durration: unknown key `durration`; did you mean `duration`?"
         );
-        let err = with_root("zzz: 1\n", |root| root.deny_unknown_keys(&["name"]).unwrap_err());
+        let err = with_root("zzz: 1\n", |root| {
+            root.deny_unknown_keys(&["name"]).unwrap_err()
+        });
         assert_eq!(
             err.to_string(),
             "config.yaml: zzz: unknown key `zzz` (expected one of: name)"
@@ -462,7 +493,9 @@ mod tests {
 
     #[test]
     fn negative_integers_say_so() {
-        let err = with_root("n: -2\n", |root| root.require("n").unwrap().u64().unwrap_err());
+        let err = with_root("n: -2\n", |root| {
+            root.require("n").unwrap().u64().unwrap_err()
+        });
         assert_eq!(
             err.to_string(),
             "config.yaml: n: expected a non-negative integer, found -2"

@@ -57,7 +57,11 @@ impl<'a, W: Write> RequestsCsv<'a, W> {
             out,
             policy,
             models,
-            deployment_ids: table.deployments().iter().map(|d| d.config.id.as_str()).collect(),
+            deployment_ids: table
+                .deployments()
+                .iter()
+                .map(|d| d.config.id.as_str())
+                .collect(),
             buf: String::with_capacity(32),
             error: None,
         }

@@ -85,6 +85,8 @@ pub struct TtftMs {
 pub struct DeploymentSummary {
     /// Its model group.
     pub model_name: String,
+    /// A readable label: the id when short, else `litellm model @ api_base host`.
+    pub label: String,
     /// Requests it served.
     pub served: u64,
     /// Attempts sent to it.
@@ -99,6 +101,26 @@ pub struct DeploymentSummary {
 pub fn round(x: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
     (x * scale).round() / scale
+}
+
+/// A deployment's readable label: its id when short, else its model and api_base host.
+pub fn label(d: &crate::config::DeploymentConfig) -> String {
+    if d.id.chars().count() <= 24 {
+        return d.id.clone();
+    }
+    match d.api_base_text() {
+        Some(base) => {
+            let host = base
+                .split("://")
+                .nth(1)
+                .unwrap_or(base)
+                .split('/')
+                .next()
+                .unwrap_or(base);
+            format!("{} @ {host}", d.model)
+        }
+        None => d.model.clone(),
+    }
 }
 
 impl PolicySummary {
@@ -140,6 +162,7 @@ impl PolicySummary {
                         d.config.id.clone(),
                         DeploymentSummary {
                             model_name: d.config.model_name.clone(),
+                            label: label(&d.config),
                             served: s.served,
                             attempts: s.attempts,
                             failures: s.failures,

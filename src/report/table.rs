@@ -9,22 +9,19 @@ fn right(s: String) -> Cell {
     Cell::new(s).set_alignment(CellAlignment::Right)
 }
 
-/// A deployment's label: its id if short, else the id's first 12 characters.
-pub fn short_id(id: &str) -> String {
-    if id.chars().count() <= 24 {
-        id.to_string()
-    } else {
-        let head: String = id.chars().take(12).collect();
-        format!("{head}…")
-    }
-}
-
 /// The policies side by side.
 pub fn policies_table(summary: &Summary) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header(vec![
-        "policy", "requests", "success", "p50 ms", "p95 ms", "p99 ms", "mean ms", "attempts/req",
+        "policy",
+        "requests",
+        "success",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "mean ms",
+        "attempts/req",
         "cost $",
     ]);
     for (name, p) in &summary.policies {
@@ -52,15 +49,23 @@ pub fn policies_table(summary: &Summary) -> Table {
 pub fn deployments_table(policy: &PolicySummary) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(vec!["deployment", "model group", "served", "share", "attempts", "failures", "cooldowns"]);
-    for (id, d) in &policy.deployments {
+    t.set_header(vec![
+        "deployment",
+        "model group",
+        "served",
+        "share",
+        "attempts",
+        "failures",
+        "cooldowns",
+    ]);
+    for d in policy.deployments.values() {
         let share = if policy.succeeded == 0 {
             0.0
         } else {
             d.served as f64 / policy.succeeded as f64
         };
         t.add_row(vec![
-            Cell::new(short_id(id)),
+            Cell::new(&d.label),
             Cell::new(&d.model_name),
             right(d.served.to_string()),
             right(format!("{:.1}%", share * 100.0)),
@@ -77,6 +82,10 @@ pub fn errors_line(policy: &PolicySummary) -> String {
     if policy.errors.is_empty() {
         return "errors: none".to_string();
     }
-    let parts: Vec<String> = policy.errors.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    let parts: Vec<String> = policy
+        .errors
+        .iter()
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
     format!("errors: {}", parts.join(", "))
 }

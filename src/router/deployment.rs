@@ -210,6 +210,9 @@ mod tests {
         assert!(!wildcard_matches("openai/*", "anthropic/claude"));
         assert!(wildcard_matches("a*c*e", "abcde"));
         assert!(!wildcard_matches("a*c*e", "abde"));
-        assert!(!wildcard_matches("ab*ba", "aba"), "the ends may not overlap");
+        assert!(
+            !wildcard_matches("ab*ba", "aba"),
+            "the ends may not overlap"
+        );
     }
 }

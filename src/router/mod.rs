@@ -48,7 +48,12 @@ impl Router {
         let table = DeploymentTable::new(deployments, &settings.model_group_alias);
         let strategy = StrategyKind::new(settings.routing_strategy)?;
         let live = LiveState::new(deployments.len());
-        let largest = table.groups().iter().map(|g| g.members.len()).max().unwrap_or(1);
+        let largest = table
+            .groups()
+            .iter()
+            .map(|g| g.members.len())
+            .max()
+            .unwrap_or(1);
         Ok(Router {
             table,
             settings,

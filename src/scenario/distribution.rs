@@ -19,7 +19,14 @@ pub enum Unit {
     Count,
 }
 
-const FAMILIES: &[&str] = &["constant", "uniform", "exponential", "normal", "lognormal", "empirical"];
+const FAMILIES: &[&str] = &[
+    "constant",
+    "uniform",
+    "exponential",
+    "normal",
+    "lognormal",
+    "empirical",
+];
 
 fn value(node: &Node<'_>, unit: Unit) -> Result<f64, InputError> {
     match unit {
@@ -72,9 +79,10 @@ pub fn distribution(node: &Node<'_>, unit: Unit) -> Result<Distribution, InputEr
         "lognormal" => {
             params.deny_unknown_keys(&["median", "p99", "mu", "sigma"])?;
             match (params.get("median")?, params.get("p99")?) {
-                (Some(median), Some(p99)) => {
-                    Distribution::lognormal_from_quantiles(value(&median, unit)?, value(&p99, unit)?)
-                }
+                (Some(median), Some(p99)) => Distribution::lognormal_from_quantiles(
+                    value(&median, unit)?,
+                    value(&p99, unit)?,
+                ),
                 (None, None) => Distribution::lognormal(
                     params.require("mu")?.f64()?,
                     params.require("sigma")?.non_negative()?,
@@ -119,12 +127,26 @@ mod tests {
     fn every_family_parses() {
         assert_eq!(parse("d: 300ms", Unit::Time).unwrap().mean(), 0.3);
         assert_eq!(parse("d: {constant: 2s}", Unit::Time).unwrap().mean(), 2.0);
-        assert_eq!(parse("d: {uniform: {min: 100, max: 300}}", Unit::Count).unwrap().mean(), 200.0);
-        assert_eq!(parse("d: {exponential: {mean: 10ms}}", Unit::Time).unwrap().mean(), 0.01);
+        assert_eq!(
+            parse("d: {uniform: {min: 100, max: 300}}", Unit::Count)
+                .unwrap()
+                .mean(),
+            200.0
+        );
+        assert_eq!(
+            parse("d: {exponential: {mean: 10ms}}", Unit::Time)
+                .unwrap()
+                .mean(),
+            0.01
+        );
         assert!(parse("d: {normal: {mean: 1s, std_dev: 100ms}}", Unit::Time).is_ok());
         assert!(parse("d: {lognormal: {median: 300ms, p99: 2s}}", Unit::Time).is_ok());
         assert!(parse("d: {lognormal: {mu: 5, sigma: 0.5}}", Unit::Count).is_ok());
-        let e = parse("d: {empirical: [[0, 10ms], [0.5, 20ms], [1, 100ms]]}", Unit::Time).unwrap();
+        let e = parse(
+            "d: {empirical: [[0, 10ms], [0.5, 20ms], [1, 100ms]]}",
+            Unit::Time,
+        )
+        .unwrap();
         assert!((e.mean() - 0.0375).abs() < 1e-12);
     }
 

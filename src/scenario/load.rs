@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use crate::config::settings::ROUTER_KEYS;
 use crate::config::yaml::{EnvLookup, Node, Source};
 use crate::config::{InputError, LitellmConfig};
 use crate::router::StrategyKind;
@@ -72,7 +71,9 @@ pub fn parse_scenario(
 
     let mut config = match (root.get("config")?, root.get("router")?) {
         (Some(_), Some(router)) => {
-            return Err(router.error("give either `config` (a path) or `router` (inline), not both"));
+            return Err(
+                router.error("give either `config` (a path) or `router` (inline), not both")
+            );
         }
         (None, None) => {
             return Err(root.error(
@@ -168,10 +169,9 @@ fn check_strategy(
     {
         return Err(key.error(message));
     }
-    debug_assert!(ROUTER_KEYS.contains(&"routing_strategy"));
     Err(InputError::new(
         &config.file,
-        "router_settings.routing_strategy",
+        config.key_path("router_settings.routing_strategy"),
         message,
     ))
 }

@@ -70,7 +70,9 @@ impl Distribution {
     /// A constant.
     pub fn constant(value: f64) -> Result<Distribution, ParamError> {
         if !(value.is_finite() && value >= 0.0) {
-            return Err(format!("constant must be a number that is not negative, found {value}"));
+            return Err(format!(
+                "constant must be a number that is not negative, found {value}"
+            ));
         }
         Ok(Distribution::Constant(value))
     }
@@ -78,7 +80,9 @@ impl Distribution {
     /// Uniform on `[low, high]`.
     pub fn uniform(low: f64, high: f64) -> Result<Distribution, ParamError> {
         if !(low.is_finite() && high.is_finite() && 0.0 <= low && low <= high) {
-            return Err(format!("uniform needs 0 <= min <= max, found min {low}, max {high}"));
+            return Err(format!(
+                "uniform needs 0 <= min <= max, found min {low}, max {high}"
+            ));
         }
         Ok(Distribution::Uniform { low, high })
     }
@@ -95,7 +99,9 @@ impl Distribution {
     /// Normal with `mean` and `std_dev`, truncated at 0.
     pub fn truncated_normal(mean: f64, std_dev: f64) -> Result<Distribution, ParamError> {
         if !(mean.is_finite() && std_dev.is_finite() && std_dev >= 0.0) {
-            return Err(format!("normal needs a finite mean and std_dev >= 0, found mean {mean}, std_dev {std_dev}"));
+            return Err(format!(
+                "normal needs a finite mean and std_dev >= 0, found mean {mean}, std_dev {std_dev}"
+            ));
         }
         if std_dev == 0.0 {
             return Distribution::constant(mean.max(0.0));
@@ -116,7 +122,9 @@ impl Distribution {
     /// Log-normal from the parameters of `ln X`.
     pub fn lognormal(mu: f64, sigma: f64) -> Result<Distribution, ParamError> {
         if !(mu.is_finite() && sigma.is_finite() && sigma >= 0.0) {
-            return Err(format!("lognormal needs finite mu and sigma >= 0, found mu {mu}, sigma {sigma}"));
+            return Err(format!(
+                "lognormal needs finite mu and sigma >= 0, found mu {mu}, sigma {sigma}"
+            ));
         }
         let sampler = LogNormal::new(mu, sigma).map_err(|e| e.to_string())?;
         Ok(Distribution::LogNormal { mu, sigma, sampler })
@@ -125,7 +133,9 @@ impl Distribution {
     /// Log-normal with the given median and 99th percentile.
     pub fn lognormal_from_quantiles(median: f64, p99: f64) -> Result<Distribution, ParamError> {
         if !(median.is_finite() && p99.is_finite() && median > 0.0 && p99 >= median) {
-            return Err(format!("lognormal needs 0 < median <= p99, found median {median}, p99 {p99}"));
+            return Err(format!(
+                "lognormal needs 0 < median <= p99, found median {median}, p99 {p99}"
+            ));
         }
         Distribution::lognormal(median.ln(), (p99.ln() - median.ln()) / Z_99)
     }
@@ -172,7 +182,9 @@ impl Distribution {
             Distribution::LogNormal { sampler, .. } => sampler.sample(rng),
             Distribution::Empirical { points } => {
                 let u: f64 = rng.random();
-                let i = points.partition_point(|(q, _)| *q <= u).clamp(1, points.len() - 1);
+                let i = points
+                    .partition_point(|(q, _)| *q <= u)
+                    .clamp(1, points.len() - 1);
                 let ((q0, v0), (q1, v1)) = (points[i - 1], points[i]);
                 v0 + (v1 - v0) * (u - q0) / (q1 - q0)
             }

@@ -40,8 +40,13 @@ pub struct World<'a> {
 #[derive(Debug, Clone, Copy)]
 enum Event {
     Arrival,
-    Dispatch { slot: u32 },
-    Done { slot: u32, deployment: DeploymentIdx },
+    Dispatch {
+        slot: u32,
+    },
+    Done {
+        slot: u32,
+        deployment: DeploymentIdx,
+    },
 }
 
 struct Active {
@@ -84,7 +89,12 @@ pub fn run<S: RecordSink>(
         .deployments
         .iter()
         .zip(world.profile_of)
-        .map(|(d, &p)| SyntheticProvider::new(&world.profiles[p], stream(seed, &format!("provider/{}", d.id))))
+        .map(|(d, &p)| {
+            SyntheticProvider::new(
+                &world.profiles[p],
+                stream(seed, &format!("provider/{}", d.id)),
+            )
+        })
         .collect();
     let prices = world
         .deployments
@@ -93,12 +103,23 @@ pub fn run<S: RecordSink>(
         .map(|(d, &p)| {
             let profile = &world.profiles[p];
             (
-                profile.input_cost_per_token.or(d.input_cost_per_token).unwrap_or(0.0),
-                profile.output_cost_per_token.or(d.output_cost_per_token).unwrap_or(0.0),
+                profile
+                    .input_cost_per_token
+                    .or(d.input_cost_per_token)
+                    .unwrap_or(0.0),
+                profile
+                    .output_cost_per_token
+                    .or(d.output_cost_per_token)
+                    .unwrap_or(0.0),
             )
         })
         .collect();
-    let routes = world.workload.mix.iter().map(|c| router.resolve(&c.model)).collect();
+    let routes = world
+        .workload
+        .mix
+        .iter()
+        .map(|c| router.resolve(&c.model))
+        .collect();
     let end = Time::ZERO + world.duration;
     let mut engine = Engine {
         world,
@@ -227,7 +248,8 @@ impl<S: RecordSink> Engine<'_, S> {
                 (
                     Some(active.first_token_at - active.arrival),
                     c.output_tokens,
-                    f64::from(c.input_tokens) * input_price + f64::from(c.output_tokens) * output_price,
+                    f64::from(c.input_tokens) * input_price
+                        + f64::from(c.output_tokens) * output_price,
                 )
             }
             CallResult::Failed(_) => (None, 0, 0.0),

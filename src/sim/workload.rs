@@ -238,7 +238,11 @@ mod tests {
                 rate: 2.0,
             }],
         );
-        assert_eq!(count(&s, 0.0, 5.0, 10.0), 49, "10/s for 5 s, first at 0.1 s");
+        assert_eq!(
+            count(&s, 0.0, 5.0, 10.0),
+            49,
+            "10/s for 5 s, first at 0.1 s"
+        );
         assert_eq!(count(&s, 5.0, 10.0, 10.0), 10, "2/s for 5 s");
     }
 

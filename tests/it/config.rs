@@ -1,0 +1,288 @@
+//! Reading LiteLLM configs: defaults, layering, environment references, ids, and the exact
+//! wording of errors.
+
+use std::time::Duration;
+
+use switchyard::config::RoutingStrategy;
+
+use crate::common::config;
+
+const ARTICLE_LOAD_BALANCING: &str = r#"
+model_list:
+  - model_name: gpt-4o
+    litellm_params:
+      model: azure/gpt-4o
+      api_base: https://my-endpoint-us.openai.azure.com/
+      api_key: os.environ/AZURE_API_KEY
+  - model_name: gpt-4o
+    litellm_params:
+      model: azure/gpt-4o
+      api_base: https://my-endpoint-eu.openai.azure.com/
+      api_key: os.environ/AZURE_API_KEY
+      api_version: os.environ/AZURE_API_VERSION
+  - model_name: gpt-4o
+    litellm_params:
+      model: gpt-4o
+      api_key: os.environ/OPENAI_API_KEY
+"#;
+
+fn err(text: &str) -> String {
+    config(text)
+        .expect_err("config must be refused")
+        .to_string()
+}
+
+#[test]
+fn the_articles_load_balancing_block_loads_with_litellm_defaults() {
+    let c = config(ARTICLE_LOAD_BALANCING).unwrap();
+    assert_eq!(c.deployments.len(), 3);
+    assert!(c.deployments.iter().all(|d| d.model_name == "gpt-4o"));
+    assert_eq!(c.deployments[0].provider, "azure");
+    assert_eq!(
+        c.deployments[2].provider, "openai",
+        "no prefix means openai"
+    );
+    let s = &c.settings;
+    assert_eq!(s.routing_strategy, RoutingStrategy::SimpleShuffle);
+    assert_eq!(s.num_retries, 2);
+    assert_eq!(s.retry_after, Duration::ZERO);
+    assert_eq!(
+        s.allowed_fails, None,
+        "left at the default, so the default cooldown rule applies"
+    );
+    assert_eq!(s.cooldown_time, Duration::from_secs(5));
+    assert!(!s.disable_cooldowns);
+    assert_eq!(s.max_fallbacks, 5);
+    assert_eq!(s.timeout, Duration::from_secs(6000));
+    assert!(!s.enable_pre_call_checks && !s.enable_tag_filtering && s.tag_filtering_match_any);
+    let key = c.deployments[0].api_key.as_ref().unwrap();
+    assert_eq!(key.env_var.as_deref(), Some("AZURE_API_KEY"));
+    assert_eq!(key.value.as_deref(), Some("az-test"));
+    let version = c.deployments[1].api_version.as_ref().unwrap();
+    assert_eq!(
+        version.value, None,
+        "unset variable stays named but unresolved"
+    );
+    assert_eq!(
+        c.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+        [
+            "config.yaml: model_list[1].litellm_params.api_version: environment variable AZURE_API_VERSION is not set (not needed to simulate; the live proxy needs it; later uses not repeated)"
+        ]
+    );
+}
+
+#[test]
+fn wrong_types_name_file_key_path_and_expectation() {
+    let base = "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m}\n";
+    assert_eq!(
+        err(&format!("{base}router_settings:\n  num_retries: two\n")),
+        r#"config.yaml: router_settings.num_retries: expected an integer, found "two""#
+    );
+    assert_eq!(
+        err(&format!("{base}router_settings:\n  fallbacks: [gpt-4o]\n")),
+        r#"config.yaml: router_settings.fallbacks[0]: expected a mapping from a model group to a list of groups, e.g. {"gpt-4o": ["gpt-4o-mini"]}, found "gpt-4o""#
+    );
+    assert_eq!(
+        err(&format!(
+            "{base}router_settings:\n  disable_cooldowns: maybe\n"
+        )),
+        r#"config.yaml: router_settings.disable_cooldowns: expected true or false, found "maybe""#
+    );
+    assert_eq!(
+        err(&format!("{base}router_settings:\n  cooldown_time: -1\n")),
+        "config.yaml: router_settings.cooldown_time: expected a number that is not negative, found -1"
+    );
+    assert_eq!(
+        err(&format!(
+            "{base}router_settings:\n  routing_strategy: fastest\n"
+        )),
+        r#"config.yaml: router_settings.routing_strategy: unknown routing strategy "fastest" (expected one of: simple-shuffle, least-busy, latency-based-routing, cost-based-routing, usage-based-routing, usage-based-routing-v2, p2c-ewma)"#
+    );
+    assert_eq!(
+        err(&format!(
+            "{base}router_settings:\n  retry_policy:\n    RateLimitErrorRetries: lots\n"
+        )),
+        r#"config.yaml: router_settings.retry_policy.RateLimitErrorRetries: expected an integer, found "lots""#
+    );
+    assert_eq!(
+        err(&format!(
+            "{base}router_settings:\n  provider_budget_config:\n    openai: {{budget_limit: 100, time_period: daily}}\n"
+        )),
+        r#"config.yaml: router_settings.provider_budget_config.openai.time_period: expected a budget period such as 30s, 10m, 1h, 1d, 1w or 1mo, found "daily""#
+    );
+    assert_eq!(
+        err("model_list:\n  - litellm_params: {model: openai/m}\n"),
+        "config.yaml: model_list[0]: missing required key `model_name`"
+    );
+    assert_eq!(
+        err("model_list:\n  - model_name: m\n    litellm_params: {model: openai/m, rpm: fast}\n"),
+        r#"config.yaml: model_list[0].litellm_params.rpm: expected an integer, found "fast""#
+    );
+    assert_eq!(
+        err("model_list:\n  - model_name: m\n    litellm_params: {model: openai/m, tags: free}\n"),
+        r#"config.yaml: model_list[0].litellm_params.tags: expected a list, found "free""#
+    );
+    assert_eq!(
+        err("model_list: []\n"),
+        "config.yaml: model_list: expected at least one deployment"
+    );
+    assert_eq!(
+        err(""),
+        "config.yaml: the config is empty; expected a mapping with `model_list`"
+    );
+    assert!(
+        err("model_list: [\n").starts_with("config.yaml: line "),
+        "a YAML syntax error names its line"
+    );
+}
+
+#[test]
+fn duplicate_deployment_ids_are_refused() {
+    let text = "model_list:\n  - model_name: a\n    litellm_params: {model: openai/a}\n    model_info: {id: x}\n  - model_name: b\n    litellm_params: {model: openai/b}\n    model_info: {id: x}\n";
+    assert_eq!(
+        err(text),
+        r#"config.yaml: model_list[1]: deployment id "x" is used by an earlier entry (set a distinct model_info.id)"#
+    );
+}
+
+#[test]
+fn keys_that_do_not_affect_routing_are_accepted_with_one_warning_each() {
+    let text = r#"
+model_list:
+  - model_name: m
+    litellm_params: {model: openai/m, drop_params: true}
+litellm_settings:
+  success_callback: ["langfuse"]
+  num_retries: 7
+router_settings:
+  redis_db: 0
+general_settings:
+  master_key: sk-1234
+  database_url: postgres://x
+environment_variables: {A: b}
+"#;
+    let c = config(text).unwrap();
+    let warnings: Vec<String> = c.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "config.yaml: environment_variables: section not used by Switchyard's routing; ignored",
+            "config.yaml: model_list[0].litellm_params.drop_params: key not used by Switchyard's routing; ignored",
+            "config.yaml: litellm_settings.success_callback: key does not affect routing; accepted and ignored",
+            "config.yaml: general_settings.database_url: key does not affect routing; accepted and ignored",
+        ]
+    );
+    assert_eq!(
+        c.settings.num_retries, 7,
+        "litellm_settings carries num_retries"
+    );
+    assert_eq!(c.settings.redis.db, Some(0));
+    assert_eq!(c.master_key.unwrap().value.as_deref(), Some("sk-1234"));
+}
+
+#[test]
+fn router_settings_win_over_litellm_settings() {
+    let text = r#"
+model_list:
+  - model_name: m
+    litellm_params: {model: openai/m}
+litellm_settings:
+  num_retries: 7
+  request_timeout: 30
+  fallbacks: [{m: [n]}]
+router_settings:
+  num_retries: 1
+"#;
+    let s = config(text).unwrap().settings;
+    assert_eq!(s.num_retries, 1);
+    assert_eq!(
+        s.timeout,
+        Duration::from_secs(30),
+        "request_timeout sets the timeout"
+    );
+    assert_eq!(s.fallbacks, vec![("m".to_string(), vec!["n".to_string()])]);
+}
+
+#[test]
+fn environment_references_resolve_in_numbers_and_fail_loudly_when_unset() {
+    let ok = "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m}\nrouter_settings:\n  num_retries: os.environ/NUM_RETRIES\n";
+    assert_eq!(config(ok).unwrap().settings.num_retries, 4);
+    let unset = "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m}\nrouter_settings:\n  num_retries: os.environ/NOT_SET\n";
+    assert_eq!(
+        err(unset),
+        "config.yaml: router_settings.num_retries: refers to environment variable NOT_SET, which is not set"
+    );
+}
+
+#[test]
+fn deployment_fields_come_from_params_entry_and_model_info() {
+    let text = r#"
+model_list:
+  - model_name: gpt-4o
+    rpm: 600
+    litellm_params:
+      model: azure/gpt-4o
+      weight: 9
+      order: 2
+      tags: [free, default]
+      timeout: 30
+      input_cost_per_token: 0.0000025
+    model_info:
+      id: us-east
+      tpm: 90000
+      max_input_tokens: 128000
+      output_cost_per_token: 0.00001
+"#;
+    let d = &config(text).unwrap().deployments[0];
+    assert_eq!(d.id, "us-east");
+    assert_eq!(d.rpm, Some(600), "top-level rpm");
+    assert_eq!(d.tpm, Some(90000), "model_info tpm");
+    assert_eq!(d.weight, Some(9.0));
+    assert_eq!(d.order, Some(2));
+    assert_eq!(d.tags, ["free", "default"]);
+    assert_eq!(d.timeout, Some(Duration::from_secs(30)));
+    assert_eq!(d.max_input_tokens, Some(128_000));
+    assert_eq!(d.input_cost_per_token, Some(0.0000025));
+    assert_eq!(
+        d.output_cost_per_token,
+        Some(0.00001),
+        "price from model_info"
+    );
+}
+
+#[test]
+fn deployment_ids_match_litellm_generate_model_id() {
+    // Values printed by LiteLLM 1.108.7's Router for these entries (OPENAI_API_KEY=sk-test).
+    let text = r#"
+model_list:
+  - model_name: gpt-4o
+    litellm_params: {model: gpt-4o, api_key: os.environ/OPENAI_API_KEY}
+  - model_name: gpt-4o
+    litellm_params: {model: azure/gpt-4o, api_base: "https://x/", weight: 9, tags: [free], rpm: 100}
+"#;
+    let c = config(text).unwrap();
+    assert_eq!(
+        c.deployments[0].id,
+        "0a32d56dc0d3663b21d435d9f3af10d874f9cfc98001eb49c6a08ba423ae24f4"
+    );
+    assert_eq!(
+        c.deployments[1].id,
+        "78b2bbc155f8887ee9bd6244ddd57abe6269e9f7ae433c5d4c5e8a4c80657fd0"
+    );
+}
+
+#[test]
+fn aliases_accept_litellm_s_two_shapes() {
+    let text = r#"
+model_list:
+  - model_name: gpt-4o
+    litellm_params: {model: openai/gpt-4o}
+router_settings:
+  model_group_alias:
+    gpt4: gpt-4o
+    smart: {model: gpt-4o, hidden: true}
+"#;
+    let s = config(text).unwrap().settings;
+    assert_eq!(s.model_group_alias["gpt4"], "gpt-4o");
+    assert_eq!(s.model_group_alias["smart"], "gpt-4o");
+}

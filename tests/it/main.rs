@@ -1,0 +1,9 @@
+//! Integration and property tests, one module per area, compiled as one binary.
+
+mod common;
+mod config;
+mod determinism;
+mod queueing;
+mod router;
+mod scenario;
+mod shuffle;
