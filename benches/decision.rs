@@ -1,1 +1,73 @@
-fn main() {}
+//! One routing decision of the core: `next_step` (resolve candidates, simple-shuffle pick,
+//! dispatch bookkeeping) plus `record` of a success, for groups of 2, 10 and 100 deployments.
+//! Target: under 100 ns with 10 deployments.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use switchyard::config::LitellmConfig;
+use switchyard::router::{Completion, Outcome, RequestSpec, Router, Step};
+use switchyard::time::Time;
+
+fn router(n: usize, weighted: bool) -> Router {
+    let mut text = String::from("model_list:\n");
+    for i in 0..n {
+        let weight = if weighted {
+            format!(", weight: {}", 1 + i % 7)
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "  - model_name: g\n    litellm_params: {{model: openai/m{i}{weight}}}\n    model_info: {{id: d{i}}}\n"
+        ));
+    }
+    let env: BTreeMap<String, String> = BTreeMap::new();
+    let c = LitellmConfig::from_str(&text, "bench.yaml", Path::new("."), &env).unwrap();
+    Router::new(&c.deployments, c.settings).unwrap()
+}
+
+fn decision(c: &mut Criterion) {
+    let done = Outcome::Success(Completion {
+        input_tokens: 500,
+        output_tokens: 200,
+        latency: Duration::from_millis(800),
+        time_to_first_token: Duration::from_millis(200),
+    });
+    let mut group = c.benchmark_group("decision/simple-shuffle");
+    group.throughput(Throughput::Elements(1));
+    for n in [2usize, 10, 100] {
+        for weighted in [false, true] {
+            let mut r = router(n, weighted);
+            let route = r.resolve("g");
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+            let label = if weighted { "weighted" } else { "uniform" };
+            let mut now = Time::ZERO;
+            group.bench_function(BenchmarkId::new(label, n), |b| {
+                b.iter(|| {
+                    let mut call = r.start(RequestSpec {
+                        route,
+                        input_tokens: 500,
+                        stream: false,
+                        num_retries: None,
+                    });
+                    now = now + Duration::from_micros(10);
+                    let step = r.next_step(&mut call, now, &mut rng);
+                    if let Step::Send { .. } = step {
+                        r.record(&mut call, &done, now);
+                    }
+                    black_box(step)
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decision);
+criterion_main!(benches);

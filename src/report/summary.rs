@@ -52,6 +52,9 @@ pub struct PolicySummary {
     pub errors: BTreeMap<String, u64>,
     /// Per deployment id.
     pub deployments: BTreeMap<String, DeploymentSummary>,
+    /// Deployment ids in `model_list` order, for display.
+    #[serde(skip)]
+    pub deployment_order: Vec<String>,
 }
 
 /// Latency quantiles in milliseconds.
@@ -170,6 +173,11 @@ impl PolicySummary {
                         },
                     )
                 })
+                .collect(),
+            deployment_order: table
+                .deployments()
+                .iter()
+                .map(|d| d.config.id.clone())
                 .collect(),
         }
     }

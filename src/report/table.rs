@@ -58,7 +58,11 @@ pub fn deployments_table(policy: &PolicySummary) -> Table {
         "failures",
         "cooldowns",
     ]);
-    for d in policy.deployments.values() {
+    for d in policy
+        .deployment_order
+        .iter()
+        .filter_map(|id| policy.deployments.get(id))
+    {
         let share = if policy.succeeded == 0 {
             0.0
         } else {

@@ -59,6 +59,9 @@ pub struct ModelGroup {
     pub members: Vec<DeploymentIdx>,
     /// True when the name contains `*` (a wildcard entry).
     pub is_pattern: bool,
+    /// For each shuffle metric (`weight`, `rpm`, `tpm`): does any member have a positive value?
+    /// When none does, no subset of the group does either, and a strategy can skip the metric.
+    pub has_metric: [bool; 3],
 }
 
 /// Every deployment and group, with the name lookups.
@@ -90,6 +93,7 @@ impl DeploymentTable {
                 name: n.to_string(),
                 members: Vec::new(),
                 is_pattern: n.contains('*'),
+                has_metric: [false; 3],
             })
             .collect();
         let mut deployments = Vec::with_capacity(configs.len());
@@ -104,6 +108,9 @@ impl DeploymentTable {
                 config.rpm.map_or(0.0, |v| v as f64),
                 config.tpm.map_or(0.0, |v| v as f64),
             ];
+            for (present, value) in groups[group.get()].has_metric.iter_mut().zip(shuffle_metrics) {
+                *present |= value > 0.0;
+            }
             deployments.push(Deployment {
                 config: config.clone(),
                 group,

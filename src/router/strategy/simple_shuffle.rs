@@ -27,7 +27,9 @@ impl Strategy for SimpleShuffle {
             _ => {}
         }
         let deployments = ctx.table.deployments();
-        for metric in 0..3 {
+        // Candidates share a group; metrics no member of it sets cannot weigh.
+        let has_metric = ctx.table.group(deployments[candidates[0].get()].group).has_metric;
+        for metric in (0..3).filter(|&m| has_metric[m]) {
             let total: f64 = candidates
                 .iter()
                 .map(|d| deployments[d.get()].shuffle_metrics[metric])
