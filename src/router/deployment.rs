@@ -108,7 +108,11 @@ impl DeploymentTable {
                 config.rpm.map_or(0.0, |v| v as f64),
                 config.tpm.map_or(0.0, |v| v as f64),
             ];
-            for (present, value) in groups[group.get()].has_metric.iter_mut().zip(shuffle_metrics) {
+            for (present, value) in groups[group.get()]
+                .has_metric
+                .iter_mut()
+                .zip(shuffle_metrics)
+            {
                 *present |= value > 0.0;
             }
             deployments.push(Deployment {

@@ -28,7 +28,10 @@ impl Strategy for SimpleShuffle {
         }
         let deployments = ctx.table.deployments();
         // Candidates share a group; metrics no member of it sets cannot weigh.
-        let has_metric = ctx.table.group(deployments[candidates[0].get()].group).has_metric;
+        let has_metric = ctx
+            .table
+            .group(deployments[candidates[0].get()].group)
+            .has_metric;
         for metric in (0..3).filter(|&m| has_metric[m]) {
             let total: f64 = candidates
                 .iter()
