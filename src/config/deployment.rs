@@ -74,6 +74,11 @@ pub struct DeploymentConfig {
     pub rpm: Option<u64>,
     /// Tokens per minute (same precedence as `rpm`).
     pub tpm: Option<u64>,
+    /// `rpm` as LiteLLM's shuffle weighs it: from `litellm_params` or the entry's top level,
+    /// never from `model_info` (docs/litellm-compat.md §5).
+    pub shuffle_rpm: Option<u64>,
+    /// `tpm` as LiteLLM's shuffle weighs it.
+    pub shuffle_tpm: Option<u64>,
     /// Shuffle weight.
     pub weight: Option<f64>,
     /// Priority tier: lower is tried first.
@@ -197,6 +202,12 @@ impl DeploymentConfig {
                 _ => Ok(None),
             }
         };
+        let shuffle_limit = |key: &str| -> Result<Option<u64>, InputError> {
+            match opt(&params, key, Node::u64)? {
+                Some(v) => Ok(Some(v)),
+                None => opt(entry, key, Node::u64),
+            }
+        };
         let price = |key: &str| -> Result<Option<f64>, InputError> {
             if let Some(v) = opt(&params, key, Node::non_negative)? {
                 return Ok(Some(v));
@@ -254,6 +265,8 @@ impl DeploymentConfig {
             api_version: opt(&params, "api_version", Node::config_string)?,
             rpm: limit("rpm")?,
             tpm: limit("tpm")?,
+            shuffle_rpm: shuffle_limit("rpm")?,
+            shuffle_tpm: shuffle_limit("tpm")?,
             weight,
             order: opt(&params, "order", Node::u32)?,
             tags: opt(&params, "tags", tags)?.unwrap_or_default(),

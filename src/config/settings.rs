@@ -69,6 +69,10 @@ pub struct PerClass {
     pub content_policy: Option<u32>,
     /// `InternalServerError…`
     pub internal_server: Option<u32>,
+    /// `ServiceUnavailableError…` (retry policy only)
+    pub service_unavailable: Option<u32>,
+    /// `NotFoundError…` (retry policy only)
+    pub not_found: Option<u32>,
 }
 
 impl PerClass {
@@ -82,6 +86,10 @@ impl PerClass {
                 Some("RateLimitError") => &mut out.rate_limit,
                 Some("ContentPolicyViolationError") => &mut out.content_policy,
                 Some("InternalServerError") => &mut out.internal_server,
+                Some("ServiceUnavailableError") if suffix == "Retries" => {
+                    &mut out.service_unavailable
+                }
+                Some("NotFoundError") if suffix == "Retries" => &mut out.not_found,
                 _ => {
                     child.warn(format!(
                         "not an error class LiteLLM counts (…{suffix} keys: BadRequestError, AuthenticationError, TimeoutError, RateLimitError, ContentPolicyViolationError, InternalServerError); ignored"

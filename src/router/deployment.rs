@@ -105,8 +105,8 @@ impl DeploymentTable {
             by_id.insert(config.id.clone(), idx);
             let shuffle_metrics = [
                 config.weight.unwrap_or(0.0),
-                config.rpm.map_or(0.0, |v| v as f64),
-                config.tpm.map_or(0.0, |v| v as f64),
+                config.shuffle_rpm.map_or(0.0, |v| v as f64),
+                config.shuffle_tpm.map_or(0.0, |v| v as f64),
             ];
             for (present, value) in groups[group.get()]
                 .has_metric
@@ -121,24 +121,25 @@ impl DeploymentTable {
                 shuffle_metrics,
             });
         }
-        let mut patterns: Vec<(usize, usize, GroupIdx)> = groups
+        // LiteLLM ranks patterns by the length of their regex (`re.escape` with `*` as `(.*)`),
+        // longest first, then by the count of regex metacharacters, then by list order.
+        let mut patterns: Vec<(usize, usize, usize, GroupIdx)> = groups
             .iter()
             .enumerate()
             .filter(|(_, g)| g.is_pattern)
             .map(|(i, g)| {
-                let literal = g.name.chars().filter(|c| *c != '*').count();
-                let first = g.members[0].get();
-                (literal, first, GroupIdx(i as u32))
+                let (len, meta) = pattern_regex_rank(&g.name);
+                (len, meta, g.members[0].get(), GroupIdx(i as u32))
             })
             .collect();
-        patterns.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        patterns.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
         DeploymentTable {
             deployments,
             groups,
             by_group_name,
             by_id,
             aliases: aliases.clone(),
-            patterns: patterns.into_iter().map(|(_, _, g)| g).collect(),
+            patterns: patterns.into_iter().map(|(_, _, _, g)| g).collect(),
         }
     }
 
@@ -172,15 +173,16 @@ impl DeploymentTable {
         self.by_id.get(id).copied()
     }
 
-    /// Resolves a requested model name (ROUTING.md §2.1, without the fallback step): alias,
-    /// then group, then deployment id, then the most specific matching `*` pattern.
+    /// Resolves a requested model name as LiteLLM 1.108 does (docs/litellm-compat.md §1–4):
+    /// a deployment id, then one hop of `model_group_alias`, then an exact group, then the
+    /// highest-ranked matching `*` pattern.
     pub fn resolve(&self, model: &str) -> Option<Target> {
+        if let Some(deployment) = self.deployment_with_id(model) {
+            return Some(Target::Deployment(deployment));
+        }
         let name = self.aliases.get(model).map_or(model, String::as_str);
         if let Some(group) = self.group_named(name) {
             return Some(Target::Group(group));
-        }
-        if let Some(deployment) = self.deployment_with_id(name) {
-            return Some(Target::Deployment(deployment));
         }
         self.patterns
             .iter()
@@ -190,24 +192,43 @@ impl DeploymentTable {
     }
 }
 
-/// Glob match where `*` stands for any run of characters.
+/// LiteLLM's pattern match: the pattern as a regex (`*` → `(.*)`) applied with `re.match`,
+/// which anchors the start of the name only. So the literal parts must appear in order, the
+/// first one at the start; anything may follow the last.
 pub fn wildcard_matches(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = name.strip_prefix(first) else {
         return false;
-    }
-    let mut rest = &name[first.len()..name.len() - last.len()];
-    for middle in &parts[1..parts.len() - 1] {
-        match rest.find(middle) {
-            Some(at) => rest = &rest[at + middle.len()..],
+    };
+    for part in parts {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
             None => return false,
         }
     }
     true
+}
+
+/// The rank LiteLLM orders patterns by: the length of `re.escape(pattern)` with each escaped
+/// `*` turned into `(.*)`, and the number of regex metacharacters in that regex.
+fn pattern_regex_rank(pattern: &str) -> (usize, usize) {
+    let (mut len, mut meta) = (0, 0);
+    for c in pattern.chars() {
+        match c {
+            '*' => {
+                len += 4; // (.*)
+                meta += 3; // ( * )
+            }
+            '(' | ')' | '[' | ']' | '{' | '}' | '?' | '+' | '-' | '|' | '^' | '$' | '\\' | '.'
+            | '&' | '~' | '#' | ' ' | '\t' | '\n' | '\r' => {
+                len += 2; // escaped with a backslash
+                meta += 1; // the backslash
+            }
+            _ => len += c.len_utf8(),
+        }
+    }
+    (len, meta)
 }
 
 #[cfg(test)]
@@ -220,10 +241,19 @@ mod tests {
         assert!(wildcard_matches("openai/*", "openai/gpt-4o"));
         assert!(!wildcard_matches("openai/*", "anthropic/claude"));
         assert!(wildcard_matches("a*c*e", "abcde"));
-        assert!(!wildcard_matches("a*c*e", "abde"));
+        assert!(!wildcard_matches("a*c*e", "abd"));
         assert!(
-            !wildcard_matches("ab*ba", "aba"),
-            "the ends may not overlap"
+            wildcard_matches("*-mini", "gpt-4o-mini-2024"),
+            "only the start is anchored, as with re.match"
         );
+    }
+
+    #[test]
+    fn patterns_rank_by_escaped_regex_length() {
+        assert_eq!(pattern_regex_rank("*").0, 4);
+        assert_eq!(pattern_regex_rank("openai/*").0, 11);
+        assert_eq!(pattern_regex_rank("gpt-*").0, 9);
+        assert_eq!(pattern_regex_rank("*-mini").0, 10);
+        assert_eq!(pattern_regex_rank("gpt-4.*").0, 12);
     }
 }

@@ -117,3 +117,12 @@ fn the_test_can_tell_a_wrong_share() {
     let observed = counts(&group(&["", ""]), 1);
     assert!(chi_square_p(&observed, &[0.9, 0.1]) < 1e-6);
 }
+
+#[test]
+fn rpm_in_model_info_does_not_weigh_but_a_top_level_rpm_does() {
+    // LiteLLM 1.108.7: model_info.rpm 900/100 shuffled uniformly (docs/litellm-compat.md §5).
+    let info = "model_list:\n  - {model_name: g, litellm_params: {model: openai/a}, model_info: {rpm: 900}}\n  - {model_name: g, litellm_params: {model: openai/b}, model_info: {rpm: 100}}\n";
+    assert_shares(info, &[0.5, 0.5]);
+    let top = "model_list:\n  - {model_name: g, rpm: 900, litellm_params: {model: openai/a}}\n  - {model_name: g, rpm: 100, litellm_params: {model: openai/b}}\n";
+    assert_shares(top, &[0.9, 0.1]);
+}
