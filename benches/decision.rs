@@ -50,16 +50,11 @@ fn decision(c: &mut Criterion) {
             let mut now = Time::ZERO;
             group.bench_function(BenchmarkId::new(label, n), |b| {
                 b.iter(|| {
-                    let mut call = r.start(RequestSpec {
-                        route,
-                        input_tokens: 500,
-                        stream: false,
-                        num_retries: None,
-                    });
+                    let mut call = r.start(RequestSpec::new(route, 500));
                     now = now + Duration::from_micros(10);
                     let step = r.next_step(&mut call, now, &mut rng);
                     if let Step::Send { .. } = step {
-                        r.record(&mut call, &done, now);
+                        r.record(&mut call, &done, now, &mut rng);
                     }
                     black_box(step)
                 })

@@ -4,12 +4,30 @@
 //! Memory does not grow with the number of requests: latency quantiles come from an HDR
 //! histogram (microseconds, 3 significant digits), the mean and maximum are exact.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
 use super::record::{RecordSink, RequestRecord};
-use crate::router::{CallResult, DeploymentIdx, ErrorClass};
+use crate::router::{CallResult, Cooldown, CooldownReason, DeploymentIdx, ErrorClass, GroupIdx};
+use crate::time::Time;
+
+/// One cooldown, for the report's timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CooldownEvent {
+    /// The deployment cooled.
+    pub deployment: DeploymentIdx,
+    /// From.
+    pub start: Time,
+    /// Until.
+    pub end: Time,
+    /// Why.
+    pub reason: CooldownReason,
+}
+
+/// A step of a fallback path: a group, or a name nothing matched.
+pub type PathStep = Option<GroupIdx>;
 
 /// Counters of one deployment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,6 +80,12 @@ pub struct PolicyStats {
     pub errors: [u64; ErrorClass::ALL.len()],
     /// Per deployment, indexed by [`DeploymentIdx`].
     pub deployments: Vec<DeploymentStats>,
+    /// Every cooldown, in time order.
+    pub cooldown_events: Vec<CooldownEvent>,
+    /// Requests that fell back, by the path of groups they went through.
+    pub fallbacks_by_path: BTreeMap<Vec<PathStep>, u64>,
+    /// Requests by number of attempts (index = attempts).
+    pub attempts_histogram: Vec<u64>,
     latency_us: Histogram<u64>,
     ttft_us: Histogram<u64>,
     latency_sum_us: f64,
@@ -89,6 +113,9 @@ impl PolicyStats {
             cost_usd: 0.0,
             errors: [0; ErrorClass::ALL.len()],
             deployments: vec![DeploymentStats::default(); deployments],
+            cooldown_events: Vec::new(),
+            fallbacks_by_path: BTreeMap::new(),
+            attempts_histogram: Vec::new(),
             latency_us: hist(),
             ttft_us: hist(),
             latency_sum_us: 0.0,
@@ -124,11 +151,6 @@ impl PolicyStats {
             .filter(|(_, n)| **n > 0)
             .map(|(c, n)| (*c, *n))
     }
-
-    /// Marks a cooldown of `deployment`.
-    pub fn cooldown(&mut self, deployment: DeploymentIdx) {
-        self.deployments[deployment.get()].cooldowns += 1;
-    }
 }
 
 fn summarize(h: &Histogram<u64>, sum_us: f64, max_us: u64) -> LatencySummary {
@@ -156,9 +178,30 @@ impl RecordSink for PolicyStats {
         }
     }
 
+    fn cooldown(&mut self, deployment: DeploymentIdx, now: Time, cooldown: Cooldown) {
+        self.deployments[deployment.get()].cooldowns += 1;
+        self.cooldown_events.push(CooldownEvent {
+            deployment,
+            start: now,
+            end: cooldown.until,
+            reason: cooldown.reason,
+        });
+    }
+
     #[inline]
-    fn request(&mut self, r: &RequestRecord) {
+    fn request(&mut self, r: &RequestRecord<'_>) {
         self.requests += 1;
+        let attempts = r.result.attempts() as usize;
+        if self.attempts_histogram.len() <= attempts {
+            self.attempts_histogram.resize(attempts + 1, 0);
+        }
+        self.attempts_histogram[attempts] += 1;
+        if r.fallbacks() > 0 {
+            let mut path: Vec<PathStep> = r.failed_groups.iter().map(|f| f.group).collect();
+            path.push(r.final_group);
+            path.dedup();
+            *self.fallbacks_by_path.entry(path).or_insert(0) += 1;
+        }
         self.attempts += u64::from(r.result.attempts());
         self.retries += u64::from(r.retries());
         self.fallbacks += u64::from(r.fallbacks());

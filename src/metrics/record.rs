@@ -6,12 +6,12 @@
 
 use std::time::Duration;
 
-use crate::router::{CallResult, DeploymentIdx, ErrorClass};
+use crate::router::{CallResult, Cooldown, DeploymentIdx, ErrorClass, GroupFailure, GroupIdx};
 use crate::time::Time;
 
 /// One finished request.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RequestRecord {
+pub struct RequestRecord<'a> {
     /// Sequence number of the request in its run, from 0.
     pub id: u64,
     /// When it arrived.
@@ -30,9 +30,14 @@ pub struct RequestRecord {
     pub output_tokens: u32,
     /// What the answer cost (0 when failed).
     pub cost_usd: f64,
+    /// The groups that failed before the end, in the order tried.
+    pub failed_groups: &'a [GroupFailure],
+    /// The group tried last (the one that served, or the last that failed); `None` for a
+    /// name nothing matched.
+    pub final_group: Option<GroupIdx>,
 }
 
-impl RequestRecord {
+impl RequestRecord<'_> {
     /// From arrival to end.
     pub fn latency(&self) -> Duration {
         self.end - self.arrival
@@ -76,8 +81,11 @@ pub trait RecordSink {
     /// An attempt at `deployment` ended, successfully or not.
     fn attempt(&mut self, _deployment: DeploymentIdx, _ok: bool) {}
 
+    /// `deployment` was put in cooldown at `now`.
+    fn cooldown(&mut self, _deployment: DeploymentIdx, _now: Time, _cooldown: Cooldown) {}
+
     /// A request ended.
-    fn request(&mut self, record: &RequestRecord);
+    fn request(&mut self, record: &RequestRecord<'_>);
 }
 
 /// A sink that drops everything (benchmarks measure the engine alone).
@@ -85,7 +93,7 @@ pub trait RecordSink {
 pub struct Discard;
 
 impl RecordSink for Discard {
-    fn request(&mut self, _record: &RequestRecord) {}
+    fn request(&mut self, _record: &RequestRecord<'_>) {}
 }
 
 impl<A: RecordSink, B: RecordSink> RecordSink for (A, B) {
@@ -94,7 +102,12 @@ impl<A: RecordSink, B: RecordSink> RecordSink for (A, B) {
         self.1.attempt(deployment, ok);
     }
 
-    fn request(&mut self, record: &RequestRecord) {
+    fn cooldown(&mut self, deployment: DeploymentIdx, now: Time, cooldown: Cooldown) {
+        self.0.cooldown(deployment, now, cooldown);
+        self.1.cooldown(deployment, now, cooldown);
+    }
+
+    fn request(&mut self, record: &RequestRecord<'_>) {
         self.0.request(record);
         self.1.request(record);
     }
@@ -105,7 +118,11 @@ impl<S: RecordSink + ?Sized> RecordSink for &mut S {
         (**self).attempt(deployment, ok);
     }
 
-    fn request(&mut self, record: &RequestRecord) {
+    fn cooldown(&mut self, deployment: DeploymentIdx, now: Time, cooldown: Cooldown) {
+        (**self).cooldown(deployment, now, cooldown);
+    }
+
+    fn request(&mut self, record: &RequestRecord<'_>) {
         (**self).request(record);
     }
 }

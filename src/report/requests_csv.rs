@@ -11,7 +11,7 @@ use crate::metrics::{RecordSink, RequestRecord};
 use crate::router::{CallResult, DeploymentTable};
 
 /// The header row.
-pub const HEADER: [&str; 13] = [
+pub const HEADER: [&str; 16] = [
     "id",
     "policy",
     "arrival_s",
@@ -25,6 +25,9 @@ pub const HEADER: [&str; 13] = [
     "input_tokens",
     "output_tokens",
     "cost_usd",
+    "retries",
+    "fallback_path",
+    "final_group",
 ];
 
 /// Writes rows for one policy's requests.
@@ -33,6 +36,7 @@ pub struct RequestsCsv<'a, W: Write> {
     policy: &'a str,
     models: Vec<&'a str>,
     deployment_ids: Vec<&'a str>,
+    table: &'a DeploymentTable,
     buf: String,
     error: Option<csv::Error>,
 }
@@ -62,6 +66,7 @@ impl<'a, W: Write> RequestsCsv<'a, W> {
                 .iter()
                 .map(|d| d.config.id.as_str())
                 .collect(),
+            table,
             buf: String::with_capacity(32),
             error: None,
         }
@@ -81,7 +86,7 @@ impl<'a, W: Write> RequestsCsv<'a, W> {
         self.out.write_field(&self.buf)
     }
 
-    fn row(&mut self, r: &RequestRecord) -> Result<(), csv::Error> {
+    fn row(&mut self, r: &RequestRecord<'_>) -> Result<(), csv::Error> {
         self.field(|b| {
             let _ = write!(b, "{}", r.id);
         })?;
@@ -120,12 +125,37 @@ impl<'a, W: Write> RequestsCsv<'a, W> {
         self.field(|b| {
             let _ = write!(b, "{:.8}", r.cost_usd);
         })?;
+        self.field(|b| {
+            let _ = write!(b, "{}", r.retries());
+        })?;
+        let table = self.table;
+        let group_name =
+            |g: Option<crate::router::GroupIdx>| g.map_or("?", |g| table.group(g).name.as_str());
+        self.field(|b| {
+            if !r.failed_groups.is_empty() {
+                let mut last = None;
+                for f in r.failed_groups {
+                    if last != Some(f.group) {
+                        if last.is_some() {
+                            b.push('>');
+                        }
+                        b.push_str(group_name(f.group));
+                        last = Some(f.group);
+                    }
+                }
+                if last != Some(r.final_group) {
+                    b.push('>');
+                    b.push_str(group_name(r.final_group));
+                }
+            }
+        })?;
+        self.out.write_field(group_name(r.final_group))?;
         self.out.write_record(None::<&[u8]>)
     }
 }
 
 impl<W: Write> RecordSink for RequestsCsv<'_, W> {
-    fn request(&mut self, record: &RequestRecord) {
+    fn request(&mut self, record: &RequestRecord<'_>) {
         if self.error.is_none()
             && let Err(e) = self.row(record)
         {

@@ -52,6 +52,12 @@ pub struct PolicySummary {
     pub errors: BTreeMap<String, u64>,
     /// Per deployment id.
     pub deployments: BTreeMap<String, DeploymentSummary>,
+    /// Every cooldown: deployment id, start and end in seconds, reason.
+    pub cooldown_events: Vec<CooldownEventSummary>,
+    /// Requests that fell back, by path (`"gpt-4o>gpt-4o-mini"`).
+    pub fallbacks_by_path: BTreeMap<String, u64>,
+    /// Requests by number of attempts (`"1"`, `"2"`, …).
+    pub attempts_histogram: BTreeMap<String, u64>,
     /// Deployment ids in `model_list` order, for display.
     #[serde(skip)]
     pub deployment_order: Vec<String>,
@@ -81,6 +87,27 @@ pub struct TtftMs {
     pub p50: f64,
     /// 99th percentile.
     pub p99: f64,
+}
+
+/// One cooldown.
+#[derive(Debug, Clone, Serialize)]
+pub struct CooldownEventSummary {
+    /// The deployment's id.
+    pub deployment: String,
+    /// Start, seconds since the run's start.
+    pub start_s: f64,
+    /// End, seconds since the run's start.
+    pub end_s: f64,
+    /// Why.
+    pub reason: &'static str,
+}
+
+/// A fallback path's display form: group names joined by `>` (`?` for an unknown name).
+pub fn path_name(path: &[crate::metrics::PathStep], table: &DeploymentTable) -> String {
+    path.iter()
+        .map(|g| g.map_or("?", |g| table.group(g).name.as_str()))
+        .collect::<Vec<_>>()
+        .join(">")
 }
 
 /// One deployment's counters.
@@ -173,6 +200,28 @@ impl PolicySummary {
                         },
                     )
                 })
+                .collect(),
+            cooldown_events: stats
+                .cooldown_events
+                .iter()
+                .map(|e| CooldownEventSummary {
+                    deployment: table.deployment(e.deployment).config.id.clone(),
+                    start_s: round(e.start.as_secs_f64(), 6),
+                    end_s: round(e.end.as_secs_f64(), 6),
+                    reason: e.reason.name(),
+                })
+                .collect(),
+            fallbacks_by_path: stats
+                .fallbacks_by_path
+                .iter()
+                .map(|(path, n)| (path_name(path, table), *n))
+                .collect(),
+            attempts_histogram: stats
+                .attempts_histogram
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(a, n)| (a.to_string(), *n))
                 .collect(),
             deployment_order: table
                 .deployments()

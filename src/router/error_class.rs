@@ -7,6 +7,19 @@
 
 use std::fmt;
 
+use crate::config::settings::PerClass;
+
+/// Which fallback list a failure moves to once its group is exhausted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FallbackKind {
+    /// `fallbacks` (and `default_fallbacks`).
+    General,
+    /// `context_window_fallbacks`, else `fallbacks`.
+    ContextWindow,
+    /// `content_policy_fallbacks`, else `fallbacks`.
+    ContentPolicy,
+}
+
 /// How an attempt or a request failed (ROUTING.md §10, plus the router's own refusals).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ErrorClass {
@@ -130,6 +143,143 @@ impl ErrorClass {
             ErrorClass::PermissionDenied => "PermissionDeniedError",
             ErrorClass::NotFound => "NotFoundError",
             ErrorClass::Connection => "APIConnectionError",
+        }
+    }
+
+    /// Whether the error may put the deployment in cooldown at all (LiteLLM's
+    /// `_is_cooldown_required`: 429, 401, 404, 408 and 5xx; never other 4xx, never a connection
+    /// error, never the router's own refusals).
+    pub fn may_cool_down(self) -> bool {
+        match self {
+            ErrorClass::RateLimit
+            | ErrorClass::Timeout
+            | ErrorClass::InternalServer
+            | ErrorClass::BadGateway
+            | ErrorClass::ServiceUnavailable
+            | ErrorClass::Authentication
+            | ErrorClass::NotFound => true,
+            ErrorClass::ContextWindowExceeded
+            | ErrorClass::ContentPolicyViolation
+            | ErrorClass::BadRequest
+            | ErrorClass::PermissionDenied
+            | ErrorClass::Connection
+            | ErrorClass::NoDeploymentsAvailable
+            | ErrorClass::BudgetExceeded
+            | ErrorClass::TagsNotAllowed
+            | ErrorClass::UnknownModel => false,
+        }
+    }
+
+    /// Whether the status is one a client retries (openai's and LiteLLM's `should_retry`: 408,
+    /// 409, 429 and 5xx). A failure that is not cools its deployment at once when it may cool
+    /// at all (401, 404), and skips the deployment for the rest of the request's retries.
+    pub fn is_retryable_status(self) -> bool {
+        match self {
+            ErrorClass::RateLimit
+            | ErrorClass::Timeout
+            | ErrorClass::InternalServer
+            | ErrorClass::BadGateway
+            | ErrorClass::ServiceUnavailable
+            | ErrorClass::Connection
+            | ErrorClass::NoDeploymentsAvailable => true,
+            ErrorClass::ContextWindowExceeded
+            | ErrorClass::ContentPolicyViolation
+            | ErrorClass::BadRequest
+            | ErrorClass::Authentication
+            | ErrorClass::PermissionDenied
+            | ErrorClass::NotFound
+            | ErrorClass::BudgetExceeded
+            | ErrorClass::TagsNotAllowed
+            | ErrorClass::UnknownModel => false,
+        }
+    }
+
+    /// Whether a failure of this class is retried within its group when the retry policy says
+    /// nothing about it (ROUTING.md §5). `group_size` is the number of deployments in the group.
+    pub fn retried_by_default(self, group_size: usize) -> bool {
+        match self {
+            ErrorClass::ContextWindowExceeded
+            | ErrorClass::ContentPolicyViolation
+            | ErrorClass::NotFound
+            | ErrorClass::BadRequest
+            | ErrorClass::BudgetExceeded
+            | ErrorClass::TagsNotAllowed
+            | ErrorClass::UnknownModel => false,
+            ErrorClass::Authentication | ErrorClass::PermissionDenied => group_size > 1,
+            ErrorClass::RateLimit
+            | ErrorClass::Timeout
+            | ErrorClass::InternalServer
+            | ErrorClass::BadGateway
+            | ErrorClass::ServiceUnavailable
+            | ErrorClass::Connection
+            | ErrorClass::NoDeploymentsAvailable => true,
+        }
+    }
+
+    /// The count a `retry_policy` gives this class, walking LiteLLM's exception hierarchy from
+    /// the most specific class (a context-window error is a bad request; a content-policy error
+    /// is one too).
+    pub fn retry_policy_count(self, policy: &PerClass) -> Option<u32> {
+        match self {
+            ErrorClass::RateLimit => policy.rate_limit,
+            ErrorClass::Timeout => policy.timeout,
+            ErrorClass::InternalServer => policy.internal_server,
+            ErrorClass::ServiceUnavailable => policy.service_unavailable,
+            ErrorClass::ContextWindowExceeded | ErrorClass::BadRequest => policy.bad_request,
+            ErrorClass::ContentPolicyViolation => policy.content_policy.or(policy.bad_request),
+            ErrorClass::Authentication => policy.authentication,
+            ErrorClass::NotFound => policy.not_found,
+            ErrorClass::BadGateway
+            | ErrorClass::PermissionDenied
+            | ErrorClass::Connection
+            | ErrorClass::NoDeploymentsAvailable
+            | ErrorClass::BudgetExceeded
+            | ErrorClass::TagsNotAllowed
+            | ErrorClass::UnknownModel => None,
+        }
+    }
+
+    /// The count an `allowed_fails_policy` gives this class, and the key its failures are
+    /// counted under (each class of the policy counts separately).
+    pub fn allowed_fails_count(self, policy: &PerClass) -> Option<u32> {
+        match self {
+            ErrorClass::Authentication => policy.authentication,
+            ErrorClass::Timeout => policy.timeout,
+            ErrorClass::RateLimit => policy.rate_limit,
+            ErrorClass::ContentPolicyViolation => policy.content_policy.or(policy.bad_request),
+            ErrorClass::ContextWindowExceeded | ErrorClass::BadRequest => policy.bad_request,
+            ErrorClass::InternalServer => policy.internal_server,
+            ErrorClass::ServiceUnavailable
+            | ErrorClass::BadGateway
+            | ErrorClass::PermissionDenied
+            | ErrorClass::NotFound
+            | ErrorClass::Connection
+            | ErrorClass::NoDeploymentsAvailable
+            | ErrorClass::BudgetExceeded
+            | ErrorClass::TagsNotAllowed
+            | ErrorClass::UnknownModel => None,
+        }
+    }
+
+    /// The fallback list a failure of this class moves to.
+    pub fn fallback_kind(self) -> FallbackKind {
+        match self {
+            ErrorClass::ContextWindowExceeded => FallbackKind::ContextWindow,
+            ErrorClass::ContentPolicyViolation => FallbackKind::ContentPolicy,
+            ErrorClass::RateLimit
+            | ErrorClass::Timeout
+            | ErrorClass::InternalServer
+            | ErrorClass::BadGateway
+            | ErrorClass::ServiceUnavailable
+            | ErrorClass::BadRequest
+            | ErrorClass::Authentication
+            | ErrorClass::PermissionDenied
+            | ErrorClass::NotFound
+            | ErrorClass::Connection
+            | ErrorClass::NoDeploymentsAvailable
+            | ErrorClass::BudgetExceeded
+            | ErrorClass::TagsNotAllowed
+            | ErrorClass::UnknownModel => FallbackKind::General,
         }
     }
 

@@ -3,27 +3,43 @@
 //! Sans-IO: no clock, no I/O, no global randomness. Time arrives as a [`Time`] argument and
 //! randomness as `&mut impl Rng`, so that the simulator (virtual time, seeded streams) and the
 //! live proxy (tokio, real time) drive the very same object. A request's life is the [`Call`]
-//! state machine: [`Router::next_step`] answers `Send` or `Finish`, [`Router::record`] takes each
-//! attempt's outcome. Must not: read `std::time`, spawn, allocate per decision, or iterate a
-//! hash map.
+//! state machine: [`Router::next_step`] answers `Send`, `Wait` or `Finish`, [`Router::record`]
+//! takes each attempt's outcome and applies retries, cooldowns and fallbacks. Must not: read
+//! `std::time`, spawn, allocate per successful decision, or iterate a hash map.
 
 pub mod call;
+pub mod cooldown;
 pub mod deployment;
 pub mod error_class;
+pub mod fallback;
 pub mod live_state;
 pub mod request;
+pub mod retry;
+mod selection;
 pub mod strategy;
+pub mod trace;
+pub mod usage;
+
+use std::time::Duration;
 
 use rand::Rng;
 
-pub use call::{Call, Step};
+pub use call::{Call, GroupFailure, Step};
+pub use cooldown::{Cooldown, CooldownReason, Health};
 pub use deployment::{Deployment, DeploymentIdx, DeploymentTable, GroupIdx, ModelGroup, Target};
-pub use error_class::ErrorClass;
+pub use error_class::{ErrorClass, FallbackKind};
+pub use fallback::FallbackPlans;
 pub use live_state::LiveState;
 pub use request::{
     AttemptFailure, CallResult, Completion, Failed, Outcome, RequestSpec, Route, Served,
 };
+pub use selection::Refusal;
 pub use strategy::{PickContext, Strategy, StrategyKind, UnsupportedStrategy};
+pub use trace::{Filtered, NoTrace, Trace, TraceEvent};
+
+use call::{Frame, ListRef};
+use cooldown::FailureContext;
+use usage::MinuteUsage;
 
 use crate::config::{DeploymentConfig, RouterSettings};
 use crate::time::Time;
@@ -35,8 +51,18 @@ pub struct Router {
     settings: RouterSettings,
     strategy: StrategyKind,
     live: LiveState,
+    health: Vec<Health>,
+    usage: Vec<MinuteUsage>,
+    plans: FallbackPlans,
     /// Reused buffer of eligible deployments: no allocation per decision.
     candidates: Vec<DeploymentIdx>,
+}
+
+/// What recording an outcome changed besides the call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// The failure put the deployment in cooldown.
+    pub cooldown: Option<Cooldown>,
 }
 
 impl Router {
@@ -47,7 +73,8 @@ impl Router {
     ) -> Result<Router, UnsupportedStrategy> {
         let table = DeploymentTable::new(deployments, &settings.model_group_alias);
         let strategy = StrategyKind::new(settings.routing_strategy)?;
-        let live = LiveState::new(deployments.len());
+        let plans = FallbackPlans::new(&settings, &table);
+        let n = deployments.len();
         let largest = table
             .groups()
             .iter()
@@ -58,7 +85,10 @@ impl Router {
             table,
             settings,
             strategy,
-            live,
+            live: LiveState::new(n),
+            health: vec![Health::default(); n],
+            usage: vec![MinuteUsage::default(); n],
+            plans,
             candidates: Vec::with_capacity(largest),
         })
     }
@@ -78,11 +108,25 @@ impl Router {
         &self.live
     }
 
-    /// Resolves a requested model name (alias, group, deployment id, wildcard).
+    /// One deployment's health (cooldown state and failure counts).
+    pub fn health(&self, d: DeploymentIdx) -> &Health {
+        &self.health[d.get()]
+    }
+
+    /// Resolves a requested model name (deployment id, alias, group, wildcard).
     pub fn resolve(&self, model: &str) -> Route {
         match self.table.resolve(model) {
             Some(target) => Route::To(target),
             None => Route::Unknown,
+        }
+    }
+
+    /// The name of the group a route tries, for messages and reports.
+    pub fn route_name(&self, route: Route) -> &str {
+        match route {
+            Route::To(Target::Group(g)) => &self.table.group(g).name,
+            Route::To(Target::Deployment(d)) => &self.table.deployment(d).config.id,
+            Route::Unknown => "<unknown>",
         }
     }
 
@@ -93,94 +137,332 @@ impl Router {
 
     /// What to do next for `call` at `now`.
     pub fn next_step<R: Rng + ?Sized>(&mut self, call: &mut Call, now: Time, rng: &mut R) -> Step {
+        self.next_step_traced(call, now, rng, &mut NoTrace)
+    }
+
+    /// [`Router::next_step`], reporting every decision to `trace`.
+    pub fn next_step_traced<R: Rng + ?Sized, T: Trace>(
+        &mut self,
+        call: &mut Call,
+        now: Time,
+        rng: &mut R,
+        trace: &mut T,
+    ) -> Step {
         if let Some(result) = call.result {
             return Step::Finish(result);
         }
-        if let Some((deployment, not_before)) = call.in_flight {
-            // Asked again before reporting the outcome: the answer has not changed.
+        if let Some((deployment, not_before, timeout)) = call.in_flight {
             return Step::Send {
                 deployment,
                 not_before,
+                timeout,
             };
         }
-        let target = match call.spec.route {
-            Route::To(target) => target,
-            Route::Unknown => return self.finish_failed(call, ErrorClass::UnknownModel, None),
-        };
-        self.candidates.clear();
-        match target {
-            Target::Group(group) => self
-                .candidates
-                .extend_from_slice(&self.table.group(group).members),
-            Target::Deployment(deployment) => self.candidates.push(deployment),
+        if now < call.wait_until {
+            return Step::Wait {
+                until: call.wait_until,
+            };
         }
-        let ctx = PickContext {
-            table: &self.table,
-            live: &self.live,
-            request: &call.spec,
-            now,
-        };
-        let chosen = if self.candidates.is_empty() {
-            None
-        } else {
-            self.strategy.pick(&self.candidates, &ctx, rng)
-        };
-        let Some(deployment) = chosen else {
-            return self.finish_failed(call, ErrorClass::NoDeploymentsAvailable, None);
-        };
-        let not_before = now.max(call.not_before);
+        if !call.started {
+            call.started = true;
+            if trace.enabled() {
+                trace.event(now, self.group_event(call));
+            }
+        }
+        loop {
+            let refusal = match call.current {
+                Route::Unknown => Refusal {
+                    class: ErrorClass::UnknownModel,
+                    retry_after: None,
+                },
+                Route::To(target) => match self.select(call, target, now, rng, trace) {
+                    Ok(deployment) => return self.dispatch(call, deployment, now),
+                    Err(refusal) => refusal,
+                },
+            };
+            call.last_retry_after = refusal.retry_after;
+            if !self.group_failed(call, refusal.class, now, trace) {
+                return Step::Finish(call.result.expect("a finished call has a result"));
+            }
+            if now < call.wait_until {
+                return Step::Wait {
+                    until: call.wait_until,
+                };
+            }
+        }
+    }
+
+    /// The group a route tries (a deployment id's group), `None` for an unknown name.
+    pub fn route_group(&self, route: Route) -> Option<GroupIdx> {
+        match route {
+            Route::To(Target::Group(g)) => Some(g),
+            Route::To(Target::Deployment(d)) => Some(self.table.deployment(d).group),
+            Route::Unknown => None,
+        }
+    }
+
+    fn group_event(&self, call: &Call) -> TraceEvent {
+        TraceEvent::Group {
+            group: self.route_group(call.current),
+            depth: call.depth,
+        }
+    }
+
+    fn attempt_timeout(&self, call: &Call, deployment: DeploymentIdx) -> Duration {
+        if let Some(t) = call.spec.timeout {
+            return t;
+        }
+        let d = &self.table.deployment(deployment).config;
+        if call.spec.stream
+            && let Some(t) = d.stream_timeout.or(self.settings.stream_timeout)
+        {
+            return t;
+        }
+        d.timeout.unwrap_or(self.settings.timeout)
+    }
+
+    fn dispatch(&mut self, call: &mut Call, deployment: DeploymentIdx, now: Time) -> Step {
+        let timeout = self.attempt_timeout(call, deployment);
         self.live.dispatched(deployment);
+        self.usage[deployment.get()].add_request(now);
         self.strategy.on_dispatch(deployment, now);
         call.attempts += 1;
-        call.in_flight = Some((deployment, not_before));
+        call.group_attempts += 1;
+        call.in_flight = Some((deployment, now, timeout));
         Step::Send {
             deployment,
-            not_before,
+            not_before: now,
+            timeout,
         }
     }
 
-    /// Reports the outcome of `call`'s outstanding attempt. An outcome with no attempt
-    /// outstanding is ignored.
-    pub fn record(&mut self, call: &mut Call, outcome: &Outcome, now: Time) {
-        let Some((deployment, _)) = call.in_flight.take() else {
-            return;
-        };
-        self.live.answered(deployment);
-        self.strategy.on_outcome(deployment, outcome, now);
-        call.result = Some(match *outcome {
-            Outcome::Success(completion) => CallResult::Served(Served {
-                deployment,
-                completion,
-                attempts: call.attempts,
-                retries: call.attempts.saturating_sub(1),
-                fallbacks: 0,
-            }),
-            Outcome::Failure(failure) => CallResult::Failed(Failed {
-                class: failure.class,
-                retry_after: failure.retry_after,
-                last_deployment: Some(deployment),
-                attempts: call.attempts,
-                retries: call.attempts.saturating_sub(1),
-                fallbacks: 0,
-            }),
-        });
+    /// Reports the outcome of `call`'s outstanding attempt at `now`. An outcome with no
+    /// attempt outstanding is ignored.
+    pub fn record<R: Rng + ?Sized>(
+        &mut self,
+        call: &mut Call,
+        outcome: &Outcome,
+        now: Time,
+        rng: &mut R,
+    ) -> Recorded {
+        self.record_traced(call, outcome, now, rng, &mut NoTrace)
     }
 
-    fn finish_failed(
+    /// [`Router::record`], reporting every decision to `trace`.
+    pub fn record_traced<R: Rng + ?Sized, T: Trace>(
+        &mut self,
+        call: &mut Call,
+        outcome: &Outcome,
+        now: Time,
+        rng: &mut R,
+        trace: &mut T,
+    ) -> Recorded {
+        let Some((deployment, _, _)) = call.in_flight.take() else {
+            return Recorded::default();
+        };
+        call.last_deployment = Some(deployment);
+        self.live.answered(deployment);
+        self.strategy.on_outcome(deployment, outcome, now);
+        let failure = match *outcome {
+            Outcome::Success(completion) => {
+                if trace.enabled() {
+                    trace.event(
+                        now,
+                        TraceEvent::Outcome {
+                            deployment,
+                            error: None,
+                        },
+                    );
+                }
+                cooldown::record_success(&mut self.health[deployment.get()], now);
+                let tokens =
+                    u64::from(completion.input_tokens) + u64::from(completion.output_tokens);
+                self.usage[deployment.get()].add_tokens(now, tokens);
+                call.result = Some(CallResult::Served(Served {
+                    deployment,
+                    completion,
+                    attempts: call.attempts,
+                    retries: if call.depth == 0 {
+                        call.group_attempts - 1
+                    } else {
+                        0
+                    },
+                    fallbacks: call.depth,
+                }));
+                return Recorded::default();
+            }
+            Outcome::Failure(failure) => failure,
+        };
+        if trace.enabled() {
+            trace.event(
+                now,
+                TraceEvent::Outcome {
+                    deployment,
+                    error: Some(failure.class),
+                },
+            );
+        }
+        let config = &self.table.deployment(deployment).config;
+        let single = self
+            .table
+            .group(self.table.deployment(deployment).group)
+            .members
+            .len()
+            == 1;
+        let requested = self.route_name(call.current).to_string();
+        let ctx = FailureContext {
+            class: failure.class,
+            retry_after: failure.retry_after,
+            deployment_cooldown: config.cooldown_time,
+            single_deployment_group: single,
+            has_fallback: self.plans.has_general(&requested),
+        };
+        let cooldown = cooldown::record_failure(
+            &mut self.health[deployment.get()],
+            &ctx,
+            &self.settings,
+            now,
+        );
+        if let Some(c) = cooldown
+            && trace.enabled()
+        {
+            trace.event(now, TraceEvent::Cooled(deployment, c));
+        }
+        if !failure.class.is_retryable_status() {
+            call.skipped.push(deployment);
+        }
+        call.last_retry_after = failure.retry_after;
+        let Route::To(target) = call.current else {
+            unreachable!("an attempt was made, so the route resolved");
+        };
+        let allowed = *call.group_retries_allowed.get_or_insert_with(|| {
+            let size = match target {
+                Target::Group(g) => self.table.group(g).members.len(),
+                Target::Deployment(_) => 1,
+            };
+            retry::allowed_retries(
+                failure.class,
+                &requested,
+                size,
+                call.spec.num_retries,
+                config.num_retries,
+                &self.settings,
+            )
+        });
+        let retries_used = call.group_attempts - 1;
+        let others = self.healthy_count(call, target, Some(deployment), now);
+        let healthy = others
+            + usize::from(self.healthy_count(call, Target::Deployment(deployment), None, now) > 0);
+        let lone = others == 0;
+        if retries_used < allowed && healthy > 0 {
+            if lone {
+                let wait = retry::backoff(retries_used, failure.retry_after, &self.settings, rng);
+                call.wait_until = now + wait;
+                if trace.enabled() {
+                    trace.event(now, TraceEvent::Wait(wait));
+                }
+            }
+            return Recorded { cooldown };
+        }
+        if lone && allowed > 0 && retries_used >= allowed {
+            // LiteLLM sleeps once more after the last failed attempt of a lone group.
+            let wait = retry::backoff(retries_used, failure.retry_after, &self.settings, rng);
+            call.wait_until = now + wait;
+            if trace.enabled() {
+                trace.event(now, TraceEvent::Wait(wait));
+            }
+        }
+        if !self.group_failed(call, failure.class, now, trace) {
+            return Recorded { cooldown };
+        }
+        Recorded { cooldown }
+    }
+
+    /// The current group gave up with `class`: move to the next `order` tier or fallback, or
+    /// finish. Returns false when the call finished.
+    fn group_failed<T: Trace>(
         &mut self,
         call: &mut Call,
         class: ErrorClass,
-        retry_after: Option<std::time::Duration>,
-    ) -> Step {
-        let result = CallResult::Failed(Failed {
+        now: Time,
+        trace: &mut T,
+    ) -> bool {
+        if trace.enabled() {
+            trace.event(now, TraceEvent::GroupFailed(class));
+        }
+        let group = self.route_group(call.current);
+        call.failures.push(GroupFailure { group, class });
+        // The next `order` tier of the same group is tried first, as a fallback.
+        if let Route::To(target) = call.current
+            && let Some(last) = call.last_deployment
+            && let Some(tier) = self.table.deployment(last).config.order
+            && call.tier_floor.is_none_or(|f| f <= tier)
+            && let Some(next) = self.next_tier(target, tier)
+            && !matches!(
+                class,
+                ErrorClass::ContextWindowExceeded | ErrorClass::ContentPolicyViolation
+            )
+        {
+            call.tier_floor = Some(next);
+            call.depth += 1;
+            call.fallbacks_tried += 1;
+            call.reset_group();
+            if trace.enabled() {
+                trace.event(now, self.group_event(call));
+            }
+            return true;
+        }
+        if !call.spec.disable_fallbacks && call.depth < self.settings.max_fallbacks {
+            let list = if call.depth == 0 && call.spec.fallbacks.is_some() {
+                Some(ListRef::Request)
+            } else {
+                match call.current {
+                    Route::Unknown if call.depth == 0 => {
+                        self.plans.default_list().map(ListRef::Plan)
+                    }
+                    Route::Unknown => None,
+                    route => self
+                        .plans
+                        .for_failure(self.route_name(route), class.fallback_kind())
+                        .map(ListRef::Plan),
+                }
+            };
+            if let Some(list) = list {
+                call.frames.push(Frame {
+                    list,
+                    next: 0,
+                    depth: call.depth + 1,
+                });
+            }
+        }
+        while let Some(frame) = call.frames.last_mut() {
+            let list: &[Route] = match frame.list {
+                ListRef::Plan(id) => self.plans.list(id),
+                ListRef::Request => call.spec.fallbacks.as_deref().unwrap_or(&[]),
+            };
+            if let Some(route) = list.get(frame.next as usize).copied() {
+                frame.next += 1;
+                call.depth = frame.depth;
+                call.current = route;
+                call.fallbacks_tried += 1;
+                call.tier_floor = None;
+                call.last_deployment = None;
+                call.reset_group();
+                if trace.enabled() {
+                    trace.event(now, self.group_event(call));
+                }
+                return true;
+            }
+            call.frames.pop();
+        }
+        call.result = Some(CallResult::Failed(Failed {
             class,
-            retry_after,
-            last_deployment: None,
+            retry_after: call.last_retry_after,
+            last_deployment: call.last_deployment,
             attempts: call.attempts,
-            retries: call.attempts.saturating_sub(1),
-            fallbacks: 0,
-        });
-        call.result = Some(result);
-        Step::Finish(result)
+            retries: call.group_attempts.saturating_sub(1),
+            fallbacks: call.depth,
+        }));
+        false
     }
 }

@@ -4,6 +4,7 @@
 //! allocating. It decides the shape of the conversation between a driver (simulator or proxy)
 //! and the core; not any policy.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::deployment::{DeploymentIdx, Target};
@@ -19,7 +20,7 @@ pub enum Route {
 }
 
 /// One request as the router sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestSpec {
     /// The resolved model name.
     pub route: Route,
@@ -29,6 +30,27 @@ pub struct RequestSpec {
     pub stream: bool,
     /// The request's own `num_retries`, overriding the deployment's and the router's.
     pub num_retries: Option<u32>,
+    /// The request's own `fallbacks`, replacing the configured list of the requested group.
+    pub fallbacks: Option<Arc<[Route]>>,
+    /// `disable_fallbacks: true`: only the requested group's attempts.
+    pub disable_fallbacks: bool,
+    /// The request's own per-attempt `timeout`.
+    pub timeout: Option<Duration>,
+}
+
+impl RequestSpec {
+    /// A plain request to `route` with `input_tokens` and no per-request settings.
+    pub fn new(route: Route, input_tokens: u32) -> Self {
+        RequestSpec {
+            route,
+            input_tokens,
+            stream: false,
+            num_retries: None,
+            fallbacks: None,
+            disable_fallbacks: false,
+            timeout: None,
+        }
+    }
 }
 
 /// What a provider did with one attempt.

@@ -6,7 +6,10 @@
 
 use crate::config::yaml::Node;
 use crate::config::{DeploymentConfig, InputError};
-use crate::sim::{Distribution, ProviderMatch, ProviderProfile};
+use crate::router::ErrorClass;
+use crate::sim::{Brownout, Distribution, FaultSpec, Outage, ProviderMatch, ProviderProfile};
+use crate::time::Time;
+use crate::units;
 
 use super::distribution::{Unit, distribution};
 
@@ -18,7 +21,121 @@ const PROFILE_KEYS: &[&str] = &[
     "concurrency",
     "input_cost_per_token",
     "output_cost_per_token",
+    "errors",
+    "rate_limit",
+    "outages",
+    "brownouts",
+    "max_input_tokens",
+    "content_policy",
 ];
+
+fn error_class(node: &Node<'_>) -> Result<ErrorClass, InputError> {
+    let name = node.string()?;
+    ErrorClass::from_name(&name)
+        .filter(|c| !c.is_router_refusal())
+        .ok_or_else(|| {
+            let names: Vec<&str> = ErrorClass::ALL
+                .iter()
+                .filter(|c| !c.is_router_refusal())
+                .map(|c| c.name())
+                .collect();
+            node.error(format!(
+                "unknown error class {name:?} (expected one of: {})",
+                names.join(", ")
+            ))
+        })
+}
+
+fn share(node: &Node<'_>) -> Result<f64, InputError> {
+    let x = node.f64()?;
+    if !(0.0..=1.0).contains(&x) {
+        return Err(node.error(format!("expected a share between 0 and 1, found {x}")));
+    }
+    Ok(x)
+}
+
+fn window(node: &Node<'_>) -> Result<(Time, Time), InputError> {
+    let start = Time::ZERO + units::duration(&node.require("start")?)?;
+    let end_node = node.require("end")?;
+    let end = Time::ZERO + units::duration(&end_node)?;
+    if end <= start {
+        return Err(end_node.error("expected `end` after `start`"));
+    }
+    Ok((start, end))
+}
+
+/// Reads a profile's fault keys.
+fn faults(node: &Node<'_>) -> Result<FaultSpec, InputError> {
+    let mut spec = FaultSpec::default();
+    if let Some(errors) = node.get("errors")? {
+        let mut total = 0.0;
+        for (key, rate) in errors.entries()? {
+            let class = ErrorClass::from_name(key)
+                .filter(|c| !c.is_router_refusal())
+                .ok_or_else(|| {
+                    rate.error(format!("unknown error class {key:?} (expected one of: rate_limit, timeout, internal_server, bad_gateway, service_unavailable, context_window_exceeded, content_policy_violation, bad_request, authentication, permission_denied, not_found, connection)"))
+                })?;
+            let r = share(&rate)?;
+            total += r;
+            spec.error_rates.push((class, r));
+        }
+        if total > 1.0 + 1e-9 {
+            return Err(errors.error(format!("error rates add up to {total}, more than 1")));
+        }
+    }
+    if let Some(limits) = node.get("rate_limit")? {
+        limits.deny_unknown_keys(&["rpm", "tpm"])?;
+        if let Some(rpm) = limits.get("rpm")? {
+            spec.rpm = Some(rpm.u32()?);
+        }
+        if let Some(tpm) = limits.get("tpm")? {
+            spec.tpm = Some(tpm.u64()?);
+        }
+    }
+    if let Some(outages) = node.get("outages")? {
+        for o in outages.items()? {
+            o.deny_unknown_keys(&["start", "end", "error", "fraction"])?;
+            let (start, end) = window(&o)?;
+            spec.outages.push(Outage {
+                start,
+                end,
+                class: match o.get("error")? {
+                    Some(e) => error_class(&e)?,
+                    None => ErrorClass::ServiceUnavailable,
+                },
+                fraction: match o.get("fraction")? {
+                    Some(f) => share(&f)?,
+                    None => 1.0,
+                },
+            });
+        }
+    }
+    if let Some(brownouts) = node.get("brownouts")? {
+        for b in brownouts.items()? {
+            b.deny_unknown_keys(&["start", "end", "latency_multiplier"])?;
+            let (start, end) = window(&b)?;
+            let m = b.require("latency_multiplier")?;
+            let latency_multiplier = m.f64()?;
+            if latency_multiplier <= 0.0 {
+                return Err(m.error("expected a positive multiplier"));
+            }
+            spec.brownouts.push(Brownout {
+                start,
+                end,
+                latency_multiplier,
+            });
+        }
+    }
+    if let Some(max) = node.get("max_input_tokens")? {
+        spec.max_input_tokens = Some(max.u64()?);
+    }
+    if let Some(policy) = node.get("content_policy")? {
+        for (category, p) in policy.entries()? {
+            spec.content_policy.push((category.to_string(), share(&p)?));
+        }
+    }
+    Ok(spec)
+}
 
 /// Reads one profile.
 pub fn profile(node: &Node<'_>, index: usize) -> Result<ProviderProfile, InputError> {
@@ -77,6 +194,7 @@ pub fn profile(node: &Node<'_>, index: usize) -> Result<ProviderProfile, InputEr
         concurrency,
         input_cost_per_token: price("input_cost_per_token")?,
         output_cost_per_token: price("output_cost_per_token")?,
+        faults: faults(node)?,
     })
 }
 

@@ -17,6 +17,11 @@ const CLASS_KEYS: &[&str] = &[
     "output_tokens",
     "tags",
     "stream",
+    "category",
+    "num_retries",
+    "fallbacks",
+    "disable_fallbacks",
+    "timeout",
 ];
 
 /// Reads the workload block.
@@ -71,6 +76,26 @@ pub fn workload(node: &Node<'_>) -> Result<WorkloadSpec, InputError> {
             stream: match class.get("stream")? {
                 Some(s) => s.bool()?,
                 None => false,
+            },
+            category: match class.get("category")? {
+                Some(c) => Some(c.string()?),
+                None => None,
+            },
+            num_retries: match class.get("num_retries")? {
+                Some(n) => Some(n.u32()?),
+                None => None,
+            },
+            fallbacks: match class.get("fallbacks")? {
+                Some(f) => Some(f.string_list()?),
+                None => None,
+            },
+            disable_fallbacks: match class.get("disable_fallbacks")? {
+                Some(b) => b.bool()?,
+                None => false,
+            },
+            timeout: match class.get("timeout")? {
+                Some(t) => Some(units::duration(&t)?),
+                None => None,
             },
         });
     }

@@ -1,24 +1,27 @@
-//! The discrete-event loop: arrivals, dispatches and completions in virtual time.
+//! The discrete-event loop: arrivals, dispatches, provider answers, timeouts and backoffs in
+//! virtual time.
 //!
 //! One [`run`] simulates one policy: it builds the router from the settings, a synthetic
 //! provider per deployment and the workload's generators, each with its own random stream, then
 //! jumps from event to event until the last request has ended. The router decides; the engine
-//! only carries its `Send`s to providers and their outcomes back. Memory holds only requests in
+//! only carries its steps to providers and their outcomes back. Memory holds only requests in
 //! progress; finished requests go to the [`RecordSink`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use slab::Slab;
 
 use super::event_queue::EventQueue;
-use super::provider::{ProviderProfile, Started, SyntheticProvider};
+use super::faults::Rejection;
+use super::provider::{Admission, ProviderProfile, Started, SyntheticProvider};
 use super::rng::{SimRng, stream};
 use super::workload::{Arrivals, MixSampler, WorkloadSpec};
 use crate::config::{DeploymentConfig, RouterSettings};
 use crate::metrics::{PolicyStats, RecordSink, RequestRecord};
 use crate::router::{
-    Call, CallResult, Completion, DeploymentIdx, Outcome, RequestSpec, Route, Router, Step,
-    UnsupportedStrategy,
+    AttemptFailure, Call, CallResult, Completion, DeploymentIdx, ErrorClass, NoTrace, Outcome,
+    RequestSpec, Route, Router, Step, TraceEvent, UnsupportedStrategy,
 };
 use crate::time::Time;
 
@@ -37,15 +40,30 @@ pub struct World<'a> {
     pub duration: Duration,
 }
 
+/// Identifies one attempt: the request's slot and the attempt's serial number, so that a
+/// provider answer arriving after a timeout is recognised as stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AttemptRef {
+    slot: u32,
+    serial: u64,
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Event {
     Arrival,
-    Dispatch {
+    Resume {
         slot: u32,
     },
     Done {
-        slot: u32,
+        attempt: AttemptRef,
         deployment: DeploymentIdx,
+    },
+    Rejected {
+        attempt: AttemptRef,
+        rejection: Rejection,
+    },
+    TimedOut {
+        attempt: AttemptRef,
     },
 }
 
@@ -56,24 +74,37 @@ struct Active {
     arrival: Time,
     input_tokens: u32,
     output_tokens: u32,
+    serial: u64,
     attempt_sent: Time,
     first_token_at: Time,
+}
+
+/// What a run produced besides the records it streamed.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// The policy's aggregates.
+    pub stats: PolicyStats,
+    /// The explained request's trace, if one was asked for and it arrived.
+    pub trace: Vec<(Time, TraceEvent)>,
 }
 
 struct Engine<'w, S> {
     world: World<'w>,
     router: Router,
     router_rng: SimRng,
-    providers: Vec<SyntheticProvider<u32>>,
+    providers: Vec<SyntheticProvider<AttemptRef>>,
     prices: Vec<(f64, f64)>,
-    routes: Vec<Route>,
+    templates: Vec<RequestSpec>,
     arrivals: Arrivals,
     mix: MixSampler,
     queue: EventQueue<Event>,
     active: Slab<Active>,
     next_id: u64,
+    next_serial: u64,
     stats: PolicyStats,
     sink: S,
+    explain: Option<u64>,
+    trace: Vec<(Time, TraceEvent)>,
 }
 
 /// Runs one policy (`settings`) over `world` with `seed`; every finished request also goes to
@@ -84,7 +115,24 @@ pub fn run<S: RecordSink>(
     seed: u64,
     sink: S,
 ) -> Result<PolicyStats, UnsupportedStrategy> {
+    run_explained(world, settings, seed, sink, None).map(|r| r.stats)
+}
+
+/// [`run`], also tracing every decision about the request numbered `explain`.
+pub fn run_explained<S: RecordSink>(
+    world: World<'_>,
+    settings: RouterSettings,
+    seed: u64,
+    sink: S,
+    explain: Option<u64>,
+) -> Result<RunResult, UnsupportedStrategy> {
     let router = Router::new(world.deployments, settings)?;
+    let categories: Vec<Option<String>> = world
+        .workload
+        .mix
+        .iter()
+        .map(|c| c.category.clone())
+        .collect();
     let providers = world
         .deployments
         .iter()
@@ -92,6 +140,7 @@ pub fn run<S: RecordSink>(
         .map(|(d, &p)| {
             SyntheticProvider::new(
                 &world.profiles[p],
+                &categories,
                 stream(seed, &format!("provider/{}", d.id)),
             )
         })
@@ -114,11 +163,24 @@ pub fn run<S: RecordSink>(
             )
         })
         .collect();
-    let routes = world
+    let templates = world
         .workload
         .mix
         .iter()
-        .map(|c| router.resolve(&c.model))
+        .map(|c| RequestSpec {
+            route: router.resolve(&c.model),
+            input_tokens: 0,
+            stream: c.stream,
+            num_retries: c.num_retries,
+            fallbacks: c.fallbacks.as_ref().map(|names| {
+                names
+                    .iter()
+                    .map(|n| router.resolve(n))
+                    .collect::<Arc<[Route]>>()
+            }),
+            disable_fallbacks: c.disable_fallbacks,
+            timeout: c.timeout,
+        })
         .collect();
     let end = Time::ZERO + world.duration;
     let mut engine = Engine {
@@ -127,17 +189,23 @@ pub fn run<S: RecordSink>(
         router_rng: stream(seed, "router"),
         providers,
         prices,
-        routes,
+        templates,
         arrivals: Arrivals::new(world.workload, end, stream(seed, "arrivals")),
         mix: MixSampler::new(&world.workload.mix, stream(seed, "mix")),
         queue: EventQueue::with_capacity(1024),
         active: Slab::with_capacity(1024),
         next_id: 0,
+        next_serial: 0,
         stats: PolicyStats::new(world.deployments.len()),
         sink,
+        explain,
+        trace: Vec::new(),
     };
     engine.run();
-    Ok(engine.stats)
+    Ok(RunResult {
+        stats: engine.stats,
+        trace: engine.trace,
+    })
 }
 
 impl<S: RecordSink> Engine<'_, S> {
@@ -148,25 +216,40 @@ impl<S: RecordSink> Engine<'_, S> {
         while let Some((now, event)) = self.queue.pop() {
             match event {
                 Event::Arrival => self.arrive(now),
-                Event::Dispatch { slot } => {
-                    if let Some(deployment) = self.active[slot as usize].call.in_flight() {
-                        self.dispatch(slot, deployment, now);
+                Event::Resume { slot } => self.advance(slot, now),
+                Event::Done {
+                    attempt,
+                    deployment,
+                } => self.done(attempt, deployment, now),
+                Event::Rejected { attempt, rejection } => {
+                    if self.is_current(attempt) {
+                        self.fail(attempt.slot, rejection.class, rejection.retry_after, now);
                     }
                 }
-                Event::Done { slot, deployment } => self.complete(slot, deployment, now),
+                Event::TimedOut { attempt } => {
+                    if self.is_current(attempt) {
+                        self.fail(attempt.slot, ErrorClass::Timeout, None, now);
+                    }
+                }
             }
         }
     }
 
+    fn is_current(&self, attempt: AttemptRef) -> bool {
+        self.active
+            .get(attempt.slot as usize)
+            .is_some_and(|a| a.serial == attempt.serial && a.call.in_flight().is_some())
+    }
+
+    fn traced(&self, slot: u32) -> bool {
+        self.explain
+            .is_some_and(|id| self.active[slot as usize].id == id)
+    }
+
     fn arrive(&mut self, now: Time) {
         let drawn = self.mix.draw(&self.world.workload.mix);
-        let class = &self.world.workload.mix[drawn.class as usize];
-        let spec = RequestSpec {
-            route: self.routes[drawn.class as usize],
-            input_tokens: drawn.input_tokens,
-            stream: class.stream,
-            num_retries: None,
-        };
+        let mut spec = self.templates[drawn.class as usize].clone();
+        spec.input_tokens = drawn.input_tokens;
         let slot = self.active.insert(Active {
             call: self.router.start(spec),
             id: self.next_id,
@@ -174,6 +257,7 @@ impl<S: RecordSink> Engine<'_, S> {
             arrival: now,
             input_tokens: drawn.input_tokens,
             output_tokens: drawn.output_tokens,
+            serial: 0,
             attempt_sent: now,
             first_token_at: now,
         }) as u32;
@@ -186,56 +270,116 @@ impl<S: RecordSink> Engine<'_, S> {
 
     /// Asks the router what `slot` does next and carries it out.
     fn advance(&mut self, slot: u32, now: Time) {
+        let traced = self.traced(slot);
         let call = &mut self.active[slot as usize].call;
-        match self.router.next_step(call, now, &mut self.router_rng) {
+        let step = if traced {
+            self.router
+                .next_step_traced(call, now, &mut self.router_rng, &mut self.trace)
+        } else {
+            self.router
+                .next_step_traced(call, now, &mut self.router_rng, &mut NoTrace)
+        };
+        match step {
             Step::Send {
                 deployment,
-                not_before,
-            } => {
-                if not_before > now {
-                    self.queue.push(not_before, Event::Dispatch { slot });
-                } else {
-                    self.dispatch(slot, deployment, now);
-                }
-            }
+                timeout,
+                ..
+            } => self.dispatch(slot, deployment, timeout, now),
+            Step::Wait { until } => self.queue.push(until, Event::Resume { slot }),
             Step::Finish(result) => self.finish(slot, result, now),
         }
     }
 
-    fn dispatch(&mut self, slot: u32, deployment: DeploymentIdx, now: Time) {
+    fn dispatch(&mut self, slot: u32, deployment: DeploymentIdx, timeout: Duration, now: Time) {
+        self.next_serial += 1;
         let active = &mut self.active[slot as usize];
         active.attempt_sent = now;
-        let output_tokens = active.output_tokens;
-        if let Some(started) = self.providers[deployment.get()].arrive(slot, output_tokens, now) {
-            self.start(started, deployment);
+        active.serial = self.next_serial;
+        let attempt = AttemptRef {
+            slot,
+            serial: active.serial,
+        };
+        let (class, input, output) = (active.class, active.input_tokens, active.output_tokens);
+        let admission = self.providers[deployment.get()].offer(attempt, class, input, output, now);
+        let answer_at = match admission {
+            Admission::Started(started) => {
+                let done_at = started.done_at;
+                self.start(started, deployment);
+                Some(done_at)
+            }
+            Admission::Queued => None,
+            Admission::Rejected { rejection, at } => {
+                self.queue.push(at, Event::Rejected { attempt, rejection });
+                Some(at)
+            }
+        };
+        let deadline = now + timeout;
+        if answer_at.is_none_or(|at| at > deadline) {
+            self.queue.push(deadline, Event::TimedOut { attempt });
         }
     }
 
-    fn start(&mut self, started: Started<u32>, deployment: DeploymentIdx) {
-        self.active[started.attempt as usize].first_token_at = started.first_token_at;
+    fn start(&mut self, started: Started<AttemptRef>, deployment: DeploymentIdx) {
+        let attempt = started.attempt;
+        if self.is_current(attempt) {
+            self.active[attempt.slot as usize].first_token_at = started.first_token_at;
+        }
         self.queue.push(
             started.done_at,
             Event::Done {
-                slot: started.attempt,
+                attempt,
                 deployment,
             },
         );
     }
 
-    fn complete(&mut self, slot: u32, deployment: DeploymentIdx, now: Time) {
+    fn done(&mut self, attempt: AttemptRef, deployment: DeploymentIdx, now: Time) {
         if let Some(next) = self.providers[deployment.get()].release(now) {
             self.start(next, deployment);
         }
-        let active = &mut self.active[slot as usize];
+        if !self.is_current(attempt) {
+            return; // the attempt timed out earlier; the provider only now frees its slot
+        }
+        let active = &self.active[attempt.slot as usize];
         let outcome = Outcome::Success(Completion {
             input_tokens: active.input_tokens,
             output_tokens: active.output_tokens,
             latency: now - active.attempt_sent,
             time_to_first_token: active.first_token_at - active.attempt_sent,
         });
-        self.stats.attempt(deployment, true);
-        self.sink.attempt(deployment, true);
-        self.router.record(&mut active.call, &outcome, now);
+        self.record(attempt.slot, deployment, &outcome, now);
+    }
+
+    fn fail(&mut self, slot: u32, class: ErrorClass, retry_after: Option<Duration>, now: Time) {
+        let active = &self.active[slot as usize];
+        let Some(deployment) = active.call.in_flight() else {
+            return;
+        };
+        let outcome = Outcome::Failure(AttemptFailure {
+            class,
+            retry_after,
+            latency: now - active.attempt_sent,
+        });
+        self.record(slot, deployment, &outcome, now);
+    }
+
+    fn record(&mut self, slot: u32, deployment: DeploymentIdx, outcome: &Outcome, now: Time) {
+        let ok = matches!(outcome, Outcome::Success(_));
+        self.stats.attempt(deployment, ok);
+        self.sink.attempt(deployment, ok);
+        let traced = self.traced(slot);
+        let call = &mut self.active[slot as usize].call;
+        let recorded = if traced {
+            self.router
+                .record_traced(call, outcome, now, &mut self.router_rng, &mut self.trace)
+        } else {
+            self.router
+                .record_traced(call, outcome, now, &mut self.router_rng, &mut NoTrace)
+        };
+        if let Some(cooldown) = recorded.cooldown {
+            self.stats.cooldown(deployment, now, cooldown);
+            self.sink.cooldown(deployment, now, cooldown);
+        }
         self.advance(slot, now);
     }
 
@@ -264,6 +408,8 @@ impl<S: RecordSink> Engine<'_, S> {
             input_tokens: active.input_tokens,
             output_tokens,
             cost_usd,
+            failed_groups: active.call.group_failures(),
+            final_group: self.router.route_group(active.call.current_route()),
         };
         self.stats.request(&record);
         self.sink.request(&record);

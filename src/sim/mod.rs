@@ -7,11 +7,13 @@
 pub mod distribution;
 pub mod engine;
 pub mod event_queue;
+pub mod faults;
 pub mod provider;
 pub mod rng;
 pub mod workload;
 
 pub use distribution::Distribution;
 pub use engine::{World, run};
+pub use faults::{Brownout, FaultSpec, Outage};
 pub use provider::{ProviderMatch, ProviderProfile};
 pub use workload::{ArrivalProcess, RateChange, RequestClass, WorkloadSpec};

@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 use super::distribution::Distribution;
+use super::faults::{FaultSpec, FaultState, Rejection};
 use super::rng::SimRng;
 use crate::time::Time;
 
@@ -41,6 +42,24 @@ pub struct ProviderProfile {
     pub input_cost_per_token: Option<f64>,
     /// USD per output token, overriding the deployment's configured price.
     pub output_cost_per_token: Option<f64>,
+    /// Injected faults.
+    pub faults: FaultSpec,
+}
+
+/// What the provider does with an arriving attempt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Admission<T> {
+    /// Service started at once.
+    Started(Started<T>),
+    /// Waiting for a slot.
+    Queued,
+    /// Refused: the error is answered at `at`.
+    Rejected {
+        /// The error.
+        rejection: Rejection,
+        /// When the client sees it.
+        at: Time,
+    },
 }
 
 /// An attempt the provider has started serving.
@@ -64,6 +83,7 @@ pub struct SyntheticProvider<T> {
     concurrency: Option<u32>,
     busy: u32,
     waiting: VecDeque<(T, Time, u32)>,
+    faults: FaultState,
     rng: SimRng,
 }
 
@@ -72,15 +92,37 @@ fn secs(x: f64) -> Duration {
 }
 
 impl<T: Copy> SyntheticProvider<T> {
-    /// A provider behaving as `profile`, drawing from `rng`.
-    pub fn new(profile: &ProviderProfile, rng: SimRng) -> Self {
+    /// A provider behaving as `profile`, drawing from `rng`; `categories` gives each request
+    /// class's content category (for content-policy faults).
+    pub fn new(profile: &ProviderProfile, categories: &[Option<String>], rng: SimRng) -> Self {
         SyntheticProvider {
             ttft: profile.ttft.clone(),
             per_token: profile.per_token.clone(),
             concurrency: profile.concurrency,
             busy: 0,
             waiting: VecDeque::new(),
+            faults: FaultState::new(&profile.faults, categories),
             rng,
+        }
+    }
+
+    /// An attempt of request class `class` arrives at `now`: the faults may refuse it (answered
+    /// after a time-to-first-token draw, holding no slot); otherwise it is served or queued.
+    pub fn offer(
+        &mut self,
+        attempt: T,
+        class: u32,
+        input_tokens: u32,
+        output_tokens: u32,
+        now: Time,
+    ) -> Admission<T> {
+        if let Err(rejection) = self.faults.admit(class, input_tokens, now, &mut self.rng) {
+            let at = now + secs(self.ttft.sample(&mut self.rng));
+            return Admission::Rejected { rejection, at };
+        }
+        match self.arrive(attempt, output_tokens, now) {
+            Some(started) => Admission::Started(started),
+            None => Admission::Queued,
         }
     }
 
@@ -113,8 +155,9 @@ impl<T: Copy> SyntheticProvider<T> {
 
     fn serve(&mut self, attempt: T, arrived: Time, output_tokens: u32, now: Time) -> Started<T> {
         self.busy += 1;
-        let ttft = self.ttft.sample(&mut self.rng);
-        let per_token = self.per_token.sample(&mut self.rng);
+        let slow = self.faults.latency_multiplier(now);
+        let ttft = self.ttft.sample(&mut self.rng) * slow;
+        let per_token = self.per_token.sample(&mut self.rng) * slow;
         let first_token_at = now + secs(ttft);
         let done_at = first_token_at + secs(per_token * f64::from(output_tokens));
         Started {
@@ -140,12 +183,13 @@ mod tests {
             concurrency,
             input_cost_per_token: None,
             output_cost_per_token: None,
+            faults: FaultSpec::default(),
         }
     }
 
     #[test]
     fn service_is_ttft_plus_tokens_times_per_token() {
-        let mut p = SyntheticProvider::new(&profile(None), stream(1, "p"));
+        let mut p = SyntheticProvider::new(&profile(None), &[], stream(1, "p"));
         let s = p.arrive(7u32, 4, Time::from_secs_f64(10.0)).unwrap();
         assert_eq!(s.first_token_at, Time::from_secs_f64(11.0));
         assert_eq!(s.done_at, Time::from_secs_f64(13.0));
@@ -153,7 +197,7 @@ mod tests {
 
     #[test]
     fn beyond_the_concurrency_limit_attempts_queue_in_fifo_order() {
-        let mut p = SyntheticProvider::new(&profile(Some(1)), stream(1, "p"));
+        let mut p = SyntheticProvider::new(&profile(Some(1)), &[], stream(1, "p"));
         let first = p.arrive(1u32, 0, Time::ZERO).unwrap();
         assert!(p.arrive(2u32, 0, Time::from_secs_f64(0.1)).is_none());
         assert!(p.arrive(3u32, 0, Time::from_secs_f64(0.2)).is_none());

@@ -46,6 +46,16 @@ pub struct RequestClass {
     pub tags: Vec<String>,
     /// Whether the client streams.
     pub stream: bool,
+    /// Content category (providers may reject categories under their content policy).
+    pub category: Option<String>,
+    /// The request's own `num_retries`.
+    pub num_retries: Option<u32>,
+    /// The request's own `fallbacks` (model names).
+    pub fallbacks: Option<Vec<String>>,
+    /// `disable_fallbacks: true`.
+    pub disable_fallbacks: bool,
+    /// The request's own per-attempt timeout.
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// A workload as the scenario describes it.

@@ -34,12 +34,7 @@ router_settings:
 "#;
 
 fn spec(route: Route) -> RequestSpec {
-    RequestSpec {
-        route,
-        input_tokens: 100,
-        stream: false,
-        num_retries: None,
-    }
+    RequestSpec::new(route, 100)
 }
 
 fn success() -> Outcome {
@@ -86,11 +81,17 @@ fn a_request_is_sent_then_finished_by_its_outcome() {
     let Step::Send {
         deployment,
         not_before,
+        timeout,
     } = r.next_step(&mut call, now, &mut rng)
     else {
         panic!("first step must send");
     };
     assert_eq!(not_before, now, "no wait before a first attempt");
+    assert_eq!(
+        timeout,
+        Duration::from_secs(6000),
+        "the router's default timeout"
+    );
     let group = r.table().group(r.table().group_named("gpt-4o").unwrap());
     assert!(group.members.contains(&deployment));
     assert_eq!(r.live().get(deployment).in_flight, 1);
@@ -98,7 +99,8 @@ fn a_request_is_sent_then_finished_by_its_outcome() {
         r.next_step(&mut call, now, &mut rng),
         Step::Send {
             deployment,
-            not_before
+            not_before,
+            timeout
         },
         "asking again before the outcome changes nothing"
     );
@@ -107,7 +109,7 @@ fn a_request_is_sent_then_finished_by_its_outcome() {
         1,
         "and dispatches nothing more"
     );
-    r.record(&mut call, &success(), Time::from_secs_f64(3.3));
+    r.record(&mut call, &success(), Time::from_secs_f64(3.3), &mut rng);
     assert_eq!(r.live().get(deployment).in_flight, 0);
     match r.next_step(&mut call, Time::from_secs_f64(3.3), &mut rng) {
         Step::Finish(CallResult::Served(s)) => {
@@ -145,7 +147,7 @@ fn a_deployment_id_always_reaches_that_deployment() {
             panic!("must send");
         };
         assert_eq!(deployment, az);
-        r.record(&mut call, &success(), Time::ZERO);
+        r.record(&mut call, &success(), Time::ZERO, &mut rng);
     }
 }
 
@@ -189,7 +191,7 @@ proptest! {
             if any_positive {
                 prop_assert!(w.is_some_and(|w| w > 0), "picked weight {w:?} while a positive weight exists");
             }
-            r.record(&mut call, &success(), Time::ZERO);
+            r.record(&mut call, &success(), Time::ZERO, &mut rng);
         }
     }
 }

@@ -220,7 +220,7 @@ fn the_command_line_runs_a_scenario_and_writes_its_report() {
         );
     }
     let csv = std::fs::read_to_string(dir.path().join("requests.csv")).unwrap();
-    assert!(csv.starts_with("id,policy,arrival_s,model,deployment,status,error_class,latency_ms,ttft_ms,attempts,input_tokens,output_tokens,cost_usd\n"));
+    assert!(csv.starts_with("id,policy,arrival_s,model,deployment,status,error_class,latency_ms,ttft_ms,attempts,input_tokens,output_tokens,cost_usd,retries,fallback_path,final_group\n"));
     assert_eq!(
         csv.lines().count() as u64 - 1,
         p["requests"].as_u64().unwrap()

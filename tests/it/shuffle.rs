@@ -25,17 +25,12 @@ fn counts(config: &str, seed: u64) -> Vec<u64> {
         time_to_first_token: Default::default(),
     });
     for _ in 0..DRAWS {
-        let mut call = r.start(RequestSpec {
-            route: Route::To(Target::Group(group)),
-            input_tokens: 10,
-            stream: false,
-            num_retries: None,
-        });
+        let mut call = r.start(RequestSpec::new(Route::To(Target::Group(group)), 10));
         let Step::Send { deployment, .. } = r.next_step(&mut call, Time::ZERO, &mut rng) else {
             panic!("must send");
         };
         counts[members.iter().position(|m| *m == deployment).unwrap()] += 1;
-        r.record(&mut call, &done, Time::ZERO);
+        r.record(&mut call, &done, Time::ZERO, &mut rng);
     }
     counts
 }

@@ -1,0 +1,104 @@
+//! Explanations: what the router considered for one request, step by step.
+//!
+//! The router reports each decision to a [`Trace`]; the default [`NoTrace`] compiles to
+//! nothing, so the hot path pays only when someone asks (`switchyard run --explain ID`).
+//! It decides what is worth telling; not how it is printed.
+
+use std::time::Duration;
+
+use super::cooldown::Cooldown;
+use super::deployment::{DeploymentIdx, GroupIdx};
+use super::error_class::ErrorClass;
+use crate::time::Time;
+
+/// Why the eligibility pipeline removed a deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filtered {
+    /// Cooling down until the instant.
+    Cooling(Time),
+    /// Failed this request earlier with a status that is not retried.
+    FailedEarlier,
+    /// Its context window is smaller than the prompt.
+    ContextWindow {
+        /// The deployment's `max_input_tokens`.
+        max_input_tokens: u64,
+    },
+    /// At its `rpm` for the current minute.
+    RpmLimit {
+        /// Requests already sent this minute.
+        used: u32,
+        /// The limit.
+        rpm: u64,
+    },
+    /// Outside the lowest `order` tier still available.
+    OrderTier {
+        /// The deployment's order.
+        order: u32,
+        /// The tier in use.
+        tier: u32,
+    },
+}
+
+/// One thing the router did or saw.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TraceEvent {
+    /// Trying a group (depth 0 is the requested one).
+    Group {
+        /// The group, `None` for a name nothing matches.
+        group: Option<GroupIdx>,
+        /// Fallback depth.
+        depth: u32,
+    },
+    /// A deployment was dropped by a filter.
+    Filtered(DeploymentIdx, Filtered),
+    /// The strategy chose among the candidates left.
+    Chosen {
+        /// The chosen deployment.
+        deployment: DeploymentIdx,
+        /// How many candidates were left.
+        candidates: u32,
+    },
+    /// An attempt ended.
+    Outcome {
+        /// The deployment.
+        deployment: DeploymentIdx,
+        /// `None` for success.
+        error: Option<ErrorClass>,
+    },
+    /// The failure cooled the deployment.
+    Cooled(DeploymentIdx, Cooldown),
+    /// Waiting before the next step.
+    Wait(Duration),
+    /// The group gave up.
+    GroupFailed(ErrorClass),
+}
+
+/// Receives the router's decisions.
+pub trait Trace {
+    /// Whether anyone listens (lets the router skip building events).
+    fn enabled(&self) -> bool;
+    /// One event at `now`.
+    fn event(&mut self, now: Time, event: TraceEvent);
+}
+
+/// Listens to nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoTrace;
+
+impl Trace for NoTrace {
+    #[inline(always)]
+    fn enabled(&self) -> bool {
+        false
+    }
+    #[inline(always)]
+    fn event(&mut self, _now: Time, _event: TraceEvent) {}
+}
+
+impl Trace for Vec<(Time, TraceEvent)> {
+    fn enabled(&self) -> bool {
+        true
+    }
+    fn event(&mut self, now: Time, event: TraceEvent) {
+        self.push((now, event));
+    }
+}

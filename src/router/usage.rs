@@ -1,0 +1,83 @@
+//! Per-deployment usage in the current UTC minute: requests and tokens.
+//!
+//! Requests count when an attempt is sent; tokens when it succeeds (LiteLLM's order). The
+//! minute is the run's minute (`now` / 60 s): a simulation starts on a minute boundary. It
+//! decides only the counting; limits are applied by the checks that read it.
+
+use crate::time::Time;
+
+const MINUTE_NANOS: u64 = 60_000_000_000;
+
+/// One deployment's usage this minute.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MinuteUsage {
+    minute: u64,
+    requests: u32,
+    tokens: u64,
+}
+
+fn minute_of(now: Time) -> u64 {
+    now.as_nanos() / MINUTE_NANOS
+}
+
+impl MinuteUsage {
+    fn roll(&mut self, now: Time) {
+        let m = minute_of(now);
+        if m != self.minute {
+            *self = MinuteUsage {
+                minute: m,
+                requests: 0,
+                tokens: 0,
+            };
+        }
+    }
+
+    /// Requests sent in `now`'s minute.
+    pub fn requests(&self, now: Time) -> u32 {
+        if minute_of(now) == self.minute {
+            self.requests
+        } else {
+            0
+        }
+    }
+
+    /// Tokens used in `now`'s minute.
+    pub fn tokens(&self, now: Time) -> u64 {
+        if minute_of(now) == self.minute {
+            self.tokens
+        } else {
+            0
+        }
+    }
+
+    /// An attempt was sent at `now`.
+    pub fn add_request(&mut self, now: Time) {
+        self.roll(now);
+        self.requests += 1;
+    }
+
+    /// `tokens` were used by a success at `now`.
+    pub fn add_tokens(&mut self, now: Time, tokens: u64) {
+        self.roll(now);
+        self.tokens += tokens;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_reset_at_the_minute() {
+        let mut u = MinuteUsage::default();
+        u.add_request(Time::from_secs_f64(10.0));
+        u.add_request(Time::from_secs_f64(59.9));
+        u.add_tokens(Time::from_secs_f64(59.9), 500);
+        assert_eq!(u.requests(Time::from_secs_f64(59.99)), 2);
+        assert_eq!(u.tokens(Time::from_secs_f64(59.99)), 500);
+        assert_eq!(u.requests(Time::from_secs_f64(60.0)), 0);
+        u.add_request(Time::from_secs_f64(61.0));
+        assert_eq!(u.requests(Time::from_secs_f64(61.0)), 1);
+        assert_eq!(u.tokens(Time::from_secs_f64(61.0)), 0);
+    }
+}
