@@ -148,9 +148,6 @@ impl Router {
         rng: &mut R,
         trace: &mut T,
     ) -> Step {
-        if let Some(result) = call.result {
-            return Step::Finish(result);
-        }
         if let Some((deployment, not_before, timeout)) = call.in_flight {
             return Step::Send {
                 deployment,
@@ -159,9 +156,13 @@ impl Router {
             };
         }
         if now < call.wait_until {
+            // A backoff, or LiteLLM's last wait before giving up.
             return Step::Wait {
                 until: call.wait_until,
             };
+        }
+        if let Some(result) = call.result {
+            return Step::Finish(result);
         }
         if !call.started {
             call.started = true;
@@ -181,13 +182,14 @@ impl Router {
                 },
             };
             call.last_retry_after = refusal.retry_after;
-            if !self.group_failed(call, refusal.class, now, trace) {
-                return Step::Finish(call.result.expect("a finished call has a result"));
-            }
+            let going_on = self.group_failed(call, refusal.class, now, trace);
             if now < call.wait_until {
                 return Step::Wait {
                     until: call.wait_until,
                 };
+            }
+            if !going_on {
+                return Step::Finish(call.result.expect("a finished call has a result"));
             }
         }
     }
@@ -328,7 +330,15 @@ impl Router {
         {
             trace.event(now, TraceEvent::Cooled(deployment, c));
         }
-        if !failure.class.is_retryable_status() {
+        let policy = self
+            .settings
+            .model_group_retry_policy
+            .get(&requested)
+            .unwrap_or(&self.settings.retry_policy);
+        if !failure.class.is_retryable_status()
+            && failure.class.retry_policy_count(policy).is_none()
+        {
+            // Not retried on this deployment; a retry policy that names the class retries it.
             call.skipped.push(deployment);
         }
         call.last_retry_after = failure.retry_after;

@@ -4,6 +4,7 @@ mod common;
 mod config;
 mod determinism;
 mod queueing;
+mod reliability;
 mod router;
 mod scenario;
 mod shuffle;
