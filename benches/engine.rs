@@ -1,6 +1,7 @@
 //! The engine's speed: simulated requests per wall-clock second on the bundled 3-deployment
 //! shuffle scenario (`scenarios/seed-load-balancing.yaml`, one hour of traffic at 50/s), with
-//! aggregates but no CSV. Target: at least 1,000,000 simulated requests per second on one core.
+//! aggregates but no CSV; and the outage scenario with faults, retries and cooldowns active.
+//! Target: at least 1,000,000 simulated requests per second on one core.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,6 +26,18 @@ fn engine(c: &mut Criterion) {
     group.throughput(Throughput::Elements(requests));
     group.bench_function("seed-load-balancing/1h@50rps", |b| {
         b.iter(|| simulate_quietly(&scenario, &policy, 42).unwrap())
+    });
+
+    // Faults, retries, cooldowns: the outage scenario (one deployment down for 5 of 30 min,
+    // 0.2 % random 500s everywhere) at 50 requests/s.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/outage.yaml");
+    let mut outage = load_scenario(&path, &env).unwrap();
+    outage.workload.rate = 50.0;
+    let policy = outage.policies[0].clone();
+    let requests = simulate_quietly(&outage, &policy, 3).unwrap().requests;
+    group.throughput(Throughput::Elements(requests));
+    group.bench_function("outage/30m@50rps", |b| {
+        b.iter(|| simulate_quietly(&outage, &policy, 3).unwrap())
     });
     group.finish();
 }

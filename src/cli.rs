@@ -37,6 +37,9 @@ enum Command {
         /// Do not print the per-deployment tables.
         #[arg(long)]
         brief: bool,
+        /// Explain request number ID (from requests.csv): every attempt, filter and wait.
+        #[arg(long, value_name = "ID")]
+        explain: Option<u64>,
     },
 }
 
@@ -60,7 +63,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             out,
             policy,
             brief,
-        } => run(scenario, seed, out, policy, brief),
+            explain,
+        } => run(scenario, seed, out, policy, brief, explain),
     }
 }
 
@@ -70,6 +74,7 @@ fn run(
     out: Option<PathBuf>,
     policy: Option<String>,
     brief: bool,
+    explain: Option<u64>,
 ) -> Result<()> {
     let scenario = load_scenario(&path, &ProcessEnv)?;
     for warning in &scenario.warnings {
@@ -90,6 +95,19 @@ fn run(
         None => scenario.policies.iter().collect(),
     };
     let seed = seed.unwrap_or(scenario.seed);
+    if let Some(id) = explain {
+        for p in &policies {
+            println!("policy {} — request {id}:", p.name);
+            let lines = crate::runner::explain_request(&scenario, p, seed, id)?;
+            if lines.is_empty() {
+                println!("  request {id} never arrived (ids start at 0 and count arrivals)");
+            }
+            for line in lines {
+                println!("{line}");
+            }
+        }
+        return Ok(());
+    }
     let out_dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
 
     #[allow(

@@ -44,6 +44,35 @@ pub fn simulate<S: RecordSink>(
     })
 }
 
+/// Simulates one policy and returns the explanation of request `id` (empty if it never
+/// arrived).
+pub fn explain_request(
+    scenario: &Scenario,
+    policy: &Policy,
+    seed: u64,
+    id: u64,
+) -> Result<Vec<String>> {
+    let result = sim::engine::run_explained(
+        scenario.world(),
+        policy.settings.clone(),
+        seed,
+        Discard,
+        Some(id),
+    )
+    .map_err(|u| {
+        anyhow::anyhow!(
+            "policy {:?}: routing strategy {:?} is not available",
+            policy.name,
+            u.0.name()
+        )
+    })?;
+    let table = DeploymentTable::new(
+        &scenario.config.deployments,
+        &policy.settings.model_group_alias,
+    );
+    Ok(crate::report::explain::explain(&result.trace, &table))
+}
+
 /// Simulates one policy without writing anything.
 pub fn simulate_quietly(scenario: &Scenario, policy: &Policy, seed: u64) -> Result<PolicyStats> {
     simulate(scenario, policy, seed, Discard)

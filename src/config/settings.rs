@@ -309,15 +309,26 @@ fn group_list(node: &Node<'_>) -> Result<Vec<String>, InputError> {
 
 impl RouterSettings {
     /// Builds settings from layers, lowest first; for each key the highest layer that sets it
-    /// wins. Unknown keys are the caller's to warn about.
+    /// wins, and a `null` there means LiteLLM's default. Unknown keys are the caller's to warn
+    /// about.
     pub fn from_layers(layers: &[Layer<'_>]) -> Result<RouterSettings, InputError> {
         let mut s = RouterSettings::default();
-        for layer in layers {
+        let mut decided: Vec<&str> = Vec::new();
+        for layer in layers.iter().rev() {
             for (key, node) in layer.node.entries()? {
-                if !layer.keys.contains(&key) || node.is_null() {
+                // `request_timeout` and `timeout` set the same thing.
+                let canonical = if key == "request_timeout" {
+                    "timeout"
+                } else {
+                    key
+                };
+                if !layer.keys.contains(&key) || decided.contains(&canonical) {
                     continue;
                 }
-                s.apply(key, &node)?;
+                decided.push(canonical);
+                if !node.is_null() {
+                    s.apply(key, &node)?;
+                }
             }
         }
         Ok(s)

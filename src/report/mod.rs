@@ -2,6 +2,7 @@
 //!
 //! Formatting only; the numbers come from [`crate::metrics`].
 
+pub mod explain;
 pub mod requests_csv;
 pub mod summary;
 pub mod table;

@@ -92,6 +92,19 @@ fn policies_override_router_settings_and_typos_are_errors() {
     assert_eq!(patient.settings.num_retries, 5);
     assert_eq!(patient.settings.cooldown_time.as_secs(), 30);
     assert_eq!(s.policy("plain").unwrap().settings.num_retries, 2);
+    let reset = scenario(&format!(
+        "{}policies:\n  reset: {{allowed_fails: null}}\n",
+        MINIMAL.replace(
+            "router:\n",
+            "router:\n  router_settings: {allowed_fails: 3}\n"
+        )
+    ))
+    .unwrap();
+    assert_eq!(
+        reset.policy("reset").unwrap().settings.allowed_fails,
+        None,
+        "null in a policy restores LiteLLM's default"
+    );
     assert_eq!(
         err(&format!("{MINIMAL}policies:\n  p: {{num_retrys: 5}}\n")),
         "scenario.yaml: policies.p.num_retrys: unknown key `num_retrys`; did you mean `num_retries`?"

@@ -1,0 +1,74 @@
+//! `--explain ID`: one request's attempts in words.
+//!
+//! Turns the router's trace events into lines a person can follow: the group tried, what each
+//! filter removed and why, the choice, the outcome, cooldowns and waits.
+
+use crate::router::{DeploymentTable, Filtered, TraceEvent};
+use crate::time::Time;
+
+fn deployment_name(table: &DeploymentTable, d: crate::router::DeploymentIdx) -> String {
+    let c = &table.deployment(d).config;
+    super::summary::label(c)
+}
+
+/// The trace as lines, each starting with the instant.
+pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<String> {
+    trace
+        .iter()
+        .map(|(at, event)| {
+            let what = match *event {
+                TraceEvent::Group { group, depth } => {
+                    let name = group.map_or("<no such model>", |g| table.group(g).name.as_str());
+                    if depth == 0 {
+                        format!("try model group {name}")
+                    } else {
+                        format!("fall back (depth {depth}) to model group {name}")
+                    }
+                }
+                TraceEvent::Filtered(d, why) => {
+                    let reason = match why {
+                        Filtered::Cooling(until) => format!("cooling down until {until}"),
+                        Filtered::FailedEarlier => {
+                            "failed this request with a status that is not retried".to_string()
+                        }
+                        Filtered::ContextWindow { max_input_tokens } => {
+                            format!("context window {max_input_tokens} tokens is too small")
+                        }
+                        Filtered::RpmLimit { used, rpm } => {
+                            format!("at its rpm ({used}/{rpm} this minute)")
+                        }
+                        Filtered::OrderTier { order, tier } => {
+                            format!("order {order}, tier {tier} in use")
+                        }
+                    };
+                    format!("  skip {}: {reason}", deployment_name(table, d))
+                }
+                TraceEvent::Chosen {
+                    deployment,
+                    candidates,
+                } => format!(
+                    "  send to {} (chosen among {candidates})",
+                    deployment_name(table, deployment)
+                ),
+                TraceEvent::Outcome { deployment, error } => match error {
+                    None => format!("  {} answered", deployment_name(table, deployment)),
+                    Some(class) => format!(
+                        "  {} failed: {} ({})",
+                        deployment_name(table, deployment),
+                        class.name(),
+                        class.status()
+                    ),
+                },
+                TraceEvent::Cooled(d, c) => format!(
+                    "  {} cooled until {} ({})",
+                    deployment_name(table, d),
+                    c.until,
+                    c.reason.name()
+                ),
+                TraceEvent::Wait(w) => format!("  wait {:.3}s", w.as_secs_f64()),
+                TraceEvent::GroupFailed(class) => format!("  group gives up: {}", class.name()),
+            };
+            format!("{:>10}  {what}", at.to_string())
+        })
+        .collect()
+}
