@@ -62,6 +62,8 @@ pub struct ModelGroup {
     /// For each shuffle metric (`weight`, `rpm`, `tpm`): does any member have a positive value?
     /// When none does, no subset of the group does either, and a strategy can skip the metric.
     pub has_metric: [bool; 3],
+    /// Whether any member sets `order` (when none does, the tier filter has nothing to do).
+    pub has_order: bool,
 }
 
 /// Every deployment and group, with the name lookups.
@@ -94,6 +96,7 @@ impl DeploymentTable {
                 members: Vec::new(),
                 is_pattern: n.contains('*'),
                 has_metric: [false; 3],
+                has_order: false,
             })
             .collect();
         let mut deployments = Vec::with_capacity(configs.len());

@@ -42,7 +42,26 @@ impl Router {
             Target::Group(group) => candidates.extend_from_slice(&self.table.group(group).members),
             Target::Deployment(deployment) => candidates.push(deployment),
         }
-        let result = self.filter_and_pick(&mut candidates, call, now, rng, trace);
+        let has_order = match target {
+            Target::Group(group) => self.table.group(group).has_order,
+            Target::Deployment(d) => self.table.deployment(d).config.order.is_some(),
+        };
+        let mut result = self.filter_and_pick(&mut candidates, call, has_order, now, rng, trace);
+        if let Err(refusal) = &mut result
+            && refusal.class == ErrorClass::NoDeploymentsAvailable
+        {
+            // Retry-After: until the first cooldown in the group ends.
+            let members: &[DeploymentIdx] = match target {
+                Target::Group(g) => &self.table.group(g).members,
+                Target::Deployment(ref d) => std::slice::from_ref(d),
+            };
+            refusal.retry_after = members
+                .iter()
+                .map(|d| self.health[d.get()].cooling_until)
+                .filter(|until| *until > now)
+                .min()
+                .map(|until| until - now);
+        }
         self.candidates = candidates;
         result
     }
@@ -51,15 +70,11 @@ impl Router {
         &mut self,
         candidates: &mut Vec<DeploymentIdx>,
         call: &Call,
+        has_order: bool,
         now: Time,
         rng: &mut R,
         trace: &mut T,
     ) -> Result<DeploymentIdx, Refusal> {
-        let first_cooldown_end = candidates
-            .iter()
-            .map(|d| self.health[d.get()].cooling_until)
-            .filter(|until| *until > now)
-            .min();
         let health = &self.health;
         candidates.retain(|d| {
             let until = health[d.get()].cooling_until;
@@ -114,7 +129,9 @@ impl Router {
                 keep
             });
         }
-        self.keep_lowest_tier(candidates, call.tier_floor, now, trace);
+        if has_order {
+            self.keep_lowest_tier(candidates, call.tier_floor, now, trace);
+        }
         let chosen = if candidates.is_empty() {
             None
         } else {
@@ -141,7 +158,7 @@ impl Router {
             }
             None => Err(Refusal {
                 class: ErrorClass::NoDeploymentsAvailable,
-                retry_after: first_cooldown_end.map(|until| until - now),
+                retry_after: None,
             }),
         }
     }
