@@ -111,6 +111,7 @@ impl DeploymentTable {
                 config.shuffle_rpm.map_or(0.0, |v| v as f64),
                 config.shuffle_tpm.map_or(0.0, |v| v as f64),
             ];
+            groups[group.get()].has_order |= config.order.is_some();
             for (present, value) in groups[group.get()]
                 .has_metric
                 .iter_mut()
