@@ -94,13 +94,13 @@ impl LitellmConfig {
         overrides: &Node<'_>,
         env: &dyn EnvLookup,
     ) -> Result<RouterSettings, InputError> {
-        overrides.deny_unknown_keys(ROUTER_KEYS)?;
+        overrides.deny_unknown_keys(POLICY_KEYS)?;
         let src = Source::new(&self.file, env);
         let root = src.node_at(&self.raw, &self.path);
         let mut layers = base_layers(&root)?;
         layers.push(Layer {
             node: overrides.clone(),
-            keys: ROUTER_KEYS,
+            keys: POLICY_KEYS,
         });
         RouterSettings::from_layers(&layers)
     }
@@ -117,8 +117,46 @@ fn section<'a>(root: &Node<'a>, key: &str) -> Result<Option<Node<'a>>, InputErro
     }
 }
 
+/// Keys a scenario policy may override: `router_settings` keys and `switchyard_settings`.
+const POLICY_KEYS: &[&str] = &[
+    "routing_strategy",
+    "routing_strategy_args",
+    "num_retries",
+    "retry_after",
+    "retry_policy",
+    "model_group_retry_policy",
+    "allowed_fails",
+    "allowed_fails_policy",
+    "cooldown_time",
+    "disable_cooldowns",
+    "fallbacks",
+    "context_window_fallbacks",
+    "content_policy_fallbacks",
+    "default_fallbacks",
+    "max_fallbacks",
+    "timeout",
+    "stream_timeout",
+    "enable_pre_call_checks",
+    "enable_tag_filtering",
+    "tag_filtering_match_any",
+    "provider_budget_config",
+    "model_group_alias",
+    "redis_host",
+    "redis_port",
+    "redis_password",
+    "redis_url",
+    "redis_db",
+    "switchyard_settings",
+];
+
+/// The top-level key of Switchyard's own settings.
+const SWITCHYARD_KEYS: &[&str] = &["switchyard_settings"];
+
 fn base_layers<'a>(root: &Node<'a>) -> Result<Vec<Layer<'a>>, InputError> {
-    let mut layers = Vec::new();
+    let mut layers = vec![Layer {
+        node: root.clone(),
+        keys: SWITCHYARD_KEYS,
+    }];
     if let Some(node) = section(root, "litellm_settings")? {
         layers.push(Layer {
             node,
@@ -139,7 +177,11 @@ type Parts = (Vec<DeploymentConfig>, RouterSettings, Option<ConfigString>);
 fn read(root: &Node<'_>) -> Result<Parts, InputError> {
     for (key, node) in root.entries()? {
         match key {
-            "model_list" | "router_settings" | "litellm_settings" | "general_settings" => {}
+            "model_list"
+            | "router_settings"
+            | "litellm_settings"
+            | "general_settings"
+            | "switchyard_settings" => {}
             _ => node.warn("section not used by Switchyard's routing; ignored"),
         }
     }
@@ -166,7 +208,7 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
     }
 
     let layers = base_layers(root)?;
-    for layer in &layers {
+    for layer in layers.iter().skip(1) {
         for (key, node) in layer.node.entries()? {
             if !layer.keys.contains(&key) && !ROUTER_KEYS.contains(&key) {
                 node.warn("key does not affect routing; accepted and ignored");

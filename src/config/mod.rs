@@ -8,6 +8,7 @@
 
 pub mod deployment;
 pub mod error;
+pub mod improvements;
 pub mod load;
 pub mod period;
 pub mod settings;
@@ -15,5 +16,6 @@ pub mod yaml;
 
 pub use deployment::DeploymentConfig;
 pub use error::{InputError, InputWarning};
+pub use improvements::Improvements;
 pub use load::LitellmConfig;
 pub use settings::{RouterSettings, RoutingStrategy};

@@ -194,6 +194,8 @@ pub struct RouterSettings {
     pub model_group_alias: BTreeMap<String, String>,
     /// Redis settings.
     pub redis: RedisSettings,
+    /// Switchyard's own improvements (`switchyard_settings`), all off by default.
+    pub improvements: super::improvements::Improvements,
 }
 
 impl Default for RouterSettings {
@@ -223,6 +225,7 @@ impl Default for RouterSettings {
             tag_budget_config: BTreeMap::new(),
             model_group_alias: BTreeMap::new(),
             redis: RedisSettings::default(),
+            improvements: Default::default(),
         }
     }
 }
@@ -442,6 +445,9 @@ impl RouterSettings {
             "redis_password" => self.redis.password = Some(node.config_string()?),
             "redis_url" => self.redis.url = Some(node.config_string()?),
             "redis_db" => self.redis.db = Some(node.u64()?),
+            "switchyard_settings" => {
+                self.improvements = super::improvements::Improvements::parse(node)?;
+            }
             _ => {}
         }
         Ok(())

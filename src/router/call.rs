@@ -77,6 +77,9 @@ pub struct Call {
     pub(super) group_retries_allowed: Option<u32>,
     pub(super) tier_floor: Option<u32>,
     pub(super) skipped: Vec<DeploymentIdx>,
+    /// Deployments that failed this request in the current group (kept only when the
+    /// `prefer_untried_deployment` improvement is on).
+    pub(super) tried: Vec<DeploymentIdx>,
     pub(super) frames: Vec<Frame>,
     pub(super) failures: Vec<GroupFailure>,
     pub(super) last_retry_after: Option<Duration>,
@@ -101,6 +104,7 @@ impl Call {
             group_retries_allowed: None,
             tier_floor: None,
             skipped: Vec::new(),
+            tried: Vec::new(),
             frames: Vec::new(),
             failures: Vec::new(),
             last_retry_after: None,
@@ -142,5 +146,6 @@ impl Call {
         self.group_attempts = 0;
         self.group_retries_allowed = None;
         self.skipped.clear();
+        self.tried.clear();
     }
 }

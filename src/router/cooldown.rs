@@ -8,6 +8,8 @@
 
 use std::time::Duration;
 
+use rand::Rng;
+
 use super::error_class::ErrorClass;
 use crate::config::RouterSettings;
 use crate::time::Time;
@@ -123,12 +125,13 @@ pub fn record_success(health: &mut Health, now: Time) {
 }
 
 /// Records a failure at `now` and decides whether it cools the deployment; a cooldown is
-/// applied to `health` before it is returned.
-pub fn record_failure(
+/// applied to `health` before it is returned. `rng` is drawn only for cooldown jitter.
+pub fn record_failure<R: Rng + ?Sized>(
     health: &mut Health,
     failure: &FailureContext,
     settings: &RouterSettings,
     now: Time,
+    rng: &mut R,
 ) -> Option<Cooldown> {
     health.failures.bump(now, COUNT_TTL);
     let reason = cooldown_reason(health, failure, settings, now)?;
@@ -139,8 +142,17 @@ pub fn record_failure(
     if duration.is_zero() {
         return None;
     }
-    let until = now + duration;
-    health.cooling_until = health.cooling_until.max(until);
+    let improvements = &settings.improvements;
+    // LiteLLM overwrites a running cooldown with a fresh one from now.
+    let mut until = if improvements.extend_running_cooldown && health.is_cooling(now) {
+        health.cooling_until + duration
+    } else {
+        now + duration
+    };
+    if let Some(jitter) = improvements.cooldown_jitter {
+        until = until + jitter.mul_f64(rng.random::<f64>());
+    }
+    health.cooling_until = until;
     Some(Cooldown { reason, until })
 }
 
@@ -162,7 +174,11 @@ fn cooldown_reason(
         return None;
     }
     // `_should_cooldown_deployment`.
-    let single = failure.single_deployment_group;
+    let single = failure.single_deployment_group && !settings.improvements.cool_lone_deployments;
+    let min_requests = settings
+        .improvements
+        .failure_rate_min_requests
+        .unwrap_or(FAILURE_THRESHOLD_MIN_REQUESTS);
     let explicit = settings.allowed_fails.is_some() || settings.allowed_fails_policy.is_some();
     if !explicit {
         let successes = health.successes.get(now);
@@ -177,7 +193,7 @@ fn cooldown_reason(
             Some(CooldownReason::RateLimited)
         } else if share == 1.0 && total >= ALL_FAILING_MIN_REQUESTS {
             Some(CooldownReason::AllFailing)
-        } else if share > FAILURE_THRESHOLD && total >= FAILURE_THRESHOLD_MIN_REQUESTS && !single {
+        } else if share > FAILURE_THRESHOLD && total >= min_requests && !single {
             Some(CooldownReason::FailureRate)
         } else if !failure.class.is_retryable_status() {
             Some(CooldownReason::NonRetryable)
@@ -215,6 +231,16 @@ mod tests {
 
     fn at(s: f64) -> Time {
         Time::from_secs_f64(s)
+    }
+
+    fn record_failure(
+        health: &mut Health,
+        failure: &FailureContext,
+        settings: &RouterSettings,
+        now: Time,
+    ) -> Option<Cooldown> {
+        let mut rng = crate::sim::rng::stream(1, "test");
+        super::record_failure(health, failure, settings, now, &mut rng)
     }
 
     #[test]
@@ -351,6 +377,67 @@ mod tests {
         let mut h = Health::default();
         assert_eq!(record_failure(&mut h, &with_fallback, &s, at(0.0)), None);
         assert!(record_failure(&mut h, &with_fallback, &s, at(1.0)).is_some());
+    }
+
+    #[test]
+    fn improvements_cool_lone_deployments_extend_and_jitter() {
+        let mut s = RouterSettings::default();
+        s.improvements.cool_lone_deployments = true;
+        let c = record_failure(
+            &mut Health::default(),
+            &ctx(ErrorClass::RateLimit, true),
+            &s,
+            at(0.0),
+        );
+        assert_eq!(
+            c.map(|c| c.reason),
+            Some(CooldownReason::RateLimited),
+            "circuit breaking"
+        );
+
+        s.improvements.extend_running_cooldown = true;
+        let mut h = Health::default();
+        record_failure(&mut h, &ctx(ErrorClass::RateLimit, true), &s, at(0.0));
+        let c = record_failure(&mut h, &ctx(ErrorClass::RateLimit, true), &s, at(1.0)).unwrap();
+        assert_eq!(
+            c.until,
+            at(10.0),
+            "5 s more from the running end, not from now"
+        );
+
+        s.improvements.cooldown_jitter = Some(Duration::from_secs(2));
+        let c = record_failure(
+            &mut Health::default(),
+            &ctx(ErrorClass::RateLimit, true),
+            &s,
+            at(0.0),
+        )
+        .unwrap();
+        assert!(c.until >= at(5.0) && c.until < at(7.0), "{:?}", c.until);
+
+        let mut strict = RouterSettings::default();
+        strict.improvements.failure_rate_min_requests = Some(20);
+        let mut h = Health::default();
+        for i in 0..19 {
+            assert_eq!(
+                record_failure(
+                    &mut h,
+                    &ctx(ErrorClass::InternalServer, false),
+                    &strict,
+                    at(f64::from(i))
+                ),
+                None
+            );
+        }
+        assert!(
+            record_failure(
+                &mut h,
+                &ctx(ErrorClass::InternalServer, false),
+                &strict,
+                at(19.0)
+            )
+            .is_some()
+        );
     }
 
     #[test]

@@ -324,7 +324,12 @@ impl Router {
             &ctx,
             &self.settings,
             now,
+            rng,
         );
+        if self.settings.improvements.prefer_untried_deployment && !call.tried.contains(&deployment)
+        {
+            call.tried.push(deployment);
+        }
         if let Some(c) = cooldown
             && trace.enabled()
         {
@@ -374,7 +379,11 @@ impl Router {
             }
             return Recorded { cooldown };
         }
-        if lone && allowed > 0 && retries_used >= allowed {
+        if lone
+            && allowed > 0
+            && retries_used >= allowed
+            && !self.settings.improvements.skip_final_wait
+        {
             // LiteLLM sleeps once more after the last failed attempt of a lone group.
             let wait = retry::backoff(retries_used, failure.retry_after, &self.settings, rng);
             call.wait_until = now + wait;

@@ -132,6 +132,10 @@ impl Router {
         if has_order {
             self.keep_lowest_tier(candidates, call.tier_floor, now, trace);
         }
+        if !call.tried.is_empty() && candidates.iter().any(|d| !call.tried.contains(d)) {
+            // Improvement: a retry prefers a deployment this request has not tried.
+            candidates.retain(|d| !call.tried.contains(d));
+        }
         let chosen = if candidates.is_empty() {
             None
         } else {

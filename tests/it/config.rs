@@ -286,3 +286,32 @@ router_settings:
     assert_eq!(s.model_group_alias["gpt4"], "gpt-4o");
     assert_eq!(s.model_group_alias["smart"], "gpt-4o");
 }
+
+#[test]
+fn switchyard_settings_live_outside_router_settings_and_unknown_keys_are_errors() {
+    let base = "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m}\n";
+    let c = config(&format!(
+        "{base}switchyard_settings:\n  cool_lone_deployments: true\n  cooldown_jitter: 2s\n"
+    ))
+    .unwrap();
+    assert!(c.settings.improvements.cool_lone_deployments);
+    assert_eq!(
+        c.settings.improvements.cooldown_jitter,
+        Some(Duration::from_secs(2))
+    );
+    assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    assert_eq!(
+        err(&format!(
+            "{base}switchyard_settings:\n  cool_lone_deployment: true\n"
+        )),
+        "config.yaml: switchyard_settings.cool_lone_deployment: unknown key `cool_lone_deployment`; did you mean `cool_lone_deployments`?"
+    );
+    assert!(
+        !crate::common::config(base)
+            .unwrap()
+            .settings
+            .improvements
+            .skip_final_wait,
+        "off by default"
+    );
+}

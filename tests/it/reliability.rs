@@ -647,3 +647,97 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn improvement_prefer_untried_deployment_never_retries_the_same_one_while_another_is_left() {
+    let base = format!(
+        "model_list:\n{}router_settings: {{num_retries: 2, disable_cooldowns: true}}\n",
+        group_of(3, "a", "")
+    );
+    let with = format!("{base}switchyard_settings: {{prefer_untried_deployment: true}}\n");
+    let mut g = rng();
+    let mut repeats_default = 0;
+    let mut r = router(&base);
+    for i in 0..200 {
+        let life = drive(
+            &mut r,
+            &mut g,
+            "a",
+            Time::from_secs_f64(f64::from(i)),
+            &mut |_| fail(ErrorClass::InternalServer),
+        );
+        let mut seen = ids(&life);
+        let n = seen.len();
+        seen.sort_unstable();
+        seen.dedup();
+        repeats_default += n - seen.len();
+    }
+    assert!(
+        repeats_default > 0,
+        "LiteLLM may pick a failed deployment again"
+    );
+    let mut r = router(&with);
+    for i in 0..200 {
+        let life = drive(
+            &mut r,
+            &mut g,
+            "a",
+            Time::from_secs_f64(f64::from(i)),
+            &mut |_| fail(ErrorClass::InternalServer),
+        );
+        let mut seen = ids(&life);
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(
+            seen.len(),
+            3,
+            "three attempts on three different deployments"
+        );
+    }
+}
+
+#[test]
+fn improvement_skip_final_wait_ends_a_lone_group_at_its_last_failure() {
+    let config = format!(
+        "model_list:\n{}switchyard_settings: {{skip_final_wait: true}}\n",
+        group_of(1, "a", "")
+    );
+    let mut r = router(&config);
+    let mut g = rng();
+    let life = drive(&mut r, &mut g, "a", Time::ZERO, &mut |_| {
+        fail(ErrorClass::RateLimit)
+    });
+    assert_eq!(life.attempts.len(), 3);
+    assert_eq!(
+        life.end - life.attempts[2].at,
+        Duration::from_millis(100),
+        "no wait after the last attempt"
+    );
+}
+
+#[test]
+fn improvement_cool_lone_deployments_sends_later_requests_straight_to_the_fallback() {
+    let config = format!(
+        "model_list:\n{}{}router_settings:\n  fallbacks: [{{a: [b]}}]\nswitchyard_settings: {{cool_lone_deployments: true}}\n",
+        group_of(1, "a", ""),
+        group_of(1, "b", "")
+    );
+    let mut r = router(&config);
+    let mut g = rng();
+    let answer = &mut |id: &str| {
+        if id == "a-0" {
+            fail(ErrorClass::RateLimit)
+        } else {
+            ok()
+        }
+    };
+    let first = drive(&mut r, &mut g, "a", Time::ZERO, answer);
+    assert_eq!(first.cooled, ["a-0"]);
+    assert_eq!(
+        ids(&first),
+        ["a-0", "b-0"],
+        "the cooled primary has no healthy deployment left to retry"
+    );
+    let later = drive(&mut r, &mut g, "a", first.end, answer);
+    assert_eq!(ids(&later), ["b-0"]);
+}

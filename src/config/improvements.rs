@@ -1,0 +1,70 @@
+//! Switchyard's improvements over LiteLLM's routing, each a named setting that is off by
+//! default.
+//!
+//! They live outside `router_settings`, because LiteLLM passes those keys to its `Router` as
+//! arguments and an unknown key breaks it: in the config's top-level `switchyard_settings`
+//! block (LiteLLM does not read it) or in a scenario policy's `switchyard_settings`. This
+//! module decides how they are spelled and checked; the router applies them.
+
+use std::time::Duration;
+
+use super::error::InputError;
+use super::yaml::Node;
+
+/// The keys of a `switchyard_settings` block.
+pub const IMPROVEMENT_KEYS: &[&str] = &[
+    "cool_lone_deployments",
+    "failure_rate_min_requests",
+    "extend_running_cooldown",
+    "cooldown_jitter",
+    "prefer_untried_deployment",
+    "skip_final_wait",
+];
+
+/// The improvements in force. `Default` is LiteLLM's behaviour.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Improvements {
+    /// Circuit breaking for lone deployments: a single-deployment group is cooled by the same
+    /// rules as any other (LiteLLM exempts it), so a dead primary stops costing every request
+    /// its full retries before the fallback.
+    pub cool_lone_deployments: bool,
+    /// Minimum requests in the window before the failure-rate rule may cool (LiteLLM: 5).
+    pub failure_rate_min_requests: Option<u32>,
+    /// A failure while a cooldown runs extends it by a full cooldown from its current end
+    /// (LiteLLM restarts it from now).
+    pub extend_running_cooldown: bool,
+    /// Each cooldown ends up to this much later, drawn at random, so recovering providers are
+    /// not hit by every instance at once.
+    pub cooldown_jitter: Option<Duration>,
+    /// A retry prefers a deployment this request has not tried yet in the group.
+    pub prefer_untried_deployment: bool,
+    /// No backoff after the last failed attempt of a lone group (LiteLLM waits once more).
+    pub skip_final_wait: bool,
+}
+
+impl Improvements {
+    /// Reads a `switchyard_settings` mapping; unknown keys are errors.
+    pub fn parse(node: &Node<'_>) -> Result<Improvements, InputError> {
+        node.deny_unknown_keys(IMPROVEMENT_KEYS)?;
+        let mut out = Improvements::default();
+        for (key, value) in node.entries()? {
+            if value.is_null() {
+                continue;
+            }
+            match key {
+                "cool_lone_deployments" => out.cool_lone_deployments = value.bool()?,
+                "failure_rate_min_requests" => {
+                    out.failure_rate_min_requests = Some(value.u32()?);
+                }
+                "extend_running_cooldown" => out.extend_running_cooldown = value.bool()?,
+                "cooldown_jitter" => {
+                    out.cooldown_jitter = Some(crate::units::duration(&value)?);
+                }
+                "prefer_untried_deployment" => out.prefer_untried_deployment = value.bool()?,
+                "skip_final_wait" => out.skip_final_wait = value.bool()?,
+                _ => unreachable!("deny_unknown_keys admitted only known keys"),
+            }
+        }
+        Ok(out)
+    }
+}
