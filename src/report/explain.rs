@@ -25,6 +25,18 @@ pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Str
                         format!("fall back (depth {depth}) to model group {name}")
                     }
                 }
+                TraceEvent::Candidates(target) => {
+                    let members: Vec<String> = match target {
+                        crate::router::Target::Group(g) => table
+                            .group(g)
+                            .members
+                            .iter()
+                            .map(|d| deployment_name(table, *d))
+                            .collect(),
+                        crate::router::Target::Deployment(d) => vec![deployment_name(table, d)],
+                    };
+                    format!("  candidates: {}", members.join(", "))
+                }
                 TraceEvent::Filtered(d, why) => {
                     let reason = match why {
                         Filtered::Cooling(until) => format!("cooling down until {until}"),
@@ -67,6 +79,10 @@ pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Str
                 ),
                 TraceEvent::Wait(w) => format!("  wait {:.3}s", w.as_secs_f64()),
                 TraceEvent::GroupFailed(class) => format!("  group gives up: {}", class.name()),
+                TraceEvent::Finished(None) => "served".to_string(),
+                TraceEvent::Finished(Some(class)) => {
+                    format!("failed: {} ({})", class.name(), class.status())
+                }
             };
             format!("{:>10}  {what}", at.to_string())
         })

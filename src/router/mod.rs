@@ -130,6 +130,32 @@ impl Router {
         }
     }
 
+    /// The final error of a failed call in words: the last group's error, then the errors of
+    /// the groups tried before it (LiteLLM appends "Fallback to … also failed").
+    pub fn failure_message(&self, call: &Call) -> Option<String> {
+        let Some(CallResult::Failed(f)) = call.result else {
+            return None;
+        };
+        let name = |g: Option<GroupIdx>| {
+            g.map_or("<unknown model>", |g| self.table.group(g).name.as_str())
+        };
+        let failures = call.group_failures();
+        let last = failures.last().map_or("<unknown model>", |l| name(l.group));
+        let mut message = format!(
+            "{} ({}) from model group {last}",
+            f.class.litellm_exception(),
+            f.class.status()
+        );
+        if failures.len() > 1 {
+            let earlier: Vec<String> = failures[..failures.len() - 1]
+                .iter()
+                .map(|g| format!("{}: {}", name(g.group), g.class.name()))
+                .collect();
+            message.push_str(&format!("; groups tried before it: {}", earlier.join(", ")));
+        }
+        Some(message)
+    }
+
     /// Starts a request.
     pub fn start(&self, spec: RequestSpec) -> Call {
         Call::new(spec)
@@ -162,6 +188,13 @@ impl Router {
             };
         }
         if let Some(result) = call.result {
+            if trace.enabled() {
+                let error = match result {
+                    CallResult::Served(_) => None,
+                    CallResult::Failed(f) => Some(f.class),
+                };
+                trace.event(now, TraceEvent::Finished(error));
+            }
             return Step::Finish(result);
         }
         if !call.started {
@@ -189,6 +222,9 @@ impl Router {
                 };
             }
             if !going_on {
+                if trace.enabled() {
+                    trace.event(now, TraceEvent::Finished(Some(refusal.class)));
+                }
                 return Step::Finish(call.result.expect("a finished call has a result"));
             }
         }

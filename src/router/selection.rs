@@ -36,6 +36,9 @@ impl Router {
         rng: &mut R,
         trace: &mut T,
     ) -> Result<DeploymentIdx, Refusal> {
+        if trace.enabled() {
+            trace.event(now, TraceEvent::Candidates(target));
+        }
         let mut candidates = std::mem::take(&mut self.candidates);
         candidates.clear();
         match target {

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::cooldown::Cooldown;
-use super::deployment::{DeploymentIdx, GroupIdx};
+use super::deployment::{DeploymentIdx, GroupIdx, Target};
 use super::error_class::ErrorClass;
 use crate::time::Time;
 
@@ -49,6 +49,8 @@ pub enum TraceEvent {
         /// Fallback depth.
         depth: u32,
     },
+    /// The deployments the pipeline starts from.
+    Candidates(Target),
     /// A deployment was dropped by a filter.
     Filtered(DeploymentIdx, Filtered),
     /// The strategy chose among the candidates left.
@@ -71,6 +73,8 @@ pub enum TraceEvent {
     Wait(Duration),
     /// The group gave up.
     GroupFailed(ErrorClass),
+    /// The request ended: `None` served, else the final error.
+    Finished(Option<ErrorClass>),
 }
 
 /// Receives the router's decisions.

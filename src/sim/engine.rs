@@ -213,7 +213,10 @@ impl<S: RecordSink> Engine<'_, S> {
         if let Some(first) = self.arrivals.next_arrival() {
             self.queue.push(first, Event::Arrival);
         }
+        let mut last = Time::ZERO;
         while let Some((now, event)) = self.queue.pop() {
+            debug_assert!(now >= last, "virtual time went back from {last} to {now}");
+            last = now;
             match event {
                 Event::Arrival => self.arrive(now),
                 Event::Resume { slot } => self.advance(slot, now),

@@ -3,6 +3,7 @@
 mod common;
 mod config;
 mod determinism;
+mod engine;
 mod queueing;
 mod reliability;
 mod router;

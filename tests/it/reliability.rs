@@ -741,3 +741,35 @@ fn improvement_cool_lone_deployments_sends_later_requests_straight_to_the_fallba
     let later = drive(&mut r, &mut g, "a", first.end, answer);
     assert_eq!(ids(&later), ["b-0"]);
 }
+
+#[test]
+fn the_final_error_names_the_last_group_and_lists_the_ones_before_it() {
+    let config = format!(
+        "model_list:\n{}{}{}router_settings:\n  num_retries: 0\n  fallbacks: [{{a: [b, c]}}]\n",
+        group_of(1, "a", ""),
+        group_of(1, "b", ""),
+        group_of(1, "c", "")
+    );
+    let mut r = router(&config);
+    let mut g = rng();
+    let mut call = r.start(RequestSpec::new(r.resolve("a"), 10));
+    let mut now = Time::ZERO;
+    loop {
+        match r.next_step(&mut call, now, &mut g) {
+            Step::Send { deployment, .. } => {
+                let class = match r.table().deployment(deployment).config.id.as_str() {
+                    "a-0" => ErrorClass::InternalServer,
+                    "b-0" => ErrorClass::RateLimit,
+                    _ => ErrorClass::BadGateway,
+                };
+                r.record(&mut call, &fail(class), now, &mut g);
+            }
+            Step::Wait { until } => now = until,
+            Step::Finish(_) => break,
+        }
+    }
+    assert_eq!(
+        r.failure_message(&call).unwrap(),
+        "BadGatewayError (502) from model group c; groups tried before it: a: internal_server, b: rate_limit"
+    );
+}

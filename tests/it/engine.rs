@@ -1,0 +1,123 @@
+//! The engine with faults: timeouts hold the provider's slot, injected errors reach the
+//! reports, and invariants hold over random fault scenarios.
+
+use proptest::prelude::*;
+
+use switchyard::runner::simulate_quietly;
+
+use crate::common::scenario;
+
+fn timeout_scenario() -> String {
+    r#"
+name: timeouts
+duration: 10s
+router:
+  model_list:
+    - {model_name: slow, litellm_params: {model: openai/slow}, model_info: {id: slow}}
+  router_settings: {num_retries: 0}
+providers:
+  - {match: {id: slow}, ttft: 10s, concurrency: 1}
+workload:
+  arrivals: constant
+  rate: 1/s
+  mix:
+    - {model: slow, timeout: 1s, input_tokens: 10, output_tokens: 0}
+"#
+    .to_string()
+}
+
+#[test]
+fn a_timed_out_attempt_keeps_the_provider_busy_until_its_work_is_done() {
+    let s = scenario(&timeout_scenario()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let policies: Vec<_> = s.policies.iter().collect();
+    let out = switchyard::runner::run_scenario(&s, &policies, 1, dir.path()).unwrap();
+    let p = &out.summary.policies["default"];
+    assert_eq!(p.requests, 9, "arrivals at 1 s … 9 s");
+    assert_eq!(p.failed, 9, "every attempt outlives its 1 s timeout");
+    assert_eq!(p.errors["timeout"], 9);
+    let csv = std::fs::read_to_string(out.requests_path).unwrap();
+    for line in csv.lines().skip(1) {
+        let latency: f64 = line.split(',').nth(7).unwrap().parse().unwrap();
+        assert!(
+            (latency - 1000.0).abs() < 1e-6,
+            "each request ends at its timeout: {line}"
+        );
+    }
+}
+
+fn fault_scenario(
+    rate: u32,
+    error_share: f64,
+    rpm: u32,
+    outage_end: u32,
+    retries: u32,
+    fallback: bool,
+) -> String {
+    let fallbacks = if fallback {
+        "  fallbacks: [{main: [spare]}]\n"
+    } else {
+        ""
+    };
+    format!(
+        r#"
+name: random-faults
+duration: 2m
+router:
+  model_list:
+    - {{model_name: main, litellm_params: {{model: openai/a, timeout: 3}}, model_info: {{id: a}}}}
+    - {{model_name: main, litellm_params: {{model: openai/b}}, model_info: {{id: b}}}}
+    - {{model_name: spare, litellm_params: {{model: openai/c}}, model_info: {{id: c}}}}
+  router_settings:
+    num_retries: {retries}
+{fallbacks}providers:
+  - match: {{id: a}}
+    ttft: {{lognormal: {{median: 300ms, p99: 5s}}}}
+    per_token: 2ms
+    concurrency: 4
+    errors: {{internal_server: {error_share}, rate_limit: {error_share}}}
+    rate_limit: {{rpm: {rpm}}}
+    outages: [{{start: 30s, end: {outage_end}s, error: service_unavailable}}]
+  - match: {{id: b}}
+    ttft: {{exponential: {{mean: 200ms}}}}
+    errors: {{bad_gateway: {error_share}}}
+  - match: {{id: c}}
+    ttft: 100ms
+workload:
+  rate: {rate}/s
+  mix:
+    - {{model: main, input_tokens: 100, output_tokens: {{uniform: {{min: 0, max: 300}}}}}}
+"#
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn every_request_ends_once_and_attempts_stay_within_the_allowance(
+        rate in 1u32..40,
+        error_share in 0.0f64..0.45,
+        rpm in 10u32..600,
+        outage_end in 31u32..110,
+        retries in 0u32..3,
+        fallback in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let s = scenario(&fault_scenario(rate, error_share, rpm, outage_end, retries, fallback)).unwrap();
+        // The engine asserts (in debug builds) that virtual time never decreases.
+        let stats = simulate_quietly(&s, &s.policies[0], seed).unwrap();
+        prop_assert_eq!(stats.requests, stats.succeeded + stats.failed);
+        let groups = if fallback { 2 } else { 1 };
+        let max_attempts = groups * (1 + retries as usize);
+        prop_assert!(stats.attempts_histogram.len() <= max_attempts + 1,
+            "a request made {} attempts, more than {max_attempts}", stats.attempts_histogram.len() - 1);
+        let per_deployment: u64 = stats.deployments.iter().map(|d| d.attempts).sum();
+        prop_assert_eq!(per_deployment, stats.attempts);
+        let served: u64 = stats.deployments.iter().map(|d| d.served).sum();
+        prop_assert_eq!(served, stats.succeeded);
+        for e in &stats.cooldown_events {
+            prop_assert!(e.end > e.start);
+        }
+    }
+}
