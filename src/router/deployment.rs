@@ -178,15 +178,19 @@ impl DeploymentTable {
     }
 
     /// Resolves a requested model name as LiteLLM 1.108 does (docs/litellm-compat.md §1–4):
-    /// a deployment id, then one hop of `model_group_alias`, then an exact group, then the
-    /// highest-ranked matching `*` pattern.
+    /// an alias (one hop) unless the name is a deployment id, then an exact group, then a
+    /// deployment id, then the highest-ranked matching `*` pattern.
     pub fn resolve(&self, model: &str) -> Option<Target> {
-        if let Some(deployment) = self.deployment_with_id(model) {
-            return Some(Target::Deployment(deployment));
-        }
-        let name = self.aliases.get(model).map_or(model, String::as_str);
+        let id = self.deployment_with_id(model);
+        let name = match self.aliases.get(model) {
+            Some(target) if id.is_none() => target.as_str(),
+            _ => model,
+        };
         if let Some(group) = self.group_named(name) {
             return Some(Target::Group(group));
+        }
+        if let Some(deployment) = self.deployment_with_id(name) {
+            return Some(Target::Deployment(deployment));
         }
         self.patterns
             .iter()

@@ -497,6 +497,15 @@ impl Router {
             };
             if let Some(route) = list.get(frame.next as usize).copied() {
                 frame.next += 1;
+                // LiteLLM skips targets this request already tried (cycles included).
+                let group = match route {
+                    Route::To(Target::Group(g)) => Some(g),
+                    Route::To(Target::Deployment(d)) => Some(self.table.deployment(d).group),
+                    Route::Unknown => None,
+                };
+                if group.is_some() && call.failures.iter().any(|f| f.group == group) {
+                    continue;
+                }
                 call.depth = frame.depth;
                 call.current = route;
                 call.fallbacks_tried += 1;

@@ -121,3 +121,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_fallback_scenario_reports_paths_cooldowns_and_attempts() {
+    let s = crate::common::bundled("seed-fallbacks.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let policies: Vec<_> = s.policies.iter().collect();
+    let out = switchyard::runner::run_scenario(&s, &policies, s.seed, dir.path()).unwrap();
+    let p = &out.summary.policies["default"];
+    assert!(
+        p.fallbacks_by_path["gpt-4o>gpt-4o-long"] > 0,
+        "{:?}",
+        p.fallbacks_by_path
+    );
+    assert!(p.fallbacks_by_path["gpt-4o>gpt-4o-permissive"] > 0);
+    assert!(
+        p.fallbacks_by_path["gpt-4o>gpt-4o-mini"] > 0,
+        "outage traffic falls back"
+    );
+    let histogram_total: u64 = p.attempts_histogram.values().sum();
+    assert_eq!(histogram_total, p.requests);
+    let csv = std::fs::read_to_string(out.requests_path).unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.ends_with(",0,gpt-4o>gpt-4o-long,gpt-4o-long")),
+        "CSV carries retries, fallback_path and final_group"
+    );
+}

@@ -773,3 +773,69 @@ fn the_final_error_names_the_last_group_and_lists_the_ones_before_it() {
         "BadGatewayError (502) from model group c; groups tried before it: a: internal_server, b: rate_limit"
     );
 }
+
+#[test]
+fn a_request_s_own_fallbacks_replace_the_configured_ones() {
+    let config = format!(
+        "model_list:\n{}{}{}router_settings:\n  num_retries: 0\n  fallbacks: [{{a: [b]}}]\n",
+        group_of(1, "a", ""),
+        group_of(1, "b", ""),
+        group_of(1, "c", "")
+    );
+    let mut r = router(&config);
+    let mut g = rng();
+    let mut s = RequestSpec::new(r.resolve("a"), 10);
+    s.fallbacks = Some(vec![r.resolve("c")].into());
+    let life = drive_spec(&mut r, &mut g, s, Time::ZERO, &mut |id| {
+        if id == "a-0" {
+            fail(ErrorClass::InternalServer)
+        } else {
+            ok()
+        }
+    });
+    assert_eq!(ids(&life), ["a-0", "c-0"]);
+}
+
+#[test]
+fn pre_call_checks_enforce_rpm_per_minute() {
+    let config = "model_list:\n  - {model_name: a, litellm_params: {model: openai/x, rpm: 3}, model_info: {id: x}}\nrouter_settings: {enable_pre_call_checks: true}\n";
+    let mut r = router(config);
+    let mut g = rng();
+    let served: Vec<bool> = (0..5)
+        .map(|i| {
+            let life = drive(
+                &mut r,
+                &mut g,
+                "a",
+                Time::from_secs_f64(f64::from(i)),
+                &mut |_| ok(),
+            );
+            matches!(life.result, CallResult::Served(_))
+        })
+        .collect();
+    assert_eq!(
+        served,
+        [true, true, true, false, false],
+        "exactly rpm requests a minute"
+    );
+    let next_minute = drive(&mut r, &mut g, "a", Time::from_secs_f64(60.0), &mut |_| {
+        ok()
+    });
+    assert!(matches!(next_minute.result, CallResult::Served(_)));
+}
+
+#[test]
+fn fallback_targets_already_tried_are_skipped_so_cycles_end() {
+    let config = format!(
+        "model_list:\n{}{}{}router_settings:\n  num_retries: 0\n  fallbacks: [{{a: [b, c]}}, {{b: [c, a]}}]\n",
+        group_of(1, "a", ""),
+        group_of(1, "b", ""),
+        group_of(1, "c", "")
+    );
+    let mut r = router(&config);
+    let mut g = rng();
+    let life = drive(&mut r, &mut g, "a", Time::ZERO, &mut |_| {
+        fail(ErrorClass::InternalServer)
+    });
+    assert_eq!(ids(&life), ["a-0", "b-0", "c-0"], "c once, a never again");
+}

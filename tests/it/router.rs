@@ -195,3 +195,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn resolution_reproduces_litellm_s_observed_precedence() {
+    // docs/litellm-compat.md §1 and §4: an alias beats a group of the same name; a group beats
+    // a deployment id of the same name; a deployment id beats an alias of the same name.
+    let text = r#"
+model_list:
+  - {model_name: gpt, litellm_params: {model: openai/gpt}, model_info: {id: d-gpt}}
+  - {model_name: other, litellm_params: {model: openai/other}, model_info: {id: gpt2}}
+  - {model_name: gpt2, litellm_params: {model: openai/gpt2}, model_info: {id: d-gpt2}}
+  - {model_name: third, litellm_params: {model: openai/third}, model_info: {id: al}}
+router_settings:
+  model_group_alias: {gpt: other, al: gpt}
+"#;
+    let r = router(text);
+    let t = r.table();
+    let group = |n: &str| Route::To(Target::Group(t.group_named(n).unwrap()));
+    assert_eq!(r.resolve("gpt"), group("other"), "alias over group");
+    assert_eq!(r.resolve("gpt2"), group("gpt2"), "group over deployment id");
+    assert_eq!(
+        r.resolve("al"),
+        Route::To(Target::Deployment(t.deployment_with_id("al").unwrap())),
+        "deployment id over alias"
+    );
+}
