@@ -29,7 +29,7 @@ fn router(n: usize, weighted: bool) -> Router {
     }
     let env: BTreeMap<String, String> = BTreeMap::new();
     let c = LitellmConfig::from_str(&text, "bench.yaml", Path::new("."), &env).unwrap();
-    Router::new(&c.deployments, c.settings).unwrap()
+    Router::new(&c.deployments, c.settings)
 }
 
 fn decision(c: &mut Criterion) {

@@ -37,6 +37,10 @@ enum Command {
         /// Do not print the per-deployment tables.
         #[arg(long)]
         brief: bool,
+        /// Prices in LiteLLM's model_prices_and_context_window.json format (beside the
+        /// deployments' own prices and the built-in table).
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
         /// Explain request number ID (from requests.csv): every attempt, filter and wait.
         #[arg(long, value_name = "ID")]
         explain: Option<u64>,
@@ -63,8 +67,9 @@ fn dispatch(cli: Cli) -> Result<()> {
             out,
             policy,
             brief,
+            prices,
             explain,
-        } => run(scenario, seed, out, policy, brief, explain),
+        } => run(scenario, seed, out, policy, brief, prices, explain),
     }
 }
 
@@ -74,9 +79,13 @@ fn run(
     out: Option<PathBuf>,
     policy: Option<String>,
     brief: bool,
+    prices: Option<PathBuf>,
     explain: Option<u64>,
 ) -> Result<()> {
-    let scenario = load_scenario(&path, &ProcessEnv)?;
+    let mut scenario = load_scenario(&path, &ProcessEnv)?;
+    if let Some(file) = prices {
+        scenario.price_file = Some(crate::router::PriceFile::load(&file)?);
+    }
     for warning in &scenario.warnings {
         eprintln!("warning: {warning}");
     }

@@ -35,13 +35,12 @@ pub fn simulate<S: RecordSink>(
     seed: u64,
     sink: S,
 ) -> Result<PolicyStats> {
-    sim::run(scenario.world(), policy.settings.clone(), seed, sink).map_err(|u| {
-        anyhow::anyhow!(
-            "policy {:?}: routing strategy {:?} is not available",
-            policy.name,
-            u.0.name()
-        )
-    })
+    Ok(sim::run(
+        scenario.world(),
+        policy.settings.clone(),
+        seed,
+        sink,
+    ))
 }
 
 /// Simulates one policy and returns the explanation of request `id` (empty if it never
@@ -58,14 +57,7 @@ pub fn explain_request(
         seed,
         Discard,
         Some(id),
-    )
-    .map_err(|u| {
-        anyhow::anyhow!(
-            "policy {:?}: routing strategy {:?} is not available",
-            policy.name,
-            u.0.name()
-        )
-    })?;
+    );
     let table = DeploymentTable::new(
         &scenario.config.deployments,
         &policy.settings.model_group_alias,

@@ -19,6 +19,7 @@ pub const IMPROVEMENT_KEYS: &[&str] = &[
     "cooldown_jitter",
     "prefer_untried_deployment",
     "skip_final_wait",
+    "usage_exact_rpm",
 ];
 
 /// The improvements in force. `Default` is LiteLLM's behaviour.
@@ -40,6 +41,8 @@ pub struct Improvements {
     pub prefer_untried_deployment: bool,
     /// No backoff after the last failed attempt of a lone group (LiteLLM waits once more).
     pub skip_final_wait: bool,
+    /// Usage-based routing serves exactly `rpm` requests a minute (LiteLLM serves `rpm - 1`).
+    pub usage_exact_rpm: bool,
 }
 
 impl Improvements {
@@ -62,6 +65,7 @@ impl Improvements {
                 }
                 "prefer_untried_deployment" => out.prefer_untried_deployment = value.bool()?,
                 "skip_final_wait" => out.skip_final_wait = value.bool()?,
+                "usage_exact_rpm" => out.usage_exact_rpm = value.bool()?,
                 _ => unreachable!("deny_unknown_keys admitted only known keys"),
             }
         }

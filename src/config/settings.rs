@@ -54,6 +54,44 @@ impl RoutingStrategy {
     }
 }
 
+/// `routing_strategy_args`, typed. Each strategy reads the ones it uses.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StrategyArgs {
+    /// Latency-based: forget a deployment's samples after this much silence (3600 s).
+    pub ttl: Option<Duration>,
+    /// Latency-based: pick at random among deployments within this share of the lowest (0).
+    pub lowest_latency_buffer: Option<f64>,
+    /// Latency-based: samples kept per deployment (10).
+    pub max_latency_list_size: Option<u32>,
+    /// p2c-ewma: the EWMA's decay time (10 s).
+    pub decay: Option<Duration>,
+}
+
+impl StrategyArgs {
+    fn parse(node: &Node<'_>) -> Result<StrategyArgs, InputError> {
+        let mut args = StrategyArgs::default();
+        for (key, value) in node.entries()? {
+            if value.is_null() {
+                continue;
+            }
+            match key {
+                "ttl" => args.ttl = Some(seconds(&value)?),
+                "lowest_latency_buffer" => args.lowest_latency_buffer = Some(value.non_negative()?),
+                "max_latency_list_size" => {
+                    let n = value.u32()?;
+                    if n == 0 {
+                        return Err(value.error("expected at least 1"));
+                    }
+                    args.max_latency_list_size = Some(n);
+                }
+                "decay" => args.decay = Some(seconds(&value)?),
+                _ => value.warn("not a routing strategy argument Switchyard reads; ignored"),
+            }
+        }
+        Ok(args)
+    }
+}
+
 /// Per-error-class counts (`retry_policy`, `allowed_fails_policy`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PerClass {
@@ -148,8 +186,10 @@ pub struct RedisSettings {
 pub struct RouterSettings {
     /// `routing_strategy` (simple-shuffle).
     pub routing_strategy: RoutingStrategy,
-    /// `routing_strategy_args`, read by the strategy that uses them.
+    /// `routing_strategy_args`, as written.
     pub routing_strategy_args: BTreeMap<String, Value>,
+    /// `routing_strategy_args`, typed.
+    pub strategy_args: StrategyArgs,
     /// `num_retries` (2).
     pub num_retries: u32,
     /// `retry_after`: least wait before a retry (0 s).
@@ -203,6 +243,7 @@ impl Default for RouterSettings {
         RouterSettings {
             routing_strategy: RoutingStrategy::SimpleShuffle,
             routing_strategy_args: BTreeMap::new(),
+            strategy_args: StrategyArgs::default(),
             num_retries: 2,
             retry_after: Duration::ZERO,
             retry_policy: PerClass::default(),
@@ -355,6 +396,7 @@ impl RouterSettings {
                     })?;
             }
             "routing_strategy_args" => {
+                self.strategy_args = StrategyArgs::parse(node)?;
                 self.routing_strategy_args = node
                     .entries()?
                     .into_iter()

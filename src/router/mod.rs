@@ -14,6 +14,7 @@ pub mod error_class;
 pub mod fallback;
 mod group_failure;
 pub mod live_state;
+pub mod pricing;
 pub mod request;
 pub mod retry;
 mod selection;
@@ -31,11 +32,12 @@ pub use deployment::{Deployment, DeploymentIdx, DeploymentTable, GroupIdx, Model
 pub use error_class::{ErrorClass, FallbackKind};
 pub use fallback::FallbackPlans;
 pub use live_state::LiveState;
+pub use pricing::{Price, PriceFile, PriceSource};
 pub use request::{
     AttemptFailure, CallResult, Completion, Failed, Outcome, RequestSpec, Route, Served,
 };
 pub use selection::Refusal;
-pub use strategy::{PickContext, Strategy, StrategyKind, UnsupportedStrategy};
+pub use strategy::{PickContext, Strategy, StrategyKind};
 pub use trace::{Filtered, NoTrace, Trace, TraceEvent};
 
 use cooldown::FailureContext;
@@ -54,6 +56,7 @@ pub struct Router {
     health: Vec<Health>,
     usage: Vec<MinuteUsage>,
     plans: FallbackPlans,
+    prices: Vec<Option<Price>>,
     /// Reused buffer of eligible deployments: no allocation per decision.
     candidates: Vec<DeploymentIdx>,
 }
@@ -66,22 +69,29 @@ pub struct Recorded {
 }
 
 impl Router {
-    /// A router over `deployments` with `settings`.
-    pub fn new(
+    /// A router over `deployments` with `settings`, pricing from the deployments and the
+    /// built-in table.
+    pub fn new(deployments: &[DeploymentConfig], settings: RouterSettings) -> Router {
+        Router::with_prices(deployments, settings, None)
+    }
+
+    /// A router whose prices also come from a `--prices` file.
+    pub fn with_prices(
         deployments: &[DeploymentConfig],
         settings: RouterSettings,
-    ) -> Result<Router, UnsupportedStrategy> {
+        price_file: Option<&PriceFile>,
+    ) -> Router {
         let table = DeploymentTable::new(deployments, &settings.model_group_alias);
-        let strategy = StrategyKind::new(settings.routing_strategy)?;
-        let plans = FallbackPlans::new(&settings, &table);
         let n = deployments.len();
+        let strategy = StrategyKind::new(&settings, n);
+        let plans = FallbackPlans::new(&settings, &table);
         let largest = table
             .groups()
             .iter()
             .map(|g| g.members.len())
             .max()
             .unwrap_or(1);
-        Ok(Router {
+        Router {
             table,
             settings,
             strategy,
@@ -89,8 +99,17 @@ impl Router {
             health: vec![Health::default(); n],
             usage: vec![MinuteUsage::default(); n],
             plans,
+            prices: deployments
+                .iter()
+                .map(|d| pricing::price_of(d, price_file))
+                .collect(),
             candidates: Vec::with_capacity(largest),
-        })
+        }
+    }
+
+    /// A deployment's price per token, if any source knows it.
+    pub fn price(&self, d: DeploymentIdx) -> Option<Price> {
+        self.prices[d.get()]
     }
 
     /// Deployments and groups.
@@ -300,7 +319,8 @@ impl Router {
         };
         call.last_deployment = Some(deployment);
         self.live.answered(deployment);
-        self.strategy.on_outcome(deployment, outcome, now);
+        self.strategy
+            .on_outcome(deployment, &call.spec, outcome, now);
         let failure = match *outcome {
             Outcome::Success(completion) => {
                 if trace.enabled() {

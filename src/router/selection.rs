@@ -52,6 +52,7 @@ impl Router {
         let mut result = self.filter_and_pick(&mut candidates, call, has_order, now, rng, trace);
         if let Err(refusal) = &mut result
             && refusal.class == ErrorClass::NoDeploymentsAvailable
+            && refusal.retry_after.is_none()
         {
             // Retry-After: until the first cooldown in the group ends.
             let members: &[DeploymentIdx] = match target {
@@ -145,6 +146,8 @@ impl Router {
             let ctx = PickContext {
                 table: &self.table,
                 live: &self.live,
+                usage: &self.usage,
+                prices: &self.prices,
                 request: &call.spec,
                 now,
             };
@@ -162,6 +165,13 @@ impl Router {
                     );
                 }
                 Ok(d)
+            }
+            None if !candidates.is_empty() && self.strategy.refuses_with_rate_limit() => {
+                // Usage-based routing's own 429: every candidate is at its limits this minute.
+                Err(Refusal {
+                    class: ErrorClass::NoDeploymentsAvailable,
+                    retry_after: Some(std::time::Duration::from_secs(60)),
+                })
             }
             None => Err(Refusal {
                 class: ErrorClass::NoDeploymentsAvailable,

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use crate::config::yaml::{EnvLookup, Node, Source};
+use crate::config::yaml::{EnvLookup, Source};
 use crate::config::{InputError, LitellmConfig};
-use crate::router::StrategyKind;
+use crate::router::PriceFile;
 use crate::units;
 
 use super::provider::{bind, profile};
@@ -21,6 +21,7 @@ const SCENARIO_KEYS: &[&str] = &[
     "providers",
     "workload",
     "policies",
+    "prices",
 ];
 
 /// Reads and checks the scenario at `path`.
@@ -94,6 +95,14 @@ pub fn parse_scenario(
         (None, Some(router)) => LitellmConfig::from_node(&router, base_dir)?,
     };
 
+    let price_file = match root.get("prices")? {
+        Some(node) => {
+            let path = base_dir.join(node.string()?);
+            Some(PriceFile::load(&path)?)
+        }
+        None => None,
+    };
+
     let providers_node = root.require("providers")?;
     let profiles = providers_node
         .items()?
@@ -118,7 +127,6 @@ pub fn parse_scenario(
                 } else {
                     config.settings_with(&overrides, env)?
                 };
-                check_strategy(&settings, Some(&overrides), &config)?;
                 policies.push(Policy {
                     name: policy_name.to_string(),
                     settings,
@@ -130,9 +138,6 @@ pub fn parse_scenario(
             policies
         }
     };
-    if root.get("policies")?.is_none() {
-        check_strategy(&policies[0].settings, None, &config)?;
-    }
 
     let mut warnings = std::mem::take(&mut config.warnings);
     warnings.extend(src.take_warnings());
@@ -147,31 +152,7 @@ pub fn parse_scenario(
         profile_of,
         workload,
         policies,
+        price_file,
         warnings,
     })
-}
-
-/// Refuses, at load time, a routing strategy this version cannot run.
-fn check_strategy(
-    settings: &crate::config::RouterSettings,
-    overrides: Option<&Node<'_>>,
-    config: &LitellmConfig,
-) -> Result<(), InputError> {
-    let Err(unsupported) = StrategyKind::new(settings.routing_strategy) else {
-        return Ok(());
-    };
-    let message = format!(
-        "routing strategy {:?} is not available in this version of Switchyard (available: simple-shuffle)",
-        unsupported.0.name()
-    );
-    if let Some(node) = overrides
-        && let Some(key) = node.get("routing_strategy")?
-    {
-        return Err(key.error(message));
-    }
-    Err(InputError::new(
-        &config.file,
-        config.key_path("router_settings.routing_strategy"),
-        message,
-    ))
 }

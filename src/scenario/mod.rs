@@ -16,6 +16,7 @@ use std::time::Duration;
 pub use load::{load_scenario, parse_scenario};
 
 use crate::config::{InputWarning, LitellmConfig, RouterSettings};
+use crate::router::PriceFile;
 use crate::sim::{ProviderProfile, WorkloadSpec, World};
 
 /// A named set of router settings to simulate.
@@ -50,6 +51,8 @@ pub struct Scenario {
     pub workload: WorkloadSpec,
     /// Policies in file order.
     pub policies: Vec<Policy>,
+    /// Prices from the scenario's `prices:` file or the command line's `--prices`.
+    pub price_file: Option<PriceFile>,
     /// Accepted-with-a-remark input, from the scenario and its config.
     pub warnings: Vec<InputWarning>,
 }
@@ -63,6 +66,7 @@ impl Scenario {
             profile_of: &self.profile_of,
             workload: &self.workload,
             duration: self.duration,
+            price_file: self.price_file.as_ref(),
         }
     }
 

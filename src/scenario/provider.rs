@@ -19,8 +19,6 @@ const PROFILE_KEYS: &[&str] = &[
     "ttft",
     "per_token",
     "concurrency",
-    "input_cost_per_token",
-    "output_cost_per_token",
     "errors",
     "rate_limit",
     "outages",
@@ -180,20 +178,12 @@ pub fn profile(node: &Node<'_>, index: usize) -> Result<ProviderProfile, InputEr
         }
         None => None,
     };
-    let price = |key: &str| -> Result<Option<f64>, InputError> {
-        match node.get(key)? {
-            Some(n) => n.non_negative().map(Some),
-            None => Ok(None),
-        }
-    };
     Ok(ProviderProfile {
         name,
         matches,
         ttft,
         per_token,
         concurrency,
-        input_cost_per_token: price("input_cost_per_token")?,
-        output_cost_per_token: price("output_cost_per_token")?,
         faults: faults(node)?,
     })
 }

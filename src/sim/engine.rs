@@ -21,7 +21,7 @@ use crate::config::{DeploymentConfig, RouterSettings};
 use crate::metrics::{PolicyStats, RecordSink, RequestRecord};
 use crate::router::{
     AttemptFailure, Call, CallResult, Completion, DeploymentIdx, ErrorClass, NoTrace, Outcome,
-    RequestSpec, Route, Router, Step, TraceEvent, UnsupportedStrategy,
+    PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
 };
 use crate::time::Time;
 
@@ -38,6 +38,8 @@ pub struct World<'a> {
     pub workload: &'a WorkloadSpec,
     /// How long requests keep arriving.
     pub duration: Duration,
+    /// Prices from a `--prices` file, beside the deployments' own and the built-in table.
+    pub price_file: Option<&'a PriceFile>,
 }
 
 /// Identifies one attempt: the request's slot and the attempt's serial number, so that a
@@ -93,7 +95,6 @@ struct Engine<'w, S> {
     router: Router,
     router_rng: SimRng,
     providers: Vec<SyntheticProvider<AttemptRef>>,
-    prices: Vec<(f64, f64)>,
     templates: Vec<RequestSpec>,
     arrivals: Arrivals,
     mix: MixSampler,
@@ -114,8 +115,8 @@ pub fn run<S: RecordSink>(
     settings: RouterSettings,
     seed: u64,
     sink: S,
-) -> Result<PolicyStats, UnsupportedStrategy> {
-    run_explained(world, settings, seed, sink, None).map(|r| r.stats)
+) -> PolicyStats {
+    run_explained(world, settings, seed, sink, None).stats
 }
 
 /// [`run`], also tracing every decision about the request numbered `explain`.
@@ -125,8 +126,8 @@ pub fn run_explained<S: RecordSink>(
     seed: u64,
     sink: S,
     explain: Option<u64>,
-) -> Result<RunResult, UnsupportedStrategy> {
-    let router = Router::new(world.deployments, settings)?;
+) -> RunResult {
+    let router = Router::with_prices(world.deployments, settings, world.price_file);
     let categories: Vec<Option<String>> = world
         .workload
         .mix
@@ -142,24 +143,6 @@ pub fn run_explained<S: RecordSink>(
                 &world.profiles[p],
                 &categories,
                 stream(seed, &format!("provider/{}", d.id)),
-            )
-        })
-        .collect();
-    let prices = world
-        .deployments
-        .iter()
-        .zip(world.profile_of)
-        .map(|(d, &p)| {
-            let profile = &world.profiles[p];
-            (
-                profile
-                    .input_cost_per_token
-                    .or(d.input_cost_per_token)
-                    .unwrap_or(0.0),
-                profile
-                    .output_cost_per_token
-                    .or(d.output_cost_per_token)
-                    .unwrap_or(0.0),
             )
         })
         .collect();
@@ -188,7 +171,6 @@ pub fn run_explained<S: RecordSink>(
         router,
         router_rng: stream(seed, "router"),
         providers,
-        prices,
         templates,
         arrivals: Arrivals::new(world.workload, end, stream(seed, "arrivals")),
         mix: MixSampler::new(&world.workload.mix, stream(seed, "mix")),
@@ -202,10 +184,10 @@ pub fn run_explained<S: RecordSink>(
         trace: Vec::new(),
     };
     engine.run();
-    Ok(RunResult {
+    RunResult {
         stats: engine.stats,
         trace: engine.trace,
-    })
+    }
 }
 
 impl<S: RecordSink> Engine<'_, S> {
@@ -390,13 +372,15 @@ impl<S: RecordSink> Engine<'_, S> {
         let active = self.active.remove(slot as usize);
         let (ttft, output_tokens, cost_usd) = match result {
             CallResult::Served(served) => {
-                let (input_price, output_price) = self.prices[served.deployment.get()];
                 let c = served.completion;
+                let cost = self
+                    .router
+                    .price(served.deployment)
+                    .map_or(0.0, |p| p.cost(c.input_tokens, c.output_tokens));
                 (
                     Some(active.first_token_at - active.arrival),
                     c.output_tokens,
-                    f64::from(c.input_tokens) * input_price
-                        + f64::from(c.output_tokens) * output_price,
+                    cost,
                 )
             }
             CallResult::Failed(_) => (None, 0, 0.0),

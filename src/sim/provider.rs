@@ -38,10 +38,6 @@ pub struct ProviderProfile {
     pub per_token: Distribution,
     /// Attempts served at once; `None` is unlimited.
     pub concurrency: Option<u32>,
-    /// USD per input token, overriding the deployment's configured price.
-    pub input_cost_per_token: Option<f64>,
-    /// USD per output token, overriding the deployment's configured price.
-    pub output_cost_per_token: Option<f64>,
     /// Injected faults.
     pub faults: FaultSpec,
 }
@@ -181,8 +177,6 @@ mod tests {
             ttft: Distribution::constant(1.0).unwrap(),
             per_token: Distribution::constant(0.5).unwrap(),
             concurrency,
-            input_cost_per_token: None,
-            output_cost_per_token: None,
             faults: FaultSpec::default(),
         }
     }

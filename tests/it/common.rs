@@ -27,7 +27,7 @@ pub fn config(text: &str) -> Result<LitellmConfig, InputError> {
 /// A router over a config's deployments and settings.
 pub fn router(text: &str) -> Router {
     let c = config(text).expect("config parses");
-    Router::new(&c.deployments, c.settings).expect("strategy available")
+    Router::new(&c.deployments, c.settings)
 }
 
 /// The repository's `scenarios/` directory.

@@ -115,9 +115,9 @@ fn policies_override_router_settings_and_typos_are_errors() {
     );
     assert_eq!(
         err(&format!(
-            "{MINIMAL}policies:\n  p: {{routing_strategy: least-busy}}\n"
+            "{MINIMAL}policies:\n  p: {{routing_strategy: latency-based-routing, routing_strategy_args: {{max_latency_list_size: 0}}}}\n"
         )),
-        r#"scenario.yaml: policies.p.routing_strategy: routing strategy "least-busy" is not available in this version of Switchyard (available: simple-shuffle)"#
+        "scenario.yaml: policies.p.routing_strategy_args.max_latency_list_size: expected at least 1"
     );
 }
 
