@@ -9,3 +9,4 @@ mod reliability;
 mod router;
 mod scenario;
 mod shuffle;
+mod strategies;
