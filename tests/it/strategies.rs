@@ -405,3 +405,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_price_file_overrides_the_built_in_table_for_routing_and_cost() {
+    let text = "model_list:\n  - {model_name: g, litellm_params: {model: openai/gpt-4o}, model_info: {id: big}}\n  - {model_name: g, litellm_params: {model: azure/gpt-4o-mini}, model_info: {id: mini}}\nrouter_settings: {routing_strategy: cost-based-routing}\n";
+    let c = crate::common::config(text).unwrap();
+    let file = switchyard::router::PriceFile::parse(
+        r#"{"gpt-4o": {"input_cost_per_token": 1e-9, "output_cost_per_token": 1e-9}}"#,
+        "prices.json",
+    )
+    .unwrap();
+    let mut r = Router::with_prices(&c.deployments, c.settings, Some(&file));
+    let mut g = rng(9);
+    assert_eq!(
+        serve(&mut r, &mut g, Time::ZERO, &|_| success(0.1, 0.05, 10)).unwrap(),
+        "big"
+    );
+    let big = r.table().deployment_with_id("big").unwrap();
+    let price = r.price(big).unwrap();
+    assert_eq!(price.source, switchyard::router::PriceSource::File);
+    assert!((price.cost(1000, 1000) - 2e-6).abs() < 1e-15);
+}
