@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::metrics::{Discard, PolicyStats, RecordSink};
+use crate::report::budgets_csv::{self, BudgetsCsv};
 use crate::report::requests_csv::{self, RequestsCsv};
 use crate::report::{PolicySummary, Summary};
 use crate::router::DeploymentTable;
@@ -26,6 +27,8 @@ pub struct RunOutput {
     pub summary_path: PathBuf,
     /// Path of `requests.csv`.
     pub requests_path: PathBuf,
+    /// Path of `budgets.csv`, when the config has budgets.
+    pub budgets_path: Option<PathBuf>,
 }
 
 /// Simulates one policy with `seed`, sending every record to `sink`.
@@ -91,6 +94,28 @@ pub fn run_scenario(
         .iter()
         .map(|c| c.model.as_str())
         .collect();
+    let has_budgets = policies.iter().any(|p| {
+        let s = &p.settings;
+        !s.provider_budget_config.is_empty()
+            || !s.tag_budget_config.is_empty()
+            || scenario
+                .config
+                .deployments
+                .iter()
+                .any(|d| d.max_budget.is_some())
+    });
+    let budgets_path = has_budgets.then(|| out_dir.join("budgets.csv"));
+    let mut budget_rows = match &budgets_path {
+        Some(path) => {
+            let file =
+                File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+            Some(
+                budgets_csv::writer(BufWriter::new(file))
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
 
     let mut summary = Summary {
         scenario: scenario.name.clone(),
@@ -105,7 +130,15 @@ pub fn run_scenario(
             &policy.settings.model_group_alias,
         );
         let mut rows = RequestsCsv::new(&mut csv, &policy.name, models.clone(), &table);
-        let stats = simulate(scenario, policy, seed, &mut rows)?;
+        let stats = match budget_rows.as_mut() {
+            Some(out) => {
+                let mut samples = BudgetsCsv::new(out, &policy.name);
+                let stats = simulate(scenario, policy, seed, (&mut rows, &mut samples))?;
+                samples.finish().context("cannot write budgets.csv")?;
+                stats
+            }
+            None => simulate(scenario, policy, seed, &mut rows)?,
+        };
         rows.finish()
             .with_context(|| format!("cannot write {}", requests_path.display()))?;
         summary
@@ -114,6 +147,9 @@ pub fn run_scenario(
     }
     csv.flush()
         .with_context(|| format!("cannot write {}", requests_path.display()))?;
+    if let Some(mut out) = budget_rows {
+        out.flush().context("cannot write budgets.csv")?;
+    }
 
     let summary_path = out_dir.join("summary.json");
     let mut json = serde_json::to_string_pretty(&summary)?;
@@ -124,5 +160,6 @@ pub fn run_scenario(
         summary,
         summary_path,
         requests_path,
+        budgets_path,
     })
 }

@@ -220,6 +220,18 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
         }
     }
     let settings = RouterSettings::from_layers(&layers)?;
+    let mut tags: BTreeSet<&str> = deployments
+        .iter()
+        .flat_map(|d| d.tags.iter().map(String::as_str))
+        .collect();
+    tags.extend(settings.tag_budget_config.keys().map(String::as_str));
+    if tags.len() > crate::router::tags::MAX_TAGS - 1 {
+        return Err(list.error(format!(
+            "{} distinct tags (deployment tags and tag budgets); Switchyard supports up to {}",
+            tags.len(),
+            crate::router::tags::MAX_TAGS - 1
+        )));
+    }
 
     let mut master_key = None;
     if let Some(general) = section(root, "general_settings")? {

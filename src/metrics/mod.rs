@@ -6,5 +6,7 @@
 pub mod policy_stats;
 pub mod record;
 
-pub use policy_stats::{CooldownEvent, DeploymentStats, LatencySummary, PathStep, PolicyStats};
+pub use policy_stats::{
+    BudgetState, CooldownEvent, DeploymentStats, LatencySummary, PathStep, PolicyStats,
+};
 pub use record::{Discard, RecordSink, RequestRecord};

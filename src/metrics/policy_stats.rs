@@ -26,6 +26,21 @@ pub struct CooldownEvent {
     pub reason: CooldownReason,
 }
 
+/// A budget's state at the end of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetState {
+    /// `provider:openai`, `deployment:<id>` or `tag:<name>`.
+    pub key: String,
+    /// USD per period.
+    pub limit: f64,
+    /// Spend over the whole run.
+    pub spent: f64,
+    /// When spend first reached the limit.
+    pub exhausted_at: Option<Time>,
+    /// Windows opened after the first.
+    pub window_resets: u32,
+}
+
 /// A step of a fallback path: a group, or a name nothing matched.
 pub type PathStep = Option<GroupIdx>;
 
@@ -86,6 +101,8 @@ pub struct PolicyStats {
     pub fallbacks_by_path: BTreeMap<Vec<PathStep>, u64>,
     /// Requests by number of attempts (index = attempts).
     pub attempts_histogram: Vec<u64>,
+    /// Budgets at the end of the run.
+    pub budgets: Vec<BudgetState>,
     latency_us: Histogram<u64>,
     ttft_us: Histogram<u64>,
     latency_sum_us: f64,
@@ -116,6 +133,7 @@ impl PolicyStats {
             cooldown_events: Vec::new(),
             fallbacks_by_path: BTreeMap::new(),
             attempts_histogram: Vec::new(),
+            budgets: Vec::new(),
             latency_us: hist(),
             ttft_us: hist(),
             latency_sum_us: 0.0,

@@ -84,6 +84,9 @@ pub trait RecordSink {
     /// `deployment` was put in cooldown at `now`.
     fn cooldown(&mut self, _deployment: DeploymentIdx, _now: Time, _cooldown: Cooldown) {}
 
+    /// A budget's spend in its current window at `at` (sampled once a minute).
+    fn budget_sample(&mut self, _at: Time, _budget: &str, _spent: f64, _limit: f64) {}
+
     /// A request ended.
     fn request(&mut self, record: &RequestRecord<'_>);
 }
@@ -107,6 +110,11 @@ impl<A: RecordSink, B: RecordSink> RecordSink for (A, B) {
         self.1.cooldown(deployment, now, cooldown);
     }
 
+    fn budget_sample(&mut self, at: Time, budget: &str, spent: f64, limit: f64) {
+        self.0.budget_sample(at, budget, spent, limit);
+        self.1.budget_sample(at, budget, spent, limit);
+    }
+
     fn request(&mut self, record: &RequestRecord<'_>) {
         self.0.request(record);
         self.1.request(record);
@@ -120,6 +128,10 @@ impl<S: RecordSink + ?Sized> RecordSink for &mut S {
 
     fn cooldown(&mut self, deployment: DeploymentIdx, now: Time, cooldown: Cooldown) {
         (**self).cooldown(deployment, now, cooldown);
+    }
+
+    fn budget_sample(&mut self, at: Time, budget: &str, spent: f64, limit: f64) {
+        (**self).budget_sample(at, budget, spent, limit);
     }
 
     fn request(&mut self, record: &RequestRecord<'_>) {

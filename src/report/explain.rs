@@ -40,6 +40,8 @@ pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Str
                 TraceEvent::Filtered(d, why) => {
                     let reason = match why {
                         Filtered::Cooling(until) => format!("cooling down until {until}"),
+                        Filtered::OverBudget => "over budget".to_string(),
+                        Filtered::Tags => "its tags do not admit the request's".to_string(),
                         Filtered::FailedEarlier => {
                             "failed this request with a status that is not retried".to_string()
                         }

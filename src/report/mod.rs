@@ -2,6 +2,7 @@
 //!
 //! Formatting only; the numbers come from [`crate::metrics`].
 
+pub mod budgets_csv;
 pub mod explain;
 pub mod requests_csv;
 pub mod summary;

@@ -58,6 +58,8 @@ pub struct PolicySummary {
     pub fallbacks_by_path: BTreeMap<String, u64>,
     /// Requests by number of attempts (`"1"`, `"2"`, …).
     pub attempts_histogram: BTreeMap<String, u64>,
+    /// Budgets: `provider:…`, `deployment:…`, `tag:…`.
+    pub budgets: BTreeMap<String, BudgetSummary>,
     /// Deployment ids in `model_list` order, for display.
     #[serde(skip)]
     pub deployment_order: Vec<String>,
@@ -87,6 +89,19 @@ pub struct TtftMs {
     pub p50: f64,
     /// 99th percentile.
     pub p99: f64,
+}
+
+/// One budget at the end of the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetSummary {
+    /// USD per period.
+    pub limit: f64,
+    /// Spend over the whole run.
+    pub spent: f64,
+    /// When spend first reached the limit (seconds), or null.
+    pub exhausted_at_s: Option<f64>,
+    /// Windows opened after the first.
+    pub window_resets: u32,
 }
 
 /// One cooldown.
@@ -222,6 +237,21 @@ impl PolicySummary {
                 .enumerate()
                 .filter(|(_, n)| **n > 0)
                 .map(|(a, n)| (a.to_string(), *n))
+                .collect(),
+            budgets: stats
+                .budgets
+                .iter()
+                .map(|b| {
+                    (
+                        b.key.clone(),
+                        BudgetSummary {
+                            limit: b.limit,
+                            spent: round(b.spent, 6),
+                            exhausted_at_s: b.exhausted_at.map(|t| round(t.as_secs_f64(), 6)),
+                            window_resets: b.window_resets,
+                        },
+                    )
+                })
                 .collect(),
             deployment_order: table
                 .deployments()

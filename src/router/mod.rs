@@ -7,6 +7,7 @@
 //! takes each attempt's outcome and applies retries, cooldowns and fallbacks. Must not: read
 //! `std::time`, spawn, allocate per successful decision, or iterate a hash map.
 
+pub mod budget;
 pub mod call;
 pub mod cooldown;
 pub mod deployment;
@@ -19,6 +20,7 @@ pub mod request;
 pub mod retry;
 mod selection;
 pub mod strategy;
+pub mod tags;
 pub mod trace;
 pub mod usage;
 
@@ -26,6 +28,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
+pub use budget::{BudgetScope, BudgetWindow, Budgets};
 pub use call::{Call, GroupFailure, Step};
 pub use cooldown::{Cooldown, CooldownReason, Health};
 pub use deployment::{Deployment, DeploymentIdx, DeploymentTable, GroupIdx, ModelGroup, Target};
@@ -38,6 +41,7 @@ pub use request::{
 };
 pub use selection::Refusal;
 pub use strategy::{PickContext, Strategy, StrategyKind};
+pub use tags::{RequestTags, TagSet, TagVocabulary};
 pub use trace::{Filtered, NoTrace, Trace, TraceEvent};
 
 use cooldown::FailureContext;
@@ -57,6 +61,9 @@ pub struct Router {
     usage: Vec<MinuteUsage>,
     plans: FallbackPlans,
     prices: Vec<Option<Price>>,
+    tags: TagVocabulary,
+    deployment_tags: Vec<TagSet>,
+    budgets: Budgets,
     /// Reused buffer of eligible deployments: no allocation per decision.
     candidates: Vec<DeploymentIdx>,
 }
@@ -91,6 +98,17 @@ impl Router {
             .map(|g| g.members.len())
             .max()
             .unwrap_or(1);
+        // The config loader refuses more than `tags::MAX_TAGS` distinct tags.
+        let tags = TagVocabulary::new(
+            deployments
+                .iter()
+                .flat_map(|d| d.tags.iter().map(String::as_str))
+                .chain(settings.tag_budget_config.keys().map(String::as_str))
+                .chain([tags::DEFAULT_TAG]),
+        )
+        .unwrap_or_default();
+        let deployment_tags = deployments.iter().map(|d| tags.set(&d.tags)).collect();
+        let budgets = build_budgets(deployments, &settings, &tags);
         Router {
             table,
             settings,
@@ -103,8 +121,41 @@ impl Router {
                 .iter()
                 .map(|d| pricing::price_of(d, price_file))
                 .collect(),
+            tags,
+            deployment_tags,
+            budgets,
             candidates: Vec::with_capacity(largest),
         }
+    }
+
+    /// A request's tags as this router knows them.
+    pub fn request_tags(&self, names: &[String]) -> RequestTags {
+        RequestTags::new(names, &self.tags)
+    }
+
+    /// Every budget with what it limits.
+    pub fn budgets(&self) -> Vec<(BudgetScope, &BudgetWindow)> {
+        let mut out = Vec::new();
+        for (name, b) in &self.budgets.providers {
+            out.push((BudgetScope::Provider(name.clone()), b));
+        }
+        for (d, b) in self.budgets.deployments.iter().enumerate() {
+            if let Some(b) = b {
+                let id = self
+                    .table
+                    .deployment(DeploymentIdx(d as u32))
+                    .config
+                    .id
+                    .clone();
+                out.push((BudgetScope::Deployment(id), b));
+            }
+        }
+        for (t, b) in self.budgets.tags.iter().enumerate() {
+            if let Some(b) = b {
+                out.push((BudgetScope::Tag(self.tags.name(t).to_string()), b));
+            }
+        }
+        out
     }
 
     /// A deployment's price per token, if any source knows it.
@@ -165,6 +216,14 @@ impl Router {
             f.class.litellm_exception(),
             f.class.status()
         );
+        if f.class == ErrorClass::TagsNotAllowed {
+            message.push_str(&format!(
+                ": not allowed to access model due to tags configuration (request tags: [{}])",
+                call.spec.tags.names.join(", ")
+            ));
+        } else if f.class == ErrorClass::BudgetExceeded {
+            message.push_str(": no deployments available, crossed budget");
+        }
         if failures.len() > 1 {
             let earlier: Vec<String> = failures[..failures.len() - 1]
                 .iter()
@@ -336,6 +395,13 @@ impl Router {
                 let tokens =
                     u64::from(completion.input_tokens) + u64::from(completion.output_tokens);
                 self.usage[deployment.get()].add_tokens(now, tokens);
+                if self.budgets.any
+                    && let Some(price) = self.prices[deployment.get()]
+                {
+                    let cost = price.cost(completion.input_tokens, completion.output_tokens);
+                    self.budgets
+                        .charge(deployment.get(), call.spec.tags.set, cost, now);
+                }
                 call.result = Some(CallResult::Served(Served {
                     deployment,
                     completion,
@@ -451,5 +517,58 @@ impl Router {
             return Recorded { cooldown };
         }
         Recorded { cooldown }
+    }
+}
+
+/// A budget period, or (for a `max_budget` without `budget_duration`) one that never ends.
+fn period(text: Option<&str>) -> std::time::Duration {
+    text.and_then(crate::config::period::parse_period)
+        .unwrap_or(std::time::Duration::from_secs(u64::MAX / 4_000_000_000))
+}
+
+fn build_budgets(
+    deployments: &[DeploymentConfig],
+    settings: &RouterSettings,
+    tags: &TagVocabulary,
+) -> Budgets {
+    let providers: Vec<(String, BudgetWindow)> = settings
+        .provider_budget_config
+        .iter()
+        .map(|(name, b)| {
+            (
+                name.clone(),
+                BudgetWindow::new(b.budget_limit, period(Some(&b.time_period))),
+            )
+        })
+        .collect();
+    let provider_of = deployments
+        .iter()
+        .map(|d| providers.iter().position(|(name, _)| *name == d.provider))
+        .collect();
+    let deployment_budgets: Vec<Option<BudgetWindow>> = deployments
+        .iter()
+        .map(|d| {
+            d.max_budget
+                .map(|limit| BudgetWindow::new(limit, period(d.budget_duration.as_deref())))
+        })
+        .collect();
+    let mut tag_budgets = vec![None; 128];
+    for (tag, b) in &settings.tag_budget_config {
+        if let Some(id) = tags.id(tag) {
+            tag_budgets[id] = Some(BudgetWindow::new(
+                b.max_budget,
+                period(Some(&b.budget_duration)),
+            ));
+        }
+    }
+    let any = !providers.is_empty()
+        || deployment_budgets.iter().any(Option::is_some)
+        || tag_budgets.iter().any(Option::is_some);
+    Budgets {
+        providers,
+        provider_of,
+        deployments: deployment_budgets,
+        tags: tag_budgets,
+        any,
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::deployment::{DeploymentIdx, Target};
 use super::error_class::ErrorClass;
+use super::tags::RequestTags;
 
 /// Where a request is addressed, after name resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +37,8 @@ pub struct RequestSpec {
     pub disable_fallbacks: bool,
     /// The request's own per-attempt `timeout`.
     pub timeout: Option<Duration>,
+    /// The request's tags (`tags` or `metadata.tags`).
+    pub tags: RequestTags,
 }
 
 impl RequestSpec {
@@ -49,6 +52,7 @@ impl RequestSpec {
             fallbacks: None,
             disable_fallbacks: false,
             timeout: None,
+            tags: RequestTags::default(),
         }
     }
 }

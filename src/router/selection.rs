@@ -97,6 +97,23 @@ impl Router {
                 keep
             });
         }
+        if self.budgets.any && !candidates.is_empty() {
+            let blocked_by_tag = self.budgets.tags_exhausted(call.spec.tags.set, now);
+            let budgets = &self.budgets;
+            candidates.retain(|d| {
+                let keep = !blocked_by_tag && !budgets.excludes(d.get(), now);
+                if !keep && trace.enabled() {
+                    trace.event(now, TraceEvent::Filtered(*d, Filtered::OverBudget));
+                }
+                keep
+            });
+            if candidates.is_empty() {
+                return Err(Refusal {
+                    class: ErrorClass::BudgetExceeded,
+                    retry_after: None,
+                });
+            }
+        }
         if self.settings.enable_pre_call_checks && !candidates.is_empty() {
             let input = u64::from(call.spec.input_tokens);
             let table = &self.table;
@@ -132,6 +149,9 @@ impl Router {
                 }
                 keep
             });
+        }
+        if self.settings.enable_tag_filtering && !candidates.is_empty() {
+            self.filter_tags(candidates, call, now, trace)?;
         }
         if has_order {
             self.keep_lowest_tier(candidates, call.tier_floor, now, trace);
@@ -178,6 +198,52 @@ impl Router {
                 retry_after: None,
             }),
         }
+    }
+
+    /// ROUTING.md §8 on the candidates left.
+    fn filter_tags<T: Trace>(
+        &self,
+        candidates: &mut Vec<DeploymentIdx>,
+        call: &Call,
+        now: Time,
+        trace: &mut T,
+    ) -> Result<(), Refusal> {
+        let request = &call.spec.tags;
+        let default = self.tags.default_set();
+        let tags = &self.deployment_tags;
+        let keep: &dyn Fn(DeploymentIdx) -> bool = if request.is_empty() {
+            if candidates.iter().any(|d| tags[d.get()].intersects(default)) {
+                &|d| tags[d.get()].intersects(default)
+            } else {
+                &|_| true
+            }
+        } else {
+            let match_any = self.settings.tag_filtering_match_any;
+            if candidates
+                .iter()
+                .any(|d| super::tags::matches(tags[d.get()], request, match_any))
+            {
+                &move |d| super::tags::matches(tags[d.get()], request, match_any)
+            } else if candidates.iter().any(|d| tags[d.get()].intersects(default)) {
+                &|d| tags[d.get()].intersects(default)
+            } else {
+                &|_| false
+            }
+        };
+        candidates.retain(|d| {
+            let k = keep(*d);
+            if !k && trace.enabled() {
+                trace.event(now, TraceEvent::Filtered(*d, Filtered::Tags));
+            }
+            k
+        });
+        if candidates.is_empty() {
+            return Err(Refusal {
+                class: ErrorClass::TagsNotAllowed,
+                retry_after: None,
+            });
+        }
+        Ok(())
     }
 
     /// LiteLLM's `order`: when any candidate sets it, keep those with the lowest order at or

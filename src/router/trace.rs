@@ -18,6 +18,10 @@ pub enum Filtered {
     Cooling(Time),
     /// Failed this request earlier with a status that is not retried.
     FailedEarlier,
+    /// Its provider's, its own or one of the request's tags' budget is used up.
+    OverBudget,
+    /// Its tags do not admit the request's.
+    Tags,
     /// Its context window is smaller than the prompt.
     ContextWindow {
         /// The deployment's `max_input_tokens`.

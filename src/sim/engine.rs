@@ -18,7 +18,7 @@ use super::provider::{Admission, ProviderProfile, Started, SyntheticProvider};
 use super::rng::{SimRng, stream};
 use super::workload::{Arrivals, MixSampler, WorkloadSpec};
 use crate::config::{DeploymentConfig, RouterSettings};
-use crate::metrics::{PolicyStats, RecordSink, RequestRecord};
+use crate::metrics::{BudgetState, PolicyStats, RecordSink, RequestRecord};
 use crate::router::{
     AttemptFailure, Call, CallResult, Completion, DeploymentIdx, ErrorClass, NoTrace, Outcome,
     PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
@@ -67,7 +67,11 @@ enum Event {
     TimedOut {
         attempt: AttemptRef,
     },
+    BudgetSample,
 }
+
+/// How often budgets are sampled for `budgets.csv`.
+const BUDGET_SAMPLE_EVERY: Duration = Duration::from_secs(60);
 
 struct Active {
     call: Call,
@@ -163,6 +167,7 @@ pub fn run_explained<S: RecordSink>(
             }),
             disable_fallbacks: c.disable_fallbacks,
             timeout: c.timeout,
+            tags: router.request_tags(&c.tags),
         })
         .collect();
     let end = Time::ZERO + world.duration;
@@ -195,6 +200,10 @@ impl<S: RecordSink> Engine<'_, S> {
         if let Some(first) = self.arrivals.next_arrival() {
             self.queue.push(first, Event::Arrival);
         }
+        if !self.router.budgets().is_empty() {
+            self.queue
+                .push(Time::ZERO + BUDGET_SAMPLE_EVERY, Event::BudgetSample);
+        }
         let mut last = Time::ZERO;
         while let Some((now, event)) = self.queue.pop() {
             debug_assert!(now >= last, "virtual time went back from {last} to {now}");
@@ -216,7 +225,33 @@ impl<S: RecordSink> Engine<'_, S> {
                         self.fail(attempt.slot, ErrorClass::Timeout, None, now);
                     }
                 }
+                Event::BudgetSample => {
+                    self.sample_budgets(now);
+                    if now < Time::ZERO + self.world.duration {
+                        self.queue
+                            .push(now + BUDGET_SAMPLE_EVERY, Event::BudgetSample);
+                    }
+                }
             }
+        }
+        self.stats.budgets = self
+            .router
+            .budgets()
+            .into_iter()
+            .map(|(scope, b)| BudgetState {
+                key: scope.key(),
+                limit: b.limit,
+                spent: b.total_spent,
+                exhausted_at: b.exhausted_at,
+                window_resets: b.resets,
+            })
+            .collect();
+    }
+
+    fn sample_budgets(&mut self, now: Time) {
+        for (scope, b) in self.router.budgets() {
+            self.sink
+                .budget_sample(now, &scope.key(), b.spent(now), b.limit);
         }
     }
 

@@ -3,6 +3,7 @@
 mod common;
 mod config;
 mod determinism;
+mod driver;
 mod engine;
 mod queueing;
 mod reliability;
@@ -10,3 +11,4 @@ mod router;
 mod scenario;
 mod shuffle;
 mod strategies;
+mod tags_budgets;

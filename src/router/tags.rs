@@ -1,0 +1,162 @@
+//! Tag routing (ROUTING.md §8): which deployments a request's tags may reach.
+//!
+//! Tag names are interned once into a [`TagVocabulary`] (deployment tags and tag budgets), and
+//! each deployment's tags become a [`TagSet`] bitmask, so the filter is a few integer operations
+//! per candidate. With tags on the request: the deployments having any of them (all of them
+//! when `tag_filtering_match_any` is false; untagged deployments never match), else those
+//! tagged `default`, else a refusal naming the model and tags. Without tags: the `default`
+//! deployments if any, else all.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The tag that catches requests no other tag matches.
+pub const DEFAULT_TAG: &str = "default";
+
+/// Up to 128 distinct tags as a bitmask.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct TagSet(pub u128);
+
+impl TagSet {
+    /// No tags.
+    pub const EMPTY: TagSet = TagSet(0);
+
+    /// Whether the sets share a tag.
+    #[inline]
+    pub fn intersects(self, other: TagSet) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// Whether every tag of `other` is in `self`.
+    #[inline]
+    pub fn contains_all(self, other: TagSet) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether the set is empty.
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The tag ids in the set, lowest first.
+    pub fn ids(self) -> impl Iterator<Item = usize> {
+        (0..128).filter(move |i| self.0 & (1u128 << i) != 0)
+    }
+}
+
+/// The most distinct tags a config may use.
+pub const MAX_TAGS: usize = 128;
+
+/// Interned tag names.
+#[derive(Debug, Clone, Default)]
+pub struct TagVocabulary {
+    ids: BTreeMap<String, usize>,
+    names: Vec<String>,
+}
+
+impl TagVocabulary {
+    /// Interns `names` (sorted, deduplicated); more than [`MAX_TAGS`] is refused with the count.
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<TagVocabulary, usize> {
+        let mut all: Vec<&str> = names.into_iter().collect();
+        all.sort_unstable();
+        all.dedup();
+        if all.len() > MAX_TAGS {
+            return Err(all.len());
+        }
+        Ok(TagVocabulary {
+            ids: all
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.to_string(), i))
+                .collect(),
+            names: all.iter().map(|n| n.to_string()).collect(),
+        })
+    }
+
+    /// The id of a tag, if known.
+    pub fn id(&self, name: &str) -> Option<usize> {
+        self.ids.get(name).copied()
+    }
+
+    /// A tag's name.
+    pub fn name(&self, id: usize) -> &str {
+        &self.names[id]
+    }
+
+    /// The set of the known tags among `names`.
+    pub fn set<S: AsRef<str>>(&self, names: &[S]) -> TagSet {
+        TagSet(
+            names
+                .iter()
+                .filter_map(|n| self.id(n.as_ref()))
+                .fold(0u128, |m, i| m | (1u128 << i)),
+        )
+    }
+
+    /// The `default` tag as a set (empty when no deployment uses it).
+    pub fn default_set(&self) -> TagSet {
+        self.set(&[DEFAULT_TAG])
+    }
+}
+
+/// A request's tags: the names as sent, the known ones as a set, and whether any is unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestTags {
+    /// The tags as the request sent them.
+    pub names: Arc<[String]>,
+    /// The ones the vocabulary knows.
+    pub set: TagSet,
+    /// Whether some tag is unknown to every deployment and budget.
+    pub has_unknown: bool,
+}
+
+impl RequestTags {
+    /// `names` interpreted against `vocabulary`.
+    pub fn new(names: &[String], vocabulary: &TagVocabulary) -> RequestTags {
+        RequestTags {
+            names: names.iter().cloned().collect(),
+            set: vocabulary.set(names),
+            has_unknown: names.iter().any(|n| vocabulary.id(n).is_none()),
+        }
+    }
+
+    /// Whether the request carries no tags.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// Whether a deployment with `tags` may serve a request with `request` tags, before the
+/// `default` fallback (match-any or match-all).
+#[inline]
+pub fn matches(tags: TagSet, request: &RequestTags, match_any: bool) -> bool {
+    if match_any {
+        tags.intersects(request.set)
+    } else {
+        !tags.is_empty() && !request.has_unknown && tags.contains_all(request.set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn match_any_and_match_all() {
+        let v = TagVocabulary::new(["teamA", "teamB", "teamC"]).unwrap();
+        let deployment = v.set(&["teamA", "teamB"]);
+        let ac = RequestTags::new(&["teamA".into(), "teamC".into()], &v);
+        let c = RequestTags::new(&["teamC".into()], &v);
+        assert!(matches(deployment, &ac, true), "teamA is shared");
+        assert!(!matches(deployment, &c, true));
+        assert!(
+            !matches(deployment, &ac, false),
+            "match-all needs teamC too"
+        );
+        let ab = RequestTags::new(&["teamA".into(), "teamB".into()], &v);
+        assert!(matches(deployment, &ab, false));
+        let unknown = RequestTags::new(&["teamA".into(), "nobody".into()], &v);
+        assert!(unknown.has_unknown && !matches(deployment, &unknown, false));
+    }
+}
