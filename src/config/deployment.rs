@@ -126,6 +126,8 @@ pub struct AutoRouterConfig {
     pub default_model: Option<String>,
     /// `auto_router_embedding_model`.
     pub embedding_model: Option<String>,
+    /// The routes, read by the config loader from the path or the inline config.
+    pub spec: Option<super::auto_router::AutoRouterSpec>,
 }
 
 fn opt<'a, T>(
@@ -236,6 +238,7 @@ impl DeploymentConfig {
                 config_inline: params.get("auto_router_config")?.map(|n| n.value().clone()),
                 default_model: opt(&params, "auto_router_default_model", Node::string)?,
                 embedding_model: opt(&params, "auto_router_embedding_model", Node::string)?,
+                spec: None,
             })
         } else {
             None

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
 
+use super::auto_router::AutoRouterSpec;
 use super::deployment::DeploymentConfig;
 use super::error::{InputError, InputWarning};
 use super::settings::{LITELLM_ROUTER_KEYS, Layer, ROUTER_KEYS, RouterSettings};
@@ -64,7 +65,8 @@ impl LitellmConfig {
         if root.is_null() {
             return Err(root.error("the config is empty; expected a mapping with `model_list`"));
         }
-        let (deployments, settings, master_key) = read(root)?;
+        let (mut deployments, settings, master_key) = read(root)?;
+        load_auto_routers(root, &mut deployments, base_dir)?;
         Ok(LitellmConfig {
             file: root.file().to_string(),
             base_dir: base_dir.to_path_buf(),
@@ -244,4 +246,52 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
         }
     }
     Ok((deployments, settings, master_key))
+}
+
+/// `router.json` takes no environment references.
+struct NoEnv;
+
+impl super::yaml::EnvLookup for NoEnv {
+    fn var(&self, _: &str) -> Option<String> {
+        None
+    }
+}
+
+/// Reads each auto-router deployment's `router.json` (path relative to the config file, or
+/// inline) and checks its default model is named.
+fn load_auto_routers(
+    root: &Node<'_>,
+    deployments: &mut [DeploymentConfig],
+    base_dir: &Path,
+) -> Result<(), InputError> {
+    let entries = root.require("model_list")?.items()?;
+    for (entry, deployment) in entries.iter().zip(deployments.iter_mut()) {
+        let Some(auto) = deployment.auto_router.as_mut() else {
+            continue;
+        };
+        let params = entry.require("litellm_params")?;
+        if auto.default_model.is_none() {
+            return Err(params.error(
+                "an auto_router deployment needs `auto_router_default_model` (the group used when no route matches)",
+            ));
+        }
+        let spec = if let Some(path) = &auto.config_path {
+            let full = base_dir.join(path);
+            AutoRouterSpec::load(&full, &NoEnv)?
+        } else if let Some(inline) = params.get("auto_router_config")? {
+            match inline.value().as_str() {
+                Some(text) => {
+                    let name = format!("{}: {}", inline.file(), inline.path());
+                    AutoRouterSpec::parse_text(text, &name, &NoEnv)?
+                }
+                None => AutoRouterSpec::parse(&inline)?,
+            }
+        } else {
+            return Err(params.error(
+                "an auto_router deployment needs `auto_router_config_path` or `auto_router_config`",
+            ));
+        };
+        auto.spec = Some(spec);
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@
 //! accepted with one warning each; a key with a wrong type is an [`InputError`] naming the file,
 //! the key path and what was expected.
 
+pub mod auto_router;
 pub mod deployment;
 pub mod error;
 pub mod improvements;

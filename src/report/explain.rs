@@ -25,6 +25,14 @@ pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Str
                         format!("fall back (depth {depth}) to model group {name}")
                     }
                 }
+                TraceEvent::AutoRouted { group, matched, score } => {
+                    let name = group.map_or("<no such model>", |g| table.group(g).name.as_str());
+                    if matched {
+                        format!("  auto router: route {name} (score {score:.3})")
+                    } else {
+                        format!("  auto router: no route reached its threshold (best {score:.3}); default model {name}")
+                    }
+                }
                 TraceEvent::Candidates(target) => {
                     let members: Vec<String> = match target {
                         crate::router::Target::Group(g) => table

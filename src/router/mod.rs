@@ -7,6 +7,7 @@
 //! takes each attempt's outcome and applies retries, cooldowns and fallbacks. Must not: read
 //! `std::time`, spawn, allocate per successful decision, or iterate a hash map.
 
+pub mod auto_router;
 pub mod budget;
 pub mod call;
 pub mod cooldown;
@@ -64,6 +65,7 @@ pub struct Router {
     tags: TagVocabulary,
     deployment_tags: Vec<TagSet>,
     budgets: Budgets,
+    auto_routers: Vec<Option<auto_router::AutoRouter>>,
     /// Reused buffer of eligible deployments: no allocation per decision.
     candidates: Vec<DeploymentIdx>,
 }
@@ -109,6 +111,20 @@ impl Router {
         .unwrap_or_default();
         let deployment_tags = deployments.iter().map(|d| tags.set(&d.tags)).collect();
         let budgets = build_budgets(deployments, &settings, &tags);
+        let auto_routers = table
+            .groups()
+            .iter()
+            .map(|g| {
+                let config = &table.deployment(g.members[0]).config;
+                let auto = config.auto_router.as_ref()?;
+                let spec = auto.spec.as_ref()?;
+                Some(auto_router::AutoRouter::new(
+                    spec,
+                    auto.default_model.as_deref().unwrap_or(""),
+                    &table,
+                ))
+            })
+            .collect();
         Router {
             table,
             settings,
@@ -124,6 +140,7 @@ impl Router {
             tags,
             deployment_tags,
             budgets,
+            auto_routers,
             candidates: Vec::with_capacity(largest),
         }
     }
@@ -281,7 +298,30 @@ impl Router {
                 trace.event(now, self.group_event(call));
             }
         }
+        let mut auto_hops = 0;
         loop {
+            if let Route::To(Target::Group(g)) = call.current
+                && let Some(auto) = self.auto_routers[g.get()].as_mut()
+            {
+                auto_hops += 1;
+                let decision = auto.decide(call.spec.prompt.as_deref());
+                // A route back to the auto-router group itself would never end.
+                call.current = match decision.route {
+                    Route::To(Target::Group(back)) if back == g || auto_hops > 4 => Route::Unknown,
+                    route => route,
+                };
+                if trace.enabled() {
+                    trace.event(
+                        now,
+                        TraceEvent::AutoRouted {
+                            group: self.route_group(call.current),
+                            matched: decision.matched.is_some(),
+                            score: decision.score,
+                        },
+                    );
+                }
+                continue;
+            }
             let refusal = match call.current {
                 Route::Unknown => Refusal {
                     class: ErrorClass::UnknownModel,

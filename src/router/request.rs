@@ -39,6 +39,8 @@ pub struct RequestSpec {
     pub timeout: Option<Duration>,
     /// The request's tags (`tags` or `metadata.tags`).
     pub tags: RequestTags,
+    /// The last user message, for the auto router.
+    pub prompt: Option<Arc<str>>,
 }
 
 impl RequestSpec {
@@ -53,6 +55,7 @@ impl RequestSpec {
             disable_fallbacks: false,
             timeout: None,
             tags: RequestTags::default(),
+            prompt: None,
         }
     }
 }

@@ -53,6 +53,15 @@ pub enum TraceEvent {
         /// Fallback depth.
         depth: u32,
     },
+    /// The auto router chose a group (`None`: a name nothing matches) for the prompt.
+    AutoRouted {
+        /// The chosen group.
+        group: Option<GroupIdx>,
+        /// Whether a route matched (else the default model).
+        matched: bool,
+        /// The route's score.
+        score: f32,
+    },
     /// The deployments the pipeline starts from.
     Candidates(Target),
     /// A deployment was dropped by a filter.

@@ -112,7 +112,7 @@ pub fn parse_scenario(
         .collect::<Result<Vec<_>, _>>()?;
     let profile_of = bind(&providers_node, &profiles, &config.deployments)?;
 
-    let workload = workload(&root.require("workload")?)?;
+    let workload = workload(&root.require("workload")?, base_dir)?;
 
     let policies = match root.get("policies")? {
         None => vec![Policy {

@@ -1,5 +1,8 @@
 //! The `workload` block of a scenario: arrival process, rate and its changes, request mix.
 
+use std::path::Path;
+use std::sync::Arc;
+
 use crate::config::InputError;
 use crate::config::yaml::Node;
 use crate::sim::{ArrivalProcess, RateChange, RequestClass, WorkloadSpec};
@@ -22,10 +25,40 @@ const CLASS_KEYS: &[&str] = &[
     "fallbacks",
     "disable_fallbacks",
     "timeout",
+    "prompts",
+    "prompts_file",
 ];
 
-/// Reads the workload block.
-pub fn workload(node: &Node<'_>) -> Result<WorkloadSpec, InputError> {
+/// A class's prompts: a `prompts:` list, or `prompts_file:` (one prompt per non-empty line,
+/// relative to the scenario file).
+fn prompts(class: &Node<'_>, base_dir: &Path) -> Result<Vec<Arc<str>>, InputError> {
+    match (class.get("prompts")?, class.get("prompts_file")?) {
+        (Some(_), Some(file)) => {
+            Err(file.error("give either `prompts` or `prompts_file`, not both"))
+        }
+        (Some(list), None) => Ok(list.string_list()?.into_iter().map(Arc::from).collect()),
+        (None, Some(file)) => {
+            let path = base_dir.join(file.string()?);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                file.error(format!("cannot read prompts file {}: {e}", path.display()))
+            })?;
+            let lines: Vec<Arc<str>> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(Arc::from)
+                .collect();
+            if lines.is_empty() {
+                return Err(file.error(format!("prompts file {} has no prompts", path.display())));
+            }
+            Ok(lines)
+        }
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
+/// Reads the workload block; `base_dir` anchors `prompts_file` paths.
+pub fn workload(node: &Node<'_>, base_dir: &Path) -> Result<WorkloadSpec, InputError> {
     node.deny_unknown_keys(WORKLOAD_KEYS)?;
     let process = match node.get("arrivals")? {
         None => ArrivalProcess::Poisson,
@@ -97,6 +130,7 @@ pub fn workload(node: &Node<'_>) -> Result<WorkloadSpec, InputError> {
                 Some(t) => Some(units::duration(&t)?),
                 None => None,
             },
+            prompts: prompts(class, base_dir)?,
         });
     }
     if mix.is_empty() {

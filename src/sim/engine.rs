@@ -168,6 +168,7 @@ pub fn run_explained<S: RecordSink>(
             disable_fallbacks: c.disable_fallbacks,
             timeout: c.timeout,
             tags: router.request_tags(&c.tags),
+            prompt: None,
         })
         .collect();
     let end = Time::ZERO + world.duration;
@@ -270,6 +271,10 @@ impl<S: RecordSink> Engine<'_, S> {
         let drawn = self.mix.draw(&self.world.workload.mix);
         let mut spec = self.templates[drawn.class as usize].clone();
         spec.input_tokens = drawn.input_tokens;
+        if let Some(p) = drawn.prompt {
+            spec.prompt =
+                Some(self.world.workload.mix[drawn.class as usize].prompts[p as usize].clone());
+        }
         let slot = self.active.insert(Active {
             call: self.router.start(spec),
             id: self.next_id,

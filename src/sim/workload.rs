@@ -56,6 +56,8 @@ pub struct RequestClass {
     pub disable_fallbacks: bool,
     /// The request's own per-attempt timeout.
     pub timeout: Option<std::time::Duration>,
+    /// Prompt texts; each request carries one drawn at random (for the auto router).
+    pub prompts: Vec<std::sync::Arc<str>>,
 }
 
 /// A workload as the scenario describes it.
@@ -163,6 +165,8 @@ pub struct DrawnRequest {
     pub input_tokens: u32,
     /// Completion tokens.
     pub output_tokens: u32,
+    /// Index into the class's prompts, if it has any.
+    pub prompt: Option<u32>,
 }
 
 /// Draws requests from a weighted mix.
@@ -213,6 +217,8 @@ impl MixSampler {
             class: class as u32,
             input_tokens: tokens(spec.input_tokens.sample(&mut self.rng)).max(1),
             output_tokens: tokens(spec.output_tokens.sample(&mut self.rng)),
+            prompt: (!spec.prompts.is_empty())
+                .then(|| self.rng.random_range(0..spec.prompts.len()) as u32),
         }
     }
 }

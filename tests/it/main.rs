@@ -1,5 +1,6 @@
 //! Integration and property tests, one module per area, compiled as one binary.
 
+mod auto_router;
 mod common;
 mod config;
 mod determinism;
