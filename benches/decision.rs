@@ -121,5 +121,112 @@ fn decision(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decision);
+/// The budget and tag filters' cost: 10 deployments with provider, deployment and tag budgets
+/// and tag filtering on, against the same group without them.
+fn filters(c: &mut Criterion) {
+    let done = Outcome::Success(Completion {
+        input_tokens: 500,
+        output_tokens: 200,
+        latency: Duration::from_millis(800),
+        time_to_first_token: Duration::from_millis(200),
+    });
+    let env: BTreeMap<String, String> = BTreeMap::new();
+    let mut group = c.benchmark_group("decision/filters");
+    group.throughput(Throughput::Elements(1));
+    for (label, with) in [("none", false), ("budgets+tags", true)] {
+        let mut text = String::from("model_list:\n");
+        for i in 0..10 {
+            let provider = ["openai", "azure", "anthropic"][i % 3];
+            let extra = if with {
+                format!(
+                    ", tags: [team{}, shared], max_budget: 1000000, budget_duration: 1d",
+                    i % 4
+                )
+            } else {
+                String::new()
+            };
+            text.push_str(&format!(
+                "  - model_name: g\n    litellm_params: {{model: {provider}/m{i}{extra}}}\n    model_info: {{id: d{i}}}\n"
+            ));
+        }
+        if with {
+            text.push_str("router_settings:\n  enable_tag_filtering: true\n  provider_budget_config: {openai: {budget_limit: 1000000, time_period: 1d}, azure: {budget_limit: 1000000, time_period: 1d}}\nlitellm_settings:\n  tag_budget_config: {shared: {max_budget: 1000000, budget_duration: 1d}}\n");
+        }
+        let config = LitellmConfig::from_str(&text, "bench.yaml", Path::new("."), &env).unwrap();
+        let mut r = Router::new(&config.deployments, config.settings);
+        let mut spec = RequestSpec::new(r.resolve("g"), 500);
+        if with {
+            spec.tags = r.request_tags(&["team1".to_string(), "shared".to_string()]);
+        }
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut now = Time::ZERO;
+        group.bench_function(BenchmarkId::new(label, 10), |b| {
+            b.iter(|| {
+                let mut call = r.start(spec.clone());
+                now = now + Duration::from_micros(10);
+                let step = r.next_step(&mut call, now, &mut rng);
+                if let Step::Send { .. } = step {
+                    r.record(&mut call, &done, now, &mut rng);
+                }
+                black_box(step)
+            })
+        });
+    }
+    group.finish();
+}
+
+/// One auto-router decision: 20 routes × 10 utterances, the built-in encoder. Target: 20 µs.
+fn auto_router(c: &mut Criterion) {
+    use switchyard::config::auto_router::{AutoRouterSpec, RouteSpec};
+    use switchyard::router::auto_router::AutoRouter;
+    let topics = [
+        "poems",
+        "stories",
+        "code",
+        "sql",
+        "travel",
+        "cooking",
+        "finance",
+        "health",
+        "music",
+        "sports",
+        "law",
+        "history",
+        "physics",
+        "chemistry",
+        "biology",
+        "math",
+        "games",
+        "movies",
+        "translation",
+        "email",
+    ];
+    let routes = topics
+        .iter()
+        .map(|t| RouteSpec {
+            name: "g".to_string(),
+            utterances: (0..10)
+                .map(|i| format!("question number {i} about {t}: 关于{t}的第{i}个问题 please help"))
+                .collect(),
+            description: None,
+            score_threshold: Some(0.3),
+        })
+        .collect();
+    let spec = AutoRouterSpec {
+        encoder_type: None,
+        encoder_name: None,
+        routes,
+    };
+    let r = router(1, false);
+    let mut auto = AutoRouter::new(&spec, "g", r.table());
+    c.bench_function("auto_router/decide/20x10", |b| {
+        b.iter(|| {
+            black_box(auto.decide(Some(black_box(
+                "帮我写一个 Python 函数, 计算 movies 的平均评分",
+            ))))
+        })
+    });
+}
+
+criterion_group!(benches, decision, filters, auto_router);
 criterion_main!(benches);

@@ -39,9 +39,17 @@ impl TagSet {
         self.0 == 0
     }
 
-    /// The tag ids in the set, lowest first.
+    /// The tag ids in the set, lowest first (one step per tag, not per bit).
     pub fn ids(self) -> impl Iterator<Item = usize> {
-        (0..128).filter(move |i| self.0 & (1u128 << i) != 0)
+        let mut rest = self.0;
+        std::iter::from_fn(move || {
+            if rest == 0 {
+                return None;
+            }
+            let id = rest.trailing_zeros() as usize;
+            rest &= rest - 1;
+            Some(id)
+        })
     }
 }
 
@@ -141,6 +149,13 @@ pub fn matches(tags: TagSet, request: &RequestTags, match_any: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_lists_the_set_bits() {
+        let set = TagSet((1 << 3) | (1 << 64) | (1 << 127));
+        assert_eq!(set.ids().collect::<Vec<_>>(), [3, 64, 127]);
+        assert_eq!(TagSet::EMPTY.ids().count(), 0);
+    }
 
     #[test]
     fn match_any_and_match_all() {
