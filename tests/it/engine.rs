@@ -148,3 +148,65 @@ fn the_fallback_scenario_reports_paths_cooldowns_and_attempts() {
         "CSV carries retries, fallback_path and final_group"
     );
 }
+
+#[test]
+fn budgets_reach_the_summary_and_budgets_csv() {
+    let s = crate::common::bundled("seed-provider-budget.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let policies: Vec<_> = s.policies.iter().collect();
+    let out = switchyard::runner::run_scenario(&s, &policies, s.seed, dir.path()).unwrap();
+    let p = &out.summary.policies["default"];
+    let openai = &p.budgets["provider:openai"];
+    assert_eq!(openai.limit, 100.0);
+    assert!(openai.spent >= 100.0, "{}", openai.spent);
+    assert!(openai.exhausted_at_s.is_some());
+    assert!(
+        p.errors.contains_key("budget_exceeded"),
+        "once every provider is spent, requests are refused"
+    );
+    let csv = std::fs::read_to_string(out.budgets_path.unwrap()).unwrap();
+    assert!(csv.starts_with("policy,time_s,budget,spent,limit\n"));
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("default,60,provider:openai,"))
+    );
+}
+
+#[test]
+fn prompts_come_from_a_list_or_a_file_next_to_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("prompts.txt"),
+        "写一首关于春天的诗\n\nImplement bubble sort in Python\n",
+    )
+    .unwrap();
+    let text = r#"
+name: prompts
+duration: 1m
+router:
+  model_list:
+    - {model_name: m, litellm_params: {model: openai/m}}
+providers:
+  - {match: {model_name: m}, ttft: 100ms}
+workload:
+  rate: 1/s
+  mix:
+    - {model: m, input_tokens: 10, output_tokens: 10, prompts_file: prompts.txt}
+"#;
+    let s = switchyard::scenario::parse_scenario(text, "s.yaml", dir.path(), &crate::common::env())
+        .unwrap();
+    let prompts: Vec<&str> = s.workload.mix[0].prompts.iter().map(|p| &**p).collect();
+    assert_eq!(
+        prompts,
+        ["写一首关于春天的诗", "Implement bubble sort in Python"]
+    );
+    let missing = text.replace("prompts.txt", "nope.txt");
+    let e =
+        switchyard::scenario::parse_scenario(&missing, "s.yaml", dir.path(), &crate::common::env())
+            .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("s.yaml: workload.mix[0].prompts_file: cannot read prompts file"),
+        "{e}"
+    );
+}
