@@ -45,6 +45,26 @@ enum Command {
         #[arg(long, value_name = "ID")]
         explain: Option<u64>,
     },
+    /// Compare the scenario's policies over several seeds, with 95 % confidence intervals.
+    Compare {
+        /// The scenario file (YAML).
+        scenario: PathBuf,
+        /// How many seeds (the scenario's seed and the ones after it).
+        #[arg(long, default_value_t = 10)]
+        seeds: u64,
+        /// The policy the others are compared with (default: the first).
+        #[arg(long)]
+        baseline: Option<String>,
+        /// Report directory (default: reports/<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -70,7 +90,78 @@ fn dispatch(cli: Cli) -> Result<()> {
             prices,
             explain,
         } => run(scenario, seed, out, policy, brief, prices, explain),
+        Command::Compare {
+            scenario,
+            seeds,
+            baseline,
+            out,
+            threads,
+            quiet,
+        } => compare(scenario, seeds, baseline, out, threads, quiet),
     }
+}
+
+fn compare(
+    path: PathBuf,
+    seeds: u64,
+    baseline: Option<String>,
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+    quiet: bool,
+) -> Result<()> {
+    use std::io::IsTerminal;
+
+    let scenario = load_scenario(&path, &ProcessEnv)?;
+    for warning in &scenario.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let seed_list: Vec<u64> = (0..seeds).map(|i| scenario.seed.wrapping_add(i)).collect();
+    let baseline = baseline.unwrap_or_else(|| scenario.policies[0].name.clone());
+    let runs = seed_list.len() as u64 * scenario.policies.len() as u64;
+    let bar = if quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new(runs);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {eta} left")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    };
+    let on_run = || bar.inc(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()?;
+    let comparison =
+        pool.install(|| crate::comparison::compare(&scenario, &seed_list, &baseline, &on_run))?;
+    bar.finish_and_clear();
+
+    let out_dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    std::fs::create_dir_all(&out_dir)?;
+    let mut json = serde_json::to_string_pretty(&comparison)?;
+    json.push('\n');
+    std::fs::write(out_dir.join("comparison.json"), json)?;
+    std::fs::write(
+        out_dir.join("comparison.csv"),
+        crate::comparison::to_csv(&comparison)?,
+    )?;
+
+    println!(
+        "{} — {} policies × {} seeds ({}…{}), baseline {}, 95 % intervals",
+        scenario.name,
+        scenario.policies.len(),
+        seed_list.len(),
+        seed_list[0],
+        seed_list[seed_list.len() - 1],
+        comparison.baseline
+    );
+    println!("{}", table::comparison_table(&comparison));
+    println!(
+        "wrote {} and {}",
+        out_dir.join("comparison.json").display(),
+        out_dir.join("comparison.csv").display()
+    );
+    Ok(())
 }
 
 fn run(

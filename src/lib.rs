@@ -7,6 +7,7 @@
 //! summaries, CSV and terminal tables.
 
 pub mod cli;
+pub mod comparison;
 pub mod config;
 pub mod metrics;
 pub mod report;

@@ -5,6 +5,7 @@
 pub mod budgets_csv;
 pub mod explain;
 pub mod requests_csv;
+pub mod stats;
 pub mod summary;
 pub mod table;
 

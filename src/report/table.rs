@@ -93,3 +93,52 @@ pub fn errors_line(policy: &PolicySummary) -> String {
         .collect();
     format!("errors: {}", parts.join(", "))
 }
+
+fn fmt_value(x: f64) -> String {
+    if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// A comparison: each policy's metrics with intervals and verdicts against the baseline.
+pub fn comparison_table(c: &crate::comparison::Comparison) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "policy",
+        "metric",
+        "mean [95 % CI]",
+        "Δ vs baseline [95 % CI]",
+        "verdict",
+    ]);
+    for p in &c.policies {
+        for m in &p.metrics {
+            let v = m.value;
+            let diff = m.difference.map_or(String::from("—"), |d| {
+                format!(
+                    "{} [{}, {}]",
+                    fmt_value(d.mean),
+                    fmt_value(d.low),
+                    fmt_value(d.high)
+                )
+            });
+            t.add_row(vec![
+                Cell::new(&p.policy),
+                Cell::new(m.metric),
+                right(format!(
+                    "{} [{}, {}]",
+                    fmt_value(v.mean),
+                    fmt_value(v.low),
+                    fmt_value(v.high)
+                )),
+                right(diff),
+                Cell::new(m.verdict.label()),
+            ]);
+        }
+    }
+    t
+}

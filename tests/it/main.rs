@@ -2,6 +2,7 @@
 
 mod auto_router;
 mod common;
+mod comparison;
 mod config;
 mod determinism;
 mod driver;
