@@ -7,6 +7,7 @@ pub mod policy_stats;
 pub mod record;
 
 pub use policy_stats::{
-    BudgetState, CooldownEvent, DeploymentStats, LatencySummary, PathStep, PolicyStats,
+    BudgetSample, BudgetState, CooldownEvent, DeploymentStats, LatencySummary, PathStep,
+    PolicyStats, Timeline,
 };
 pub use record::{Discard, RecordSink, RequestRecord};

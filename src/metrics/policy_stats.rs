@@ -41,6 +41,59 @@ pub struct BudgetState {
     pub window_resets: u32,
 }
 
+/// A budget's spend at a sampling instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BudgetSample {
+    /// When.
+    pub at: Time,
+    /// `provider:…`, `deployment:…` or `tag:…`.
+    pub key: String,
+    /// Spend in the current window.
+    pub spent: f64,
+    /// The limit.
+    pub limit: f64,
+}
+
+/// Requests by arrival time, in fixed buckets, for charts over time. Memory grows with the
+/// run's duration, never with its number of requests.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    /// Bucket width.
+    pub width: Duration,
+    /// Requests that arrived in each bucket.
+    pub requests: Vec<u64>,
+    /// Of those, the ones served.
+    pub succeeded: Vec<u64>,
+    /// Served requests per bucket and deployment: `served[bucket * deployments + d]`.
+    pub served: Vec<u64>,
+    /// Deployments per bucket row.
+    pub deployments: usize,
+}
+
+impl Timeline {
+    /// Buckets of `width` covering `duration`, for `deployments` deployments.
+    pub fn new(duration: Duration, width: Duration, deployments: usize) -> Self {
+        let n = (duration.as_secs_f64() / width.as_secs_f64().max(1e-9)).ceil().max(1.0) as usize;
+        Timeline {
+            width,
+            requests: vec![0; n],
+            succeeded: vec![0; n],
+            served: vec![0; n * deployments],
+            deployments,
+        }
+    }
+
+    /// A bucket width giving about 120 buckets, rounded to a whole number of seconds.
+    pub fn width_for(duration: Duration) -> Duration {
+        Duration::from_secs((duration.as_secs_f64() / 120.0).round().max(1.0) as u64)
+    }
+
+    fn bucket(&self, at: Time) -> usize {
+        let i = (at.as_secs_f64() / self.width.as_secs_f64().max(1e-9)) as usize;
+        i.min(self.requests.len().saturating_sub(1))
+    }
+}
+
 /// A step of a fallback path: a group, or a name nothing matched.
 pub type PathStep = Option<GroupIdx>;
 
@@ -103,6 +156,10 @@ pub struct PolicyStats {
     pub attempts_histogram: Vec<u64>,
     /// Budgets at the end of the run.
     pub budgets: Vec<BudgetState>,
+    /// Budget spend sampled once a minute.
+    pub budget_samples: Vec<BudgetSample>,
+    /// Requests over time.
+    pub timeline: Timeline,
     latency_us: Histogram<u64>,
     ttft_us: Histogram<u64>,
     latency_sum_us: f64,
@@ -134,6 +191,8 @@ impl PolicyStats {
             fallbacks_by_path: BTreeMap::new(),
             attempts_histogram: Vec::new(),
             budgets: Vec::new(),
+            budget_samples: Vec::new(),
+            timeline: Timeline::default(),
             latency_us: hist(),
             ttft_us: hist(),
             latency_sum_us: 0.0,
@@ -153,6 +212,17 @@ impl PolicyStats {
     /// Latency of served requests, arrival to last token, in milliseconds.
     pub fn latency_ms(&self) -> LatencySummary {
         summarize(&self.latency_us, self.latency_sum_us, self.latency_max_us)
+    }
+
+    /// The latency distribution of served requests as (milliseconds, cumulative share) points.
+    pub fn latency_cdf(&self) -> Vec<(f64, f64)> {
+        if self.latency_us.is_empty() {
+            return Vec::new();
+        }
+        self.latency_us
+            .iter_quantiles(4)
+            .map(|v| (v.value_iterated_to() as f64 / 1000.0, v.quantile_iterated_to()))
+            .collect()
     }
 
     /// Time to first token of served requests, p50 and p99 in milliseconds.
@@ -206,9 +276,26 @@ impl RecordSink for PolicyStats {
         });
     }
 
+    fn budget_sample(&mut self, at: Time, budget: &str, spent: f64, limit: f64) {
+        self.budget_samples.push(BudgetSample {
+            at,
+            key: budget.to_string(),
+            spent,
+            limit,
+        });
+    }
+
     #[inline]
     fn request(&mut self, r: &RequestRecord<'_>) {
         self.requests += 1;
+        if !self.timeline.requests.is_empty() {
+            let b = self.timeline.bucket(r.arrival);
+            self.timeline.requests[b] += 1;
+            if let CallResult::Served(s) = r.result {
+                self.timeline.succeeded[b] += 1;
+                self.timeline.served[b * self.timeline.deployments + s.deployment.get()] += 1;
+            }
+        }
         let attempts = r.result.attempts() as usize;
         if self.attempts_histogram.len() <= attempts {
             self.attempts_histogram.resize(attempts + 1, 0);

@@ -184,7 +184,15 @@ pub fn run_explained<S: RecordSink>(
         active: Slab::with_capacity(1024),
         next_id: 0,
         next_serial: 0,
-        stats: PolicyStats::new(world.deployments.len()),
+        stats: {
+            let mut stats = PolicyStats::new(world.deployments.len());
+            stats.timeline = crate::metrics::Timeline::new(
+                world.duration,
+                crate::metrics::Timeline::width_for(world.duration),
+                world.deployments.len(),
+            );
+            stats
+        },
         sink,
         explain,
         trace: Vec::new(),
