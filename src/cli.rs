@@ -145,6 +145,10 @@ fn compare(
         out_dir.join("comparison.csv"),
         crate::comparison::to_csv(&comparison)?,
     )?;
+    // The first seed's full run gives the page its tables and run charts.
+    let policies: Vec<_> = scenario.policies.iter().collect();
+    let output = run_scenario(&scenario, &policies, seed_list[0], &out_dir)?;
+    let charts = crate::runner::write_pages(&scenario, &output, Some(&comparison), &out_dir)?;
 
     println!(
         "{} — {} policies × {} seeds ({}…{}), baseline {}, 95 % intervals",
@@ -157,9 +161,11 @@ fn compare(
     );
     println!("{}", table::comparison_table(&comparison));
     println!(
-        "wrote {} and {}",
+        "wrote {}, {}, {} charts and {}",
         out_dir.join("comparison.json").display(),
-        out_dir.join("comparison.csv").display()
+        out_dir.join("comparison.csv").display(),
+        charts,
+        out_dir.join("index.html").display()
     );
     Ok(())
 }
@@ -218,6 +224,7 @@ fn run(
     let started = std::time::Instant::now();
     let output = run_scenario(&scenario, &policies, seed, &out_dir)?;
     let elapsed = started.elapsed().as_secs_f64();
+    let charts = crate::runner::write_pages(&scenario, &output, None, &out_dir)?;
 
     let summary = &output.summary;
     println!(
@@ -244,9 +251,12 @@ fn run(
         total as f64 / elapsed.max(1e-9)
     );
     println!(
-        "wrote {} and {}",
+        "wrote {}, {}, {} charts in {} and {}",
         output.summary_path.display(),
-        output.requests_path.display()
+        output.requests_path.display(),
+        charts,
+        out_dir.join("charts").display(),
+        out_dir.join("index.html").display()
     );
     Ok(())
 }

@@ -29,6 +29,10 @@ pub struct RunOutput {
     pub requests_path: PathBuf,
     /// Path of `budgets.csv`, when the config has budgets.
     pub budgets_path: Option<PathBuf>,
+    /// Each policy's aggregates, in the order run.
+    pub stats: Vec<(String, PolicyStats)>,
+    /// The deployment table (model_list order) the reports name deployments from.
+    pub table: DeploymentTable,
 }
 
 /// Simulates one policy with `seed`, sending every record to `sink`.
@@ -124,6 +128,7 @@ pub fn run_scenario(
         switchyard_version: env!("CARGO_PKG_VERSION").to_string(),
         policies: Default::default(),
     };
+    let mut all_stats = Vec::new();
     for policy in policies {
         let table = DeploymentTable::new(
             &scenario.config.deployments,
@@ -144,6 +149,7 @@ pub fn run_scenario(
         summary
             .policies
             .insert(policy.name.clone(), PolicySummary::new(&stats, &table));
+        all_stats.push((policy.name.clone(), stats));
     }
     csv.flush()
         .with_context(|| format!("cannot write {}", requests_path.display()))?;
@@ -161,5 +167,47 @@ pub fn run_scenario(
         summary_path,
         requests_path,
         budgets_path,
+        stats: all_stats,
+        table: DeploymentTable::new(&scenario.config.deployments, &Default::default()),
     })
+}
+
+/// Writes the run's charts, `index.html` and `summary.md` into `out_dir` (with the comparison's
+/// charts and verdicts when given); returns the number of charts.
+pub fn write_pages(
+    scenario: &Scenario,
+    output: &RunOutput,
+    comparison: Option<&crate::comparison::Comparison>,
+    out_dir: &Path,
+) -> Result<usize> {
+    use crate::report::{charts, html};
+    let stats: Vec<(&str, &PolicyStats)> =
+        output.stats.iter().map(|(n, s)| (n.as_str(), s)).collect();
+    let dir = out_dir.join("charts");
+    let mut files = Vec::new();
+    if let Some(c) = comparison {
+        files.extend(charts::comparison_charts(&dir, c)?);
+    }
+    files.extend(charts::run_charts(
+        &dir,
+        &stats,
+        &output.table,
+        &charts::fault_windows(scenario),
+        scenario.duration.as_secs_f64() / 60.0,
+    )?);
+    let page = html::index_html(
+        &output.summary,
+        &scenario.description,
+        &scenario.config.to_yaml(),
+        &files,
+        comparison,
+    )?;
+    std::fs::write(out_dir.join("index.html"), page)
+        .with_context(|| format!("cannot write {}", out_dir.join("index.html").display()))?;
+    std::fs::write(
+        out_dir.join("summary.md"),
+        html::summary_md(&output.summary, comparison),
+    )
+    .with_context(|| format!("cannot write {}", out_dir.join("summary.md").display()))?;
+    Ok(files.len())
 }

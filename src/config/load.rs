@@ -79,6 +79,11 @@ impl LitellmConfig {
         })
     }
 
+    /// The config as YAML text, for reports (environment references stay unresolved).
+    pub fn to_yaml(&self) -> String {
+        serde_yaml::to_string(&self.raw).unwrap_or_default()
+    }
+
     /// The key path of `key` in this config's file, e.g. `router_settings.timeout`, or
     /// `router.router_settings.timeout` for a config inline in a scenario.
     pub fn key_path(&self, key: &str) -> String {

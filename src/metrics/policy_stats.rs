@@ -73,7 +73,9 @@ pub struct Timeline {
 impl Timeline {
     /// Buckets of `width` covering `duration`, for `deployments` deployments.
     pub fn new(duration: Duration, width: Duration, deployments: usize) -> Self {
-        let n = (duration.as_secs_f64() / width.as_secs_f64().max(1e-9)).ceil().max(1.0) as usize;
+        let n = (duration.as_secs_f64() / width.as_secs_f64().max(1e-9))
+            .ceil()
+            .max(1.0) as usize;
         Timeline {
             width,
             requests: vec![0; n],
@@ -219,9 +221,14 @@ impl PolicyStats {
         if self.latency_us.is_empty() {
             return Vec::new();
         }
+        let total = self.latency_us.len() as f64;
+        let mut seen = 0u64;
         self.latency_us
-            .iter_quantiles(4)
-            .map(|v| (v.value_iterated_to() as f64 / 1000.0, v.quantile_iterated_to()))
+            .iter_recorded()
+            .map(|v| {
+                seen += v.count_at_value();
+                (v.value_iterated_to() as f64 / 1000.0, seen as f64 / total)
+            })
             .collect()
     }
 

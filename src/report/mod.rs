@@ -3,7 +3,9 @@
 //! Formatting only; the numbers come from [`crate::metrics`].
 
 pub mod budgets_csv;
+pub mod charts;
 pub mod explain;
+pub mod html;
 pub mod requests_csv;
 pub mod stats;
 pub mod summary;

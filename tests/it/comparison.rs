@@ -91,3 +91,53 @@ fn an_unknown_baseline_or_a_single_seed_is_refused() {
         .to_string();
     assert!(e.contains("at least 2 seeds"), "{e}");
 }
+
+#[test]
+fn the_html_report_embeds_every_chart_and_references_nothing_outside() {
+    let mut s = bundled("outage.yaml");
+    s.duration = std::time::Duration::from_secs(20 * 60);
+    let dir = tempfile::tempdir().unwrap();
+    let c = compare(&s, &[3, 4, 5], "litellm-default", &|| {}).unwrap();
+    let policies: Vec<_> = s.policies.iter().collect();
+    let output = switchyard::runner::run_scenario(&s, &policies, 3, dir.path()).unwrap();
+    let charts = switchyard::runner::write_pages(&s, &output, Some(&c), dir.path()).unwrap();
+    let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+    let svg_files = std::fs::read_dir(dir.path().join("charts"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "svg")
+        })
+        .count();
+    assert_eq!(svg_files, charts);
+    assert!(
+        charts >= 4 + 3 + 4,
+        "comparison, run and per-policy charts: {charts}"
+    );
+    assert_eq!(html.matches("<svg").count(), charts, "every chart inline");
+    for forbidden in ["src=", "href=", "<link", "<script", "url(", "@import"] {
+        assert!(!html.contains(forbidden), "index.html contains {forbidden}");
+    }
+    for title in [
+        "Latency distribution",
+        "Success rate over time",
+        "Attempts per request",
+        "Traffic share",
+        "Cooldowns",
+        "across seeds",
+    ] {
+        assert!(html.contains(title), "missing {title}");
+    }
+    for png in std::fs::read_dir(dir.path().join("charts")).unwrap() {
+        let path = png.unwrap().path();
+        if path.extension().is_some_and(|x| x == "png") {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(bytes.starts_with(b"\x89PNG"), "{}", path.display());
+        }
+    }
+    let md = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(md.contains("| litellm-default |") && md.contains("over 3 seeds"));
+}

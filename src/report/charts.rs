@@ -1,0 +1,639 @@
+//! Charts of a run and of a comparison (plotters), each written as SVG and PNG.
+//!
+//! A run: the latency CDF per policy (log time axis), success rate over time with outage and
+//! brownout windows shaded, traffic share per deployment over time (stacked), spend against
+//! budget limits, a cooldown timeline with one lane per deployment, and the distribution of
+//! attempts per request. A comparison: each key metric's mean and 95 % interval per policy.
+//! It decides how the numbers look; it computes none of them.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::comparison::Comparison;
+use crate::metrics::PolicyStats;
+use crate::report::summary::label;
+use crate::router::DeploymentTable;
+use crate::time::Time;
+
+const SIZE: (u32, u32) = (960, 540);
+const TITLE: (&str, u32) = ("sans-serif", 24);
+const LABEL: (&str, u32) = ("sans-serif", 16);
+
+/// A shaded window on time charts.
+#[derive(Debug, Clone)]
+pub struct Window {
+    /// From.
+    pub start: Time,
+    /// To.
+    pub end: Time,
+    /// What happened (`outage azure-eu`, `brownout ×5 azure-eu`).
+    pub label: String,
+}
+
+/// A chart written to disk: its title and the two files.
+#[derive(Debug, Clone)]
+pub struct ChartFile {
+    /// The chart's title.
+    pub title: String,
+    /// The SVG file.
+    pub svg: PathBuf,
+    /// The PNG file.
+    pub png: PathBuf,
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("drawing a chart: {e:?}")
+}
+
+type Area<'a, DB> = DrawingArea<DB, Shift>;
+
+/// Draws with `draw` into `<dir>/<name>.svg` and `.png`.
+fn render(
+    dir: &Path,
+    name: &str,
+    title: &str,
+    draw: &dyn Fn(&Area<'_, SVGBackend>) -> Result<()>,
+    draw_png: &dyn Fn(&Area<'_, BitMapBackend>) -> Result<()>,
+) -> Result<ChartFile> {
+    let svg = dir.join(format!("{name}.svg"));
+    let png = dir.join(format!("{name}.png"));
+    {
+        let root = SVGBackend::new(&svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    {
+        let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        draw_png(&root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(ChartFile {
+        title: title.to_string(),
+        svg,
+        png,
+    })
+}
+
+macro_rules! chart {
+    ($dir:expr, $name:expr, $title:expr, |$root:ident| $body:expr) => {
+        render(
+            $dir,
+            $name,
+            $title,
+            &|$root: &Area<'_, SVGBackend>| $body,
+            &|$root: &Area<'_, BitMapBackend>| $body,
+        )
+    };
+}
+
+fn color(i: usize) -> RGBColor {
+    const COLORS: [RGBColor; 10] = [
+        RGBColor(31, 119, 180),
+        RGBColor(255, 127, 14),
+        RGBColor(44, 160, 44),
+        RGBColor(214, 39, 40),
+        RGBColor(148, 103, 189),
+        RGBColor(140, 86, 75),
+        RGBColor(227, 119, 194),
+        RGBColor(127, 127, 127),
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
+    ];
+    COLORS[i % COLORS.len()]
+}
+
+fn latency_cdf<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    policies: &[(&str, &PolicyStats)],
+) -> Result<()> {
+    let curves: Vec<Vec<(f64, f64)>> = policies.iter().map(|(_, s)| s.latency_cdf()).collect();
+    let max = curves.iter().flatten().map(|p| p.0).fold(10.0f64, f64::max) * 1.2;
+    let min = curves
+        .iter()
+        .flatten()
+        .map(|p| p.0)
+        .fold(max, f64::min)
+        .max(0.1)
+        * 0.8;
+    let mut chart = ChartBuilder::on(root)
+        .caption("Latency distribution of served requests", TITLE)
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(64)
+        .build_cartesian_2d((min..max).log_scale(), 0f64..1f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("latency, arrival to last token (ms, log scale)")
+        .y_desc("share of served requests")
+        .label_style(LABEL)
+        .draw()
+        .map_err(err)?;
+    for (i, ((name, _), points)) in policies.iter().zip(&curves).enumerate() {
+        let c = color(i);
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
+            .map_err(err)?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(LABEL)
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+fn success_over_time<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    policies: &[(&str, &PolicyStats)],
+    windows: &[Window],
+) -> Result<()> {
+    let width_min = policies
+        .first()
+        .map_or(1.0, |(_, s)| s.timeline.width.as_secs_f64() / 60.0);
+    let buckets = policies
+        .first()
+        .map_or(1, |(_, s)| s.timeline.requests.len());
+    let end = width_min * buckets as f64;
+    let series: Vec<Vec<(f64, f64)>> = policies
+        .iter()
+        .map(|(_, s)| {
+            s.timeline
+                .requests
+                .iter()
+                .zip(&s.timeline.succeeded)
+                .enumerate()
+                .filter(|(_, (r, _))| **r > 0)
+                .map(|(b, (r, ok))| ((b as f64 + 0.5) * width_min, 100.0 * *ok as f64 / *r as f64))
+                .collect()
+        })
+        .collect();
+    let low = series
+        .iter()
+        .flatten()
+        .map(|p| p.1)
+        .fold(100.0f64, f64::min);
+    let floor = if low > 99.0 {
+        98.0
+    } else {
+        (low - 5.0).max(0.0).floor()
+    };
+    let mut chart = ChartBuilder::on(root)
+        .caption("Success rate over time", TITLE)
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0f64..end, floor..100.5f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("time since start (minutes)")
+        .y_desc("requests served (%)")
+        .label_style(LABEL)
+        .draw()
+        .map_err(err)?;
+    for (i, w) in windows.iter().enumerate() {
+        let (a, b) = (w.start.as_secs_f64() / 60.0, w.end.as_secs_f64() / 60.0);
+        let shade = RGBColor(214, 39, 40).mix(0.12 + 0.05 * (i % 2) as f64);
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(a, floor), (b, 100.5)],
+                shade.filled(),
+            )))
+            .map_err(err)?
+            .label(w.label.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], shade.filled()));
+    }
+    for (i, ((name, _), points)) in policies.iter().zip(&series).enumerate() {
+        let c = color(i);
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
+            .map_err(err)?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(LABEL)
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+fn traffic_share<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    policy: &str,
+    stats: &PolicyStats,
+    names: &[String],
+) -> Result<()> {
+    let t = &stats.timeline;
+    let width_min = t.width.as_secs_f64() / 60.0;
+    let buckets = t.requests.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("Traffic share per deployment — {policy}"), TITLE)
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0f64..width_min * buckets as f64, 0f64..100f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("time since start (minutes)")
+        .y_desc("share of served requests (%)")
+        .label_style(LABEL)
+        .draw()
+        .map_err(err)?;
+    let d = t.deployments;
+    let share = |b: usize, upto: usize| -> f64 {
+        let total: u64 = t.served[b * d..(b + 1) * d].iter().sum();
+        if total == 0 {
+            return 0.0;
+        }
+        100.0 * t.served[b * d..b * d + upto + 1].iter().sum::<u64>() as f64 / total as f64
+    };
+    for k in (0..d).rev() {
+        let c = color(k);
+        let points: Vec<(f64, f64)> = (0..buckets)
+            .map(|b| ((b as f64 + 0.5) * width_min, share(b, k)))
+            .collect();
+        chart
+            .draw_series(AreaSeries::new(points, 0.0, c.mix(0.75)).border_style(c))
+            .map_err(err)?
+            .label(names[k].clone())
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.mix(0.75).filled())
+            });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(LABEL)
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+fn cooldowns<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    policy: &str,
+    stats: &PolicyStats,
+    names: &[String],
+    end_min: f64,
+) -> Result<()> {
+    let lanes = names.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("Cooldowns per deployment — {policy}"), TITLE)
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(200)
+        .build_cartesian_2d(0f64..end_min, -0.5f64..lanes as f64 - 0.5)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("time since start (minutes)")
+        .y_labels(lanes)
+        .y_label_formatter(&|y| {
+            let i = y.round();
+            if (y - i).abs() < 0.01 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .label_style(LABEL)
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(stats.cooldown_events.iter().map(|e| {
+            let lane = e.deployment.get() as f64;
+            let (a, b) = (e.start.as_secs_f64() / 60.0, e.end.as_secs_f64() / 60.0);
+            Rectangle::new(
+                [(a, lane - 0.35), (b.max(a + end_min / 800.0), lane + 0.35)],
+                color(3).filled(),
+            )
+        }))
+        .map_err(err)?;
+    Ok(())
+}
+
+fn attempts<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    policies: &[(&str, &PolicyStats)],
+) -> Result<()> {
+    let max_attempts = policies
+        .iter()
+        .map(|(_, s)| s.attempts_histogram.len())
+        .max()
+        .unwrap_or(1)
+        .max(2);
+    let shares: Vec<Vec<f64>> = policies
+        .iter()
+        .map(|(_, s)| {
+            (0..max_attempts)
+                .map(|a| {
+                    let n = s.attempts_histogram.get(a).copied().unwrap_or(0);
+                    if s.requests == 0 {
+                        0.0
+                    } else {
+                        100.0 * n as f64 / s.requests as f64
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let top = shares.iter().flatten().fold(1.0f64, |m, x| m.max(*x));
+    let mut chart = ChartBuilder::on(root)
+        .caption("Attempts per request", TITLE)
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(64)
+        .build_cartesian_2d(-0.5f64..max_attempts as f64 - 0.5, 0f64..top * 1.1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("attempts (0: refused by the router)")
+        .y_desc("share of requests (%)")
+        .x_labels(max_attempts)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .label_style(LABEL)
+        .draw()
+        .map_err(err)?;
+    let n = policies.len().max(1) as f64;
+    for (i, ((name, _), values)) in policies.iter().zip(&shares).enumerate() {
+        let c = color(i);
+        let w = 0.8 / n;
+        chart
+            .draw_series(values.iter().enumerate().map(|(a, v)| {
+                let x0 = a as f64 - 0.4 + w * i as f64;
+                Rectangle::new([(x0, 0.0), (x0 + w * 0.9, *v)], c.filled())
+            }))
+            .map_err(err)?
+            .label(*name)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(LABEL)
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+fn budgets<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    policy: &str,
+    stats: &PolicyStats,
+    end_min: f64,
+) -> Result<()> {
+    let mut keys: Vec<&str> = stats
+        .budget_samples
+        .iter()
+        .map(|s| s.key.as_str())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let top = stats
+        .budget_samples
+        .iter()
+        .map(|s| s.spent.max(s.limit))
+        .fold(1e-9f64, f64::max)
+        * 1.1;
+    let mut chart = ChartBuilder::on(root)
+        .caption(format!("Spend against budget limits — {policy}"), TITLE)
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(0f64..end_min, 0f64..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("time since start (minutes)")
+        .y_desc("spend in the current window (USD)")
+        .label_style(LABEL)
+        .draw()
+        .map_err(err)?;
+    for (i, key) in keys.iter().enumerate() {
+        let c = color(i);
+        let points: Vec<(f64, f64)> = stats
+            .budget_samples
+            .iter()
+            .filter(|s| s.key == *key)
+            .map(|s| (s.at.as_secs_f64() / 60.0, s.spent))
+            .collect();
+        let limit = stats
+            .budget_samples
+            .iter()
+            .find(|s| s.key == *key)
+            .map_or(0.0, |s| s.limit);
+        chart
+            .draw_series(LineSeries::new(points, c.stroke_width(2)))
+            .map_err(err)?
+            .label(format!("{key} (limit ${limit})"))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(0.0, limit), (end_min, limit)],
+                6,
+                4,
+                c.stroke_width(1),
+            ))
+            .map_err(err)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(LABEL)
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+fn comparison_metric<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    c: &Comparison,
+    metric: &str,
+) -> Result<()> {
+    let rows: Vec<(&str, f64, f64, f64)> = c
+        .policies
+        .iter()
+        .filter_map(|p| {
+            p.metrics
+                .iter()
+                .find(|m| m.metric == metric)
+                .map(|m| (p.policy.as_str(), m.value.mean, m.value.low, m.value.high))
+        })
+        .collect();
+    let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
+    let lo = rows
+        .iter()
+        .map(|r| finite(r.2))
+        .fold(f64::INFINITY, f64::min);
+    let hi = rows
+        .iter()
+        .map(|r| finite(r.3))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((hi - lo).abs() * 0.15).max(hi.abs() * 0.001).max(1e-9);
+    let n = rows.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!(
+                "{metric}: mean and 95 % interval over {} seeds",
+                c.seeds.len()
+            ),
+            TITLE,
+        )
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(220)
+        .build_cartesian_2d(lo - pad..hi + pad, -0.5f64..n as f64 - 0.5)
+        .map_err(err)?;
+    let names: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
+    chart
+        .configure_mesh()
+        .x_desc(metric)
+        .y_labels(n)
+        .y_label_formatter(&|y| {
+            let i = y.round();
+            if (y - i).abs() < 0.01 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .label_style(LABEL)
+        .draw()
+        .map_err(err)?;
+    for (i, (_, mean, low, high)) in rows.iter().enumerate() {
+        let y = i as f64;
+        let c = color(i);
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(finite(*low), y), (finite(*high), y)],
+                c.stroke_width(3),
+            )))
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Circle::new((*mean, y), 6, c.filled())))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Outage and brownout windows of the scenario's provider profiles, for shading.
+pub fn fault_windows(scenario: &crate::scenario::Scenario) -> Vec<Window> {
+    let mut out = Vec::new();
+    for p in &scenario.profiles {
+        for o in &p.faults.outages {
+            out.push(Window {
+                start: o.start,
+                end: o.end,
+                label: format!("outage {} ({})", p.name, o.class.name()),
+            });
+        }
+        for b in &p.faults.brownouts {
+            out.push(Window {
+                start: b.start,
+                end: b.end,
+                label: format!("brownout ×{} {}", b.latency_multiplier, p.name),
+            });
+        }
+    }
+    out
+}
+
+/// Every chart of a run into `dir`.
+pub fn run_charts(
+    dir: &Path,
+    policies: &[(&str, &PolicyStats)],
+    table: &DeploymentTable,
+    windows: &[Window],
+    duration_min: f64,
+) -> Result<Vec<ChartFile>> {
+    std::fs::create_dir_all(dir)?;
+    let names: Vec<String> = table
+        .deployments()
+        .iter()
+        .map(|d| label(&d.config))
+        .collect();
+    let mut files = vec![
+        chart!(dir, "latency-cdf", "Latency distribution", |root| {
+            latency_cdf(root, policies)
+        })?,
+        chart!(dir, "success-over-time", "Success rate over time", |root| {
+            success_over_time(root, policies, windows)
+        })?,
+        chart!(dir, "attempts", "Attempts per request", |root| attempts(
+            root, policies
+        ))?,
+    ];
+    for (name, stats) in policies {
+        let slug: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        files.push(chart!(
+            dir,
+            &format!("traffic-share-{slug}"),
+            &format!("Traffic share — {name}"),
+            |root| traffic_share(root, name, stats, &names)
+        )?);
+        if !stats.cooldown_events.is_empty() {
+            files.push(chart!(
+                dir,
+                &format!("cooldowns-{slug}"),
+                &format!("Cooldowns — {name}"),
+                |root| cooldowns(root, name, stats, &names, duration_min)
+            )?);
+        }
+        if !stats.budget_samples.is_empty() {
+            files.push(chart!(
+                dir,
+                &format!("budgets-{slug}"),
+                &format!("Budgets — {name}"),
+                |root| budgets(root, name, stats, duration_min)
+            )?);
+        }
+    }
+    Ok(files)
+}
+
+/// The comparison's charts into `dir`.
+pub fn comparison_charts(dir: &Path, c: &Comparison) -> Result<Vec<ChartFile>> {
+    std::fs::create_dir_all(dir)?;
+    [
+        "success_rate",
+        "latency_p99_ms",
+        "latency_mean_ms",
+        "cost_usd",
+    ]
+    .iter()
+    .map(|m| {
+        chart!(
+            dir,
+            &format!("compare-{m}"),
+            &format!("{m} across seeds"),
+            |root| comparison_metric(root, c, m)
+        )
+    })
+    .collect()
+}
