@@ -19,32 +19,38 @@ pub struct Cli {
     command: Command,
 }
 
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The scenario file (YAML).
+    scenario: PathBuf,
+    /// Seed of every random stream (default: the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Report directory (default: reports/<scenario name>/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Run only this policy.
+    #[arg(long)]
+    policy: Option<String>,
+    /// Do not print the per-deployment tables.
+    #[arg(long)]
+    brief: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+    /// Prices in LiteLLM's model_prices_and_context_window.json format (beside the
+    /// deployments' own prices and the built-in table).
+    #[arg(long, value_name = "FILE")]
+    prices: Option<PathBuf>,
+    /// Explain request number ID (from requests.csv): every attempt, filter and wait.
+    #[arg(long, value_name = "ID")]
+    explain: Option<u64>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Simulate a scenario: every policy over the same workload, then print and write a report.
-    Run {
-        /// The scenario file (YAML).
-        scenario: PathBuf,
-        /// Seed of every random stream (default: the scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Report directory (default: reports/<scenario name>/).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Run only this policy.
-        #[arg(long)]
-        policy: Option<String>,
-        /// Do not print the per-deployment tables.
-        #[arg(long)]
-        brief: bool,
-        /// Prices in LiteLLM's model_prices_and_context_window.json format (beside the
-        /// deployments' own prices and the built-in table).
-        #[arg(long, value_name = "FILE")]
-        prices: Option<PathBuf>,
-        /// Explain request number ID (from requests.csv): every attempt, filter and wait.
-        #[arg(long, value_name = "ID")]
-        explain: Option<u64>,
-    },
+    Run(RunArgs),
     /// Compare the scenario's policies over several seeds, with 95 % confidence intervals.
     Compare {
         /// The scenario file (YAML).
@@ -81,15 +87,7 @@ pub fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Run {
-            scenario,
-            seed,
-            out,
-            policy,
-            brief,
-            prices,
-            explain,
-        } => run(scenario, seed, out, policy, brief, prices, explain),
+        Command::Run(args) => run(args),
         Command::Compare {
             scenario,
             seeds,
@@ -101,6 +99,23 @@ fn dispatch(cli: Cli) -> Result<()> {
     }
 }
 
+/// A progress bar on stderr, hidden when `hidden` or when stderr is not a terminal.
+fn progress_bar(len: u64, hidden: bool, unit: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if hidden || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {unit}, {{elapsed}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 fn compare(
     path: PathBuf,
     seeds: u64,
@@ -109,8 +124,6 @@ fn compare(
     threads: Option<usize>,
     quiet: bool,
 ) -> Result<()> {
-    use std::io::IsTerminal;
-
     let scenario = load_scenario(&path, &ProcessEnv)?;
     for warning in &scenario.warnings {
         eprintln!("warning: {warning}");
@@ -118,16 +131,7 @@ fn compare(
     let seed_list: Vec<u64> = (0..seeds).map(|i| scenario.seed.wrapping_add(i)).collect();
     let baseline = baseline.unwrap_or_else(|| scenario.policies[0].name.clone());
     let runs = seed_list.len() as u64 * scenario.policies.len() as u64;
-    let bar = if quiet || !std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let bar = indicatif::ProgressBar::new(runs);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {eta} left")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    };
+    let bar = progress_bar(runs, quiet, "runs");
     let on_run = || bar.inc(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.unwrap_or(0))
@@ -170,15 +174,17 @@ fn compare(
     Ok(())
 }
 
-fn run(
-    path: PathBuf,
-    seed: Option<u64>,
-    out: Option<PathBuf>,
-    policy: Option<String>,
-    brief: bool,
-    prices: Option<PathBuf>,
-    explain: Option<u64>,
-) -> Result<()> {
+fn run(args: RunArgs) -> Result<()> {
+    let RunArgs {
+        scenario: path,
+        seed,
+        out,
+        policy,
+        brief,
+        quiet,
+        prices,
+        explain,
+    } = args;
     let mut scenario = load_scenario(&path, &ProcessEnv)?;
     if let Some(file) = prices {
         scenario.price_file = Some(crate::router::PriceFile::load(&file)?);
@@ -222,7 +228,14 @@ fn run(
         reason = "the command line reports wall-clock speed; the simulation itself never reads a clock"
     )]
     let started = std::time::Instant::now();
-    let output = run_scenario(&scenario, &policies, seed, &out_dir)?;
+    // A bar only for runs long enough to watch (about a million simulated requests a second).
+    let expected = scenario.workload.rate * scenario.duration.as_secs_f64() * policies.len() as f64;
+    let bar = progress_bar(policies.len() as u64, quiet || expected < 1.0e6, "policies");
+    let output =
+        crate::runner::run_scenario_with_progress(&scenario, &policies, seed, &out_dir, &|| {
+            bar.inc(1)
+        })?;
+    bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
     let charts = crate::runner::write_pages(&scenario, &output, None, &out_dir)?;
 

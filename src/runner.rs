@@ -5,7 +5,9 @@
 //! and their order; the numbers come from the engine and [`crate::metrics`].
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
+
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -85,19 +87,80 @@ pub fn run_scenario(
     seed: u64,
     out_dir: &Path,
 ) -> Result<RunOutput> {
-    std::fs::create_dir_all(out_dir)
-        .with_context(|| format!("cannot create the report directory {}", out_dir.display()))?;
-    let requests_path = out_dir.join("requests.csv");
-    let file = File::create(&requests_path)
-        .with_context(|| format!("cannot write {}", requests_path.display()))?;
-    let mut csv = requests_csv::writer(BufWriter::with_capacity(1 << 20, file))
-        .with_context(|| format!("cannot write {}", requests_path.display()))?;
+    run_scenario_with_progress(scenario, policies, seed, out_dir, &|| {})
+}
+
+/// One policy's run into its own part files (`requests.csv.<i>.part`, and
+/// `budgets.csv.<i>.part` with budgets), so policies can run in parallel and be joined in order.
+fn run_policy_to_parts(
+    scenario: &Scenario,
+    policy: &Policy,
+    index: usize,
+    seed: u64,
+    out_dir: &Path,
+    with_budgets: bool,
+) -> Result<PolicyStats> {
     let models: Vec<&str> = scenario
         .workload
         .mix
         .iter()
         .map(|c| c.model.as_str())
         .collect();
+    let table = DeploymentTable::new(
+        &scenario.config.deployments,
+        &policy.settings.model_group_alias,
+    );
+    let part = |name: &str| out_dir.join(format!("{name}.{index}.part"));
+    let file = File::create(part("requests.csv"))
+        .with_context(|| format!("cannot write {}", part("requests.csv").display()))?;
+    let mut csv = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
+    let mut rows = RequestsCsv::new(&mut csv, &policy.name, models, &table);
+    let stats = if with_budgets {
+        let file = File::create(part("budgets.csv"))?;
+        let mut budget_csv = csv::Writer::from_writer(BufWriter::new(file));
+        let mut samples = BudgetsCsv::new(&mut budget_csv, &policy.name);
+        let stats = simulate(scenario, policy, seed, (&mut rows, &mut samples))?;
+        samples.finish().context("cannot write budgets.csv")?;
+        budget_csv.flush().context("cannot write budgets.csv")?;
+        stats
+    } else {
+        simulate(scenario, policy, seed, &mut rows)?
+    };
+    rows.finish().context("cannot write requests.csv")?;
+    csv.flush().context("cannot write requests.csv")?;
+    Ok(stats)
+}
+
+/// Joins the part files of `n` policies into `path` after `header`, in policy order.
+fn join_parts(path: &Path, header: &[&str], n: usize) -> Result<()> {
+    let name = path.file_name().and_then(|f| f.to_str()).unwrap_or("out");
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut out = BufWriter::new(
+        File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
+    );
+    writeln!(out, "{}", header.join(","))?;
+    for i in 0..n {
+        let part = dir.join(format!("{name}.{i}.part"));
+        let mut input =
+            File::open(&part).with_context(|| format!("cannot read {}", part.display()))?;
+        std::io::copy(&mut input, &mut out)?;
+        std::fs::remove_file(&part)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// [`run_scenario`], running the policies in parallel (rayon) and calling `on_policy` as each
+/// finishes. The files are byte-identical whatever the number of threads.
+pub fn run_scenario_with_progress(
+    scenario: &Scenario,
+    policies: &[&Policy],
+    seed: u64,
+    out_dir: &Path,
+    on_policy: &(dyn Fn() + Sync),
+) -> Result<RunOutput> {
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create the report directory {}", out_dir.display()))?;
     let has_budgets = policies.iter().any(|p| {
         let s = &p.settings;
         !s.provider_budget_config.is_empty()
@@ -108,18 +171,21 @@ pub fn run_scenario(
                 .iter()
                 .any(|d| d.max_budget.is_some())
     });
+    let all_stats: Vec<PolicyStats> = policies
+        .par_iter()
+        .enumerate()
+        .map(|(i, policy)| {
+            let stats = run_policy_to_parts(scenario, policy, i, seed, out_dir, has_budgets);
+            on_policy();
+            stats
+        })
+        .collect::<Result<_>>()?;
+    let requests_path = out_dir.join("requests.csv");
+    join_parts(&requests_path, &requests_csv::HEADER, policies.len())?;
     let budgets_path = has_budgets.then(|| out_dir.join("budgets.csv"));
-    let mut budget_rows = match &budgets_path {
-        Some(path) => {
-            let file =
-                File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
-            Some(
-                budgets_csv::writer(BufWriter::new(file))
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-            )
-        }
-        None => None,
-    };
+    if let Some(path) = &budgets_path {
+        join_parts(path, &budgets_csv::HEADER, policies.len())?;
+    }
 
     let mut summary = Summary {
         scenario: scenario.name.clone(),
@@ -128,35 +194,15 @@ pub fn run_scenario(
         switchyard_version: env!("CARGO_PKG_VERSION").to_string(),
         policies: Default::default(),
     };
-    let mut all_stats = Vec::new();
-    for policy in policies {
+    for (policy, stats) in policies.iter().zip(&all_stats) {
         let table = DeploymentTable::new(
             &scenario.config.deployments,
             &policy.settings.model_group_alias,
         );
-        let mut rows = RequestsCsv::new(&mut csv, &policy.name, models.clone(), &table);
-        let stats = match budget_rows.as_mut() {
-            Some(out) => {
-                let mut samples = BudgetsCsv::new(out, &policy.name);
-                let stats = simulate(scenario, policy, seed, (&mut rows, &mut samples))?;
-                samples.finish().context("cannot write budgets.csv")?;
-                stats
-            }
-            None => simulate(scenario, policy, seed, &mut rows)?,
-        };
-        rows.finish()
-            .with_context(|| format!("cannot write {}", requests_path.display()))?;
         summary
             .policies
-            .insert(policy.name.clone(), PolicySummary::new(&stats, &table));
-        all_stats.push((policy.name.clone(), stats));
+            .insert(policy.name.clone(), PolicySummary::new(stats, &table));
     }
-    csv.flush()
-        .with_context(|| format!("cannot write {}", requests_path.display()))?;
-    if let Some(mut out) = budget_rows {
-        out.flush().context("cannot write budgets.csv")?;
-    }
-
     let summary_path = out_dir.join("summary.json");
     let mut json = serde_json::to_string_pretty(&summary)?;
     json.push('\n');
@@ -167,7 +213,11 @@ pub fn run_scenario(
         summary_path,
         requests_path,
         budgets_path,
-        stats: all_stats,
+        stats: policies
+            .iter()
+            .map(|p| p.name.clone())
+            .zip(all_stats)
+            .collect(),
         table: DeploymentTable::new(&scenario.config.deployments, &Default::default()),
     })
 }

@@ -102,3 +102,35 @@ fn a_policy_change_leaves_the_arrival_sequence_unchanged() {
         "the policies really differ"
     );
 }
+
+#[test]
+fn a_run_writes_the_same_bytes_with_one_and_four_threads() {
+    let s = bundled("outage.yaml");
+    let policies: Vec<_> = s.policies.iter().collect();
+    let run = |threads: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let out = pool
+            .install(|| run_scenario(&s, &policies, 3, dir.path()))
+            .unwrap();
+        (
+            std::fs::read(out.summary_path).unwrap(),
+            std::fs::read(out.requests_path).unwrap(),
+        )
+    };
+    let (one_summary, one_requests) = run(1);
+    let (four_summary, four_requests) = run(4);
+    assert!(
+        one_summary == four_summary,
+        "summary.json depends on threads"
+    );
+    assert!(
+        one_requests == four_requests,
+        "requests.csv depends on threads"
+    );
+    let rows = one_requests.iter().filter(|b| **b == b'\n').count();
+    assert!(rows > 4 * 17_000, "all four policies' rows: {rows}");
+}
