@@ -259,8 +259,9 @@ impl<S: RecordSink> Engine<'_, S> {
 
     fn sample_budgets(&mut self, now: Time) {
         for (scope, b) in self.router.budgets() {
-            self.sink
-                .budget_sample(now, &scope.key(), b.spent(now), b.limit);
+            let key = scope.key();
+            self.sink.budget_sample(now, &key, b.spent(now), b.limit);
+            self.stats.budget_sample(now, &key, b.spent(now), b.limit);
         }
     }
 

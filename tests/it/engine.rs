@@ -210,3 +210,20 @@ workload:
         "{e}"
     );
 }
+
+#[test]
+fn budget_samples_reach_the_aggregates_for_the_spend_chart() {
+    let s = crate::common::bundled("seed-provider-budget.yaml");
+    let stats = switchyard::runner::simulate_quietly(&s, &s.policies[0], s.seed).unwrap();
+    let openai: Vec<f64> = stats
+        .budget_samples
+        .iter()
+        .filter(|b| b.key == "provider:openai")
+        .map(|b| b.spent)
+        .collect();
+    assert_eq!(openai.len(), 60, "one sample a minute for an hour");
+    assert!(
+        openai.windows(2).all(|w| w[1] >= w[0]),
+        "spend only grows inside one window"
+    );
+}
