@@ -47,10 +47,30 @@ struct RunArgs {
     explain: Option<u64>,
 }
 
+/// How `validate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// One line per finding.
+    Text,
+    /// A JSON document.
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Simulate a scenario: every policy over the same workload, then print and write a report.
     Run(RunArgs),
+    /// Check a LiteLLM config or a scenario: schema errors and lint findings.
+    Validate {
+        /// The file (a LiteLLM config, or a scenario).
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Compare the scenario's policies over several seeds, with 95 % confidence intervals.
     Compare {
         /// The scenario file (YAML).
@@ -76,6 +96,14 @@ enum Command {
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Validate {
+        file,
+        format,
+        strict,
+    } = &cli.command
+    {
+        return validate(file, *format, *strict);
+    }
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -88,6 +116,7 @@ pub fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Validate { .. } => Ok(()),
         Command::Compare {
             scenario,
             seeds,
@@ -272,4 +301,81 @@ fn run(args: RunArgs) -> Result<()> {
         out_dir.join("index.html").display()
     );
     Ok(())
+}
+
+/// `validate`: exit 0 without errors (warnings too with `strict`), 1 with errors, 2 when the
+/// file cannot be read or parsed.
+fn validate(path: &std::path::Path, format: Format, strict: bool) -> ExitCode {
+    use crate::config::yaml::Source;
+    use crate::lint::{Finding, Severity, lint};
+
+    let file = path.display().to_string();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {file}: cannot read the file: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let src = Source::new(&file, &ProcessEnv);
+    let value = match src.parse(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let is_scenario = value.get("workload").is_some() || value.get("providers").is_some();
+    let loaded = if is_scenario {
+        load_scenario(path, &ProcessEnv).map(|s| (s.config.clone(), s.warnings.clone()))
+    } else {
+        crate::config::LitellmConfig::load(path, &ProcessEnv).map(|c| {
+            let w = c.warnings.clone();
+            (c, w)
+        })
+    };
+    let findings: Vec<Finding> = match loaded {
+        Ok((config, warnings)) => lint(&config, &warnings),
+        Err(e) => vec![Finding {
+            severity: Severity::Error,
+            rule: "schema",
+            path: e.path.clone(),
+            message: e.to_string(),
+        }],
+    };
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    match format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "file": file,
+                "errors": errors,
+                "warnings": warnings,
+                "findings": findings,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        Format::Text => {
+            for f in &findings {
+                let level = match f.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                };
+                if f.rule == "schema" {
+                    println!("{level}[{}]: {}", f.rule, f.message);
+                } else {
+                    println!("{level}[{}]: {file}: {}: {}", f.rule, f.path, f.message);
+                }
+            }
+            println!("{file}: {errors} errors, {warnings} warnings");
+        }
+    }
+    if errors > 0 || (strict && warnings > 0) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod comparison;
 pub mod config;
+pub mod lint;
 pub mod metrics;
 pub mod report;
 pub mod router;

@@ -7,6 +7,7 @@ mod config;
 mod determinism;
 mod driver;
 mod engine;
+mod lint;
 mod queueing;
 mod reliability;
 mod router;
