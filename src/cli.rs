@@ -60,6 +60,21 @@ enum Format {
 enum Command {
     /// Simulate a scenario: every policy over the same workload, then print and write a report.
     Run(RunArgs),
+    /// Run scenarios and check their expectations (exit 0 all pass, 1 a failure, 2 bad input).
+    Check {
+        /// Scenario files or directories of them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Write JUnit XML here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Compare each scenario's summary with `<DIR>/<scenario>.json`.
+        #[arg(long, value_name = "DIR")]
+        baseline: Option<PathBuf>,
+        /// Write the baselines instead of comparing.
+        #[arg(long, requires = "baseline")]
+        update_baseline: bool,
+    },
     /// Check a LiteLLM config or a scenario: schema errors and lint findings.
     Validate {
         /// The file (a LiteLLM config, or a scenario).
@@ -104,6 +119,20 @@ pub fn main() -> ExitCode {
     {
         return validate(file, *format, *strict);
     }
+    if let Command::Check {
+        paths,
+        junit,
+        baseline,
+        update_baseline,
+    } = &cli.command
+    {
+        return check(
+            paths,
+            junit.as_deref(),
+            baseline.as_deref(),
+            *update_baseline,
+        );
+    }
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -116,7 +145,7 @@ pub fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run(args),
-        Command::Validate { .. } => Ok(()),
+        Command::Validate { .. } | Command::Check { .. } => Ok(()),
         Command::Compare {
             scenario,
             seeds,
@@ -374,6 +403,47 @@ fn validate(path: &std::path::Path, format: Format, strict: bool) -> ExitCode {
         }
     }
     if errors > 0 || (strict && warnings > 0) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn check(
+    paths: &[PathBuf],
+    junit: Option<&std::path::Path>,
+    baseline: Option<&std::path::Path>,
+    update_baseline: bool,
+) -> ExitCode {
+    let run = match crate::check::check(paths, &ProcessEnv, baseline, update_baseline) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    for e in &run.invalid {
+        println!("INVALID {e}");
+    }
+    for r in &run.results {
+        let mark = if r.passed { "PASS" } else { "FAIL" };
+        println!("{mark} {}: {} — {}", r.scenario, r.name, r.detail);
+    }
+    let failed = run.results.iter().filter(|r| !r.passed).count();
+    println!(
+        "{} passed, {} failed",
+        run.results.len() - failed,
+        failed + run.invalid.len()
+    );
+    if let Some(path) = junit
+        && let Err(e) = std::fs::write(path, crate::check::junit(&run))
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return ExitCode::from(2);
+    }
+    if !run.invalid.is_empty() {
+        ExitCode::from(2)
+    } else if failed > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

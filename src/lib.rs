@@ -6,9 +6,11 @@
 //! Switchyard's scenario files; [`metrics`] aggregates per-request records; [`report`] writes
 //! summaries, CSV and terminal tables.
 
+pub mod check;
 pub mod cli;
 pub mod comparison;
 pub mod config;
+pub mod expectations;
 pub mod lint;
 pub mod metrics;
 pub mod report;

@@ -134,6 +134,8 @@ pub struct DeploymentSummary {
     pub label: String,
     /// Requests it served.
     pub served: u64,
+    /// Its share of the policy's served requests.
+    pub share: f64,
     /// Attempts sent to it.
     pub attempts: u64,
     /// Attempts that failed.
@@ -162,7 +164,7 @@ pub fn label(d: &crate::config::DeploymentConfig) -> String {
                 .split('/')
                 .next()
                 .unwrap_or(base);
-            format!("{} @ {host}", d.model)
+            format!("{}@{host}", d.model)
         }
         None => d.model.clone(),
     }
@@ -209,6 +211,11 @@ impl PolicySummary {
                             model_name: d.config.model_name.clone(),
                             label: label(&d.config),
                             served: s.served,
+                            share: if stats.succeeded == 0 {
+                                0.0
+                            } else {
+                                round(s.served as f64 / stats.succeeded as f64, 6)
+                            },
                             attempts: s.attempts,
                             failures: s.failures,
                             cooldowns: s.cooldowns,

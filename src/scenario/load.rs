@@ -22,6 +22,8 @@ const SCENARIO_KEYS: &[&str] = &[
     "workload",
     "policies",
     "prices",
+    "expect",
+    "baseline_tolerance",
 ];
 
 /// Reads and checks the scenario at `path`.
@@ -139,6 +141,24 @@ pub fn parse_scenario(
         }
     };
 
+    let names: Vec<String> = policies.iter().map(|p| p.name.clone()).collect();
+    let expect = match root.get("expect")? {
+        Some(node) => crate::expectations::Expectations::parse(&node, &names)?,
+        None => Default::default(),
+    };
+    let mut baseline_tolerance = std::collections::BTreeMap::new();
+    if let Some(node) = root.get("baseline_tolerance")? {
+        for (metric, tol) in node.entries()? {
+            tol.deny_unknown_keys(&["absolute", "relative"])?;
+            let get = |k: &str| -> Result<f64, InputError> {
+                match tol.get(k)? {
+                    Some(n) => n.non_negative(),
+                    None => Ok(0.0),
+                }
+            };
+            baseline_tolerance.insert(metric.to_string(), (get("absolute")?, get("relative")?));
+        }
+    }
     let mut warnings = std::mem::take(&mut config.warnings);
     warnings.extend(src.take_warnings());
     Ok(Scenario {
@@ -153,6 +173,8 @@ pub fn parse_scenario(
         workload,
         policies,
         price_file,
+        expect,
+        baseline_tolerance,
         warnings,
     })
 }

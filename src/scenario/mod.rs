@@ -53,6 +53,10 @@ pub struct Scenario {
     pub policies: Vec<Policy>,
     /// Prices from the scenario's `prices:` file or the command line's `--prices`.
     pub price_file: Option<PriceFile>,
+    /// What the scenario claims about its results (`expect:`).
+    pub expect: crate::expectations::Expectations,
+    /// Per-metric baseline tolerances (`baseline_tolerance: {metric: {absolute, relative}}`).
+    pub baseline_tolerance: std::collections::BTreeMap<String, (f64, f64)>,
     /// Accepted-with-a-remark input, from the scenario and its config.
     pub warnings: Vec<InputWarning>,
 }

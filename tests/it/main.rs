@@ -1,6 +1,7 @@
 //! Integration and property tests, one module per area, compiled as one binary.
 
 mod auto_router;
+mod check;
 mod common;
 mod comparison;
 mod config;
