@@ -236,7 +236,9 @@ pub fn write_pages(
     let dir = out_dir.join("charts");
     let mut files = Vec::new();
     if let Some(c) = comparison {
-        files.extend(charts::comparison_charts(&dir, c)?);
+        files.extend(crate::report::comparison_charts::comparison_charts(
+            &dir, c,
+        )?);
     }
     files.extend(charts::run_charts(
         &dir,

@@ -101,13 +101,18 @@ impl LitellmConfig {
         overrides: &Node<'_>,
         env: &dyn EnvLookup,
     ) -> Result<RouterSettings, InputError> {
-        overrides.deny_unknown_keys(POLICY_KEYS)?;
+        let allowed: Vec<&str> = ROUTER_KEYS.iter().chain(SWITCHYARD_KEYS).copied().collect();
+        overrides.deny_unknown_keys(&allowed)?;
         let src = Source::new(&self.file, env);
         let root = src.node_at(&self.raw, &self.path);
         let mut layers = base_layers(&root)?;
         layers.push(Layer {
             node: overrides.clone(),
-            keys: POLICY_KEYS,
+            keys: ROUTER_KEYS,
+        });
+        layers.push(Layer {
+            node: overrides.clone(),
+            keys: SWITCHYARD_KEYS,
         });
         RouterSettings::from_layers(&layers)
     }
@@ -123,38 +128,6 @@ fn section<'a>(root: &Node<'a>, key: &str) -> Result<Option<Node<'a>>, InputErro
         None => Ok(None),
     }
 }
-
-/// Keys a scenario policy may override: `router_settings` keys and `switchyard_settings`.
-const POLICY_KEYS: &[&str] = &[
-    "routing_strategy",
-    "routing_strategy_args",
-    "num_retries",
-    "retry_after",
-    "retry_policy",
-    "model_group_retry_policy",
-    "allowed_fails",
-    "allowed_fails_policy",
-    "cooldown_time",
-    "disable_cooldowns",
-    "fallbacks",
-    "context_window_fallbacks",
-    "content_policy_fallbacks",
-    "default_fallbacks",
-    "max_fallbacks",
-    "timeout",
-    "stream_timeout",
-    "enable_pre_call_checks",
-    "enable_tag_filtering",
-    "tag_filtering_match_any",
-    "provider_budget_config",
-    "model_group_alias",
-    "redis_host",
-    "redis_port",
-    "redis_password",
-    "redis_url",
-    "redis_db",
-    "switchyard_settings",
-];
 
 /// The top-level key of Switchyard's own settings.
 const SWITCHYARD_KEYS: &[&str] = &["switchyard_settings"];

@@ -12,15 +12,14 @@ use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::comparison::Comparison;
 use crate::metrics::PolicyStats;
 use crate::report::summary::label;
 use crate::router::DeploymentTable;
 use crate::time::Time;
 
 const SIZE: (u32, u32) = (960, 540);
-const TITLE: (&str, u32) = ("sans-serif", 24);
-const LABEL: (&str, u32) = ("sans-serif", 16);
+pub(super) const TITLE: (&str, u32) = ("sans-serif", 24);
+pub(super) const LABEL: (&str, u32) = ("sans-serif", 16);
 
 /// A shaded window on time charts.
 #[derive(Debug, Clone)]
@@ -44,14 +43,14 @@ pub struct ChartFile {
     pub png: PathBuf,
 }
 
-fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+pub(super) fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("drawing a chart: {e:?}")
 }
 
-type Area<'a, DB> = DrawingArea<DB, Shift>;
+pub(super) type Area<'a, DB> = DrawingArea<DB, Shift>;
 
 /// Draws with `draw` into `<dir>/<name>.svg` and `.png`.
-fn render(
+pub(super) fn render(
     dir: &Path,
     name: &str,
     title: &str,
@@ -91,7 +90,7 @@ macro_rules! chart {
     };
 }
 
-fn color(i: usize) -> RGBColor {
+pub(super) fn color(i: usize) -> RGBColor {
     const COLORS: [RGBColor; 10] = [
         RGBColor(31, 119, 180),
         RGBColor(255, 127, 14),
@@ -468,77 +467,6 @@ fn budgets<DB: DrawingBackend>(
     Ok(())
 }
 
-fn comparison_metric<DB: DrawingBackend>(
-    root: &Area<'_, DB>,
-    c: &Comparison,
-    metric: &str,
-) -> Result<()> {
-    let rows: Vec<(&str, f64, f64, f64)> = c
-        .policies
-        .iter()
-        .filter_map(|p| {
-            p.metrics
-                .iter()
-                .find(|m| m.metric == metric)
-                .map(|m| (p.policy.as_str(), m.value.mean, m.value.low, m.value.high))
-        })
-        .collect();
-    let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
-    let lo = rows
-        .iter()
-        .map(|r| finite(r.2))
-        .fold(f64::INFINITY, f64::min);
-    let hi = rows
-        .iter()
-        .map(|r| finite(r.3))
-        .fold(f64::NEG_INFINITY, f64::max);
-    let pad = ((hi - lo).abs() * 0.15).max(hi.abs() * 0.001).max(1e-9);
-    let n = rows.len();
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!(
-                "{metric}: mean and 95 % interval over {} seeds",
-                c.seeds.len()
-            ),
-            TITLE,
-        )
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(220)
-        .build_cartesian_2d(lo - pad..hi + pad, -0.5f64..n as f64 - 0.5)
-        .map_err(err)?;
-    let names: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
-    chart
-        .configure_mesh()
-        .x_desc(metric)
-        .y_labels(n)
-        .y_label_formatter(&|y| {
-            let i = y.round();
-            if (y - i).abs() < 0.01 && i >= 0.0 && (i as usize) < names.len() {
-                names[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
-        .label_style(LABEL)
-        .draw()
-        .map_err(err)?;
-    for (i, (_, mean, low, high)) in rows.iter().enumerate() {
-        let y = i as f64;
-        let c = color(i);
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(finite(*low), y), (finite(*high), y)],
-                c.stroke_width(3),
-            )))
-            .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(Circle::new((*mean, y), 6, c.filled())))
-            .map_err(err)?;
-    }
-    Ok(())
-}
-
 /// Outage and brownout windows of the scenario's provider profiles, for shading.
 pub fn fault_windows(scenario: &crate::scenario::Scenario) -> Vec<Window> {
     let mut out = Vec::new();
@@ -615,25 +543,4 @@ pub fn run_charts(
         }
     }
     Ok(files)
-}
-
-/// The comparison's charts into `dir`.
-pub fn comparison_charts(dir: &Path, c: &Comparison) -> Result<Vec<ChartFile>> {
-    std::fs::create_dir_all(dir)?;
-    [
-        "success_rate",
-        "latency_p99_ms",
-        "latency_mean_ms",
-        "cost_usd",
-    ]
-    .iter()
-    .map(|m| {
-        chart!(
-            dir,
-            &format!("compare-{m}"),
-            &format!("{m} across seeds"),
-            |root| comparison_metric(root, c, m)
-        )
-    })
-    .collect()
 }

@@ -8,7 +8,10 @@
 
 use std::time::Duration;
 
+use crate::config::{DeploymentConfig, RouterSettings};
 use crate::time::Time;
+
+use super::tags::TagVocabulary;
 
 /// One budget's window.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,6 +176,62 @@ impl Budgets {
             if let Some(Some(b)) = self.tags.get_mut(t) {
                 b.spend(cost, now);
             }
+        }
+    }
+}
+
+/// A budget period, or (for a `max_budget` without `budget_duration`) one that never ends.
+fn period(text: Option<&str>) -> std::time::Duration {
+    text.and_then(crate::config::period::parse_period)
+        .unwrap_or(std::time::Duration::from_secs(u64::MAX / 4_000_000_000))
+}
+
+impl Budgets {
+    /// The budgets `settings` and the deployments configure, indexed for the filter.
+    pub fn new(
+        deployments: &[DeploymentConfig],
+        settings: &RouterSettings,
+        tags: &TagVocabulary,
+    ) -> Budgets {
+        let providers: Vec<(String, BudgetWindow)> = settings
+            .provider_budget_config
+            .iter()
+            .map(|(name, b)| {
+                (
+                    name.clone(),
+                    BudgetWindow::new(b.budget_limit, period(Some(&b.time_period))),
+                )
+            })
+            .collect();
+        let provider_of = deployments
+            .iter()
+            .map(|d| providers.iter().position(|(name, _)| *name == d.provider))
+            .collect();
+        let deployment_budgets: Vec<Option<BudgetWindow>> = deployments
+            .iter()
+            .map(|d| {
+                d.max_budget
+                    .map(|limit| BudgetWindow::new(limit, period(d.budget_duration.as_deref())))
+            })
+            .collect();
+        let mut tag_budgets = vec![None; 128];
+        for (tag, b) in &settings.tag_budget_config {
+            if let Some(id) = tags.id(tag) {
+                tag_budgets[id] = Some(BudgetWindow::new(
+                    b.max_budget,
+                    period(Some(&b.budget_duration)),
+                ));
+            }
+        }
+        let any = !providers.is_empty()
+            || deployment_budgets.iter().any(Option::is_some)
+            || tag_budgets.iter().any(Option::is_some);
+        Budgets {
+            providers,
+            provider_of,
+            deployments: deployment_budgets,
+            tags: tag_budgets,
+            any,
         }
     }
 }

@@ -110,7 +110,7 @@ impl Router {
         )
         .unwrap_or_default();
         let deployment_tags = deployments.iter().map(|d| tags.set(&d.tags)).collect();
-        let budgets = build_budgets(deployments, &settings, &tags);
+        let budgets = Budgets::new(deployments, &settings, &tags);
         let auto_routers = table
             .groups()
             .iter()
@@ -557,58 +557,5 @@ impl Router {
             return Recorded { cooldown };
         }
         Recorded { cooldown }
-    }
-}
-
-/// A budget period, or (for a `max_budget` without `budget_duration`) one that never ends.
-fn period(text: Option<&str>) -> std::time::Duration {
-    text.and_then(crate::config::period::parse_period)
-        .unwrap_or(std::time::Duration::from_secs(u64::MAX / 4_000_000_000))
-}
-
-fn build_budgets(
-    deployments: &[DeploymentConfig],
-    settings: &RouterSettings,
-    tags: &TagVocabulary,
-) -> Budgets {
-    let providers: Vec<(String, BudgetWindow)> = settings
-        .provider_budget_config
-        .iter()
-        .map(|(name, b)| {
-            (
-                name.clone(),
-                BudgetWindow::new(b.budget_limit, period(Some(&b.time_period))),
-            )
-        })
-        .collect();
-    let provider_of = deployments
-        .iter()
-        .map(|d| providers.iter().position(|(name, _)| *name == d.provider))
-        .collect();
-    let deployment_budgets: Vec<Option<BudgetWindow>> = deployments
-        .iter()
-        .map(|d| {
-            d.max_budget
-                .map(|limit| BudgetWindow::new(limit, period(d.budget_duration.as_deref())))
-        })
-        .collect();
-    let mut tag_budgets = vec![None; 128];
-    for (tag, b) in &settings.tag_budget_config {
-        if let Some(id) = tags.id(tag) {
-            tag_budgets[id] = Some(BudgetWindow::new(
-                b.max_budget,
-                period(Some(&b.budget_duration)),
-            ));
-        }
-    }
-    let any = !providers.is_empty()
-        || deployment_budgets.iter().any(Option::is_some)
-        || tag_budgets.iter().any(Option::is_some);
-    Budgets {
-        providers,
-        provider_of,
-        deployments: deployment_budgets,
-        tags: tag_budgets,
-        any,
     }
 }

@@ -1,0 +1,102 @@
+//! The comparison's chart: each key metric's mean and 95 % interval per policy, as SVG and PNG.
+
+use std::path::Path;
+
+use anyhow::Result;
+use plotters::prelude::*;
+
+use super::charts::{Area, ChartFile, LABEL, TITLE, color, err, render};
+use crate::comparison::Comparison;
+
+fn comparison_metric<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    c: &Comparison,
+    metric: &str,
+) -> Result<()> {
+    let rows: Vec<(&str, f64, f64, f64)> = c
+        .policies
+        .iter()
+        .filter_map(|p| {
+            p.metrics
+                .iter()
+                .find(|m| m.metric == metric)
+                .map(|m| (p.policy.as_str(), m.value.mean, m.value.low, m.value.high))
+        })
+        .collect();
+    let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
+    let lo = rows
+        .iter()
+        .map(|r| finite(r.2))
+        .fold(f64::INFINITY, f64::min);
+    let hi = rows
+        .iter()
+        .map(|r| finite(r.3))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((hi - lo).abs() * 0.15).max(hi.abs() * 0.001).max(1e-9);
+    let n = rows.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!(
+                "{metric}: mean and 95 % interval over {} seeds",
+                c.seeds.len()
+            ),
+            TITLE,
+        )
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(220)
+        .build_cartesian_2d(lo - pad..hi + pad, -0.5f64..n as f64 - 0.5)
+        .map_err(err)?;
+    let names: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
+    chart
+        .configure_mesh()
+        .x_desc(metric)
+        .y_labels(n)
+        .y_label_formatter(&|y| {
+            let i = y.round();
+            if (y - i).abs() < 0.01 && i >= 0.0 && (i as usize) < names.len() {
+                names[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .label_style(LABEL)
+        .draw()
+        .map_err(err)?;
+    for (i, (_, mean, low, high)) in rows.iter().enumerate() {
+        let y = i as f64;
+        let c = color(i);
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(finite(*low), y), (finite(*high), y)],
+                c.stroke_width(3),
+            )))
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Circle::new((*mean, y), 6, c.filled())))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The comparison's charts into `dir`.
+pub fn comparison_charts(dir: &Path, c: &Comparison) -> Result<Vec<ChartFile>> {
+    std::fs::create_dir_all(dir)?;
+    [
+        "success_rate",
+        "latency_p99_ms",
+        "latency_mean_ms",
+        "cost_usd",
+    ]
+    .iter()
+    .map(|m| {
+        render(
+            dir,
+            &format!("compare-{m}"),
+            &format!("{m} across seeds"),
+            &|root: &Area<'_, SVGBackend>| comparison_metric(root, c, m),
+            &|root: &Area<'_, BitMapBackend>| comparison_metric(root, c, m),
+        )
+    })
+    .collect()
+}
