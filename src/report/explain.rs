@@ -48,7 +48,12 @@ pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Str
                 TraceEvent::Filtered(d, why) => {
                     let reason = match why {
                         Filtered::Cooling(until) => format!("cooling down until {until}"),
-                        Filtered::OverBudget => "over budget".to_string(),
+                        Filtered::OverBudget(kind) => match kind {
+                            crate::router::trace::BudgetKind::Provider => "its provider's budget is used up",
+                            crate::router::trace::BudgetKind::Deployment => "its own budget is used up",
+                            crate::router::trace::BudgetKind::Tag => "a budget of the request's tags is used up",
+                        }
+                        .to_string(),
                         Filtered::Tags => "its tags do not admit the request's".to_string(),
                         Filtered::FailedEarlier => {
                             "failed this request with a status that is not retried".to_string()

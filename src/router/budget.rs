@@ -145,13 +145,19 @@ pub struct Budgets {
 }
 
 impl Budgets {
-    /// Whether deployment `d` is excluded at `now` by its provider's or its own budget.
+    /// Which budget, if any, excludes deployment `d` at `now`: its provider's or its own.
     #[inline]
-    pub fn excludes(&self, d: usize, now: Time) -> bool {
-        self.provider_of[d].is_some_and(|p| self.providers[p].1.exhausted(now))
-            || self.deployments[d]
-                .as_ref()
-                .is_some_and(|b| b.exhausted(now))
+    pub fn excludes(&self, d: usize, now: Time) -> Option<super::trace::BudgetKind> {
+        if self.provider_of[d].is_some_and(|p| self.providers[p].1.exhausted(now)) {
+            Some(super::trace::BudgetKind::Provider)
+        } else if self.deployments[d]
+            .as_ref()
+            .is_some_and(|b| b.exhausted(now))
+        {
+            Some(super::trace::BudgetKind::Deployment)
+        } else {
+            None
+        }
     }
 
     /// Whether any of `tags`' budgets is used up at `now`.

@@ -101,11 +101,17 @@ impl Router {
             let blocked_by_tag = self.budgets.tags_exhausted(call.spec.tags.set, now);
             let budgets = &self.budgets;
             candidates.retain(|d| {
-                let keep = !blocked_by_tag && !budgets.excludes(d.get(), now);
-                if !keep && trace.enabled() {
-                    trace.event(now, TraceEvent::Filtered(*d, Filtered::OverBudget));
+                let why = if blocked_by_tag {
+                    Some(super::trace::BudgetKind::Tag)
+                } else {
+                    budgets.excludes(d.get(), now)
+                };
+                if let Some(kind) = why
+                    && trace.enabled()
+                {
+                    trace.event(now, TraceEvent::Filtered(*d, Filtered::OverBudget(kind)));
                 }
-                keep
+                why.is_none()
             });
             if candidates.is_empty() {
                 return Err(Refusal {

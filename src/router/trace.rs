@@ -11,6 +11,17 @@ use super::deployment::{DeploymentIdx, GroupIdx, Target};
 use super::error_class::ErrorClass;
 use crate::time::Time;
 
+/// Which budget excluded a deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetKind {
+    /// The provider's (`provider_budget_config`).
+    Provider,
+    /// The deployment's own (`max_budget`).
+    Deployment,
+    /// One of the request's tags' (`tag_budget_config`).
+    Tag,
+}
+
 /// Why the eligibility pipeline removed a deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filtered {
@@ -18,8 +29,8 @@ pub enum Filtered {
     Cooling(Time),
     /// Failed this request earlier with a status that is not retried.
     FailedEarlier,
-    /// Its provider's, its own or one of the request's tags' budget is used up.
-    OverBudget,
+    /// A budget is used up: its provider's, its own, or one of the request's tags'.
+    OverBudget(BudgetKind),
     /// Its tags do not admit the request's.
     Tags,
     /// Its context window is smaller than the prompt.

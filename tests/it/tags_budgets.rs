@@ -328,3 +328,33 @@ fn a_tag_over_budget_blocks_requests_with_that_tag_and_no_others() {
     ));
     let _ = (Duration::ZERO, Outcome::Failure);
 }
+
+#[test]
+fn explanations_say_which_budget_excluded_a_deployment() {
+    use switchyard::router::{Filtered, TraceEvent, trace::BudgetKind};
+    let mut r = router(&budget_config(
+        "  provider_budget_config: {openai: {budget_limit: 0.02, time_period: 1h}}\n",
+    ));
+    let mut g = rng();
+    // Spend openai's budget, then trace a request.
+    for i in 0..10 {
+        let s = plain(&r);
+        drive_spec(
+            &mut r,
+            &mut g,
+            s,
+            Time::from_secs_f64(f64::from(i)),
+            &mut |_| ok(),
+        );
+    }
+    let mut call = r.start(plain(&r));
+    let mut trace: Vec<(Time, TraceEvent)> = Vec::new();
+    r.next_step_traced(&mut call, Time::from_secs_f64(20.0), &mut g, &mut trace);
+    let oa = r.table().deployment_with_id("oa").unwrap();
+    assert!(
+        trace.iter().any(
+            |(_, e)| *e == TraceEvent::Filtered(oa, Filtered::OverBudget(BudgetKind::Provider))
+        ),
+        "{trace:?}"
+    );
+}
