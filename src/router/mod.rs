@@ -236,7 +236,7 @@ impl Router {
         if f.class == ErrorClass::TagsNotAllowed {
             message.push_str(&format!(
                 ": not allowed to access model due to tags configuration (request tags: [{}])",
-                call.spec.tags.names.join(", ")
+                call.spec.tags.names().join(", ")
             ));
         } else if f.class == ErrorClass::BudgetExceeded {
             message.push_str(": no deployments available, crossed budget");

@@ -111,8 +111,9 @@ impl TagVocabulary {
 /// A request's tags: the names as sent, the known ones as a set, and whether any is unknown.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestTags {
-    /// The tags as the request sent them.
-    pub names: Arc<[String]>,
+    /// The tags as the request sent them (`None` for none: an untagged request allocates
+    /// nothing).
+    pub names: Option<Arc<[String]>>,
     /// The ones the vocabulary knows.
     pub set: TagSet,
     /// Whether some tag is unknown to every deployment and budget.
@@ -123,7 +124,7 @@ impl RequestTags {
     /// `names` interpreted against `vocabulary`.
     pub fn new(names: &[String], vocabulary: &TagVocabulary) -> RequestTags {
         RequestTags {
-            names: names.iter().cloned().collect(),
+            names: (!names.is_empty()).then(|| names.iter().cloned().collect()),
             set: vocabulary.set(names),
             has_unknown: names.iter().any(|n| vocabulary.id(n).is_none()),
         }
@@ -131,7 +132,12 @@ impl RequestTags {
 
     /// Whether the request carries no tags.
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.names().is_empty()
+    }
+
+    /// The tags as the request sent them.
+    pub fn names(&self) -> &[String] {
+        self.names.as_deref().unwrap_or(&[])
     }
 }
 
