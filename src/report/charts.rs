@@ -78,6 +78,30 @@ pub(super) fn render(
     })
 }
 
+/// Draws the series legend at `position` in the house style.
+macro_rules! legend {
+    ($chart:expr, $position:expr) => {
+        $chart
+            .configure_series_labels()
+            .position($position)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(LABEL)
+            .draw()
+            .map_err(err)?
+    };
+}
+
+/// The name of lane `y` (an integer position on a categorical axis), empty between lanes.
+pub(super) fn lane_label(names: &[String], y: f64) -> String {
+    let i = y.round();
+    if (y - i).abs() < 0.01 && i >= 0.0 && (i as usize) < names.len() {
+        names[i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
 macro_rules! chart {
     ($dir:expr, $name:expr, $title:expr, |$root:ident| $body:expr) => {
         render(
@@ -141,14 +165,7 @@ fn latency_cdf<DB: DrawingBackend>(
             .label(*name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(LABEL)
-        .draw()
-        .map_err(err)?;
+    legend!(chart, SeriesLabelPosition::LowerRight);
     Ok(())
 }
 
@@ -221,14 +238,7 @@ fn success_over_time<DB: DrawingBackend>(
             .label(*name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(LABEL)
-        .draw()
-        .map_err(err)?;
+    legend!(chart, SeriesLabelPosition::LowerLeft);
     Ok(())
 }
 
@@ -276,14 +286,7 @@ fn traffic_share<DB: DrawingBackend>(
                 Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.mix(0.75).filled())
             });
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(LABEL)
-        .draw()
-        .map_err(err)?;
+    legend!(chart, SeriesLabelPosition::UpperRight);
     Ok(())
 }
 
@@ -306,14 +309,7 @@ fn cooldowns<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc("time since start (minutes)")
         .y_labels(lanes)
-        .y_label_formatter(&|y| {
-            let i = y.round();
-            if (y - i).abs() < 0.01 && i >= 0.0 && (i as usize) < names.len() {
-                names[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| lane_label(names, *y))
         .label_style(LABEL)
         .draw()
         .map_err(err)?;
@@ -385,14 +381,7 @@ fn attempts<DB: DrawingBackend>(
             .label(*name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(LABEL)
-        .draw()
-        .map_err(err)?;
+    legend!(chart, SeriesLabelPosition::UpperRight);
     Ok(())
 }
 
@@ -456,14 +445,7 @@ fn budgets<DB: DrawingBackend>(
             ))
             .map_err(err)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(LABEL)
-        .draw()
-        .map_err(err)?;
+    legend!(chart, SeriesLabelPosition::UpperLeft);
     Ok(())
 }
 

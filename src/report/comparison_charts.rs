@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Result;
 use plotters::prelude::*;
 
-use super::charts::{Area, ChartFile, LABEL, TITLE, color, err, render};
+use super::charts::{Area, ChartFile, LABEL, TITLE, color, err, lane_label, render};
 use crate::comparison::Comparison;
 
 fn comparison_metric<DB: DrawingBackend>(
@@ -52,14 +52,7 @@ fn comparison_metric<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc(metric)
         .y_labels(n)
-        .y_label_formatter(&|y| {
-            let i = y.round();
-            if (y - i).abs() < 0.01 && i >= 0.0 && (i as usize) < names.len() {
-                names[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|y| lane_label(&names, *y))
         .label_style(LABEL)
         .draw()
         .map_err(err)?;
