@@ -6,11 +6,10 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 
 use crate::metrics::{Discard, PolicyStats, RecordSink};
 use crate::report::budgets_csv::{self, BudgetsCsv};

@@ -10,13 +10,6 @@ use crate::time::Time;
 /// The header row.
 pub const HEADER: [&str; 5] = ["policy", "time_s", "budget", "spent", "limit"];
 
-/// A CSV writer with the header already written.
-pub fn writer<W: Write>(inner: W) -> Result<csv::Writer<W>, csv::Error> {
-    let mut w = csv::Writer::from_writer(inner);
-    w.write_record(HEADER)?;
-    Ok(w)
-}
-
 /// Writes one policy's budget samples.
 pub struct BudgetsCsv<'a, W: Write> {
     out: &'a mut csv::Writer<W>,

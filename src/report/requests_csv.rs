@@ -1,8 +1,9 @@
 //! `requests.csv`: one row per request, streamed to disk as requests end.
 //!
 //! Columns: `id, policy, arrival_s, model, deployment, status, error_class, latency_ms, ttft_ms,
-//! attempts, input_tokens, output_tokens, cost_usd`. `status` is the HTTP status the client got
-//! (200 when served). Formatting reuses one buffer, so writing a row does not allocate.
+//! attempts, input_tokens, output_tokens, cost_usd, retries, fallback_path, final_group`.
+//! `status` is the HTTP status the client got (200 when served). Formatting reuses one buffer,
+//! so writing a row does not allocate.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -39,13 +40,6 @@ pub struct RequestsCsv<'a, W: Write> {
     table: &'a DeploymentTable,
     buf: String,
     error: Option<csv::Error>,
-}
-
-/// A CSV writer with the header already written.
-pub fn writer<W: Write>(inner: W) -> Result<csv::Writer<W>, csv::Error> {
-    let mut w = csv::Writer::from_writer(inner);
-    w.write_record(HEADER)?;
-    Ok(w)
 }
 
 impl<'a, W: Write> RequestsCsv<'a, W> {

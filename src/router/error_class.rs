@@ -317,6 +317,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn all_lists_the_classes_in_declaration_order() {
+        for (i, class) in ErrorClass::ALL.into_iter().enumerate() {
+            assert_eq!(class as usize, i, "{class}");
+        }
+    }
+
+    #[test]
     fn names_round_trip_and_are_unique() {
         for class in ErrorClass::ALL {
             assert_eq!(ErrorClass::from_name(class.name()), Some(class));

@@ -210,11 +210,7 @@ impl Router {
 
     /// The name of the group a route tries, for messages and reports.
     pub fn route_name(&self, route: Route) -> &str {
-        match route {
-            Route::To(Target::Group(g)) => &self.table.group(g).name,
-            Route::To(Target::Deployment(d)) => &self.table.deployment(d).config.id,
-            Route::Unknown => "<unknown>",
-        }
+        route_name(&self.table, route)
     }
 
     /// The final error of a failed call in words: the last group's error, then the errors of
@@ -473,13 +469,14 @@ impl Router {
             .members
             .len()
             == 1;
-        let requested = self.route_name(call.current).to_string();
+        // Borrows only the table, so the health and call updates below need no copy.
+        let requested = route_name(&self.table, call.current);
         let ctx = FailureContext {
             class: failure.class,
             retry_after: failure.retry_after,
             deployment_cooldown: config.cooldown_time,
             single_deployment_group: single,
-            has_fallback: self.plans.has_general(&requested),
+            has_fallback: self.plans.has_general(requested),
         };
         let cooldown = cooldown::record_failure(
             &mut self.health[deployment.get()],
@@ -497,13 +494,11 @@ impl Router {
         {
             trace.event(now, TraceEvent::Cooled(deployment, c));
         }
-        let policy = self
-            .settings
-            .model_group_retry_policy
-            .get(&requested)
-            .unwrap_or(&self.settings.retry_policy);
         if !failure.class.is_retryable_status()
-            && failure.class.retry_policy_count(policy).is_none()
+            && failure
+                .class
+                .retry_policy_count(retry::policy_for(requested, &self.settings))
+                .is_none()
         {
             // Not retried on this deployment; a retry policy that names the class retries it.
             call.skipped.push(deployment);
@@ -519,7 +514,7 @@ impl Router {
             };
             retry::allowed_retries(
                 failure.class,
-                &requested,
+                requested,
                 size,
                 call.spec.num_retries,
                 config.num_retries,
@@ -528,8 +523,9 @@ impl Router {
         });
         let retries_used = call.group_attempts - 1;
         let others = self.healthy_count(call, target, Some(deployment), now);
-        let healthy = others
-            + usize::from(self.healthy_count(call, Target::Deployment(deployment), None, now) > 0);
+        let itself =
+            !self.health[deployment.get()].is_cooling(now) && !call.skipped.contains(&deployment);
+        let healthy = others + usize::from(itself);
         let lone = others == 0;
         if retries_used < allowed && healthy > 0 {
             if lone {
@@ -557,5 +553,14 @@ impl Router {
             return Recorded { cooldown };
         }
         Recorded { cooldown }
+    }
+}
+
+/// The name of the group a route tries (a deployment id for a pinned deployment).
+fn route_name(table: &DeploymentTable, route: Route) -> &str {
+    match route {
+        Route::To(Target::Group(g)) => &table.group(g).name,
+        Route::To(Target::Deployment(d)) => &table.deployment(d).config.id,
+        Route::Unknown => "<unknown>",
     }
 }

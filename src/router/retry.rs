@@ -13,6 +13,7 @@ use rand::Rng;
 
 use super::error_class::ErrorClass;
 use crate::config::RouterSettings;
+use crate::config::settings::PerClass;
 
 /// First backoff step.
 pub const INITIAL_DELAY: Duration = Duration::from_millis(500);
@@ -23,6 +24,15 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// Upper end (exclusive) of the jitter added to every wait, in seconds.
 pub const JITTER_SECS: f64 = 0.75;
 
+/// The retry policy in force for `group`: its `model_group_retry_policy` entry, else the
+/// router's `retry_policy`.
+pub fn policy_for<'a>(group: &str, settings: &'a RouterSettings) -> &'a PerClass {
+    settings
+        .model_group_retry_policy
+        .get(group)
+        .unwrap_or(&settings.retry_policy)
+}
+
 /// Retries a group grants after its first failure of `class`.
 pub fn allowed_retries(
     class: ErrorClass,
@@ -32,11 +42,7 @@ pub fn allowed_retries(
     deployment: Option<u32>,
     settings: &RouterSettings,
 ) -> u32 {
-    let policy = settings
-        .model_group_retry_policy
-        .get(group)
-        .unwrap_or(&settings.retry_policy);
-    if let Some(n) = class.retry_policy_count(policy) {
+    if let Some(n) = class.retry_policy_count(policy_for(group, settings)) {
         return n;
     }
     if !class.retried_by_default(group_size) {
@@ -66,7 +72,6 @@ pub fn backoff<R: Rng + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::settings::PerClass;
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
