@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Prints a SHA-256 digest of every bundled scenario's summary.json, requests.csv and budgets.csv,
+# and of `--explain` for a few request ids.
+# A change that claims "no behaviour change" runs this before and after and diffs the two lists.
+# Usage: scripts/scenario-digests.sh [BINARY] > digests.txt
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-./target/release/switchyard}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+for scenario in scenarios/*.yaml; do
+  name=$(basename "$scenario" .yaml)
+  "$bin" run "$scenario" --brief --out "$out/$name" >/dev/null 2>&1
+  for file in summary.json requests.csv budgets.csv; do
+    if [ -f "$out/$name/$file" ]; then
+      echo "$(sha256sum < "$out/$name/$file" | cut -c1-64)  $name/$file"
+    fi
+  done
+  for id in 0 9 42 314; do
+    echo "$("$bin" run "$scenario" --explain "$id" 2>&1 | sha256sum | cut -c1-64)  $name/explain-$id"
+  done
+done
