@@ -218,7 +218,7 @@ fn auto_router(c: &mut Criterion) {
         routes,
     };
     let r = router(1, false);
-    let mut auto = AutoRouter::new(&spec, "g", r.table());
+    let mut auto = AutoRouter::new(&spec, "g", r.table(), &r.settings().model_group_alias);
     c.bench_function("auto_router/decide/20x10", |b| {
         b.iter(|| {
             black_box(auto.decide(Some(black_box(

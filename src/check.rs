@@ -15,7 +15,6 @@ use crate::comparison::compare;
 use crate::config::yaml::EnvLookup;
 use crate::expectations::{holds, lookup};
 use crate::report::{PolicySummary, Summary};
-use crate::router::DeploymentTable;
 use crate::runner::simulate_quietly;
 use crate::scenario::{Scenario, load_scenario};
 
@@ -62,10 +61,7 @@ pub fn summarize(scenario: &Scenario) -> Result<Summary> {
     };
     for policy in &scenario.policies {
         let stats = simulate_quietly(scenario, policy, scenario.seed)?;
-        let table = DeploymentTable::new(
-            &scenario.config.deployments,
-            &policy.settings.model_group_alias,
-        );
+        let table = &scenario.config.table;
         summary
             .policies
             .insert(policy.name.clone(), PolicySummary::new(&stats, &table));

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::config::deployment_table::DeploymentTable;
 use crate::config::{InputWarning, LitellmConfig, RouterSettings};
-use crate::router::DeploymentTable;
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -56,8 +56,8 @@ fn finding(
 /// Lints `config`; `warnings` are the loader's (unused keys, unset environment variables).
 pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
     let s = &config.settings;
-    let table = DeploymentTable::new(&config.deployments, &s.model_group_alias);
-    let exists = |name: &str| table.resolve(name).is_some();
+    let table = &config.table;
+    let exists = |name: &str| table.resolve(name, &s.model_group_alias).is_some();
     let mut out = Vec::new();
 
     for w in warnings {
@@ -112,7 +112,9 @@ pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
         ));
     }
     for (alias, target) in &s.model_group_alias {
-        if table.group_named(target).is_none() && table.resolve(target).is_none() {
+        if table.group_named(target).is_none()
+            && table.resolve(target, &s.model_group_alias).is_none()
+        {
             out.push(finding(
                 Severity::Error,
                 "alias-to-nothing",

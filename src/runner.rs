@@ -7,6 +7,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -33,7 +34,7 @@ pub struct RunOutput {
     /// Each policy's aggregates, in the order run.
     pub stats: Vec<(String, PolicyStats)>,
     /// The deployment table (model_list order) the reports name deployments from.
-    pub table: DeploymentTable,
+    pub table: Arc<DeploymentTable>,
 }
 
 /// Simulates one policy with `seed`, sending every record to `sink`.
@@ -66,10 +67,7 @@ pub fn explain_request(
         Discard,
         Some(id),
     );
-    let table = DeploymentTable::new(
-        &scenario.config.deployments,
-        &policy.settings.model_group_alias,
-    );
+    let table = &scenario.config.table;
     Ok(crate::report::explain::explain(&result.trace, &table))
 }
 
@@ -105,10 +103,7 @@ fn run_policy_to_parts(
         .iter()
         .map(|c| c.model.as_str())
         .collect();
-    let table = DeploymentTable::new(
-        &scenario.config.deployments,
-        &policy.settings.model_group_alias,
-    );
+    let table = &scenario.config.table;
     let part = |name: &str| out_dir.join(format!("{name}.{index}.part"));
     let file = File::create(part("requests.csv"))
         .with_context(|| format!("cannot write {}", part("requests.csv").display()))?;
@@ -194,10 +189,7 @@ pub fn run_scenario_with_progress(
         policies: Default::default(),
     };
     for (policy, stats) in policies.iter().zip(&all_stats) {
-        let table = DeploymentTable::new(
-            &scenario.config.deployments,
-            &policy.settings.model_group_alias,
-        );
+        let table = &scenario.config.table;
         summary
             .policies
             .insert(policy.name.clone(), PolicySummary::new(stats, &table));
@@ -217,7 +209,7 @@ pub fn run_scenario_with_progress(
             .map(|p| p.name.clone())
             .zip(all_stats)
             .collect(),
-        table: DeploymentTable::new(&scenario.config.deployments, &Default::default()),
+        table: scenario.config.table.clone(),
     })
 }
 

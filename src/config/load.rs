@@ -6,11 +6,13 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_yaml::Value;
 
 use super::auto_router::AutoRouterSpec;
 use super::deployment::DeploymentConfig;
+use super::deployment_table::DeploymentTable;
 use super::error::{InputError, InputWarning};
 use super::settings::{LITELLM_ROUTER_KEYS, Layer, ROUTER_KEYS, RouterSettings};
 use super::yaml::{ConfigString, EnvLookup, Node, Source};
@@ -24,6 +26,8 @@ pub struct LitellmConfig {
     pub base_dir: PathBuf,
     /// `model_list`, in file order.
     pub deployments: Vec<DeploymentConfig>,
+    /// The deployments indexed into model groups, built once for every router and report.
+    pub table: Arc<DeploymentTable>,
     /// `router_settings` layered over `litellm_settings`, with defaults.
     pub settings: RouterSettings,
     /// `general_settings.master_key`, if set.
@@ -70,6 +74,7 @@ impl LitellmConfig {
         Ok(LitellmConfig {
             file: root.file().to_string(),
             base_dir: base_dir.to_path_buf(),
+            table: Arc::new(DeploymentTable::new(&deployments)),
             deployments,
             settings,
             master_key,

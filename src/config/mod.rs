@@ -8,6 +8,7 @@
 
 pub mod auto_router;
 pub mod deployment;
+pub mod deployment_table;
 pub mod error;
 pub mod improvements;
 pub mod load;

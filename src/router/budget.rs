@@ -195,7 +195,7 @@ fn period(text: Option<&str>) -> std::time::Duration {
 impl Budgets {
     /// The budgets `settings` and the deployments configure, indexed for the filter.
     pub fn new(
-        deployments: &[DeploymentConfig],
+        deployments: &[&DeploymentConfig],
         settings: &RouterSettings,
         tags: &TagVocabulary,
     ) -> Budgets {

@@ -8,10 +8,10 @@
 
 use std::time::Duration;
 
-use super::deployment::{DeploymentIdx, GroupIdx};
 use super::error_class::ErrorClass;
 use super::fallback::ListId;
 use super::request::{CallResult, RequestSpec, Route};
+use crate::config::deployment_table::{DeploymentIdx, GroupIdx};
 use crate::time::Time;
 
 /// What the driver should do next for a request.

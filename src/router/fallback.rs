@@ -8,10 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use super::deployment::DeploymentTable;
 use super::error_class::FallbackKind;
 use super::request::Route;
 use crate::config::RouterSettings;
+use crate::config::deployment_table::DeploymentTable;
 use crate::config::settings::FallbackTable;
 
 /// A fallback list: groups to try in order.
@@ -32,10 +32,14 @@ pub struct FallbackPlans {
     default: Option<ListId>,
 }
 
-fn resolve(names: &[String], table: &DeploymentTable) -> FallbackList {
+fn resolve(
+    names: &[String],
+    table: &DeploymentTable,
+    aliases: &BTreeMap<String, String>,
+) -> FallbackList {
     names
         .iter()
-        .map(|n| match table.resolve(n) {
+        .map(|n| match table.resolve(n, aliases) {
             Some(t) => Route::To(t),
             None => Route::Unknown,
         })
@@ -50,7 +54,9 @@ impl FallbackPlans {
             let mut map = BTreeMap::new();
             for (group, names) in src {
                 let id = ListId(plans.lists.len() as u32);
-                plans.lists.push(resolve(names, table));
+                plans
+                    .lists
+                    .push(resolve(names, table, &settings.model_group_alias));
                 // The first entry for a group wins, as in LiteLLM's scan of the list.
                 map.entry(group.clone()).or_insert(id);
             }
@@ -65,9 +71,11 @@ impl FallbackPlans {
         plans.content_policy = content;
         if !settings.default_fallbacks.is_empty() {
             plans.default = Some(ListId(plans.lists.len() as u32));
-            plans
-                .lists
-                .push(resolve(&settings.default_fallbacks, table));
+            plans.lists.push(resolve(
+                &settings.default_fallbacks,
+                table,
+                &settings.model_group_alias,
+            ));
         }
         plans
     }

@@ -7,10 +7,10 @@
 
 use super::Router;
 use super::call::{Call, Frame, GroupFailure, ListRef};
-use super::deployment::Target;
 use super::error_class::ErrorClass;
 use super::request::{CallResult, Failed, Route};
 use super::trace::{Trace, TraceEvent};
+use crate::config::deployment_table::Target;
 use crate::time::Time;
 
 impl Router {

@@ -3,7 +3,7 @@
 //! Later capabilities (usage windows, latency samples, cooldowns, spend) keep their own state
 //! beside it. It decides only what is counted and when; it never reads a clock.
 
-use super::deployment::DeploymentIdx;
+use crate::config::deployment_table::DeploymentIdx;
 
 /// Live counters of one deployment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -11,7 +11,6 @@ pub mod auto_router;
 pub mod budget;
 pub mod call;
 pub mod cooldown;
-pub mod deployment;
 pub mod error_class;
 pub mod fallback;
 mod group_failure;
@@ -25,14 +24,17 @@ pub mod tags;
 pub mod trace;
 pub mod usage;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
 
+pub use crate::config::deployment_table::{
+    Deployment, DeploymentIdx, DeploymentTable, GroupIdx, ModelGroup, Target,
+};
 pub use budget::{BudgetScope, BudgetWindow, Budgets};
 pub use call::{Call, GroupFailure, Step};
 pub use cooldown::{Cooldown, CooldownReason, Health};
-pub use deployment::{Deployment, DeploymentIdx, DeploymentTable, GroupIdx, ModelGroup, Target};
 pub use error_class::{ErrorClass, FallbackKind};
 pub use fallback::FallbackPlans;
 pub use live_state::LiveState;
@@ -54,7 +56,7 @@ use crate::time::Time;
 /// The router: deployments, settings, the strategy and the live state they act on.
 #[derive(Debug, Clone)]
 pub struct Router {
-    table: DeploymentTable,
+    table: Arc<DeploymentTable>,
     settings: RouterSettings,
     strategy: StrategyKind,
     live: LiveState,
@@ -90,7 +92,21 @@ impl Router {
         settings: RouterSettings,
         price_file: Option<&PriceFile>,
     ) -> Router {
-        let table = DeploymentTable::new(deployments, &settings.model_group_alias);
+        Router::from_table(
+            Arc::new(DeploymentTable::new(deployments)),
+            settings,
+            price_file,
+        )
+    }
+
+    /// A router over a table built once for the run (shared with reports and other routers).
+    pub fn from_table(
+        table: Arc<DeploymentTable>,
+        settings: RouterSettings,
+        price_file: Option<&PriceFile>,
+    ) -> Router {
+        let deployments: Vec<&DeploymentConfig> =
+            table.deployments().iter().map(|d| &d.config).collect();
         let n = deployments.len();
         let strategy = StrategyKind::new(&settings, n);
         let plans = FallbackPlans::new(&settings, &table);
@@ -110,7 +126,7 @@ impl Router {
         )
         .unwrap_or_default();
         let deployment_tags = deployments.iter().map(|d| tags.set(&d.tags)).collect();
-        let budgets = Budgets::new(deployments, &settings, &tags);
+        let budgets = Budgets::new(&deployments, &settings, &tags);
         let auto_routers = table
             .groups()
             .iter()
@@ -122,8 +138,13 @@ impl Router {
                     spec,
                     auto.default_model.as_deref().unwrap_or(""),
                     &table,
+                    &settings.model_group_alias,
                 ))
             })
+            .collect();
+        let prices = deployments
+            .iter()
+            .map(|d| pricing::price_of(d, price_file))
             .collect();
         Router {
             table,
@@ -133,10 +154,7 @@ impl Router {
             health: vec![Health::default(); n],
             usage: vec![MinuteUsage::default(); n],
             plans,
-            prices: deployments
-                .iter()
-                .map(|d| pricing::price_of(d, price_file))
-                .collect(),
+            prices,
             tags,
             deployment_tags,
             budgets,
@@ -202,7 +220,7 @@ impl Router {
 
     /// Resolves a requested model name (deployment id, alias, group, wildcard).
     pub fn resolve(&self, model: &str) -> Route {
-        match self.table.resolve(model) {
+        match self.table.resolve(model, &self.settings.model_group_alias) {
             Some(target) => Route::To(target),
             None => Route::Unknown,
         }

@@ -7,9 +7,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::deployment::{DeploymentIdx, Target};
 use super::error_class::ErrorClass;
 use super::tags::RequestTags;
+use crate::config::deployment_table::{DeploymentIdx, Target};
 
 /// Where a request is addressed, after name resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

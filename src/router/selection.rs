@@ -11,10 +11,10 @@ use rand::Rng;
 
 use super::Router;
 use super::call::Call;
-use super::deployment::{DeploymentIdx, Target};
 use super::error_class::ErrorClass;
 use super::strategy::{PickContext, Strategy};
 use super::trace::{Filtered, Trace, TraceEvent};
+use crate::config::deployment_table::{DeploymentIdx, Target};
 use crate::time::Time;
 
 /// Why no deployment could be chosen.

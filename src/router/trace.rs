@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use super::cooldown::Cooldown;
-use super::deployment::{DeploymentIdx, GroupIdx, Target};
 use super::error_class::ErrorClass;
+use crate::config::deployment_table::{DeploymentIdx, GroupIdx, Target};
 use crate::time::Time;
 
 /// Which budget excluded a deployment.

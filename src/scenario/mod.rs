@@ -65,7 +65,7 @@ impl Scenario {
     /// The world the engine simulates.
     pub fn world(&self) -> World<'_> {
         World {
-            deployments: &self.config.deployments,
+            table: &self.config.table,
             profiles: &self.profiles,
             profile_of: &self.profile_of,
             workload: &self.workload,

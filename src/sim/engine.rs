@@ -17,19 +17,19 @@ use super::faults::Rejection;
 use super::provider::{Admission, ProviderProfile, Started, SyntheticProvider};
 use super::rng::{SimRng, stream};
 use super::workload::{Arrivals, MixSampler, WorkloadSpec};
-use crate::config::{DeploymentConfig, RouterSettings};
+use crate::config::RouterSettings;
 use crate::metrics::{BudgetState, PolicyStats, RecordSink, RequestRecord};
 use crate::router::{
-    AttemptFailure, Call, CallResult, Completion, DeploymentIdx, ErrorClass, NoTrace, Outcome,
-    PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
+    AttemptFailure, Call, CallResult, Completion, DeploymentIdx, DeploymentTable, ErrorClass,
+    NoTrace, Outcome, PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
 };
 use crate::time::Time;
 
 /// Everything a run needs besides the policy: deployments, providers, workload.
 #[derive(Debug, Clone, Copy)]
 pub struct World<'a> {
-    /// The deployments, in `model_list` order.
-    pub deployments: &'a [DeploymentConfig],
+    /// The deployments, in `model_list` order, indexed into model groups.
+    pub table: &'a Arc<DeploymentTable>,
     /// The provider profiles.
     pub profiles: &'a [ProviderProfile],
     /// For each deployment, the index of its profile.
@@ -131,7 +131,7 @@ pub fn run_explained<S: RecordSink>(
     sink: S,
     explain: Option<u64>,
 ) -> RunResult {
-    let router = Router::with_prices(world.deployments, settings, world.price_file);
+    let router = Router::from_table(world.table.clone(), settings, world.price_file);
     let categories: Vec<Option<String>> = world
         .workload
         .mix
@@ -139,8 +139,10 @@ pub fn run_explained<S: RecordSink>(
         .map(|c| c.category.clone())
         .collect();
     let providers = world
-        .deployments
+        .table
+        .deployments()
         .iter()
+        .map(|d| &d.config)
         .zip(world.profile_of)
         .map(|(d, &p)| {
             SyntheticProvider::new(
@@ -185,11 +187,11 @@ pub fn run_explained<S: RecordSink>(
         next_id: 0,
         next_serial: 0,
         stats: {
-            let mut stats = PolicyStats::new(world.deployments.len());
+            let mut stats = PolicyStats::new(world.table.deployments().len());
             stats.timeline = crate::metrics::Timeline::new(
                 world.duration,
                 crate::metrics::Timeline::width_for(world.duration),
-                world.deployments.len(),
+                world.table.deployments().len(),
             );
             stats
         },

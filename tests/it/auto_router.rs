@@ -21,7 +21,10 @@ fn data(name: &str) -> std::path::PathBuf {
 fn auto(router_json: &str) -> (AutoRouter, switchyard::router::Router) {
     let r = router(TARGETS);
     let spec = AutoRouterSpec::load(&data(router_json), &env()).unwrap();
-    (AutoRouter::new(&spec, "gpt-4o", r.table()), r)
+    (
+        AutoRouter::new(&spec, "gpt-4o", r.table(), &r.settings().model_group_alias),
+        r,
+    )
 }
 
 fn group_name(r: &switchyard::router::Router, route: Route) -> String {

@@ -10,13 +10,14 @@
 
 pub mod encoder;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use encoder::{Encoder, NgramEncoder, SparseVec};
 
-use super::deployment::DeploymentTable;
 use super::request::Route;
 use crate::config::auto_router::AutoRouterSpec;
+use crate::config::deployment_table::DeploymentTable;
 
 /// Utterances kept before averaging per route.
 pub const TOP_K: usize = 5;
@@ -55,12 +56,18 @@ pub struct AutoRouter {
 
 impl AutoRouter {
     /// Builds the index for `spec` with the built-in encoder; route names and the default
-    /// model resolve against `table` (an unknown name routes to an unknown model).
-    pub fn new(spec: &AutoRouterSpec, default_model: &str, table: &DeploymentTable) -> Self {
+    /// model resolve against `table` and `aliases` (an unknown name routes to an unknown model).
+    pub fn new(
+        spec: &AutoRouterSpec,
+        default_model: &str,
+        table: &DeploymentTable,
+        aliases: &BTreeMap<String, String>,
+    ) -> Self {
         AutoRouter::with_encoder(
             spec,
             default_model,
             table,
+            aliases,
             Arc::new(NgramEncoder::default()),
         )
     }
@@ -70,9 +77,14 @@ impl AutoRouter {
         spec: &AutoRouterSpec,
         default_model: &str,
         table: &DeploymentTable,
+        aliases: &BTreeMap<String, String>,
         encoder: Arc<dyn Encoder>,
     ) -> Self {
-        let resolve = |name: &str| table.resolve(name).map_or(Route::Unknown, Route::To);
+        let resolve = |name: &str| {
+            table
+                .resolve(name, aliases)
+                .map_or(Route::Unknown, Route::To)
+        };
         let routes = spec
             .routes
             .iter()

@@ -9,7 +9,7 @@ use rand::Rng;
 
 use super::least_busy::random_min_by;
 use super::{PickContext, Strategy};
-use crate::router::deployment::DeploymentIdx;
+use crate::config::deployment_table::DeploymentIdx;
 
 /// Cheapest first.
 #[derive(Debug, Clone, Copy, Default)]

@@ -8,7 +8,7 @@
 use rand::Rng;
 
 use super::{PickContext, Strategy};
-use crate::router::deployment::DeploymentIdx;
+use crate::config::deployment_table::DeploymentIdx;
 
 /// Fewest in flight, ties at random.
 #[derive(Debug, Clone, Copy, Default)]

@@ -22,11 +22,11 @@ pub use usage_based::UsageBased;
 
 use rand::Rng;
 
-use super::deployment::{DeploymentIdx, DeploymentTable};
 use super::live_state::LiveState;
 use super::pricing::Price;
 use super::request::{Outcome, RequestSpec};
 use super::usage::MinuteUsage;
+use crate::config::deployment_table::{DeploymentIdx, DeploymentTable};
 use crate::config::{RouterSettings, RoutingStrategy};
 use crate::time::Time;
 

@@ -12,8 +12,8 @@ use std::time::Duration;
 use rand::Rng;
 
 use super::{PickContext, Strategy};
+use crate::config::deployment_table::DeploymentIdx;
 use crate::config::settings::StrategyArgs;
-use crate::router::deployment::DeploymentIdx;
 use crate::router::request::{Outcome, RequestSpec};
 use crate::time::Time;
 

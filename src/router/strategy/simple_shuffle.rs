@@ -8,7 +8,7 @@
 use rand::Rng;
 
 use super::{PickContext, Strategy};
-use crate::router::deployment::DeploymentIdx;
+use crate::config::deployment_table::DeploymentIdx;
 
 /// Weighted random choice.
 #[derive(Debug, Clone, Copy, Default)]

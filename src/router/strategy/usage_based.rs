@@ -10,7 +10,7 @@ use rand::Rng;
 
 use super::least_busy::random_min_by;
 use super::{PickContext, Strategy};
-use crate::router::deployment::DeploymentIdx;
+use crate::config::deployment_table::DeploymentIdx;
 
 /// Lowest usage this minute.
 #[derive(Debug, Clone, Copy, Default)]

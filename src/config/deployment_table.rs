@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::DeploymentConfig;
+use super::DeploymentConfig;
 
 /// Index of a deployment in the router's table (file order of `model_list`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -73,14 +73,13 @@ pub struct DeploymentTable {
     groups: Vec<ModelGroup>,
     by_group_name: BTreeMap<String, GroupIdx>,
     by_id: BTreeMap<String, DeploymentIdx>,
-    aliases: BTreeMap<String, String>,
     /// Wildcard groups, most specific (longest literal part) first, then file order.
     patterns: Vec<GroupIdx>,
 }
 
 impl DeploymentTable {
-    /// Builds the table from the configured deployments and `model_group_alias`.
-    pub fn new(configs: &[DeploymentConfig], aliases: &BTreeMap<String, String>) -> Self {
+    /// Builds the table from the configured deployments.
+    pub fn new(configs: &[DeploymentConfig]) -> Self {
         let mut names: Vec<&str> = configs.iter().map(|d| d.model_name.as_str()).collect();
         names.sort_unstable();
         names.dedup();
@@ -142,7 +141,6 @@ impl DeploymentTable {
             groups,
             by_group_name,
             by_id,
-            aliases: aliases.clone(),
             patterns: patterns.into_iter().map(|(_, _, _, g)| g).collect(),
         }
     }
@@ -178,11 +176,11 @@ impl DeploymentTable {
     }
 
     /// Resolves a requested model name as LiteLLM 1.108 does (docs/litellm-compat.md §1–4):
-    /// an alias (one hop) unless the name is a deployment id, then an exact group, then a
-    /// deployment id, then the highest-ranked matching `*` pattern.
-    pub fn resolve(&self, model: &str) -> Option<Target> {
+    /// an alias of `aliases` (`model_group_alias`, one hop) unless the name is a deployment id,
+    /// then an exact group, then a deployment id, then the highest-ranked matching `*` pattern.
+    pub fn resolve(&self, model: &str, aliases: &BTreeMap<String, String>) -> Option<Target> {
         let id = self.deployment_with_id(model);
-        let name = match self.aliases.get(model) {
+        let name = match aliases.get(model) {
             Some(target) if id.is_none() => target.as_str(),
             _ => model,
         };
