@@ -70,8 +70,8 @@ fn decision(c: &mut Criterion) {
                     let mut call = r.start(RequestSpec::new(route, 500));
                     now = now + Duration::from_micros(10);
                     let step = r.next_step(&mut call, now, &mut rng);
-                    if let Step::Send { .. } = step {
-                        r.record(&mut call, &done, now, &mut rng);
+                    if let Step::Send { attempt, .. } = step {
+                        r.record(&mut call, attempt, &done, now, &mut rng);
                     }
                     black_box(step)
                 })
@@ -103,7 +103,12 @@ fn decision(c: &mut Criterion) {
                 now = now + Duration::from_micros(10);
                 k += 1;
                 let step = r.next_step(&mut call, now, &mut rng);
-                if let Step::Send { deployment, .. } = step {
+                if let Step::Send {
+                    attempt,
+                    deployment,
+                    ..
+                } = step
+                {
                     let outcome = Outcome::Success(Completion {
                         input_tokens: 500,
                         output_tokens: 200,
@@ -112,7 +117,7 @@ fn decision(c: &mut Criterion) {
                         ),
                         time_to_first_token: Duration::from_millis(200),
                     });
-                    r.record(&mut call, &outcome, now, &mut rng);
+                    r.record(&mut call, attempt, &outcome, now, &mut rng);
                 }
                 black_box(step)
             })
@@ -165,8 +170,8 @@ fn filters(c: &mut Criterion) {
                 let mut call = r.start(spec.clone());
                 now = now + Duration::from_micros(10);
                 let step = r.next_step(&mut call, now, &mut rng);
-                if let Step::Send { .. } = step {
-                    r.record(&mut call, &done, now, &mut rng);
+                if let Step::Send { attempt, .. } = step {
+                    r.record(&mut call, attempt, &done, now, &mut rng);
                 }
                 black_box(step)
             })

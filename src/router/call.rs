@@ -1,10 +1,16 @@
 //! One request's life as an explicit state machine.
 //!
-//! The driver (simulator or live proxy) asks [`crate::router::Router::next_step`] what to do and
-//! gets [`Step::Send`] (send an attempt to this deployment), [`Step::Wait`] (ask again at this
-//! instant: a backoff) or [`Step::Finish`]; it reports each attempt's outcome back through
-//! [`crate::router::Router::record`]. The state here is plain data; the decisions live in the
-//! router so that every driver gets the same policy.
+//! A [`Call`] is in one [`Phase`] at a time: new, ready to choose a deployment, an attempt in
+//! flight (with its [`AttemptId`]), backing off until an instant, or done with its result. The
+//! driver (simulator or live proxy) asks [`crate::router::Router::next_step`] what to do and gets
+//! a [`Step`]; it reports each attempt's outcome through [`crate::router::Router::record`] with
+//! the attempt's id. Every phase change is one of the `Call` methods below, so the transitions
+//! live in one place.
+//!
+//! It decides which phase follows which, and guards against the two driver mistakes a concurrent
+//! driver can make: asking again while an attempt is out (answered [`Step::Pending`], never a
+//! second `Send`) and reporting an outcome late (an id that is not the one in flight is ignored).
+//! It must not choose deployments, count retries or walk fallbacks: those are the router's.
 
 use std::time::Duration;
 
@@ -14,17 +20,27 @@ use super::request::{CallResult, RequestSpec, Route};
 use crate::config::deployment_table::{DeploymentIdx, GroupIdx};
 use crate::time::Time;
 
+/// Identifies one attempt among every attempt a router has sent (a serial number), so an outcome
+/// reported for an attempt that is no longer in flight is recognised and ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AttemptId(pub u64);
+
 /// What the driver should do next for a request.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Step {
-    /// Send an attempt to `deployment`.
+    /// Send attempt `attempt` to `deployment` now, and report its outcome with that id.
     Send {
+        /// The attempt's id, to hand back with its outcome.
+        attempt: AttemptId,
         /// The chosen deployment.
         deployment: DeploymentIdx,
-        /// The earliest instant the attempt may start.
-        not_before: Time,
         /// How long the attempt may take before it ends as a timeout.
         timeout: Duration,
+    },
+    /// An attempt is already in flight: wait for its outcome, then ask again.
+    Pending {
+        /// The attempt in flight.
+        attempt: AttemptId,
     },
     /// Nothing to do until `until` (a backoff); then ask again.
     Wait {
@@ -33,6 +49,47 @@ pub enum Step {
     },
     /// The request is over.
     Finish(CallResult),
+}
+
+/// Where a request is in its life.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Phase {
+    /// Nothing has happened yet: the first step announces the requested group.
+    New,
+    /// The next step chooses a deployment (or gives up).
+    Ready,
+    /// An attempt is out; only its outcome moves the call on.
+    InFlight {
+        /// The attempt.
+        attempt: AttemptId,
+        /// Where it went.
+        deployment: DeploymentIdx,
+    },
+    /// A backoff: nothing happens before `until`; then the call is ready again.
+    Backoff {
+        /// The end of the wait.
+        until: Time,
+    },
+    /// The result is known and is handed out from `at` on (LiteLLM waits once more after the
+    /// last failed attempt of a lone deployment before it raises).
+    Done {
+        /// How the request ended.
+        result: CallResult,
+        /// When the driver learns it.
+        at: Time,
+    },
+}
+
+/// What the phase asks of the router at an instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Due {
+    /// Choose a deployment; `first` is true for the call's very first step.
+    Choose {
+        /// The call was new.
+        first: bool,
+    },
+    /// Tell the driver this step.
+    Step(Step),
 }
 
 /// Where a fallback list comes from.
@@ -61,25 +118,30 @@ pub struct GroupFailure {
     pub class: ErrorClass,
 }
 
+/// What the request has done in the group (or `order` tier) it is trying now; forgotten when it
+/// moves on.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct GroupAttempts {
+    /// Attempts sent to this group.
+    pub(super) sent: u32,
+    /// Retries the group grants, fixed at its first failure.
+    pub(super) retries_allowed: Option<u32>,
+    /// Deployments that failed with a status that is not retried on the same deployment.
+    pub(super) skipped: Vec<DeploymentIdx>,
+    /// Deployments that failed (kept only with the `prefer_untried_deployment` improvement).
+    pub(super) tried: Vec<DeploymentIdx>,
+}
+
 /// The router's record of one request in progress.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     pub(super) spec: RequestSpec,
+    phase: Phase,
     pub(super) attempts: u32,
-    pub(super) in_flight: Option<(DeploymentIdx, Time, Duration)>,
-    pub(super) wait_until: Time,
-    pub(super) result: Option<CallResult>,
-    pub(super) started: bool,
     pub(super) current: Route,
     pub(super) depth: u32,
-    pub(super) fallbacks_tried: u32,
-    pub(super) group_attempts: u32,
-    pub(super) group_retries_allowed: Option<u32>,
+    pub(super) group: GroupAttempts,
     pub(super) tier_floor: Option<u32>,
-    pub(super) skipped: Vec<DeploymentIdx>,
-    /// Deployments that failed this request in the current group (kept only when the
-    /// `prefer_untried_deployment` improvement is on).
-    pub(super) tried: Vec<DeploymentIdx>,
     pub(super) frames: Vec<Frame>,
     pub(super) failures: Vec<GroupFailure>,
     pub(super) last_retry_after: Option<Duration>,
@@ -92,19 +154,12 @@ impl Call {
         let current = spec.route;
         Call {
             spec,
+            phase: Phase::New,
             attempts: 0,
-            in_flight: None,
-            wait_until: Time::ZERO,
-            result: None,
-            started: false,
             current,
             depth: 0,
-            fallbacks_tried: 0,
-            group_attempts: 0,
-            group_retries_allowed: None,
+            group: GroupAttempts::default(),
             tier_floor: None,
-            skipped: Vec::new(),
-            tried: Vec::new(),
             frames: Vec::new(),
             failures: Vec::new(),
             last_retry_after: None,
@@ -117,6 +172,11 @@ impl Call {
         &self.spec
     }
 
+    /// Where the request is in its life.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
     /// Attempts sent so far.
     pub fn attempts(&self) -> u32 {
         self.attempts
@@ -124,12 +184,23 @@ impl Call {
 
     /// The deployment of the attempt now outstanding, if any.
     pub fn in_flight(&self) -> Option<DeploymentIdx> {
-        self.in_flight.map(|(d, _, _)| d)
+        match self.phase {
+            Phase::InFlight { deployment, .. } => Some(deployment),
+            _ => None,
+        }
+    }
+
+    /// Whether `attempt` is the attempt now outstanding.
+    pub fn is_in_flight(&self, attempt: AttemptId) -> bool {
+        matches!(self.phase, Phase::InFlight { attempt: a, .. } if a == attempt)
     }
 
     /// The result, once the request is over.
     pub fn result(&self) -> Option<&CallResult> {
-        self.result.as_ref()
+        match &self.phase {
+            Phase::Done { result, .. } => Some(result),
+            _ => None,
+        }
     }
 
     /// The groups that failed, in the order they were tried.
@@ -142,10 +213,75 @@ impl Call {
         self.current
     }
 
+    /// What the phase asks for at `now`. A new call becomes ready; a backoff that is over
+    /// becomes ready.
+    pub(super) fn due(&mut self, now: Time) -> Due {
+        match self.phase {
+            Phase::New => {
+                self.phase = Phase::Ready;
+                Due::Choose { first: true }
+            }
+            Phase::Ready => Due::Choose { first: false },
+            Phase::InFlight { attempt, .. } => Due::Step(Step::Pending { attempt }),
+            Phase::Backoff { until } if now < until => Due::Step(Step::Wait { until }),
+            Phase::Backoff { .. } => {
+                self.phase = Phase::Ready;
+                Due::Choose { first: false }
+            }
+            Phase::Done { at, .. } if now < at => Due::Step(Step::Wait { until: at }),
+            Phase::Done { result, .. } => Due::Step(Step::Finish(result)),
+        }
+    }
+
+    /// Ready → in flight: attempt `attempt` goes to `deployment`.
+    pub(super) fn send(&mut self, attempt: AttemptId, deployment: DeploymentIdx) {
+        debug_assert_eq!(self.phase, Phase::Ready, "only a ready call sends");
+        self.attempts += 1;
+        self.group.sent += 1;
+        self.phase = Phase::InFlight {
+            attempt,
+            deployment,
+        };
+    }
+
+    /// In flight → ready, when `attempt` is the attempt in flight: its deployment. Any other id
+    /// (a late answer to an attempt that already ended, or no attempt out) changes nothing.
+    pub(super) fn answered(&mut self, attempt: AttemptId) -> Option<DeploymentIdx> {
+        let Phase::InFlight {
+            attempt: current,
+            deployment,
+        } = self.phase
+        else {
+            return None;
+        };
+        if current != attempt {
+            return None;
+        }
+        self.phase = Phase::Ready;
+        self.last_deployment = Some(deployment);
+        Some(deployment)
+    }
+
+    /// Ready → backing off until `until`.
+    pub(super) fn back_off(&mut self, until: Time) {
+        debug_assert_eq!(self.phase, Phase::Ready, "only a ready call backs off");
+        self.phase = Phase::Backoff { until };
+    }
+
+    /// → done with `result`, handed out at `at` or when a running backoff ends, if later.
+    pub(super) fn finish(&mut self, result: CallResult, at: Time) {
+        let at = match self.phase {
+            Phase::Backoff { until } => until.max(at),
+            _ => at,
+        };
+        self.phase = Phase::Done { result, at };
+    }
+
+    /// Moves to another group or `order` tier: its attempts start from nothing.
     pub(super) fn reset_group(&mut self) {
-        self.group_attempts = 0;
-        self.group_retries_allowed = None;
-        self.skipped.clear();
-        self.tried.clear();
+        self.group.sent = 0;
+        self.group.retries_allowed = None;
+        self.group.skipped.clear();
+        self.group.tried.clear();
     }
 }

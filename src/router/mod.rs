@@ -3,22 +3,33 @@
 //! Sans-IO: no clock, no I/O, no global randomness. Time arrives as a [`Time`] argument and
 //! randomness as `&mut impl Rng`, so that the simulator (virtual time, seeded streams) and the
 //! live proxy (tokio, real time) drive the very same object. A request's life is the [`Call`]
-//! state machine: [`Router::next_step`] answers `Send`, `Wait` or `Finish`, [`Router::record`]
-//! takes each attempt's outcome and applies retries, cooldowns and fallbacks. Must not: read
-//! `std::time`, spawn, allocate per successful decision, or iterate a hash map.
+//! state machine ([`call`]): [`Router::next_step`] answers a [`Step`] — send this attempt, an
+//! attempt is pending, wait until, or finish — and [`Router::record`] takes each attempt's
+//! outcome, with the attempt's id, and applies cooldowns ([`cooldown`]), retries ([`retry`]) and
+//! fallbacks (`fallback_walk`).
+//!
+//! Where each decision lives: the eligibility pipeline (`eligibility/`, one file per filter),
+//! the strategies (`strategy/`, one file each), the retry count and backoff (`retry`), the
+//! cooldown rules (`cooldown`), the fallback lists (`fallback`) and their walk
+//! (`fallback_walk`), budgets (`budget`), tags (`tags`), the auto router (`auto_router/`),
+//! prices (`pricing/`) and per-minute usage (`usage`). This file holds the router's state and
+//! wires those decisions together; it decides nothing itself.
+//!
+//! Must not: read `std::time`, spawn, allocate per successful decision, or iterate a hash map.
 
 pub mod auto_router;
 pub mod budget;
 pub mod call;
 pub mod cooldown;
+mod eligibility;
 pub mod error_class;
+mod failure_message;
 pub mod fallback;
-mod group_failure;
+mod fallback_walk;
 pub mod live_state;
 pub mod pricing;
 pub mod request;
 pub mod retry;
-mod selection;
 pub mod strategy;
 pub mod tags;
 pub mod trace;
@@ -33,21 +44,26 @@ pub use crate::config::deployment_table::{
     Deployment, DeploymentIdx, DeploymentTable, GroupIdx, ModelGroup, Target,
 };
 pub use budget::{BudgetScope, BudgetWindow, Budgets};
-pub use call::{Call, GroupFailure, Step};
+pub use call::{AttemptId, Call, GroupFailure, Phase, Step};
 pub use cooldown::{Cooldown, CooldownReason, Health};
+pub use eligibility::Refusal;
 pub use error_class::{ErrorClass, FallbackKind};
+pub use failure_message::failure_message;
 pub use fallback::FallbackPlans;
 pub use live_state::LiveState;
 pub use pricing::{Price, PriceFile, PriceSource};
 pub use request::{
     AttemptFailure, CallResult, Completion, Failed, Outcome, RequestSpec, Route, Served,
 };
-pub use selection::Refusal;
 pub use strategy::{PickContext, Strategy, StrategyKind};
 pub use tags::{RequestTags, TagSet, TagVocabulary};
 pub use trace::{Filtered, NoTrace, Trace, TraceEvent};
 
+use call::Due;
 use cooldown::FailureContext;
+use eligibility::Pipeline;
+use fallback_walk::{Next, Walk, route_name};
+use retry::{AfterFailure, RetryDecision};
 use usage::MinuteUsage;
 
 use crate::config::{DeploymentConfig, RouterSettings};
@@ -70,6 +86,8 @@ pub struct Router {
     auto_routers: Vec<Option<auto_router::AutoRouter>>,
     /// Reused buffer of eligible deployments: no allocation per decision.
     candidates: Vec<DeploymentIdx>,
+    /// The last attempt id handed out.
+    last_attempt: u64,
 }
 
 /// What recording an outcome changed besides the call.
@@ -77,6 +95,9 @@ pub struct Router {
 pub struct Recorded {
     /// The failure put the deployment in cooldown.
     pub cooldown: Option<Cooldown>,
+    /// The outcome was for an attempt that is not in flight (late, or reported twice) and was
+    /// ignored: nothing changed.
+    pub stale: bool,
 }
 
 impl Router {
@@ -108,58 +129,26 @@ impl Router {
         let deployments: Vec<&DeploymentConfig> =
             table.deployments().iter().map(|d| &d.config).collect();
         let n = deployments.len();
-        let strategy = StrategyKind::new(&settings, n);
-        let plans = FallbackPlans::new(&settings, &table);
-        let largest = table
-            .groups()
-            .iter()
-            .map(|g| g.members.len())
-            .max()
-            .unwrap_or(1);
-        // The config loader refuses more than `tags::MAX_TAGS` distinct tags.
-        let tags = TagVocabulary::new(
-            deployments
-                .iter()
-                .flat_map(|d| d.tags.iter().map(String::as_str))
-                .chain(settings.tag_budget_config.keys().map(String::as_str))
-                .chain([tags::DEFAULT_TAG]),
-        )
-        .unwrap_or_default();
-        let deployment_tags = deployments.iter().map(|d| tags.set(&d.tags)).collect();
-        let budgets = Budgets::new(&deployments, &settings, &tags);
-        let auto_routers = table
-            .groups()
-            .iter()
-            .map(|g| {
-                let config = &table.deployment(g.members[0]).config;
-                let auto = config.auto_router.as_ref()?;
-                let spec = auto.spec.as_ref()?;
-                Some(auto_router::AutoRouter::new(
-                    spec,
-                    auto.default_model.as_deref().unwrap_or(""),
-                    &table,
-                    &settings.model_group_alias,
-                ))
-            })
-            .collect();
-        let prices = deployments
-            .iter()
-            .map(|d| pricing::price_of(d, price_file))
-            .collect();
+        let tags = tag_vocabulary(&deployments, &settings);
+        let largest = table.groups().iter().map(|g| g.members.len()).max();
         Router {
-            table,
-            settings,
-            strategy,
+            strategy: StrategyKind::new(&settings, n),
             live: LiveState::new(n),
             health: vec![Health::default(); n],
             usage: vec![MinuteUsage::default(); n],
-            plans,
-            prices,
+            plans: FallbackPlans::new(&settings, &table),
+            prices: deployments
+                .iter()
+                .map(|d| pricing::price_of(d, price_file))
+                .collect(),
+            deployment_tags: deployments.iter().map(|d| tags.set(&d.tags)).collect(),
+            budgets: Budgets::new(&deployments, &settings, &tags),
+            auto_routers: auto_routers(&table, &settings),
+            candidates: Vec::with_capacity(largest.unwrap_or(1)),
+            last_attempt: 0,
             tags,
-            deployment_tags,
-            budgets,
-            auto_routers,
-            candidates: Vec::with_capacity(largest),
+            table,
+            settings,
         }
     }
 
@@ -231,38 +220,14 @@ impl Router {
         route_name(&self.table, route)
     }
 
-    /// The final error of a failed call in words: the last group's error, then the errors of
-    /// the groups tried before it (LiteLLM appends "Fallback to … also failed").
+    /// The group a route tries (a deployment id's group), `None` for an unknown name.
+    pub fn route_group(&self, route: Route) -> Option<GroupIdx> {
+        self.walk().route_group(route)
+    }
+
+    /// The final error of a failed call in words ([`failure_message`]).
     pub fn failure_message(&self, call: &Call) -> Option<String> {
-        let Some(CallResult::Failed(f)) = call.result else {
-            return None;
-        };
-        let name = |g: Option<GroupIdx>| {
-            g.map_or("<unknown model>", |g| self.table.group(g).name.as_str())
-        };
-        let failures = call.group_failures();
-        let last = failures.last().map_or("<unknown model>", |l| name(l.group));
-        let mut message = format!(
-            "{} ({}) from model group {last}",
-            f.class.litellm_exception(),
-            f.class.status()
-        );
-        if f.class == ErrorClass::TagsNotAllowed {
-            message.push_str(&format!(
-                ": not allowed to access model due to tags configuration (request tags: [{}])",
-                call.spec.tags.names().join(", ")
-            ));
-        } else if f.class == ErrorClass::BudgetExceeded {
-            message.push_str(": no deployments available, crossed budget");
-        }
-        if failures.len() > 1 {
-            let earlier: Vec<String> = failures[..failures.len() - 1]
-                .iter()
-                .map(|g| format!("{}: {}", name(g.group), g.class.name()))
-                .collect();
-            message.push_str(&format!("; groups tried before it: {}", earlier.join(", ")));
-        }
-        Some(message)
+        failure_message(&self.table, call)
     }
 
     /// Starts a request.
@@ -283,57 +248,114 @@ impl Router {
         rng: &mut R,
         trace: &mut T,
     ) -> Step {
-        if let Some((deployment, not_before, timeout)) = call.in_flight {
-            return Step::Send {
-                deployment,
-                not_before,
-                timeout,
-            };
-        }
-        if now < call.wait_until {
-            // A backoff, or LiteLLM's last wait before giving up.
-            return Step::Wait {
-                until: call.wait_until,
-            };
-        }
-        if let Some(result) = call.result {
-            if trace.enabled() {
-                let error = match result {
-                    CallResult::Served(_) => None,
-                    CallResult::Failed(f) => Some(f.class),
-                };
-                trace.event(now, TraceEvent::Finished(error));
+        match call.due(now) {
+            Due::Step(step) => {
+                if let Step::Finish(result) = step
+                    && trace.enabled()
+                {
+                    let error = match result {
+                        CallResult::Served(_) => None,
+                        CallResult::Failed(f) => Some(f.class),
+                    };
+                    trace.event(now, TraceEvent::Finished(error));
+                }
+                step
             }
-            return Step::Finish(result);
-        }
-        if !call.started {
-            call.started = true;
-            if trace.enabled() {
-                trace.event(now, self.group_event(call));
+            Due::Choose { first } => {
+                if first && trace.enabled() {
+                    trace.event(now, self.walk().group_event(call));
+                }
+                self.choose(call, now, rng, trace)
             }
         }
+    }
+
+    /// Reports the outcome of `call`'s attempt `attempt` at `now`. An outcome for an attempt
+    /// that is not in flight changes nothing and comes back [`Recorded::stale`].
+    pub fn record<R: Rng + ?Sized>(
+        &mut self,
+        call: &mut Call,
+        attempt: AttemptId,
+        outcome: &Outcome,
+        now: Time,
+        rng: &mut R,
+    ) -> Recorded {
+        self.record_traced(call, attempt, outcome, now, rng, &mut NoTrace)
+    }
+
+    /// [`Router::record`], reporting every decision to `trace`.
+    pub fn record_traced<R: Rng + ?Sized, T: Trace>(
+        &mut self,
+        call: &mut Call,
+        attempt: AttemptId,
+        outcome: &Outcome,
+        now: Time,
+        rng: &mut R,
+        trace: &mut T,
+    ) -> Recorded {
+        let Some(deployment) = call.answered(attempt) else {
+            return Recorded {
+                cooldown: None,
+                stale: true,
+            };
+        };
+        self.live.answered(deployment);
+        self.strategy
+            .on_outcome(deployment, &call.spec, outcome, now);
+        if trace.enabled() {
+            let error = match outcome {
+                Outcome::Success(_) => None,
+                Outcome::Failure(f) => Some(f.class),
+            };
+            trace.event(now, TraceEvent::Outcome { deployment, error });
+        }
+        match outcome {
+            Outcome::Success(completion) => {
+                self.served(call, deployment, *completion, now);
+                Recorded::default()
+            }
+            Outcome::Failure(failure) => Recorded {
+                cooldown: self.failed(call, deployment, failure, now, rng, trace),
+                stale: false,
+            },
+        }
+    }
+
+    /// The fallback walk over this router's groups and lists.
+    fn walk(&self) -> Walk<'_> {
+        Walk {
+            table: &self.table,
+            plans: &self.plans,
+            settings: &self.settings,
+        }
+    }
+
+    /// The eligibility pipeline over this router's state.
+    fn pipeline(&self) -> Pipeline<'_> {
+        Pipeline {
+            table: &self.table,
+            settings: &self.settings,
+            health: &self.health,
+            usage: &self.usage,
+            budgets: &self.budgets,
+            live: &self.live,
+            prices: &self.prices,
+            deployment_tags: &self.deployment_tags,
+            default_tags: self.tags.default_set(),
+        }
+    }
+
+    /// Chooses a deployment for a ready call, moving along its fallbacks while groups refuse.
+    fn choose<R: Rng + ?Sized, T: Trace>(
+        &mut self,
+        call: &mut Call,
+        now: Time,
+        rng: &mut R,
+        trace: &mut T,
+    ) -> Step {
         let mut auto_hops = 0;
         loop {
-            if let Route::To(Target::Group(g)) = call.current
-                && let Some(auto) = self.auto_routers[g.get()].as_mut()
-            {
-                auto_hops += 1;
-                let decision = auto.decide(call.spec.prompt.as_deref());
-                // A route back to the auto-router group itself would never end.
-                call.current = match decision.route {
-                    Route::To(Target::Group(back)) if back == g || auto_hops > 4 => Route::Unknown,
-                    route => route,
-                };
-                if trace.enabled() {
-                    trace.event(
-                        now,
-                        TraceEvent::AutoRouted {
-                            group: self.route_group(call.current),
-                            matched: decision.matched.is_some(),
-                            score: decision.score,
-                        },
-                    );
-                }
+            if self.auto_route(call, &mut auto_hops, now, trace) {
                 continue;
             }
             let refusal = match call.current {
@@ -341,43 +363,76 @@ impl Router {
                     class: ErrorClass::UnknownModel,
                     retry_after: None,
                 },
-                Route::To(target) => match self.select(call, target, now, rng, trace) {
-                    Ok(deployment) => return self.dispatch(call, deployment, now),
-                    Err(refusal) => refusal,
-                },
+                Route::To(target) => {
+                    let mut candidates = std::mem::take(&mut self.candidates);
+                    let chosen = self.pipeline().select(
+                        &self.strategy,
+                        &mut candidates,
+                        call,
+                        target,
+                        now,
+                        rng,
+                        trace,
+                    );
+                    self.candidates = candidates;
+                    match chosen {
+                        Ok(deployment) => return self.dispatch(call, deployment, now),
+                        Err(refusal) => refusal,
+                    }
+                }
             };
             call.last_retry_after = refusal.retry_after;
-            let going_on = self.group_failed(call, refusal.class, now, trace);
-            if now < call.wait_until {
-                return Step::Wait {
-                    until: call.wait_until,
-                };
-            }
-            if !going_on {
+            if let Next::GaveUp(failed) = self.walk().group_failed(call, refusal.class, now, trace)
+            {
                 if trace.enabled() {
                     trace.event(now, TraceEvent::Finished(Some(refusal.class)));
                 }
-                return Step::Finish(call.result.expect("a finished call has a result"));
+                call.finish(CallResult::Failed(failed), now);
+                return Step::Finish(CallResult::Failed(failed));
             }
         }
     }
 
-    /// The group a route tries (a deployment id's group), `None` for an unknown name.
-    pub fn route_group(&self, route: Route) -> Option<GroupIdx> {
-        match route {
-            Route::To(Target::Group(g)) => Some(g),
-            Route::To(Target::Deployment(d)) => Some(self.table.deployment(d).group),
-            Route::Unknown => None,
+    /// When the call's current group is an auto router, routes the prompt to one of its
+    /// groups; returns whether it did. A route back to the auto router itself, or a chain of
+    /// more than four, ends at an unknown model.
+    fn auto_route<T: Trace>(
+        &mut self,
+        call: &mut Call,
+        hops: &mut u32,
+        now: Time,
+        trace: &mut T,
+    ) -> bool {
+        let Route::To(Target::Group(g)) = call.current else {
+            return false;
+        };
+        let Some(auto) = self.auto_routers[g.get()].as_mut() else {
+            return false;
+        };
+        *hops += 1;
+        let decision = auto.decide(call.spec.prompt.as_deref());
+        call.current = match decision.route {
+            Route::To(Target::Group(back)) if back == g || *hops > 4 => Route::Unknown,
+            route => route,
+        };
+        if trace.enabled() {
+            let group = self.route_group(call.current);
+            let matched = decision.matched.is_some();
+            let score = decision.score;
+            trace.event(
+                now,
+                TraceEvent::AutoRouted {
+                    group,
+                    matched,
+                    score,
+                },
+            );
         }
+        true
     }
 
-    fn group_event(&self, call: &Call) -> TraceEvent {
-        TraceEvent::Group {
-            group: self.route_group(call.current),
-            depth: call.depth,
-        }
-    }
-
+    /// The per-attempt timeout: the request's, else (streaming) the deployment's or router's
+    /// `stream_timeout`, else the deployment's or router's `timeout`.
     fn attempt_timeout(&self, call: &Call, deployment: DeploymentIdx) -> Duration {
         if let Some(t) = call.spec.timeout {
             return t;
@@ -391,194 +446,204 @@ impl Router {
         d.timeout.unwrap_or(self.settings.timeout)
     }
 
+    /// Sends the call's next attempt to `deployment`.
     fn dispatch(&mut self, call: &mut Call, deployment: DeploymentIdx, now: Time) -> Step {
         let timeout = self.attempt_timeout(call, deployment);
         self.live.dispatched(deployment);
         self.usage[deployment.get()].add_request(now);
         self.strategy.on_dispatch(deployment, now);
-        call.attempts += 1;
-        call.group_attempts += 1;
-        call.in_flight = Some((deployment, now, timeout));
+        self.last_attempt += 1;
+        let attempt = AttemptId(self.last_attempt);
+        call.send(attempt, deployment);
         Step::Send {
+            attempt,
             deployment,
-            not_before: now,
             timeout,
         }
     }
 
-    /// Reports the outcome of `call`'s outstanding attempt at `now`. An outcome with no
-    /// attempt outstanding is ignored.
-    pub fn record<R: Rng + ?Sized>(
+    /// A success: health, usage and spend, and the call is served.
+    fn served(
         &mut self,
         call: &mut Call,
-        outcome: &Outcome,
+        deployment: DeploymentIdx,
+        completion: Completion,
         now: Time,
-        rng: &mut R,
-    ) -> Recorded {
-        self.record_traced(call, outcome, now, rng, &mut NoTrace)
+    ) {
+        cooldown::record_success(&mut self.health[deployment.get()], now);
+        let tokens = u64::from(completion.input_tokens) + u64::from(completion.output_tokens);
+        self.usage[deployment.get()].add_tokens(now, tokens);
+        if self.budgets.any
+            && let Some(price) = self.prices[deployment.get()]
+        {
+            let cost = price.cost(completion.input_tokens, completion.output_tokens);
+            self.budgets
+                .charge(deployment.get(), call.spec.tags.set, cost, now);
+        }
+        let retries = if call.depth == 0 {
+            call.group.sent - 1
+        } else {
+            0
+        };
+        let served = Served {
+            deployment,
+            completion,
+            attempts: call.attempts,
+            retries,
+            fallbacks: call.depth,
+        };
+        call.finish(CallResult::Served(served), now);
     }
 
-    /// [`Router::record`], reporting every decision to `trace`.
-    pub fn record_traced<R: Rng + ?Sized, T: Trace>(
+    /// A failure: cooldown, then a retry in the group or the fallback walk. Returns the
+    /// cooldown it started, if any.
+    fn failed<R: Rng + ?Sized, T: Trace>(
         &mut self,
         call: &mut Call,
-        outcome: &Outcome,
+        deployment: DeploymentIdx,
+        failure: &AttemptFailure,
         now: Time,
         rng: &mut R,
         trace: &mut T,
-    ) -> Recorded {
-        let Some((deployment, _, _)) = call.in_flight.take() else {
-            return Recorded::default();
-        };
-        call.last_deployment = Some(deployment);
-        self.live.answered(deployment);
-        self.strategy
-            .on_outcome(deployment, &call.spec, outcome, now);
-        let failure = match *outcome {
-            Outcome::Success(completion) => {
-                if trace.enabled() {
-                    trace.event(
-                        now,
-                        TraceEvent::Outcome {
-                            deployment,
-                            error: None,
-                        },
-                    );
-                }
-                cooldown::record_success(&mut self.health[deployment.get()], now);
-                let tokens =
-                    u64::from(completion.input_tokens) + u64::from(completion.output_tokens);
-                self.usage[deployment.get()].add_tokens(now, tokens);
-                if self.budgets.any
-                    && let Some(price) = self.prices[deployment.get()]
-                {
-                    let cost = price.cost(completion.input_tokens, completion.output_tokens);
-                    self.budgets
-                        .charge(deployment.get(), call.spec.tags.set, cost, now);
-                }
-                call.result = Some(CallResult::Served(Served {
-                    deployment,
-                    completion,
-                    attempts: call.attempts,
-                    retries: if call.depth == 0 {
-                        call.group_attempts - 1
-                    } else {
-                        0
-                    },
-                    fallbacks: call.depth,
-                }));
-                return Recorded::default();
-            }
-            Outcome::Failure(failure) => failure,
-        };
-        if trace.enabled() {
-            trace.event(
-                now,
-                TraceEvent::Outcome {
-                    deployment,
-                    error: Some(failure.class),
-                },
-            );
-        }
-        let config = &self.table.deployment(deployment).config;
-        let single = self
-            .table
-            .group(self.table.deployment(deployment).group)
-            .members
-            .len()
-            == 1;
-        // Borrows only the table, so the health and call updates below need no copy.
-        let requested = route_name(&self.table, call.current);
-        let ctx = FailureContext {
-            class: failure.class,
-            retry_after: failure.retry_after,
-            deployment_cooldown: config.cooldown_time,
-            single_deployment_group: single,
-            has_fallback: self.plans.has_general(requested),
-        };
-        let cooldown = cooldown::record_failure(
-            &mut self.health[deployment.get()],
-            &ctx,
-            &self.settings,
-            now,
-            rng,
-        );
-        if self.settings.improvements.prefer_untried_deployment && !call.tried.contains(&deployment)
-        {
-            call.tried.push(deployment);
-        }
+    ) -> Option<Cooldown> {
+        let cooldown = self.cool(call, deployment, failure, now, rng);
         if let Some(c) = cooldown
             && trace.enabled()
         {
             trace.event(now, TraceEvent::Cooled(deployment, c));
         }
-        if !failure.class.is_retryable_status()
-            && failure
-                .class
-                .retry_policy_count(retry::policy_for(requested, &self.settings))
-                .is_none()
-        {
-            // Not retried on this deployment; a retry policy that names the class retries it.
-            call.skipped.push(deployment);
-        }
+        self.remember_failure(call, deployment, failure.class);
         call.last_retry_after = failure.retry_after;
-        let Route::To(target) = call.current else {
-            unreachable!("an attempt was made, so the route resolved");
+        let after = self.after_failure(call, deployment, failure, now);
+        let (wait, exhausted) = match retry::decide(&after, &self.settings, rng) {
+            RetryDecision::Again { wait } => (wait, false),
+            RetryDecision::Exhausted { wait } => (wait, true),
         };
-        let allowed = *call.group_retries_allowed.get_or_insert_with(|| {
-            let size = match target {
-                Target::Group(g) => self.table.group(g).members.len(),
-                Target::Deployment(_) => 1,
-            };
-            retry::allowed_retries(
-                failure.class,
-                requested,
-                size,
-                call.spec.num_retries,
-                config.num_retries,
-                &self.settings,
-            )
-        });
-        let retries_used = call.group_attempts - 1;
-        let others = self.healthy_count(call, target, Some(deployment), now);
-        let itself =
-            !self.health[deployment.get()].is_cooling(now) && !call.skipped.contains(&deployment);
-        let healthy = others + usize::from(itself);
-        let lone = others == 0;
-        if retries_used < allowed && healthy > 0 {
-            if lone {
-                let wait = retry::backoff(retries_used, failure.retry_after, &self.settings, rng);
-                call.wait_until = now + wait;
-                if trace.enabled() {
-                    trace.event(now, TraceEvent::Wait(wait));
-                }
-            }
-            return Recorded { cooldown };
-        }
-        if lone
-            && allowed > 0
-            && retries_used >= allowed
-            && !self.settings.improvements.skip_final_wait
-        {
-            // LiteLLM sleeps once more after the last failed attempt of a lone group.
-            let wait = retry::backoff(retries_used, failure.retry_after, &self.settings, rng);
-            call.wait_until = now + wait;
+        if let Some(wait) = wait {
+            call.back_off(now + wait);
             if trace.enabled() {
                 trace.event(now, TraceEvent::Wait(wait));
             }
         }
-        if !self.group_failed(call, failure.class, now, trace) {
-            return Recorded { cooldown };
+        if exhausted
+            && let Next::GaveUp(failed) = self.walk().group_failed(call, failure.class, now, trace)
+        {
+            call.finish(CallResult::Failed(failed), now);
         }
-        Recorded { cooldown }
+        cooldown
+    }
+
+    /// Applies the cooldown rules to a failure of `deployment`.
+    fn cool<R: Rng + ?Sized>(
+        &mut self,
+        call: &Call,
+        deployment: DeploymentIdx,
+        failure: &AttemptFailure,
+        now: Time,
+        rng: &mut R,
+    ) -> Option<Cooldown> {
+        let d = self.table.deployment(deployment);
+        let ctx = FailureContext {
+            class: failure.class,
+            retry_after: failure.retry_after,
+            deployment_cooldown: d.config.cooldown_time,
+            single_deployment_group: self.table.group(d.group).members.len() == 1,
+            has_fallback: self
+                .plans
+                .has_general(route_name(&self.table, call.current)),
+        };
+        let health = &mut self.health[deployment.get()];
+        cooldown::record_failure(health, &ctx, &self.settings, now, rng)
+    }
+
+    /// Notes a failed deployment on the call: tried (for the untried preference), and skipped
+    /// for the rest of the group when its status is not retried on the same deployment and no
+    /// retry policy names the class.
+    fn remember_failure(&self, call: &mut Call, deployment: DeploymentIdx, class: ErrorClass) {
+        if self.settings.improvements.prefer_untried_deployment
+            && !call.group.tried.contains(&deployment)
+        {
+            call.group.tried.push(deployment);
+        }
+        let requested = route_name(&self.table, call.current);
+        let policy = retry::policy_for(requested, &self.settings);
+        if !class.is_retryable_status() && class.retry_policy_count(policy).is_none() {
+            call.group.skipped.push(deployment);
+        }
+    }
+
+    /// What the retry decision needs after a failure of `deployment`.
+    fn after_failure(
+        &self,
+        call: &mut Call,
+        deployment: DeploymentIdx,
+        failure: &AttemptFailure,
+        now: Time,
+    ) -> AfterFailure {
+        let target = match call.current {
+            Route::To(target) => target,
+            Route::Unknown => Target::Deployment(deployment),
+        };
+        let requested = route_name(&self.table, call.current);
+        let group_size = match target {
+            Target::Group(g) => self.table.group(g).members.len(),
+            Target::Deployment(_) => 1,
+        };
+        let deployment_retries = self.table.deployment(deployment).config.num_retries;
+        let request_retries = call.spec.num_retries;
+        let allowed = *call.group.retries_allowed.get_or_insert_with(|| {
+            retry::allowed_retries(
+                failure.class,
+                requested,
+                group_size,
+                request_retries,
+                deployment_retries,
+                &self.settings,
+            )
+        });
+        let pipeline = self.pipeline();
+        AfterFailure {
+            retries_used: call.group.sent - 1,
+            allowed,
+            others_healthy: pipeline.healthy_count(call, target, Some(deployment), now),
+            itself_healthy: !self.health[deployment.get()].is_cooling(now)
+                && !call.group.skipped.contains(&deployment),
+            retry_after: failure.retry_after,
+        }
     }
 }
 
-/// The name of the group a route tries (a deployment id for a pinned deployment).
-fn route_name(table: &DeploymentTable, route: Route) -> &str {
-    match route {
-        Route::To(Target::Group(g)) => &table.group(g).name,
-        Route::To(Target::Deployment(d)) => &table.deployment(d).config.id,
-        Route::Unknown => "<unknown>",
-    }
+/// Every tag the deployments and tag budgets name, plus `default`. The config loader refuses
+/// more than [`tags::MAX_TAGS`] distinct tags, so the vocabulary always fits.
+fn tag_vocabulary(deployments: &[&DeploymentConfig], settings: &RouterSettings) -> TagVocabulary {
+    TagVocabulary::new(
+        deployments
+            .iter()
+            .flat_map(|d| d.tags.iter().map(String::as_str))
+            .chain(settings.tag_budget_config.keys().map(String::as_str))
+            .chain([tags::DEFAULT_TAG]),
+    )
+    .unwrap_or_default()
+}
+
+/// The auto router of each group whose deployment is an `auto_router/…` entry.
+fn auto_routers(
+    table: &DeploymentTable,
+    settings: &RouterSettings,
+) -> Vec<Option<auto_router::AutoRouter>> {
+    table
+        .groups()
+        .iter()
+        .map(|g| {
+            let config = &table.deployment(g.members[0]).config;
+            let auto = config.auto_router.as_ref()?;
+            let spec = auto.spec.as_ref()?;
+            Some(auto_router::AutoRouter::new(
+                spec,
+                auto.default_model.as_deref().unwrap_or(""),
+                table,
+                &settings.model_group_alias,
+            ))
+        })
+        .collect()
 }

@@ -51,6 +51,69 @@ pub fn allowed_retries(
     request.or(deployment).unwrap_or(settings.num_retries)
 }
 
+/// What the group knows after one of its attempts failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AfterFailure {
+    /// Retries already made in the group (attempts in the group minus one).
+    pub retries_used: u32,
+    /// Retries the group grants ([`allowed_retries`]).
+    pub allowed: u32,
+    /// Other deployments of the group still eligible (not cooling, not skipped).
+    pub others_healthy: usize,
+    /// Whether the failed deployment itself is still eligible.
+    pub itself_healthy: bool,
+    /// The provider's Retry-After for the failure, if any.
+    pub retry_after: Option<Duration>,
+}
+
+/// What a group does after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Try again in the same group, after `wait` if one is due.
+    Again {
+        /// The backoff before the next attempt (only when no other deployment is left).
+        wait: Option<Duration>,
+    },
+    /// The group gives up; LiteLLM first waits `wait` once more when it is due.
+    Exhausted {
+        /// The wait after the last attempt of a lone deployment.
+        wait: Option<Duration>,
+    },
+}
+
+/// ROUTING.md §5: retry while retries are left and some deployment of the group is eligible;
+/// wait only when no *other* deployment is (a lone deployment backs off, a group moves on at
+/// once). LiteLLM also waits once after the last failed attempt of a lone deployment, unless
+/// the `skip_final_wait` improvement is on. Draws the jitter from `rng` only when it waits.
+pub fn decide<R: Rng + ?Sized>(
+    after: &AfterFailure,
+    settings: &RouterSettings,
+    rng: &mut R,
+) -> RetryDecision {
+    let healthy = after.others_healthy + usize::from(after.itself_healthy);
+    let lone = after.others_healthy == 0;
+    let mut wait = || {
+        Some(backoff(
+            after.retries_used,
+            after.retry_after,
+            settings,
+            rng,
+        ))
+    };
+    if after.retries_used < after.allowed && healthy > 0 {
+        return RetryDecision::Again {
+            wait: if lone { wait() } else { None },
+        };
+    }
+    let final_wait = lone
+        && after.allowed > 0
+        && after.retries_used >= after.allowed
+        && !settings.improvements.skip_final_wait;
+    RetryDecision::Exhausted {
+        wait: if final_wait { wait() } else { None },
+    }
+}
+
 /// The wait before retry number `k` (counted from 0) when no other healthy deployment is left.
 pub fn backoff<R: Rng + ?Sized>(
     k: u32,
@@ -126,6 +189,68 @@ mod tests {
         assert_eq!(
             allowed_retries(ErrorClass::Authentication, "h", 2, None, None, &s),
             2
+        );
+    }
+
+    fn after(retries_used: u32, allowed: u32, others: usize, itself: bool) -> AfterFailure {
+        AfterFailure {
+            retries_used,
+            allowed,
+            others_healthy: others,
+            itself_healthy: itself,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn a_group_with_others_left_retries_at_once_and_a_lone_deployment_backs_off() {
+        let s = RouterSettings::default();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        assert_eq!(
+            decide(&after(0, 2, 1, true), &s, &mut rng),
+            RetryDecision::Again { wait: None }
+        );
+        let RetryDecision::Again { wait: Some(w) } = decide(&after(1, 2, 0, true), &s, &mut rng)
+        else {
+            panic!("a lone deployment backs off")
+        };
+        assert!(
+            (1.0..1.75).contains(&w.as_secs_f64()),
+            "second backoff: {w:?}"
+        );
+    }
+
+    #[test]
+    fn a_group_gives_up_when_retries_or_deployments_run_out() {
+        let s = RouterSettings::default();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        assert_eq!(
+            decide(&after(2, 2, 1, true), &s, &mut rng),
+            RetryDecision::Exhausted { wait: None },
+            "a group with others left gives up without a wait"
+        );
+        assert_eq!(
+            decide(&after(0, 2, 0, false), &s, &mut rng),
+            RetryDecision::Exhausted { wait: None },
+            "nothing eligible: no retry, and no final wait before the retries are used"
+        );
+        assert!(
+            matches!(
+                decide(&after(2, 2, 0, true), &s, &mut rng),
+                RetryDecision::Exhausted { wait: Some(_) }
+            ),
+            "LiteLLM waits once more after a lone deployment's last attempt"
+        );
+        let mut skip = RouterSettings::default();
+        skip.improvements.skip_final_wait = true;
+        assert_eq!(
+            decide(&after(2, 2, 0, true), &skip, &mut rng),
+            RetryDecision::Exhausted { wait: None }
+        );
+        assert_eq!(
+            decide(&after(0, 0, 0, true), &s, &mut rng),
+            RetryDecision::Exhausted { wait: None },
+            "no retries allowed: no wait"
         );
     }
 

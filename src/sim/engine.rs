@@ -20,8 +20,8 @@ use super::workload::{Arrivals, MixSampler, WorkloadSpec};
 use crate::config::RouterSettings;
 use crate::metrics::{BudgetState, PolicyStats, RecordSink, RequestRecord};
 use crate::router::{
-    AttemptFailure, Call, CallResult, Completion, DeploymentIdx, DeploymentTable, ErrorClass,
-    NoTrace, Outcome, PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
+    AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, DeploymentTable,
+    ErrorClass, NoTrace, Outcome, PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
 };
 use crate::time::Time;
 
@@ -42,12 +42,14 @@ pub struct World<'a> {
     pub price_file: Option<&'a PriceFile>,
 }
 
-/// Identifies one attempt: the request's slot and the attempt's serial number, so that a
-/// provider answer arriving after a timeout is recognised as stale.
+/// Where an attempt's answer goes: the request's slot and the router's id for the attempt
+/// (the router ignores an answer whose attempt is no longer in flight, such as a provider's
+/// answer after a timeout, even when the slot now holds another request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct AttemptRef {
     slot: u32,
-    serial: u64,
+    attempt: AttemptId,
+    deployment: DeploymentIdx,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -58,7 +60,6 @@ enum Event {
     },
     Done {
         attempt: AttemptRef,
-        deployment: DeploymentIdx,
     },
     Rejected {
         attempt: AttemptRef,
@@ -80,7 +81,6 @@ struct Active {
     arrival: Time,
     input_tokens: u32,
     output_tokens: u32,
-    serial: u64,
     attempt_sent: Time,
     first_token_at: Time,
 }
@@ -105,9 +105,8 @@ struct Engine<'w, S> {
     queue: EventQueue<Event>,
     active: Slab<Active>,
     next_id: u64,
-    next_serial: u64,
-    stats: PolicyStats,
-    sink: S,
+    /// The run's aggregates, then the caller's sink: every record goes to both.
+    sink: (PolicyStats, S),
     explain: Option<u64>,
     trace: Vec<(Time, TraceEvent)>,
 }
@@ -185,25 +184,27 @@ pub fn run_explained<S: RecordSink>(
         queue: EventQueue::with_capacity(1024),
         active: Slab::with_capacity(1024),
         next_id: 0,
-        next_serial: 0,
-        stats: {
-            let mut stats = PolicyStats::new(world.table.deployments().len());
-            stats.timeline = crate::metrics::Timeline::new(
-                world.duration,
-                crate::metrics::Timeline::width_for(world.duration),
-                world.table.deployments().len(),
-            );
-            stats
-        },
-        sink,
+        sink: (policy_stats(&world), sink),
         explain,
         trace: Vec::new(),
     };
     engine.run();
     RunResult {
-        stats: engine.stats,
+        stats: engine.sink.0,
         trace: engine.trace,
     }
+}
+
+/// Empty aggregates for `world`'s deployments, with a timeline sized to its duration.
+fn policy_stats(world: &World<'_>) -> PolicyStats {
+    let n = world.table.deployments().len();
+    let mut stats = PolicyStats::new(n);
+    stats.timeline = crate::metrics::Timeline::new(
+        world.duration,
+        crate::metrics::Timeline::width_for(world.duration),
+        n,
+    );
+    stats
 }
 
 impl<S: RecordSink> Engine<'_, S> {
@@ -222,19 +223,12 @@ impl<S: RecordSink> Engine<'_, S> {
             match event {
                 Event::Arrival => self.arrive(now),
                 Event::Resume { slot } => self.advance(slot, now),
-                Event::Done {
-                    attempt,
-                    deployment,
-                } => self.done(attempt, deployment, now),
+                Event::Done { attempt } => self.done(attempt, now),
                 Event::Rejected { attempt, rejection } => {
-                    if self.is_current(attempt) {
-                        self.fail(attempt.slot, rejection.class, rejection.retry_after, now);
-                    }
+                    self.fail(attempt, rejection.class, rejection.retry_after, now);
                 }
                 Event::TimedOut { attempt } => {
-                    if self.is_current(attempt) {
-                        self.fail(attempt.slot, ErrorClass::Timeout, None, now);
-                    }
+                    self.fail(attempt, ErrorClass::Timeout, None, now);
                 }
                 Event::BudgetSample => {
                     self.sample_budgets(now);
@@ -245,7 +239,7 @@ impl<S: RecordSink> Engine<'_, S> {
                 }
             }
         }
-        self.stats.budgets = self
+        self.sink.0.budgets = self
             .router
             .budgets()
             .into_iter()
@@ -263,14 +257,14 @@ impl<S: RecordSink> Engine<'_, S> {
         for (scope, b) in self.router.budgets() {
             let key = scope.key();
             self.sink.budget_sample(now, &key, b.spent(now), b.limit);
-            self.stats.budget_sample(now, &key, b.spent(now), b.limit);
         }
     }
 
+    /// Whether `attempt` is still its request's attempt in flight (the router's answer).
     fn is_current(&self, attempt: AttemptRef) -> bool {
         self.active
             .get(attempt.slot as usize)
-            .is_some_and(|a| a.serial == attempt.serial && a.call.in_flight().is_some())
+            .is_some_and(|a| a.call.is_in_flight(attempt.attempt))
     }
 
     fn traced(&self, slot: u32) -> bool {
@@ -293,7 +287,6 @@ impl<S: RecordSink> Engine<'_, S> {
             arrival: now,
             input_tokens: drawn.input_tokens,
             output_tokens: drawn.output_tokens,
-            serial: 0,
             attempt_sent: now,
             first_token_at: now,
         }) as u32;
@@ -317,30 +310,35 @@ impl<S: RecordSink> Engine<'_, S> {
         };
         match step {
             Step::Send {
+                attempt,
                 deployment,
                 timeout,
-                ..
-            } => self.dispatch(slot, deployment, timeout, now),
+            } => {
+                let attempt = AttemptRef {
+                    slot,
+                    attempt,
+                    deployment,
+                };
+                self.dispatch(attempt, timeout, now);
+            }
             Step::Wait { until } => self.queue.push(until, Event::Resume { slot }),
+            // The engine asks only after an outcome, a wait or an arrival: never while an
+            // attempt is out. Its outcome event will move the request on.
+            Step::Pending { .. } => {}
             Step::Finish(result) => self.finish(slot, result, now),
         }
     }
 
-    fn dispatch(&mut self, slot: u32, deployment: DeploymentIdx, timeout: Duration, now: Time) {
-        self.next_serial += 1;
-        let active = &mut self.active[slot as usize];
+    fn dispatch(&mut self, attempt: AttemptRef, timeout: Duration, now: Time) {
+        let deployment = attempt.deployment;
+        let active = &mut self.active[attempt.slot as usize];
         active.attempt_sent = now;
-        active.serial = self.next_serial;
-        let attempt = AttemptRef {
-            slot,
-            serial: active.serial,
-        };
         let (class, input, output) = (active.class, active.input_tokens, active.output_tokens);
         let admission = self.providers[deployment.get()].offer(attempt, class, input, output, now);
         let answer_at = match admission {
             Admission::Started(started) => {
                 let done_at = started.done_at;
-                self.start(started, deployment);
+                self.start(started);
                 Some(done_at)
             }
             Admission::Queued => None,
@@ -355,40 +353,39 @@ impl<S: RecordSink> Engine<'_, S> {
         }
     }
 
-    fn start(&mut self, started: Started<AttemptRef>, deployment: DeploymentIdx) {
+    fn start(&mut self, started: Started<AttemptRef>) {
         let attempt = started.attempt;
         if self.is_current(attempt) {
             self.active[attempt.slot as usize].first_token_at = started.first_token_at;
         }
-        self.queue.push(
-            started.done_at,
-            Event::Done {
-                attempt,
-                deployment,
-            },
-        );
+        self.queue.push(started.done_at, Event::Done { attempt });
     }
 
-    fn done(&mut self, attempt: AttemptRef, deployment: DeploymentIdx, now: Time) {
-        if let Some(next) = self.providers[deployment.get()].release(now) {
-            self.start(next, deployment);
+    fn done(&mut self, attempt: AttemptRef, now: Time) {
+        if let Some(next) = self.providers[attempt.deployment.get()].release(now) {
+            self.start(next);
         }
-        if !self.is_current(attempt) {
-            return; // the attempt timed out earlier; the provider only now frees its slot
-        }
-        let active = &self.active[attempt.slot as usize];
+        // A request that already ended (its attempt timed out and it gave up) has no slot.
+        let Some(active) = self.active.get(attempt.slot as usize) else {
+            return;
+        };
         let outcome = Outcome::Success(Completion {
             input_tokens: active.input_tokens,
             output_tokens: active.output_tokens,
             latency: now - active.attempt_sent,
             time_to_first_token: active.first_token_at - active.attempt_sent,
         });
-        self.record(attempt.slot, deployment, &outcome, now);
+        self.record(attempt, &outcome, now);
     }
 
-    fn fail(&mut self, slot: u32, class: ErrorClass, retry_after: Option<Duration>, now: Time) {
-        let active = &self.active[slot as usize];
-        let Some(deployment) = active.call.in_flight() else {
+    fn fail(
+        &mut self,
+        attempt: AttemptRef,
+        class: ErrorClass,
+        retry_after: Option<Duration>,
+        now: Time,
+    ) {
+        let Some(active) = self.active.get(attempt.slot as usize) else {
             return;
         };
         let outcome = Outcome::Failure(AttemptFailure {
@@ -396,24 +393,29 @@ impl<S: RecordSink> Engine<'_, S> {
             retry_after,
             latency: now - active.attempt_sent,
         });
-        self.record(slot, deployment, &outcome, now);
+        self.record(attempt, &outcome, now);
     }
 
-    fn record(&mut self, slot: u32, deployment: DeploymentIdx, outcome: &Outcome, now: Time) {
-        let ok = matches!(outcome, Outcome::Success(_));
-        self.stats.attempt(deployment, ok);
-        self.sink.attempt(deployment, ok);
+    /// Hands an outcome to the router; one it ignores as stale leaves no trace in the run.
+    fn record(&mut self, attempt: AttemptRef, outcome: &Outcome, now: Time) {
+        let (slot, id, deployment) = (attempt.slot, attempt.attempt, attempt.deployment);
         let traced = self.traced(slot);
         let call = &mut self.active[slot as usize].call;
+        let rng = &mut self.router_rng;
         let recorded = if traced {
+            let trace = &mut self.trace;
             self.router
-                .record_traced(call, outcome, now, &mut self.router_rng, &mut self.trace)
+                .record_traced(call, id, outcome, now, rng, trace)
         } else {
             self.router
-                .record_traced(call, outcome, now, &mut self.router_rng, &mut NoTrace)
+                .record_traced(call, id, outcome, now, rng, &mut NoTrace)
         };
+        if recorded.stale {
+            return;
+        }
+        let ok = matches!(outcome, Outcome::Success(_));
+        self.sink.attempt(deployment, ok);
         if let Some(cooldown) = recorded.cooldown {
-            self.stats.cooldown(deployment, now, cooldown);
             self.sink.cooldown(deployment, now, cooldown);
         }
         self.advance(slot, now);
@@ -449,7 +451,6 @@ impl<S: RecordSink> Engine<'_, S> {
             failed_groups: active.call.group_failures(),
             final_group: self.router.route_group(active.call.current_route()),
         };
-        self.stats.request(&record);
         self.sink.request(&record);
     }
 }

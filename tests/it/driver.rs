@@ -70,7 +70,11 @@ pub fn drive_spec(
     let mut cooled = Vec::new();
     for _ in 0..1000 {
         match r.next_step(&mut call, now, rng) {
-            Step::Send { deployment, .. } => {
+            Step::Send {
+                attempt,
+                deployment,
+                ..
+            } => {
                 let id = r.table().deployment(deployment).config.id.clone();
                 assert!(
                     !r.health(deployment).is_cooling(now),
@@ -81,11 +85,12 @@ pub fn drive_spec(
                     deployment: id.clone(),
                 });
                 now = now + Duration::from_millis(100);
-                let recorded = r.record(&mut call, &answer(&id), now, rng);
+                let recorded = r.record(&mut call, attempt, &answer(&id), now, rng);
                 if recorded.cooldown.is_some() {
                     cooled.push(id);
                 }
             }
+            Step::Pending { .. } => panic!("nothing is in flight between two steps"),
             Step::Wait { until } => {
                 assert!(until > now, "a wait must move time forward");
                 now = until;

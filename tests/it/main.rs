@@ -1,6 +1,7 @@
 //! Integration and property tests, one module per area, compiled as one binary.
 
 mod auto_router;
+mod call_state;
 mod check;
 mod common;
 mod comparison;

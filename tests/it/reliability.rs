@@ -635,15 +635,20 @@ fn the_final_error_names_the_last_group_and_lists_the_ones_before_it() {
     let mut now = Time::ZERO;
     loop {
         match r.next_step(&mut call, now, &mut g) {
-            Step::Send { deployment, .. } => {
+            Step::Send {
+                attempt,
+                deployment,
+                ..
+            } => {
                 let class = match r.table().deployment(deployment).config.id.as_str() {
                     "a-0" => ErrorClass::InternalServer,
                     "b-0" => ErrorClass::RateLimit,
                     _ => ErrorClass::BadGateway,
                 };
-                r.record(&mut call, &fail(class), now, &mut g);
+                r.record(&mut call, attempt, &fail(class), now, &mut g);
             }
             Step::Wait { until } => now = until,
+            Step::Pending { .. } => panic!("nothing is in flight between two steps"),
             Step::Finish(_) => break,
         }
     }

@@ -79,14 +79,13 @@ fn a_request_is_sent_then_finished_by_its_outcome() {
     let mut call = r.start(spec(route));
     let now = Time::from_secs_f64(3.0);
     let Step::Send {
+        attempt,
         deployment,
-        not_before,
         timeout,
     } = r.next_step(&mut call, now, &mut rng)
     else {
         panic!("first step must send");
     };
-    assert_eq!(not_before, now, "no wait before a first attempt");
     assert_eq!(
         timeout,
         Duration::from_secs(6000),
@@ -97,19 +96,21 @@ fn a_request_is_sent_then_finished_by_its_outcome() {
     assert_eq!(r.live().get(deployment).in_flight, 1);
     assert_eq!(
         r.next_step(&mut call, now, &mut rng),
-        Step::Send {
-            deployment,
-            not_before,
-            timeout
-        },
-        "asking again before the outcome changes nothing"
+        Step::Pending { attempt },
+        "asking again before the outcome sends nothing: the attempt is pending"
     );
     assert_eq!(
         r.live().get(deployment).in_flight,
         1,
         "and dispatches nothing more"
     );
-    r.record(&mut call, &success(), Time::from_secs_f64(3.3), &mut rng);
+    r.record(
+        &mut call,
+        attempt,
+        &success(),
+        Time::from_secs_f64(3.3),
+        &mut rng,
+    );
     assert_eq!(r.live().get(deployment).in_flight, 0);
     match r.next_step(&mut call, Time::from_secs_f64(3.3), &mut rng) {
         Step::Finish(CallResult::Served(s)) => {
@@ -143,11 +144,16 @@ fn a_deployment_id_always_reaches_that_deployment() {
     let az = r.table().deployment_with_id("az").unwrap();
     for _ in 0..50 {
         let mut call = r.start(spec(r.resolve("az")));
-        let Step::Send { deployment, .. } = r.next_step(&mut call, Time::ZERO, &mut rng) else {
+        let Step::Send {
+            attempt,
+            deployment,
+            ..
+        } = r.next_step(&mut call, Time::ZERO, &mut rng)
+        else {
             panic!("must send");
         };
         assert_eq!(deployment, az);
-        r.record(&mut call, &success(), Time::ZERO, &mut rng);
+        r.record(&mut call, attempt, &success(), Time::ZERO, &mut rng);
     }
 }
 
@@ -183,7 +189,7 @@ proptest! {
         let any_positive = weights.iter().any(|w| w.is_some_and(|w| w > 0));
         for _ in 0..40 {
             let mut call = r.start(spec(Route::To(Target::Group(group))));
-            let Step::Send { deployment, .. } = r.next_step(&mut call, Time::ZERO, &mut rng) else {
+            let Step::Send { attempt, deployment, .. } = r.next_step(&mut call, Time::ZERO, &mut rng) else {
                 panic!("a group with members always sends");
             };
             prop_assert!(members.contains(&deployment), "picked {deployment:?} outside the group");
@@ -191,7 +197,7 @@ proptest! {
             if any_positive {
                 prop_assert!(w.is_some_and(|w| w > 0), "picked weight {w:?} while a positive weight exists");
             }
-            r.record(&mut call, &success(), Time::ZERO, &mut rng);
+            r.record(&mut call, attempt, &success(), Time::ZERO, &mut rng);
         }
     }
 }

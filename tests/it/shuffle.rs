@@ -26,11 +26,16 @@ fn counts(config: &str, seed: u64) -> Vec<u64> {
     });
     for _ in 0..DRAWS {
         let mut call = r.start(RequestSpec::new(Route::To(Target::Group(group)), 10));
-        let Step::Send { deployment, .. } = r.next_step(&mut call, Time::ZERO, &mut rng) else {
+        let Step::Send {
+            attempt,
+            deployment,
+            ..
+        } = r.next_step(&mut call, Time::ZERO, &mut rng)
+        else {
             panic!("must send");
         };
         counts[members.iter().position(|m| *m == deployment).unwrap()] += 1;
-        r.record(&mut call, &done, Time::ZERO, &mut rng);
+        r.record(&mut call, attempt, &done, Time::ZERO, &mut rng);
     }
     counts
 }

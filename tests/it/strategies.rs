@@ -8,7 +8,8 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use switchyard::router::{
-    AttemptFailure, Call, CallResult, Completion, ErrorClass, Outcome, RequestSpec, Router, Step,
+    AttemptFailure, AttemptId, Call, CallResult, Completion, ErrorClass, Outcome, Phase,
+    RequestSpec, Router, Step,
 };
 use switchyard::time::Time;
 
@@ -67,7 +68,8 @@ fn serve(
 ) -> Option<String> {
     let (mut call, id) = send(r, g, "g", false, now);
     let id = id?;
-    r.record(&mut call, &answer(&id), now, g);
+    let attempt = in_flight(&call);
+    r.record(&mut call, attempt, &answer(&id), now, g);
     Some(id)
 }
 
@@ -139,8 +141,10 @@ fn latency_based_prefers_the_fastest_per_token_and_tries_unseen_deployments_firs
         if i >= 3 {
             assert_eq!(id, "d2", "lowest time to first token");
         }
+        let attempt = in_flight(&call);
         stream_r.record(
             &mut call,
+            attempt,
             &speed(&id),
             Time::from_secs_f64(f64::from(i)),
             &mut g,
@@ -171,8 +175,10 @@ fn latency_based_penalises_timeouts_forgets_after_ttl_and_randomises_within_the_
             Time::from_secs_f64(f64::from(i)),
         );
         last = id.unwrap();
+        let attempt = in_flight(&call);
         r.record(
             &mut call,
+            attempt,
             &answer(&last),
             Time::from_secs_f64(f64::from(i)),
             &mut g,
@@ -425,4 +431,12 @@ fn a_price_file_overrides_the_built_in_table_for_routing_and_cost() {
     let price = r.price(big).unwrap();
     assert_eq!(price.source, switchyard::router::PriceSource::File);
     assert!((price.cost(1000, 1000) - 2e-6).abs() < 1e-15);
+}
+
+/// The id of `call`'s attempt in flight.
+fn in_flight(call: &Call) -> AttemptId {
+    match call.phase() {
+        Phase::InFlight { attempt, .. } => attempt,
+        other => panic!("no attempt in flight: {other:?}"),
+    }
 }

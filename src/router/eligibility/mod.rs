@@ -1,0 +1,288 @@
+//! The eligibility pipeline of ROUTING.md §2: from a route to one deployment, or a refusal.
+//!
+//! Each filter lives in a file of its own and says, for one deployment, whether it excludes it
+//! and why ([`Filter`]); one traced loop ([`apply`]) runs them in ROUTING.md's order: cooling,
+//! failed earlier with a status that is not retried, budgets, then (with
+//! `enable_pre_call_checks`) the context window and `rpm`, then tags (with
+//! `enable_tag_filtering`), the lowest `order` tier, the untried preference, and finally the
+//! strategy. A filter that leaves nothing may refuse with its own error.
+//!
+//! It must not change any state: dispatch bookkeeping happens in the router once a deployment
+//! is chosen.
+
+mod context_window;
+mod cooling;
+mod failed_earlier;
+mod order_tier;
+mod over_budget;
+mod rpm;
+mod tags;
+mod untried;
+
+use std::time::Duration;
+
+use rand::Rng;
+
+use super::budget::Budgets;
+use super::call::Call;
+use super::cooldown::Health;
+use super::error_class::ErrorClass;
+use super::live_state::LiveState;
+use super::pricing::Price;
+use super::strategy::{PickContext, Strategy, StrategyKind};
+use super::tags::TagSet;
+use super::trace::{Filtered, Trace, TraceEvent};
+use super::usage::MinuteUsage;
+use crate::config::RouterSettings;
+use crate::config::deployment_table::{DeploymentIdx, DeploymentTable, Target};
+use crate::time::Time;
+
+use context_window::ContextWindow;
+use cooling::Cooling;
+use failed_earlier::FailedEarlier;
+use order_tier::OrderTier;
+use over_budget::OverBudget;
+use rpm::RpmLimit;
+use tags::Tags;
+use untried::Untried;
+
+/// Why no deployment could be chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    /// The router's error.
+    pub class: ErrorClass,
+    /// Retry-After for the client (time until the first cooldown in the group ends).
+    pub retry_after: Option<Duration>,
+}
+
+impl Refusal {
+    fn of(class: ErrorClass) -> Self {
+        Refusal {
+            class,
+            retry_after: None,
+        }
+    }
+}
+
+/// One eligibility filter.
+pub(super) trait Filter {
+    /// The error a group fails with when this filter leaves no candidate; `None`: the pipeline
+    /// goes on (and ends with "no deployments available").
+    const REFUSAL: Option<ErrorClass> = None;
+
+    /// Why `d` is not eligible, if it is not.
+    fn excludes(&self, d: DeploymentIdx) -> Option<Filtered>;
+
+    /// Whether its exclusions are told to the trace.
+    fn traced(&self) -> bool {
+        true
+    }
+}
+
+/// Runs `filter` over `candidates`, telling `trace` each exclusion; refuses when the filter has
+/// a refusal and left nothing.
+fn apply<F: Filter, T: Trace>(
+    filter: &F,
+    candidates: &mut Vec<DeploymentIdx>,
+    now: Time,
+    trace: &mut T,
+) -> Result<(), Refusal> {
+    let told = trace.enabled() && filter.traced();
+    candidates.retain(|d| match filter.excludes(*d) {
+        None => true,
+        Some(why) => {
+            if told {
+                trace.event(now, TraceEvent::Filtered(*d, why));
+            }
+            false
+        }
+    });
+    match F::REFUSAL {
+        Some(class) if candidates.is_empty() => Err(Refusal::of(class)),
+        _ => Ok(()),
+    }
+}
+
+/// What the pipeline reads: the router's config and live state, borrowed for one decision.
+pub(super) struct Pipeline<'a> {
+    pub(super) table: &'a DeploymentTable,
+    pub(super) settings: &'a RouterSettings,
+    pub(super) health: &'a [Health],
+    pub(super) usage: &'a [MinuteUsage],
+    pub(super) budgets: &'a Budgets,
+    pub(super) live: &'a LiveState,
+    pub(super) prices: &'a [Option<Price>],
+    pub(super) deployment_tags: &'a [TagSet],
+    pub(super) default_tags: TagSet,
+}
+
+impl Pipeline<'_> {
+    /// Chooses a deployment for `call`'s `target` at `now`, using `candidates` as scratch space.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn select<R: Rng + ?Sized, T: Trace>(
+        &self,
+        strategy: &StrategyKind,
+        candidates: &mut Vec<DeploymentIdx>,
+        call: &Call,
+        target: Target,
+        now: Time,
+        rng: &mut R,
+        trace: &mut T,
+    ) -> Result<DeploymentIdx, Refusal> {
+        if trace.enabled() {
+            trace.event(now, TraceEvent::Candidates(target));
+        }
+        candidates.clear();
+        candidates.extend_from_slice(self.members(&target));
+        let mut result = self
+            .filter(candidates, call, target, now, trace)
+            .and_then(|()| self.pick(strategy, candidates, call, now, rng, trace));
+        if let Err(refusal) = &mut result
+            && refusal.class == ErrorClass::NoDeploymentsAvailable
+            && refusal.retry_after.is_none()
+        {
+            refusal.retry_after = self.first_cooldown_end(&target, now);
+        }
+        result
+    }
+
+    /// Every filter in ROUTING.md §2's order.
+    fn filter<T: Trace>(
+        &self,
+        candidates: &mut Vec<DeploymentIdx>,
+        call: &Call,
+        target: Target,
+        now: Time,
+        trace: &mut T,
+    ) -> Result<(), Refusal> {
+        let health = self.health;
+        apply(&Cooling { health, now }, candidates, now, trace)?;
+        let skipped = &call.group.skipped;
+        if !skipped.is_empty() {
+            apply(&FailedEarlier { skipped }, candidates, now, trace)?;
+        }
+        if self.budgets.any && !candidates.is_empty() {
+            let over = OverBudget::new(self.budgets, call.spec.tags.set, now);
+            apply(&over, candidates, now, trace)?;
+        }
+        if self.settings.enable_pre_call_checks && !candidates.is_empty() {
+            let (table, input_tokens) = (self.table, u64::from(call.spec.input_tokens));
+            apply(
+                &ContextWindow {
+                    table,
+                    input_tokens,
+                },
+                candidates,
+                now,
+                trace,
+            )?;
+            let usage = self.usage;
+            apply(&RpmLimit { table, usage, now }, candidates, now, trace)?;
+        }
+        if self.settings.enable_tag_filtering && !candidates.is_empty() {
+            let tags = Tags::new(
+                candidates,
+                self.deployment_tags,
+                &call.spec.tags,
+                self.default_tags,
+                self.settings.tag_filtering_match_any,
+            );
+            apply(&tags, candidates, now, trace)?;
+        }
+        if self.has_order(&target) {
+            let tier = OrderTier::new(self.table, candidates, call.tier_floor);
+            apply(&tier, candidates, now, trace)?;
+        }
+        let tried = &call.group.tried;
+        if !tried.is_empty() {
+            apply(&Untried::new(candidates, tried), candidates, now, trace)?;
+        }
+        Ok(())
+    }
+
+    /// The strategy's choice among the candidates left.
+    fn pick<R: Rng + ?Sized, T: Trace>(
+        &self,
+        strategy: &StrategyKind,
+        candidates: &[DeploymentIdx],
+        call: &Call,
+        now: Time,
+        rng: &mut R,
+        trace: &mut T,
+    ) -> Result<DeploymentIdx, Refusal> {
+        if candidates.is_empty() {
+            return Err(Refusal::of(ErrorClass::NoDeploymentsAvailable));
+        }
+        let ctx = PickContext {
+            table: self.table,
+            live: self.live,
+            usage: self.usage,
+            prices: self.prices,
+            request: &call.spec,
+            now,
+        };
+        let Some(deployment) = strategy.pick(candidates, &ctx, rng) else {
+            // Usage-based routing's own 429: every candidate is at its limits this minute.
+            let retry_after = strategy
+                .refuses_with_rate_limit()
+                .then_some(Duration::from_secs(60));
+            return Err(Refusal {
+                class: ErrorClass::NoDeploymentsAvailable,
+                retry_after,
+            });
+        };
+        if trace.enabled() {
+            let candidates = candidates.len() as u32;
+            trace.event(
+                now,
+                TraceEvent::Chosen {
+                    deployment,
+                    candidates,
+                },
+            );
+        }
+        Ok(deployment)
+    }
+
+    /// The deployments a target starts from.
+    fn members<'t>(&'t self, target: &'t Target) -> &'t [DeploymentIdx] {
+        match target {
+            Target::Group(g) => &self.table.group(*g).members,
+            Target::Deployment(d) => std::slice::from_ref(d),
+        }
+    }
+
+    fn has_order(&self, target: &Target) -> bool {
+        match *target {
+            Target::Group(group) => self.table.group(group).has_order,
+            Target::Deployment(d) => self.table.deployment(d).config.order.is_some(),
+        }
+    }
+
+    /// Retry-After of "no deployments available": until the first cooldown in the target ends.
+    fn first_cooldown_end(&self, target: &Target, now: Time) -> Option<Duration> {
+        self.members(target)
+            .iter()
+            .map(|d| self.health[d.get()].cooling_until)
+            .filter(|until| *until > now)
+            .min()
+            .map(|until| until - now)
+    }
+
+    /// Deployments of `target` that are eligible for a retry at `now` (not cooling, not
+    /// failed earlier with a status that is not retried), leaving out `except`.
+    pub(super) fn healthy_count(
+        &self,
+        call: &Call,
+        target: Target,
+        except: Option<DeploymentIdx>,
+        now: Time,
+    ) -> usize {
+        self.members(&target)
+            .iter()
+            .filter(|d| Some(**d) != except)
+            .filter(|d| !self.health[d.get()].is_cooling(now))
+            .filter(|d| !call.group.skipped.contains(d))
+            .count()
+    }
+}

@@ -1,0 +1,186 @@
+//! What happens when a group gives up: the next `order` tier of the same group, then the
+//! fallback lists walked depth-first (each group with its own retries, `max_fallbacks` bounding
+//! the depth, targets already tried skipped), and finally the request's error.
+//!
+//! It decides only the next route or the end, and moves the [`Call`] there; choosing a
+//! deployment in that route is `eligibility`'s, and counting retries is `retry`'s. It reads no
+//! live state (cooldowns, usage, spend).
+
+use super::call::{Call, Frame, GroupFailure, ListRef};
+use super::error_class::ErrorClass;
+use super::fallback::FallbackPlans;
+use super::request::{Failed, Route};
+use super::trace::{Trace, TraceEvent};
+use crate::config::RouterSettings;
+use crate::config::deployment_table::{DeploymentTable, GroupIdx, Target};
+use crate::time::Time;
+
+/// What the walk reads: the groups, the fallback lists and `max_fallbacks`.
+#[derive(Clone, Copy)]
+pub(super) struct Walk<'a> {
+    pub(super) table: &'a DeploymentTable,
+    pub(super) plans: &'a FallbackPlans,
+    pub(super) settings: &'a RouterSettings,
+}
+
+/// Where a failed group leaves the request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Next {
+    /// The call now tries another tier or group.
+    MovedOn,
+    /// Nothing is left: the request fails with this.
+    GaveUp(Failed),
+}
+
+impl Walk<'_> {
+    /// The group a route tries (a deployment id's group), `None` for an unknown name.
+    pub(super) fn route_group(&self, route: Route) -> Option<GroupIdx> {
+        match route {
+            Route::To(Target::Group(g)) => Some(g),
+            Route::To(Target::Deployment(d)) => Some(self.table.deployment(d).group),
+            Route::Unknown => None,
+        }
+    }
+
+    /// The trace event announcing the call's current group.
+    pub(super) fn group_event(&self, call: &Call) -> TraceEvent {
+        TraceEvent::Group {
+            group: self.route_group(call.current),
+            depth: call.depth,
+        }
+    }
+
+    /// The current group gave up with `class`: move `call` to the next `order` tier or
+    /// fallback, or say what it fails with.
+    pub(super) fn group_failed<T: Trace>(
+        &self,
+        call: &mut Call,
+        class: ErrorClass,
+        now: Time,
+        trace: &mut T,
+    ) -> Next {
+        if trace.enabled() {
+            trace.event(now, TraceEvent::GroupFailed(class));
+        }
+        let group = self.route_group(call.current);
+        call.failures.push(GroupFailure { group, class });
+        if self.next_tier(call, class) || self.next_fallback(call, class) {
+            if trace.enabled() {
+                trace.event(now, self.group_event(call));
+            }
+            return Next::MovedOn;
+        }
+        Next::GaveUp(Failed {
+            class,
+            retry_after: call.last_retry_after,
+            last_deployment: call.last_deployment,
+            attempts: call.attempts,
+            retries: call.group.sent.saturating_sub(1),
+            fallbacks: call.depth,
+        })
+    }
+
+    /// LiteLLM tries the next `order` tier of the same group first, as a fallback (not for
+    /// context-window or content-policy failures, which have fallbacks of their own).
+    fn next_tier(&self, call: &mut Call, class: ErrorClass) -> bool {
+        if matches!(
+            class,
+            ErrorClass::ContextWindowExceeded | ErrorClass::ContentPolicyViolation
+        ) {
+            return false;
+        }
+        let (Route::To(Target::Group(group)), Some(last)) = (call.current, call.last_deployment)
+        else {
+            return false;
+        };
+        let Some(tier) = self.table.deployment(last).config.order else {
+            return false;
+        };
+        if call.tier_floor.is_some_and(|floor| floor > tier) {
+            return false;
+        }
+        let Some(next) = self.tier_above(group, tier) else {
+            return false;
+        };
+        call.tier_floor = Some(next);
+        call.depth += 1;
+        call.reset_group();
+        true
+    }
+
+    /// The lowest `order` above `tier` among `group`'s deployments.
+    fn tier_above(&self, group: GroupIdx, tier: u32) -> Option<u32> {
+        self.table
+            .group(group)
+            .members
+            .iter()
+            .filter_map(|d| self.table.deployment(*d).config.order)
+            .filter(|o| *o > tier)
+            .min()
+    }
+
+    /// Pushes the failed group's fallback list (within `max_fallbacks`), then takes the next
+    /// untried target of the innermost list, depth-first.
+    fn next_fallback(&self, call: &mut Call, class: ErrorClass) -> bool {
+        if !call.spec.disable_fallbacks
+            && call.depth < self.settings.max_fallbacks
+            && let Some(list) = self.list_for(call, class)
+        {
+            call.frames.push(Frame {
+                list,
+                next: 0,
+                depth: call.depth + 1,
+            });
+        }
+        while let Some(frame) = call.frames.last_mut() {
+            let list: &[Route] = match frame.list {
+                ListRef::Plan(id) => self.plans.list(id),
+                ListRef::Request => call.spec.fallbacks.as_deref().unwrap_or(&[]),
+            };
+            let Some(route) = list.get(frame.next as usize).copied() else {
+                call.frames.pop();
+                continue;
+            };
+            frame.next += 1;
+            let depth = frame.depth;
+            // LiteLLM skips targets this request already tried (cycles included).
+            let group = self.route_group(route);
+            if group.is_some() && call.failures.iter().any(|f| f.group == group) {
+                continue;
+            }
+            call.depth = depth;
+            call.current = route;
+            call.tier_floor = None;
+            call.last_deployment = None;
+            call.reset_group();
+            return true;
+        }
+        false
+    }
+
+    /// The list a failure of the call's current group falls back along: the request's own
+    /// `fallbacks` at depth 0, `default_fallbacks` for an unknown name, else the configured
+    /// list for the failure's kind.
+    fn list_for(&self, call: &Call, class: ErrorClass) -> Option<ListRef> {
+        if call.depth == 0 && call.spec.fallbacks.is_some() {
+            return Some(ListRef::Request);
+        }
+        match call.current {
+            Route::Unknown if call.depth == 0 => self.plans.default_list().map(ListRef::Plan),
+            Route::Unknown => None,
+            route => self
+                .plans
+                .for_failure(route_name(self.table, route), class.fallback_kind())
+                .map(ListRef::Plan),
+        }
+    }
+}
+
+/// The name of the group a route tries (a deployment id for a pinned deployment).
+pub(super) fn route_name(table: &DeploymentTable, route: Route) -> &str {
+    match route {
+        Route::To(Target::Group(g)) => &table.group(g).name,
+        Route::To(Target::Deployment(d)) => &table.deployment(d).config.id,
+        Route::Unknown => "<unknown>",
+    }
+}
