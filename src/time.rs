@@ -1,15 +1,22 @@
 //! Time as the decision core and the simulator see it.
 //!
-//! [`Time`] is an instant counted in nanoseconds since the start of a run; spans are plain
-//! [`std::time::Duration`]s so that the live proxy can hand them to `tokio::time::sleep` as they
-//! are. Nothing here reads a clock: the simulator advances a virtual clock event by event, and the
-//! live proxy converts its own monotonic clock into a `Time` at the edge.
+//! [`Time`] is an instant counted in nanoseconds since a *time origin* that the driver chooses;
+//! spans are plain [`std::time::Duration`]s so that the live proxy can hand them to
+//! `tokio::time::sleep` as they are. Nothing here reads a clock: the simulator advances a virtual
+//! clock event by event, and the live proxy converts its clock into a `Time` at the edge.
+//!
+//! The origin is shared so that "the current minute" (rpm/tpm usage) and budget windows mean
+//! the same thing to every router instance: the simulator's origin is the start of the run
+//! ([`Time::ZERO`], which falls on a minute boundary); a live driver's is the Unix epoch
+//! ([`Time::since_unix_epoch`]), so instances on different machines agree on minute boundaries
+//! as LiteLLM's instances do (its usage keys are named by the wall-clock minute).
 
 use std::fmt;
 use std::ops::{Add, Sub};
 use std::time::Duration;
 
-/// An instant: nanoseconds since the start of the run.
+/// An instant: nanoseconds since the time origin (the start of a simulated run, or the Unix
+/// epoch for a live driver).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Time(u64);
 
@@ -18,6 +25,18 @@ impl Time {
     pub const ZERO: Time = Time(0);
     /// An instant later than any run reaches.
     pub const NEVER: Time = Time(u64::MAX);
+
+    /// The instant `since_epoch` after the Unix epoch, for a driver whose time origin is the
+    /// epoch (the live proxy hands in `SystemTime::now().duration_since(UNIX_EPOCH)`).
+    /// Saturates at [`Time::NEVER`].
+    pub fn since_unix_epoch(since_epoch: Duration) -> Time {
+        Time::ZERO + since_epoch
+    }
+
+    /// The minute `self` falls in, counted from the origin (minute 0 starts at the origin).
+    pub const fn minute(self) -> u64 {
+        self.0 / 60_000_000_000
+    }
 
     /// The instant `nanos` nanoseconds after the start.
     pub const fn from_nanos(nanos: u64) -> Time {
@@ -94,5 +113,24 @@ mod tests {
             Duration::ZERO,
             "a span to an earlier instant is empty"
         );
+    }
+
+    #[test]
+    fn instants_anchored_to_the_unix_epoch_agree_on_the_wall_clock_minute() {
+        // 2026-11-28 12:00:59.900 and 12:01:00.100 UTC.
+        let before = Time::since_unix_epoch(Duration::from_millis(1_795_867_259_900));
+        let after = Time::since_unix_epoch(Duration::from_millis(1_795_867_260_100));
+        assert_eq!(
+            after.minute(),
+            before.minute() + 1,
+            "a minute boundary lies between"
+        );
+        assert_eq!(
+            after.minute() * 60,
+            1_795_867_260,
+            "minutes are whole UTC minutes"
+        );
+        assert_eq!(Time::from_secs_f64(59.9).minute(), 0);
+        assert_eq!(Time::from_secs_f64(60.0).minute(), 1);
     }
 }

@@ -11,7 +11,8 @@ use std::time::Duration;
 use crate::config::{DeploymentConfig, RouterSettings};
 use crate::time::Time;
 
-use super::tags::TagVocabulary;
+use super::tags::{MAX_TAGS, TagSet, TagVocabulary};
+use crate::config::deployment_table::{DeploymentIdx, DeploymentTable};
 
 /// One budget's window.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,12 +23,7 @@ pub struct BudgetWindow {
     pub period: Duration,
     started: Option<Time>,
     spent: f64,
-    /// How many windows have been opened after the first.
-    pub resets: u32,
-    /// When spend first reached the limit, in any window.
-    pub exhausted_at: Option<Time>,
-    /// Spend over all windows.
-    pub total_spent: f64,
+    opened: u32,
 }
 
 impl BudgetWindow {
@@ -38,9 +34,7 @@ impl BudgetWindow {
             period,
             started: None,
             spent: 0.0,
-            resets: 0,
-            exhausted_at: None,
-            total_spent: 0.0,
+            opened: 0,
         }
     }
 
@@ -59,24 +53,46 @@ impl BudgetWindow {
         self.open(now) && self.spent >= self.limit
     }
 
+    /// How many windows have been opened so far.
+    pub fn opened(&self) -> u32 {
+        self.opened
+    }
+
     /// Charges `amount` at `now`, opening a new window if none runs.
     pub fn spend(&mut self, amount: f64, now: Time) {
         if !self.open(now) {
-            if self.started.is_some() {
-                self.resets += 1;
-            }
+            self.opened += 1;
             self.started = Some(now);
             self.spent = 0.0;
         }
         self.spent += amount;
-        self.total_spent += amount;
-        if self.spent >= self.limit && self.exhausted_at.is_none() {
-            self.exhausted_at = Some(now);
-        }
     }
 }
 
-/// What a budget limits.
+/// A budget's place among a router's budgets (providers, then deployments, then tags): cheap to
+/// copy and to index a report's tallies by; [`Budgets::scope`] names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BudgetIdx(pub u32);
+
+impl BudgetIdx {
+    /// As a slice index.
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Which budget a window is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum BudgetId {
+    /// The `i`th provider of `provider_budget_config`.
+    Provider(u32),
+    /// A deployment's own budget.
+    Deployment(DeploymentIdx),
+    /// A tag's budget, by tag id.
+    Tag(u32),
+}
+
+/// What a budget limits, by name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum BudgetScope {
     /// A provider (`provider_budget_config`).
@@ -110,13 +126,13 @@ mod tests {
     fn a_window_starts_at_the_first_spend_and_ends_after_its_period() {
         let mut b = BudgetWindow::new(10.0, Duration::from_secs(100));
         assert!(!b.exhausted(at(0.0)));
+        assert_eq!(b.opened(), 0);
         b.spend(4.0, at(50.0));
         b.spend(6.0, at(120.0));
         assert!(
             b.exhausted(at(120.0)),
             "both spends fall in the window opened at 50 s"
         );
-        assert_eq!(b.exhausted_at, Some(at(120.0)));
         assert!(b.exhausted(at(149.9)));
         assert!(
             !b.exhausted(at(150.0)),
@@ -124,7 +140,7 @@ mod tests {
         );
         assert_eq!(b.spent(at(150.0)), 0.0);
         b.spend(1.0, at(160.0));
-        assert_eq!(b.resets, 1);
+        assert_eq!(b.opened(), 2);
         assert_eq!(b.spent(at(160.0)), 1.0);
     }
 }
@@ -132,14 +148,18 @@ mod tests {
 /// Every budget of a router, indexed for the eligibility filter.
 #[derive(Debug, Clone, Default)]
 pub struct Budgets {
-    /// Provider budgets, with their provider names.
-    pub providers: Vec<(String, BudgetWindow)>,
-    /// For each deployment, its provider's budget, if any.
-    pub provider_of: Vec<Option<usize>>,
-    /// For each deployment, its own budget, if any.
-    pub deployments: Vec<Option<BudgetWindow>>,
-    /// For each tag id, its budget, if any.
-    pub tags: Vec<Option<BudgetWindow>>,
+    /// Every budget's window: providers in config order, then deployments, then tags.
+    windows: Vec<BudgetWindow>,
+    /// Which budget each window is.
+    ids: Vec<BudgetId>,
+    /// Provider names, indexed by [`BudgetId::Provider`].
+    providers: Vec<String>,
+    /// For each deployment, its provider's window, if any.
+    provider_of: Vec<Option<u32>>,
+    /// For each deployment, its own window, if any.
+    deployment_of: Vec<Option<u32>>,
+    /// For each tag id, its window, if any.
+    tag_of: Vec<Option<u32>>,
     /// Whether any budget is configured (the filter is skipped otherwise).
     pub any: bool,
 }
@@ -148,12 +168,10 @@ impl Budgets {
     /// Which budget, if any, excludes deployment `d` at `now`: its provider's or its own.
     #[inline]
     pub fn excludes(&self, d: usize, now: Time) -> Option<super::trace::BudgetKind> {
-        if self.provider_of[d].is_some_and(|p| self.providers[p].1.exhausted(now)) {
+        let exhausted = |w: Option<u32>| w.is_some_and(|w| self.windows[w as usize].exhausted(now));
+        if exhausted(self.provider_of[d]) {
             Some(super::trace::BudgetKind::Provider)
-        } else if self.deployments[d]
-            .as_ref()
-            .is_some_and(|b| b.exhausted(now))
-        {
+        } else if exhausted(self.deployment_of[d]) {
             Some(super::trace::BudgetKind::Deployment)
         } else {
             None
@@ -161,27 +179,77 @@ impl Budgets {
     }
 
     /// Whether any of `tags`' budgets is used up at `now`.
-    pub fn tags_exhausted(&self, tags: super::tags::TagSet, now: Time) -> bool {
+    pub fn tags_exhausted(&self, tags: TagSet, now: Time) -> bool {
         tags.ids().any(|t| {
-            self.tags
+            self.tag_of
                 .get(t)
-                .and_then(Option::as_ref)
-                .is_some_and(|b| b.exhausted(now))
+                .copied()
+                .flatten()
+                .is_some_and(|w| self.windows[w as usize].exhausted(now))
         })
     }
 
+    /// The windows a success of deployment `d` for a request with `tags` is charged to: its
+    /// provider's, its own, then its tags' in tag order.
+    fn charged(&self, d: usize, tags: TagSet) -> impl Iterator<Item = u32> + '_ {
+        let tag_windows = tags
+            .ids()
+            .filter_map(|t| self.tag_of.get(t).copied().flatten());
+        self.provider_of[d]
+            .into_iter()
+            .chain(self.deployment_of[d])
+            .chain(tag_windows)
+    }
+
     /// Charges a success of deployment `d` for a request with `tags`.
-    pub fn charge(&mut self, d: usize, tags: super::tags::TagSet, cost: f64, now: Time) {
-        if let Some(p) = self.provider_of[d] {
-            self.providers[p].1.spend(cost, now);
-        }
-        if let Some(b) = self.deployments[d].as_mut() {
-            b.spend(cost, now);
+    pub fn charge(&mut self, d: usize, tags: TagSet, cost: f64, now: Time) {
+        let own = [self.provider_of[d], self.deployment_of[d]];
+        for w in own.into_iter().flatten() {
+            self.windows[w as usize].spend(cost, now);
         }
         for t in tags.ids() {
-            if let Some(Some(b)) = self.tags.get_mut(t) {
-                b.spend(cost, now);
+            if let Some(Some(w)) = self.tag_of.get(t) {
+                self.windows[*w as usize].spend(cost, now);
             }
+        }
+    }
+
+    /// The budgets a success of `d` for a request with `tags` is charged to.
+    pub fn charged_to(
+        &self,
+        d: DeploymentIdx,
+        tags: TagSet,
+    ) -> impl Iterator<Item = (BudgetIdx, &BudgetWindow)> + '_ {
+        self.charged(d.get(), tags)
+            .map(|w| (BudgetIdx(w), &self.windows[w as usize]))
+    }
+
+    /// Every budget with its window, in [`BudgetIdx`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (BudgetIdx, &BudgetWindow)> + '_ {
+        self.windows
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (BudgetIdx(i as u32), w))
+    }
+
+    /// Whether no budget is configured.
+    pub fn is_empty(&self) -> bool {
+        self.windows.is_empty()
+    }
+
+    /// What `id` limits, by name (deployment ids from `table`, tag names from `tags`).
+    pub fn scope(
+        &self,
+        budget: BudgetIdx,
+        table: &DeploymentTable,
+        tags: &TagVocabulary,
+    ) -> BudgetScope {
+        match self.ids[budget.get()] {
+            BudgetId::Provider(p) => BudgetScope::Provider(self.providers[p as usize].clone()),
+            BudgetId::Deployment(d) => {
+                BudgetScope::Deployment(table.deployment(d).config.id.clone())
+            }
+            BudgetId::Tag(t) => BudgetScope::Tag(tags.name(t as usize).to_string()),
         }
     }
 }
@@ -199,45 +267,52 @@ impl Budgets {
         settings: &RouterSettings,
         tags: &TagVocabulary,
     ) -> Budgets {
-        let providers: Vec<(String, BudgetWindow)> = settings
-            .provider_budget_config
-            .iter()
-            .map(|(name, b)| {
-                (
-                    name.clone(),
-                    BudgetWindow::new(b.budget_limit, period(Some(&b.time_period))),
-                )
-            })
-            .collect();
-        let provider_of = deployments
-            .iter()
-            .map(|d| providers.iter().position(|(name, _)| *name == d.provider))
-            .collect();
-        let deployment_budgets: Vec<Option<BudgetWindow>> = deployments
+        let mut b = Budgets::default();
+        let add = |b: &mut Budgets, id: BudgetId, window: BudgetWindow| {
+            b.ids.push(id);
+            b.windows.push(window);
+            (b.windows.len() - 1) as u32
+        };
+        for (i, (name, budget)) in settings.provider_budget_config.iter().enumerate() {
+            let window = BudgetWindow::new(budget.budget_limit, period(Some(&budget.time_period)));
+            add(&mut b, BudgetId::Provider(i as u32), window);
+            b.providers.push(name.clone());
+        }
+        b.provider_of = deployments
             .iter()
             .map(|d| {
-                d.max_budget
-                    .map(|limit| BudgetWindow::new(limit, period(d.budget_duration.as_deref())))
+                b.providers
+                    .iter()
+                    .position(|p| *p == d.provider)
+                    .map(|p| p as u32)
             })
             .collect();
-        let mut tag_budgets = vec![None; 128];
-        for (tag, b) in &settings.tag_budget_config {
-            if let Some(id) = tags.id(tag) {
-                tag_budgets[id] = Some(BudgetWindow::new(
-                    b.max_budget,
-                    period(Some(&b.budget_duration)),
-                ));
-            }
+        for (i, d) in deployments.iter().enumerate() {
+            let own = d.max_budget.map(|limit| {
+                let window = BudgetWindow::new(limit, period(d.budget_duration.as_deref()));
+                add(
+                    &mut b,
+                    BudgetId::Deployment(DeploymentIdx(i as u32)),
+                    window,
+                )
+            });
+            b.deployment_of.push(own);
         }
-        let any = !providers.is_empty()
-            || deployment_budgets.iter().any(Option::is_some)
-            || tag_budgets.iter().any(Option::is_some);
-        Budgets {
-            providers,
-            provider_of,
-            deployments: deployment_budgets,
-            tags: tag_budgets,
-            any,
+        b.tag_of = vec![None; MAX_TAGS];
+        let mut tag_budgets: Vec<(usize, BudgetWindow)> = settings
+            .tag_budget_config
+            .iter()
+            .filter_map(|(tag, budget)| {
+                let window =
+                    BudgetWindow::new(budget.max_budget, period(Some(&budget.budget_duration)));
+                Some((tags.id(tag)?, window))
+            })
+            .collect();
+        tag_budgets.sort_by_key(|(id, _)| *id);
+        for (id, window) in tag_budgets {
+            b.tag_of[id] = Some(add(&mut b, BudgetId::Tag(id as u32), window));
         }
+        b.any = !b.windows.is_empty();
+        b
     }
 }

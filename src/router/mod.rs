@@ -43,7 +43,7 @@ use rand::Rng;
 pub use crate::config::deployment_table::{
     Deployment, DeploymentIdx, DeploymentTable, GroupIdx, ModelGroup, Target,
 };
-pub use budget::{BudgetScope, BudgetWindow, Budgets};
+pub use budget::{BudgetIdx, BudgetScope, BudgetWindow, Budgets};
 pub use call::{AttemptId, Call, GroupFailure, Phase, Step};
 pub use cooldown::{Cooldown, CooldownReason, Health};
 pub use eligibility::Refusal;
@@ -91,13 +91,15 @@ pub struct Router {
 }
 
 /// What recording an outcome changed besides the call.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Recorded {
     /// The failure put the deployment in cooldown.
     pub cooldown: Option<Cooldown>,
     /// The outcome was for an attempt that is not in flight (late, or reported twice) and was
     /// ignored: nothing changed.
     pub stale: bool,
+    /// A success charged to budgets: its cost ([`Router::budgets_charged_by`] says which).
+    pub charged: Option<f64>,
 }
 
 impl Router {
@@ -157,29 +159,23 @@ impl Router {
         RequestTags::new(names, &self.tags)
     }
 
-    /// Every budget with what it limits.
-    pub fn budgets(&self) -> Vec<(BudgetScope, &BudgetWindow)> {
-        let mut out = Vec::new();
-        for (name, b) in &self.budgets.providers {
-            out.push((BudgetScope::Provider(name.clone()), b));
-        }
-        for (d, b) in self.budgets.deployments.iter().enumerate() {
-            if let Some(b) = b {
-                let id = self
-                    .table
-                    .deployment(DeploymentIdx(d as u32))
-                    .config
-                    .id
-                    .clone();
-                out.push((BudgetScope::Deployment(id), b));
-            }
-        }
-        for (t, b) in self.budgets.tags.iter().enumerate() {
-            if let Some(b) = b {
-                out.push((BudgetScope::Tag(self.tags.name(t).to_string()), b));
-            }
-        }
-        out
+    /// Every budget with its window, in [`BudgetIdx`] order.
+    pub fn budgets(&self) -> impl Iterator<Item = (BudgetIdx, &BudgetWindow)> + '_ {
+        self.budgets.iter()
+    }
+
+    /// The budgets a success of `deployment` for a request with `tags` is charged to.
+    pub fn budgets_charged_by(
+        &self,
+        deployment: DeploymentIdx,
+        tags: TagSet,
+    ) -> impl Iterator<Item = (BudgetIdx, &BudgetWindow)> + '_ {
+        self.budgets.charged_to(deployment, tags)
+    }
+
+    /// What a budget limits, by name.
+    pub fn budget_scope(&self, budget: BudgetIdx) -> BudgetScope {
+        self.budgets.scope(budget, &self.table, &self.tags)
     }
 
     /// A deployment's price per token, if any source knows it.
@@ -295,8 +291,8 @@ impl Router {
     ) -> Recorded {
         let Some(deployment) = call.answered(attempt) else {
             return Recorded {
-                cooldown: None,
                 stale: true,
+                ..Recorded::default()
             };
         };
         self.live.answered(deployment);
@@ -310,13 +306,13 @@ impl Router {
             trace.event(now, TraceEvent::Outcome { deployment, error });
         }
         match outcome {
-            Outcome::Success(completion) => {
-                self.served(call, deployment, *completion, now);
-                Recorded::default()
-            }
+            Outcome::Success(completion) => Recorded {
+                charged: self.served(call, deployment, *completion, now),
+                ..Recorded::default()
+            },
             Outcome::Failure(failure) => Recorded {
                 cooldown: self.failed(call, deployment, failure, now, rng, trace),
-                stale: false,
+                ..Recorded::default()
             },
         }
     }
@@ -462,23 +458,26 @@ impl Router {
         }
     }
 
-    /// A success: health, usage and spend, and the call is served.
+    /// A success: health, usage and spend, and the call is served. Returns the cost charged
+    /// to budgets, if any.
     fn served(
         &mut self,
         call: &mut Call,
         deployment: DeploymentIdx,
         completion: Completion,
         now: Time,
-    ) {
+    ) -> Option<f64> {
         cooldown::record_success(&mut self.health[deployment.get()], now);
         let tokens = u64::from(completion.input_tokens) + u64::from(completion.output_tokens);
         self.usage[deployment.get()].add_tokens(now, tokens);
+        let mut charged = None;
         if self.budgets.any
             && let Some(price) = self.prices[deployment.get()]
         {
             let cost = price.cost(completion.input_tokens, completion.output_tokens);
             self.budgets
                 .charge(deployment.get(), call.spec.tags.set, cost, now);
+            charged = Some(cost);
         }
         let retries = if call.depth == 0 {
             call.group.sent - 1
@@ -493,6 +492,7 @@ impl Router {
             fallbacks: call.depth,
         };
         call.finish(CallResult::Served(served), now);
+        charged
     }
 
     /// A failure: cooldown, then a retry in the group or the fallback walk. Returns the

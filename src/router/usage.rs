@@ -1,12 +1,11 @@
 //! Per-deployment usage in the current UTC minute: requests and tokens.
 //!
 //! Requests count when an attempt is sent; tokens when it succeeds (LiteLLM's order). The
-//! minute is the run's minute (`now` / 60 s): a simulation starts on a minute boundary. It
+//! minute is [`Time::minute`], counted from the driver's time origin: a simulation's origin is
+//! its start, a live driver's the Unix epoch, so every instance counts the same UTC minute. It
 //! decides only the counting; limits are applied by the checks that read it.
 
 use crate::time::Time;
-
-const MINUTE_NANOS: u64 = 60_000_000_000;
 
 /// One deployment's usage this minute.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,7 +16,7 @@ pub struct MinuteUsage {
 }
 
 fn minute_of(now: Time) -> u64 {
-    now.as_nanos() / MINUTE_NANOS
+    now.minute()
 }
 
 impl MinuteUsage {

@@ -18,7 +18,7 @@ use super::provider::{Admission, ProviderProfile, Started, SyntheticProvider};
 use super::rng::{SimRng, stream};
 use super::workload::{Arrivals, MixSampler, WorkloadSpec};
 use crate::config::RouterSettings;
-use crate::metrics::{BudgetState, PolicyStats, RecordSink, RequestRecord};
+use crate::metrics::{BudgetLedger, PolicyStats, RecordSink, RequestRecord};
 use crate::router::{
     AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, DeploymentTable,
     ErrorClass, NoTrace, Outcome, PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
@@ -109,6 +109,10 @@ struct Engine<'w, S> {
     sink: (PolicyStats, S),
     explain: Option<u64>,
     trace: Vec<(Time, TraceEvent)>,
+    /// Each budget's report name (`provider:openai`, …), built once.
+    budget_keys: Vec<String>,
+    /// Spend and exhaustion over the whole run, for the summary.
+    ledger: BudgetLedger,
 }
 
 /// Runs one policy (`settings`) over `world` with `seed`; every finished request also goes to
@@ -172,6 +176,10 @@ pub fn run_explained<S: RecordSink>(
             prompt: None,
         })
         .collect();
+    let budget_keys: Vec<String> = router
+        .budgets()
+        .map(|(b, _)| router.budget_scope(b).key())
+        .collect();
     let end = Time::ZERO + world.duration;
     let mut engine = Engine {
         world,
@@ -187,6 +195,8 @@ pub fn run_explained<S: RecordSink>(
         sink: (policy_stats(&world), sink),
         explain,
         trace: Vec::new(),
+        ledger: BudgetLedger::new(budget_keys.len()),
+        budget_keys,
     };
     engine.run();
     RunResult {
@@ -212,7 +222,7 @@ impl<S: RecordSink> Engine<'_, S> {
         if let Some(first) = self.arrivals.next_arrival() {
             self.queue.push(first, Event::Arrival);
         }
-        if !self.router.budgets().is_empty() {
+        if self.router.budgets().next().is_some() {
             self.queue
                 .push(Time::ZERO + BUDGET_SAMPLE_EVERY, Event::BudgetSample);
         }
@@ -239,28 +249,18 @@ impl<S: RecordSink> Engine<'_, S> {
                 }
             }
         }
+        let keys = self.budget_keys.iter().cloned();
         self.sink.0.budgets = self
-            .router
-            .budgets()
-            .into_iter()
-            .map(|(scope, b)| BudgetState {
-                key: scope.key(),
-                limit: b.limit,
-                spent: b.total_spent,
-                exhausted_at: b.exhausted_at,
-                window_resets: b.resets,
-            })
-            .collect();
+            .ledger
+            .states(keys.zip(self.router.budgets().map(|(_, w)| w)));
     }
 
     fn sample_budgets(&mut self, now: Time) {
-        for (scope, b) in self.router.budgets() {
-            let key = scope.key();
-            self.sink.budget_sample(now, &key, b.spent(now), b.limit);
+        for ((_, b), key) in self.router.budgets().zip(&self.budget_keys) {
+            self.sink.budget_sample(now, key, b.spent(now), b.limit);
         }
     }
 
-    /// Whether `attempt` is still its request's attempt in flight (the router's answer).
     fn is_current(&self, attempt: AttemptRef) -> bool {
         self.active
             .get(attempt.slot as usize)
@@ -412,6 +412,12 @@ impl<S: RecordSink> Engine<'_, S> {
         };
         if recorded.stale {
             return;
+        }
+        if let Some(cost) = recorded.charged {
+            let tags = self.active[slot as usize].call.spec().tags.set;
+            for (budget, window) in self.router.budgets_charged_by(deployment, tags) {
+                self.ledger.charged(budget, cost, window, now);
+            }
         }
         let ok = matches!(outcome, Outcome::Success(_));
         self.sink.attempt(deployment, ok);

@@ -129,27 +129,32 @@ impl Encoder for NgramEncoder {
             }
         }
         flush_word(&mut word, out);
-        // Merge duplicate dimensions, then normalise.
-        out.sort_unstable_by_key(|(d, _)| *d);
-        let mut merged = 0;
-        for i in 0..out.len() {
-            if merged > 0 && out[merged - 1].0 == out[i].0 {
-                out[merged - 1].1 += out[i].1;
-            } else {
-                out[merged] = out[i];
-                merged += 1;
-            }
-        }
-        out.truncate(merged);
-        let norm = out.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
-        if norm > 0.0 {
-            for (_, v) in out.iter_mut() {
-                *v /= norm;
-            }
-        } else {
-            out.clear();
-        }
+        merge_and_normalise(out);
         Ok(())
+    }
+}
+
+/// Sorts `v` by dimension, adds up the values of repeated dimensions and scales it to unit
+/// length (an all-zero vector becomes empty).
+fn merge_and_normalise(v: &mut SparseVec) {
+    v.sort_unstable_by_key(|(d, _)| *d);
+    let mut merged = 0;
+    for i in 0..v.len() {
+        if merged > 0 && v[merged - 1].0 == v[i].0 {
+            v[merged - 1].1 += v[i].1;
+        } else {
+            v[merged] = v[i];
+            merged += 1;
+        }
+    }
+    v.truncate(merged);
+    let norm = v.iter().map(|(_, x)| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, x) in v.iter_mut() {
+            *x /= norm;
+        }
+    } else {
+        v.clear();
     }
 }
 
