@@ -335,8 +335,8 @@ fn run(args: RunArgs) -> Result<()> {
 /// `validate`: exit 0 without errors (warnings too with `strict`), 1 with errors, 2 when the
 /// file cannot be read or parsed.
 fn validate(path: &std::path::Path, format: Format, strict: bool) -> ExitCode {
+    use crate::config::lint::{Finding, Severity, lint};
     use crate::config::yaml::Source;
-    use crate::lint::{Finding, Severity, lint};
 
     let file = path.display().to_string();
     let text = match std::fs::read_to_string(path) {

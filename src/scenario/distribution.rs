@@ -6,9 +6,9 @@
 //! Times are written with units (`300ms`); token counts as numbers.
 
 use crate::config::InputError;
+use crate::config::units;
 use crate::config::yaml::Node;
 use crate::sim::Distribution;
-use crate::units;
 
 /// What the values of a distribution are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
+use crate::config::units;
 use crate::config::yaml::{EnvLookup, Source};
 use crate::config::{InputError, LitellmConfig};
 use crate::router::PriceFile;
-use crate::units;
 
 use super::provider::{bind, profile};
 use super::workload::workload;

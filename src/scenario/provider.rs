@@ -4,12 +4,12 @@
 //! For each deployment the most specific matching profile wins (id, then api_base, then
 //! model_name); two equally specific matches, or none, are errors naming the deployment.
 
+use crate::config::units;
 use crate::config::yaml::Node;
 use crate::config::{DeploymentConfig, InputError};
 use crate::router::ErrorClass;
 use crate::sim::{Brownout, Distribution, FaultSpec, Outage, ProviderMatch, ProviderProfile};
 use crate::time::Time;
-use crate::units;
 
 use super::distribution::{Unit, distribution};
 

@@ -4,10 +4,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::InputError;
+use crate::config::units;
 use crate::config::yaml::Node;
 use crate::sim::{ArrivalProcess, RateChange, RequestClass, WorkloadSpec};
 use crate::time::Time;
-use crate::units;
 
 use super::distribution::{Unit, distribution};
 
