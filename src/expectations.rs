@@ -135,9 +135,8 @@ impl Expectations {
             if item.get("compare")?.is_some() {
                 item.deny_unknown_keys(&["compare", "lower", "higher", "than", "seeds"])?;
                 let metric = item.require("compare")?.string()?;
-                if !crate::comparison::METRICS.iter().any(|m| m.name == metric) {
-                    let names: Vec<&str> =
-                        crate::comparison::METRICS.iter().map(|m| m.name).collect();
+                if !crate::metrics::METRICS.iter().any(|m| m.name == metric) {
+                    let names: Vec<&str> = crate::metrics::METRICS.iter().map(|m| m.name).collect();
                     return Err(item.require("compare")?.error(format!(
                         "unknown compare metric {metric:?} (expected one of: {})",
                         names.join(", ")
