@@ -205,7 +205,7 @@ fn compare(
     std::fs::write(out_dir.join("comparison.json"), json)?;
     std::fs::write(
         out_dir.join("comparison.csv"),
-        crate::comparison::to_csv(&comparison)?,
+        crate::report::comparison::to_csv(&comparison)?,
     )?;
     // The first seed's full run gives the page its tables and run charts.
     let policies: Vec<_> = scenario.policies.iter().collect();

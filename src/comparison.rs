@@ -3,106 +3,19 @@
 //! Each (policy, seed) pair is one independent simulation; pairs run in parallel (rayon) and
 //! results are gathered in a fixed order, so the output is byte-identical whatever the number of
 //! threads. Because every policy sees the same workload for a seed (common random numbers),
-//! differences to the baseline are paired by seed. It decides the metrics, their direction and
-//! the verdicts; the arithmetic is [`crate::report::stats`].
+//! differences to the baseline are paired by seed. It decides which runs are made and how their
+//! values are paired; the metrics are [`crate::metrics::METRICS`], the arithmetic is
+//! [`crate::report::stats`] and the verdicts are [`crate::report::comparison::Verdict`]'s.
 
 use anyhow::{Result, bail};
 use rayon::prelude::*;
-use serde::Serialize;
 
-use crate::metrics::{Direction, METRICS};
-use crate::report::stats::{Interval, mean_interval, paired_difference};
+use crate::metrics::METRICS;
+use crate::report::comparison::{Comparison, MetricComparison, PolicyComparison, Verdict};
+use crate::report::stats::{CONFIDENCE, mean_interval, paired_difference};
+use crate::report::summary::round;
 use crate::runner::simulate_quietly;
 use crate::scenario::Scenario;
-
-/// The verdict on a policy's metric against the baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// This is the baseline.
-    Baseline,
-    /// Better, significant at 95 %.
-    Better,
-    /// Worse, significant at 95 %.
-    Worse,
-    /// The interval of the difference contains zero.
-    NoSignificantDifference,
-}
-
-impl Verdict {
-    /// The verdict in words.
-    pub fn label(self) -> &'static str {
-        match self {
-            Verdict::Baseline => "baseline",
-            Verdict::Better => "better",
-            Verdict::Worse => "worse",
-            Verdict::NoSignificantDifference => "no significant difference",
-        }
-    }
-}
-
-/// An interval as written to files.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct IntervalOut {
-    /// Mean.
-    pub mean: f64,
-    /// Lower end of the 95 % interval.
-    pub low: f64,
-    /// Upper end of the 95 % interval.
-    pub high: f64,
-}
-
-impl From<Interval> for IntervalOut {
-    fn from(i: Interval) -> Self {
-        let r = |x: f64| crate::report::summary::round(x, 6);
-        IntervalOut {
-            mean: r(i.mean),
-            low: r(i.low),
-            high: r(i.high),
-        }
-    }
-}
-
-/// One metric of one policy.
-#[derive(Debug, Clone, Serialize)]
-pub struct MetricComparison {
-    /// The metric.
-    pub metric: &'static str,
-    /// Which way is better.
-    pub direction: Direction,
-    /// The per-seed values.
-    pub values: Vec<f64>,
-    /// Mean and interval over seeds.
-    pub value: IntervalOut,
-    /// Paired difference to the baseline (policy − baseline), absent for the baseline.
-    pub difference: Option<IntervalOut>,
-    /// The verdict.
-    pub verdict: Verdict,
-}
-
-/// One policy's comparison.
-#[derive(Debug, Clone, Serialize)]
-pub struct PolicyComparison {
-    /// The policy.
-    pub policy: String,
-    /// Its metrics.
-    pub metrics: Vec<MetricComparison>,
-}
-
-/// The whole comparison (`comparison.json`).
-#[derive(Debug, Clone, Serialize)]
-pub struct Comparison {
-    /// Scenario name.
-    pub scenario: String,
-    /// The seeds, in order.
-    pub seeds: Vec<u64>,
-    /// The baseline policy.
-    pub baseline: String,
-    /// Confidence level of every interval.
-    pub confidence: f64,
-    /// Every policy, in the scenario's order.
-    pub policies: Vec<PolicyComparison>,
-}
 
 /// Runs every policy of `scenario` on `seeds` and compares each with `baseline`; `on_run` is
 /// called after each simulation (for a progress bar).
@@ -159,25 +72,12 @@ pub fn compare(
                         (None, Verdict::Baseline)
                     } else {
                         let d = paired_difference(&values, &series(base_index, m));
-                        let verdict = if d.contains(0.0) || d.low.is_nan() {
-                            Verdict::NoSignificantDifference
-                        } else {
-                            match (metric.direction, d.low > 0.0) {
-                                (Direction::HigherIsBetter, true)
-                                | (Direction::LowerIsBetter, false) => Verdict::Better,
-                                (Direction::HigherIsBetter, false)
-                                | (Direction::LowerIsBetter, true) => Verdict::Worse,
-                            }
-                        };
-                        (Some(d.into()), verdict)
+                        (Some(d.into()), Verdict::judge(metric.direction, &d))
                     };
                     MetricComparison {
                         metric: metric.name,
                         direction: metric.direction,
-                        values: values
-                            .iter()
-                            .map(|v| crate::report::summary::round(*v, 6))
-                            .collect(),
+                        values: values.iter().map(|v| round(*v, 6)).collect(),
                         value: value.into(),
                         difference,
                         verdict,
@@ -190,41 +90,7 @@ pub fn compare(
         scenario: scenario.name.clone(),
         seeds: seeds.to_vec(),
         baseline: baseline.to_string(),
-        confidence: crate::report::stats::CONFIDENCE,
+        confidence: CONFIDENCE,
         policies,
     })
-}
-
-/// `comparison.csv`: one row per policy and metric.
-pub fn to_csv(c: &Comparison) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "policy",
-        "metric",
-        "mean",
-        "low",
-        "high",
-        "diff_mean",
-        "diff_low",
-        "diff_high",
-        "verdict",
-    ])?;
-    for p in &c.policies {
-        for m in &p.metrics {
-            let d = m.difference;
-            let f = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
-            w.write_record([
-                p.policy.clone(),
-                m.metric.to_string(),
-                m.value.mean.to_string(),
-                m.value.low.to_string(),
-                m.value.high.to_string(),
-                f(d.map(|d| d.mean)),
-                f(d.map(|d| d.low)),
-                f(d.map(|d| d.high)),
-                m.verdict.label().to_string(),
-            ])?;
-        }
-    }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }

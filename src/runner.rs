@@ -218,7 +218,7 @@ pub fn run_scenario_with_progress(
 pub fn write_pages(
     scenario: &Scenario,
     output: &RunOutput,
-    comparison: Option<&crate::comparison::Comparison>,
+    comparison: Option<&crate::report::comparison::Comparison>,
     out_dir: &Path,
 ) -> Result<usize> {
     use crate::report::{charts, html};

@@ -6,7 +6,7 @@ use anyhow::Result;
 use plotters::prelude::*;
 
 use super::charts::{Area, ChartFile, LABEL, TITLE, color, err, lane_label, render};
-use crate::comparison::Comparison;
+use super::comparison::Comparison;
 
 fn comparison_metric<DB: DrawingBackend>(
     root: &Area<'_, DB>,

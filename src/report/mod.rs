@@ -4,6 +4,7 @@
 
 pub mod budgets_csv;
 pub mod charts;
+pub mod comparison;
 pub mod comparison_charts;
 pub mod explain;
 pub mod html;

@@ -105,7 +105,7 @@ fn fmt_value(x: f64) -> String {
 }
 
 /// A comparison: each policy's metrics with intervals and verdicts against the baseline.
-pub fn comparison_table(c: &crate::comparison::Comparison) -> Table {
+pub fn comparison_table(c: &super::comparison::Comparison) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header(vec![

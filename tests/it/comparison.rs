@@ -1,10 +1,11 @@
 //! `compare`: paired verdicts across seeds, and identical output whatever the thread count.
 
-use switchyard::comparison::{Verdict, compare};
+use switchyard::comparison::compare;
+use switchyard::report::comparison::{Comparison, Verdict};
 
 use crate::common::{bundled, scenario};
 
-fn verdict(c: &switchyard::comparison::Comparison, policy: &str, metric: &str) -> Verdict {
+fn verdict(c: &Comparison, policy: &str, metric: &str) -> Verdict {
     c.policies
         .iter()
         .find(|p| p.policy == policy)
