@@ -143,7 +143,7 @@ pub fn parse_scenario(
 
     let names: Vec<String> = policies.iter().map(|p| p.name.clone()).collect();
     let expect = match root.get("expect")? {
-        Some(node) => crate::expectations::Expectations::parse(&node, &names)?,
+        Some(node) => super::Expectations::parse(&node, &names)?,
         None => Default::default(),
     };
     let mut baseline_tolerance = std::collections::BTreeMap::new();
