@@ -6,15 +6,11 @@
 //! Switchyard's scenario files; [`metrics`] aggregates per-request records; [`report`] writes
 //! summaries, CSV and terminal tables.
 
-pub mod check;
-pub mod cli;
-pub mod comparison;
+pub mod app;
 pub mod config;
-pub mod expectations;
 pub mod metrics;
 pub mod report;
 pub mod router;
-pub mod runner;
 pub mod scenario;
 pub mod sim;
 pub mod time;

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::metrics::{Discard, PolicyStats, RecordSink};
 use crate::report::budgets_csv::{self, BudgetsCsv};
+use crate::report::charts::Window;
 use crate::report::requests_csv::{self, RequestsCsv};
 use crate::report::{PolicySummary, Summary};
 use crate::router::DeploymentTable;
@@ -213,6 +214,28 @@ pub fn run_scenario_with_progress(
     })
 }
 
+/// Outage and brownout windows of the scenario's provider profiles, for shading.
+pub fn fault_windows(scenario: &Scenario) -> Vec<Window> {
+    let mut out = Vec::new();
+    for p in &scenario.profiles {
+        for o in &p.faults.outages {
+            out.push(Window {
+                start: o.start,
+                end: o.end,
+                label: format!("outage {} ({})", p.name, o.class.name()),
+            });
+        }
+        for b in &p.faults.brownouts {
+            out.push(Window {
+                start: b.start,
+                end: b.end,
+                label: format!("brownout ×{} {}", b.latency_multiplier, p.name),
+            });
+        }
+    }
+    out
+}
+
 /// Writes the run's charts, `index.html` and `summary.md` into `out_dir` (with the comparison's
 /// charts and verdicts when given); returns the number of charts.
 pub fn write_pages(
@@ -235,7 +258,7 @@ pub fn write_pages(
         &dir,
         &stats,
         &output.table,
-        &charts::fault_windows(scenario),
+        &fault_windows(scenario),
         scenario.duration.as_secs_f64() / 60.0,
     )?);
     let page = html::index_html(

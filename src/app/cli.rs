@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
 
+use super::runner::run_scenario;
 use crate::config::yaml::ProcessEnv;
 use crate::report::table;
-use crate::runner::run_scenario;
 use crate::scenario::load_scenario;
 
 /// See what an LLM gateway's routing config does to your traffic.
@@ -195,7 +195,7 @@ fn compare(
         .num_threads(threads.unwrap_or(0))
         .build()?;
     let comparison =
-        pool.install(|| crate::comparison::compare(&scenario, &seed_list, &baseline, &on_run))?;
+        pool.install(|| super::compare::compare(&scenario, &seed_list, &baseline, &on_run))?;
     bar.finish_and_clear();
 
     let out_dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
@@ -210,7 +210,7 @@ fn compare(
     // The first seed's full run gives the page its tables and run charts.
     let policies: Vec<_> = scenario.policies.iter().collect();
     let output = run_scenario(&scenario, &policies, seed_list[0], &out_dir)?;
-    let charts = crate::runner::write_pages(&scenario, &output, Some(&comparison), &out_dir)?;
+    let charts = super::runner::write_pages(&scenario, &output, Some(&comparison), &out_dir)?;
 
     println!(
         "{} — {} policies × {} seeds ({}…{}), baseline {}, 95 % intervals",
@@ -268,7 +268,7 @@ fn run(args: RunArgs) -> Result<()> {
     if let Some(id) = explain {
         for p in &policies {
             println!("policy {} — request {id}:", p.name);
-            let lines = crate::runner::explain_request(&scenario, p, seed, id)?;
+            let lines = super::runner::explain_request(&scenario, p, seed, id)?;
             if lines.is_empty() {
                 println!("  request {id} never arrived (ids start at 0 and count arrivals)");
             }
@@ -290,12 +290,12 @@ fn run(args: RunArgs) -> Result<()> {
     let expected = scenario.workload.rate * scenario.duration.as_secs_f64() * policies.len() as f64;
     let bar = progress_bar(policies.len() as u64, quiet || expected < 1.0e6, "policies");
     let output =
-        crate::runner::run_scenario_with_progress(&scenario, &policies, seed, &out_dir, &|| {
+        super::runner::run_scenario_with_progress(&scenario, &policies, seed, &out_dir, &|| {
             bar.inc(1)
         })?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
-    let charts = crate::runner::write_pages(&scenario, &output, None, &out_dir)?;
+    let charts = super::runner::write_pages(&scenario, &output, None, &out_dir)?;
 
     let summary = &output.summary;
     println!(
@@ -415,7 +415,7 @@ fn check(
     baseline: Option<&std::path::Path>,
     update_baseline: bool,
 ) -> ExitCode {
-    let run = match crate::check::check(paths, &ProcessEnv, baseline, update_baseline) {
+    let run = match super::check::check(paths, &ProcessEnv, baseline, update_baseline) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -436,7 +436,7 @@ fn check(
         failed + run.invalid.len()
     );
     if let Some(path) = junit
-        && let Err(e) = std::fs::write(path, crate::check::junit(&run))
+        && let Err(e) = std::fs::write(path, super::check::junit(&run))
     {
         eprintln!("error: cannot write {}: {e}", path.display());
         return ExitCode::from(2);

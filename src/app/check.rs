@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use crate::comparison::compare;
+use super::compare::compare;
+use super::expectations::{holds, lookup};
+use super::runner::simulate_quietly;
 use crate::config::yaml::EnvLookup;
-use crate::expectations::{holds, lookup};
 use crate::report::{PolicySummary, Summary};
-use crate::runner::simulate_quietly;
 use crate::scenario::{Scenario, load_scenario};
 
 /// One checked claim.

@@ -10,11 +10,11 @@
 use anyhow::{Result, bail};
 use rayon::prelude::*;
 
+use super::runner::simulate_quietly;
 use crate::metrics::METRICS;
 use crate::report::comparison::{Comparison, MetricComparison, PolicyComparison, Verdict};
 use crate::report::stats::{CONFIDENCE, mean_interval, paired_difference};
 use crate::report::summary::round;
-use crate::runner::simulate_quietly;
 use crate::scenario::Scenario;
 
 /// Runs every policy of `scenario` on `seeds` and compares each with `baseline`; `on_run` is
