@@ -3,7 +3,8 @@
 //! [`Time`] is an instant counted in nanoseconds since the start of a run; spans are plain
 //! [`std::time::Duration`]s so that the live proxy can hand them to `tokio::time::sleep` as they
 //! are. Nothing here reads a clock: the simulator advances a virtual clock event by event, and the
-//! live proxy converts its own monotonic clock into a `Time` at the edge.
+//! live proxy converts its own monotonic clock into a `Time` at the edge. The bottom layer: it
+//! imports nothing from the rest of the crate.
 
 use std::fmt;
 use std::ops::{Add, Sub};

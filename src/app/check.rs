@@ -4,6 +4,9 @@
 //! `compare` over their seeds); each expectation gives one pass/fail result with the measured
 //! value. Results can be written as JUnit XML. A baseline directory holds each scenario's
 //! `summary.json`; a metric that got worse beyond its tolerance is a regression.
+//!
+//! It decides what is checked and the pass/fail wording; it must not print (the command line
+//! does) or read expectations' syntax (the scenario does).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,9 @@
 //! The command line: parse, dispatch, print. Everything testable lives in the library.
+//!
+//! It decides the commands, their flags, what is printed and the exit codes; it must not hold
+//! logic a test would want to reach (that belongs in [`super::runner`], [`super::compare`],
+//! [`super::check`] or the layers below). It is the one place allowed a wall clock, for the
+//! speed it reports.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -2,7 +2,9 @@
 //!
 //! For each policy, one engine run over the same seed (so every policy sees the same workload),
 //! streaming `requests.csv` and collecting aggregates into `summary.json`. It decides the files
-//! and their order; the numbers come from the engine and [`crate::metrics`].
+//! and their order, and turns the scenario into what the report draws (the fault windows); the
+//! numbers come from the engine and [`crate::metrics`], the formatting from [`crate::report`].
+//! It must not format a file's contents itself.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

@@ -2,7 +2,8 @@
 //! and per-deployment counters.
 //!
 //! Memory does not grow with the number of requests: latency quantiles come from an HDR
-//! histogram (microseconds, 3 significant digits), the mean and maximum are exact.
+//! histogram (microseconds, 3 significant digits), the mean and maximum are exact. It decides
+//! what is counted and kept; it must not round or format (reports do).
 
 use std::collections::BTreeMap;
 use std::time::Duration;

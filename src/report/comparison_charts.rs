@@ -1,4 +1,7 @@
 //! The comparison's chart: each key metric's mean and 95 % interval per policy, as SVG and PNG.
+//!
+//! It decides which metrics are drawn and how; it must not compute intervals (they come in the
+//! [`Comparison`]).
 
 use std::path::Path;
 

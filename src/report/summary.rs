@@ -1,7 +1,8 @@
 //! `summary.json`: one run's aggregates per policy, in a stable shape and byte-stable order.
 //!
 //! Field names are a contract (later capabilities add fields; these stay). Maps are `BTreeMap`s
-//! so the bytes depend only on the run.
+//! so the bytes depend only on the run. It decides the shape, names and rounding; it must not
+//! aggregate (the figures come from [`PolicyStats`]).
 
 use std::collections::BTreeMap;
 

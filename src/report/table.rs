@@ -1,5 +1,8 @@
 //! The terminal view of a run: one summary line per policy and a table of each policy's
-//! deployments.
+//! deployments, and a comparison's verdicts.
+//!
+//! It decides columns and cell formatting; it must not print (the command line does) or compute
+//! figures the summary does not hold.
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 

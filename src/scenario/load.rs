@@ -1,4 +1,8 @@
 //! Reading a scenario file into a checked [`Scenario`].
+//!
+//! It decides the top-level keys, their defaults, and how the config, the policies and the
+//! provider profiles are tied together; each block's details are its own module's. It reads
+//! files (the scenario, a `config:` or `prices:` file) but must not start a run.
 
 use std::path::Path;
 

@@ -1,4 +1,7 @@
 //! The `workload` block of a scenario: arrival process, rate and its changes, request mix.
+//!
+//! It decides how the block is spelled and checked, and builds the simulator's
+//! [`WorkloadSpec`]; generating arrivals is the simulator's.
 
 use std::path::Path;
 use std::sync::Arc;
