@@ -1,10 +1,23 @@
 //! Switchyard: see what an LLM gateway's routing configuration does to traffic.
 //!
-//! The crate is a library with a thin binary. [`config`] reads LiteLLM's config language;
-//! [`router`] is the sans-IO decision core (no clock, no I/O, no global randomness); [`sim`] is
-//! the discrete-event engine with synthetic providers and workloads; [`scenario`] reads
-//! Switchyard's scenario files; [`metrics`] aggregates per-request records; [`report`] writes
-//! summaries, CSV and terminal tables.
+//! The crate is a library with a thin binary (`main.rs` calls [`app::cli::main`]).
+//!
+//! # Layers
+//!
+//! The modules form a stack, bottom to top. A module may import from the layers below its own
+//! (and from itself), never from a layer above; `tests/it/layers.rs` reads every file under
+//! `src/` and fails on an upward `crate::` reference.
+//!
+//! 1. [`time`]: the instant type of the core and the simulator.
+//! 2. [`config`]: LiteLLM's config language — YAML with key paths, loading, settings, the
+//!    deployment table, periods, units, lint, and the language's fixed constants.
+//! 3. [`router`]: the sans-IO decision core (no clock, no I/O, no global randomness).
+//! 4. [`metrics`]: per-request records, streaming aggregates and the compared metrics.
+//! 5. [`sim`]: the discrete-event engine with synthetic providers and workloads.
+//! 6. [`scenario`]: Switchyard's scenario files, including the schema of their expectations.
+//! 7. [`report`]: summaries, CSV, charts, HTML/Markdown, terminal tables, cross-seed statistics
+//!    and the comparison's data.
+//! 8. [`app`]: the commands — command line, runner, compare, check and expectation evaluation.
 
 pub mod app;
 pub mod config;
