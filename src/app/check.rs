@@ -67,7 +67,7 @@ pub fn summarize(scenario: &Scenario) -> Result<Summary> {
         let table = &scenario.config.table;
         summary
             .policies
-            .insert(policy.name.clone(), PolicySummary::new(&stats, &table));
+            .insert(policy.name.clone(), PolicySummary::new(&stats, table));
     }
     Ok(summary)
 }

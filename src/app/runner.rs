@@ -71,7 +71,7 @@ pub fn explain_request(
         Some(id),
     );
     let table = &scenario.config.table;
-    Ok(crate::report::explain::explain(&result.trace, &table))
+    Ok(crate::report::explain::explain(&result.trace, table))
 }
 
 /// Simulates one policy without writing anything.
@@ -111,7 +111,7 @@ fn run_policy_to_parts(
     let file = File::create(part("requests.csv"))
         .with_context(|| format!("cannot write {}", part("requests.csv").display()))?;
     let mut csv = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
-    let mut rows = RequestsCsv::new(&mut csv, &policy.name, models, &table);
+    let mut rows = RequestsCsv::new(&mut csv, &policy.name, models, table);
     let stats = if with_budgets {
         let file = File::create(part("budgets.csv"))?;
         let mut budget_csv = csv::Writer::from_writer(BufWriter::new(file));
@@ -195,7 +195,7 @@ pub fn run_scenario_with_progress(
         let table = &scenario.config.table;
         summary
             .policies
-            .insert(policy.name.clone(), PolicySummary::new(stats, &table));
+            .insert(policy.name.clone(), PolicySummary::new(stats, table));
     }
     let summary_path = out_dir.join("summary.json");
     let mut json = serde_json::to_string_pretty(&summary)?;

@@ -173,7 +173,7 @@ pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
         }
     }
 
-    let worst = worst_case_attempts(s, &table);
+    let worst = worst_case_attempts(s, table);
     if let Some((group, n)) = worst.into_iter().max_by_key(|(_, n)| *n)
         && n > WORST_CASE_ATTEMPTS
     {
