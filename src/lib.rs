@@ -18,12 +18,21 @@
 //! 7. [`report`]: summaries, CSV, charts, HTML/Markdown, terminal tables, cross-seed statistics
 //!    and the comparison's data.
 //! 8. [`app`]: the commands — command line, runner, compare, check and expectation evaluation.
+//!
+//! The bottom three are the decision core, shared with the live proxy; they build alone with
+//! `--no-default-features`. The layers from [`metrics`] up need the simulator's dependencies
+//! (charts, CSV, tables, statistics, parallel runs) and come with the `simulator` feature.
 
+#[cfg(feature = "simulator")]
 pub mod app;
 pub mod config;
+#[cfg(feature = "simulator")]
 pub mod metrics;
+#[cfg(feature = "simulator")]
 pub mod report;
 pub mod router;
+#[cfg(feature = "simulator")]
 pub mod scenario;
+#[cfg(feature = "simulator")]
 pub mod sim;
 pub mod time;
