@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-use switchyard::runner::simulate_quietly;
+use switchyard::app::runner::simulate_quietly;
 use switchyard::scenario::load_scenario;
 
 fn engine(c: &mut Criterion) {

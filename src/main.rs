@@ -1,5 +1,6 @@
-//! The `switchyard` binary: a thin shell over the library's command line.
+//! The `switchyard` binary: a thin shell over the library's command line ([`switchyard::app`]).
+//! It must not hold logic of its own.
 
 fn main() -> std::process::ExitCode {
-    switchyard::cli::main()
+    switchyard::app::cli::main()
 }

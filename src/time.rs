@@ -10,6 +10,8 @@
 //! ([`Time::ZERO`], which falls on a minute boundary); a live driver's is the Unix epoch
 //! ([`Time::since_unix_epoch`]), so instances on different machines agree on minute boundaries
 //! as LiteLLM's instances do (its usage keys are named by the wall-clock minute).
+//!
+//! The bottom layer: it imports nothing from the rest of the crate.
 
 use std::fmt;
 use std::ops::{Add, Sub};

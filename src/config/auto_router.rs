@@ -2,7 +2,8 @@
 //!
 //! Read from `auto_router_config_path` (relative to the config file) or inline
 //! `auto_router_config` (a mapping, or JSON text). JSON is read as YAML, so errors carry the
-//! same file-and-key-path wording as the rest of the config.
+//! same file-and-key-path wording as the rest of the config. It decides the file's schema; it
+//! must not score requests (the router's auto router does).
 
 use std::path::Path;
 

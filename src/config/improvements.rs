@@ -61,7 +61,7 @@ impl Improvements {
                 }
                 "extend_running_cooldown" => out.extend_running_cooldown = value.bool()?,
                 "cooldown_jitter" => {
-                    out.cooldown_jitter = Some(crate::units::duration(&value)?);
+                    out.cooldown_jitter = Some(super::units::duration(&value)?);
                 }
                 "prefer_untried_deployment" => out.prefer_untried_deployment = value.bool()?,
                 "skip_final_wait" => out.skip_final_wait = value.bool()?,

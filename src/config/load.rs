@@ -17,6 +17,9 @@ use super::error::{InputError, InputWarning};
 use super::settings::{LITELLM_ROUTER_KEYS, Layer, ROUTER_KEYS, RouterSettings};
 use super::yaml::{ConfigString, EnvLookup, Node, Source};
 
+/// The most distinct tags a config may use (the router's tag sets are bitsets of this width).
+pub const MAX_TAGS: usize = 128;
+
 /// A checked LiteLLM config.
 #[derive(Debug, Clone)]
 pub struct LitellmConfig {
@@ -210,11 +213,11 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
         .flat_map(|d| d.tags.iter().map(String::as_str))
         .collect();
     tags.extend(settings.tag_budget_config.keys().map(String::as_str));
-    if tags.len() > crate::router::tags::MAX_TAGS - 1 {
+    if tags.len() > MAX_TAGS - 1 {
         return Err(list.error(format!(
             "{} distinct tags (deployment tags and tag budgets); Switchyard supports up to {}",
             tags.len(),
-            crate::router::tags::MAX_TAGS - 1
+            MAX_TAGS - 1
         )));
     }
 

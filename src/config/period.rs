@@ -1,6 +1,7 @@
 //! Budget periods: `Ns`, `Nm`, `Nh`, `Nd`, `Nw`, `Nmo` (a month counts as 30 days).
 //!
-//! It decides only how a period is spelled and how long it is.
+//! It decides only how a period is spelled and how long it is; when a budget's window opens is
+//! the router's.
 
 use std::time::Duration;
 

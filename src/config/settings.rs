@@ -181,6 +181,19 @@ pub struct RedisSettings {
     pub db: Option<u64>,
 }
 
+// LiteLLM's fixed backoff constants: not settings a config can change, but part of what
+// `num_retries` and `retry_after` mean, so lint reads them here beside the settings and the
+// router's retry policy re-exports them.
+
+/// First backoff step.
+pub const INITIAL_DELAY: Duration = Duration::from_millis(500);
+/// Longest computed backoff.
+pub const MAX_DELAY: Duration = Duration::from_secs(8);
+/// Longest provider Retry-After that is honoured.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// Upper end (exclusive) of the jitter added to every wait, in seconds.
+pub const JITTER_SECS: f64 = 0.75;
+
 /// The router's settings after defaults and layering.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouterSettings {

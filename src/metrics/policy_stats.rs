@@ -2,12 +2,14 @@
 //! and per-deployment counters.
 //!
 //! Memory does not grow with the number of requests: latency quantiles come from an HDR
-//! histogram (microseconds, 3 significant digits), the mean and maximum are exact.
+//! histogram (microseconds, 3 significant digits), the mean and maximum are exact. It decides
+//! what is counted and kept; it must not round or format (reports do).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
+use serde::Serialize;
 
 use super::record::{RecordSink, RequestRecord};
 use crate::router::{CallResult, Cooldown, CooldownReason, DeploymentIdx, ErrorClass, GroupIdx};
@@ -112,8 +114,8 @@ pub struct DeploymentStats {
     pub cooldowns: u64,
 }
 
-/// Latency summary in milliseconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Latency quantiles in milliseconds; `summary.json` writes it as `latency_ms`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct LatencySummary {
     /// Exact mean.
     pub mean: f64,
@@ -127,6 +129,20 @@ pub struct LatencySummary {
     pub p99: f64,
     /// Exact maximum.
     pub max: f64,
+}
+
+impl LatencySummary {
+    /// The summary with `f` applied to every figure (a report rounds them).
+    pub fn map(self, f: impl Fn(f64) -> f64) -> LatencySummary {
+        LatencySummary {
+            mean: f(self.mean),
+            p50: f(self.p50),
+            p90: f(self.p90),
+            p95: f(self.p95),
+            p99: f(self.p99),
+            max: f(self.max),
+        }
+    }
 }
 
 /// Aggregates of one policy's run.

@@ -1,6 +1,7 @@
 //! `budgets.csv`: each budget's spend in its current window, sampled once a minute.
 //!
 //! Columns: `policy, time_s, budget, spent, limit`. Written only when the config has budgets.
+//! It decides the columns and their spelling; the samples come from the engine's records.
 
 use std::io::Write;
 

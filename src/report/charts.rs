@@ -449,28 +449,6 @@ fn budgets<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Outage and brownout windows of the scenario's provider profiles, for shading.
-pub fn fault_windows(scenario: &crate::scenario::Scenario) -> Vec<Window> {
-    let mut out = Vec::new();
-    for p in &scenario.profiles {
-        for o in &p.faults.outages {
-            out.push(Window {
-                start: o.start,
-                end: o.end,
-                label: format!("outage {} ({})", p.name, o.class.name()),
-            });
-        }
-        for b in &p.faults.brownouts {
-            out.push(Window {
-                start: b.start,
-                end: b.end,
-                label: format!("brownout ×{} {}", b.latency_multiplier, p.name),
-            });
-        }
-    }
-    out
-}
-
 /// Every chart of a run into `dir`.
 pub fn run_charts(
     dir: &Path,

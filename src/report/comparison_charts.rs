@@ -1,4 +1,7 @@
 //! The comparison's chart: each key metric's mean and 95 % interval per policy, as SVG and PNG.
+//!
+//! It decides which metrics are drawn and how; it must not compute intervals (they come in the
+//! [`Comparison`]).
 
 use std::path::Path;
 
@@ -6,7 +9,7 @@ use anyhow::Result;
 use plotters::prelude::*;
 
 use super::charts::{Area, ChartFile, LABEL, TITLE, color, err, lane_label, render};
-use crate::comparison::Comparison;
+use super::comparison::Comparison;
 
 fn comparison_metric<DB: DrawingBackend>(
     root: &Area<'_, DB>,

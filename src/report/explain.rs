@@ -1,7 +1,8 @@
 //! `--explain ID`: one request's attempts in words.
 //!
 //! Turns the router's trace events into lines a person can follow: the group tried, what each
-//! filter removed and why, the choice, the outcome, cooldowns and waits.
+//! filter removed and why, the choice, the outcome, cooldowns and waits. It decides the wording
+//! only; it must not re-derive a decision the trace does not record.
 
 use crate::router::{DeploymentTable, Filtered, TraceEvent};
 use crate::time::Time;

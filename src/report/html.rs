@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::charts::ChartFile;
+use super::comparison::{Comparison, Verdict};
 use super::summary::Summary;
-use crate::comparison::{Comparison, Verdict};
 
 /// HTML-escapes text.
 pub fn escape(text: &str) -> String {

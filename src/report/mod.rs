@@ -1,9 +1,14 @@
-//! What a run writes and prints: `summary.json`, `requests.csv` and terminal tables.
+//! What a run writes and prints: `summary.json`, `requests.csv`, `budgets.csv`, charts,
+//! `index.html` and `summary.md`, terminal tables, `--explain` text, and a comparison's data
+//! with its cross-seed statistics.
 //!
-//! Formatting only; the numbers come from [`crate::metrics`].
+//! Formatting only; the numbers come from [`crate::metrics`] and the router's trace. It sits
+//! below the application and above the simulator: it must not run simulations or read
+//! scenarios — whatever it needs from a scenario (fault windows, descriptions) comes as data.
 
 pub mod budgets_csv;
 pub mod charts;
+pub mod comparison;
 pub mod comparison_charts;
 pub mod explain;
 pub mod html;

@@ -3,7 +3,8 @@
 //! Columns: `id, policy, arrival_s, model, deployment, status, error_class, latency_ms, ttft_ms,
 //! attempts, input_tokens, output_tokens, cost_usd, retries, fallback_path, final_group`.
 //! `status` is the HTTP status the client got (200 when served). Formatting reuses one buffer,
-//! so writing a row does not allocate.
+//! so writing a row does not allocate. It decides the columns and their spelling; it must not
+//! keep records (rows stream to the writer).
 
 use std::fmt::Write as _;
 use std::io::Write;

@@ -1,13 +1,14 @@
 //! `summary.json`: one run's aggregates per policy, in a stable shape and byte-stable order.
 //!
 //! Field names are a contract (later capabilities add fields; these stay). Maps are `BTreeMap`s
-//! so the bytes depend only on the run.
+//! so the bytes depend only on the run. It decides the shape, names and rounding; it must not
+//! aggregate (the figures come from [`PolicyStats`]).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::metrics::PolicyStats;
+use crate::metrics::{LatencySummary, PolicyStats};
 use crate::router::DeploymentTable;
 
 /// The whole file.
@@ -37,7 +38,7 @@ pub struct PolicySummary {
     /// succeeded / requests.
     pub success_rate: f64,
     /// Latency of served requests, arrival to last token.
-    pub latency_ms: LatencyMs,
+    pub latency_ms: LatencySummary,
     /// Time to first token of served requests, arrival to first token.
     pub ttft_ms: TtftMs,
     /// Attempts in all.
@@ -63,23 +64,6 @@ pub struct PolicySummary {
     /// Deployment ids in `model_list` order, for display.
     #[serde(skip)]
     pub deployment_order: Vec<String>,
-}
-
-/// Latency quantiles in milliseconds.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct LatencyMs {
-    /// Exact mean.
-    pub mean: f64,
-    /// Median.
-    pub p50: f64,
-    /// 90th percentile.
-    pub p90: f64,
-    /// 95th percentile.
-    pub p95: f64,
-    /// 99th percentile.
-    pub p99: f64,
-    /// Exact maximum.
-    pub max: f64,
 }
 
 /// Time to first token in milliseconds.
@@ -173,21 +157,13 @@ pub fn label(d: &crate::config::DeploymentConfig) -> String {
 impl PolicySummary {
     /// The summary of `stats` over `table`'s deployments.
     pub fn new(stats: &PolicyStats, table: &DeploymentTable) -> Self {
-        let l = stats.latency_ms();
         let (ttft_p50, ttft_p99) = stats.ttft_ms();
         PolicySummary {
             requests: stats.requests,
             succeeded: stats.succeeded,
             failed: stats.failed,
             success_rate: round(stats.success_rate(), 6),
-            latency_ms: LatencyMs {
-                mean: round(l.mean, 3),
-                p50: round(l.p50, 3),
-                p90: round(l.p90, 3),
-                p95: round(l.p95, 3),
-                p99: round(l.p99, 3),
-                max: round(l.max, 3),
-            },
+            latency_ms: stats.latency_ms().map(|x| round(x, 3)),
             ttft_ms: TtftMs {
                 p50: round(ttft_p50, 3),
                 p99: round(ttft_p99, 3),

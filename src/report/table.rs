@@ -1,5 +1,8 @@
 //! The terminal view of a run: one summary line per policy and a table of each policy's
-//! deployments.
+//! deployments, and a comparison's verdicts.
+//!
+//! It decides columns and cell formatting; it must not print (the command line does) or compute
+//! figures the summary does not hold.
 
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
@@ -105,7 +108,7 @@ fn fmt_value(x: f64) -> String {
 }
 
 /// A comparison: each policy's metrics with intervals and verdicts against the baseline.
-pub fn comparison_table(c: &crate::comparison::Comparison) -> Table {
+pub fn comparison_table(c: &super::comparison::Comparison) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header(vec![

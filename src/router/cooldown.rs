@@ -239,7 +239,7 @@ mod tests {
         settings: &RouterSettings,
         now: Time,
     ) -> Option<Cooldown> {
-        let mut rng = crate::sim::rng::stream(1, "test");
+        let mut rng = <rand_xoshiro::Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(1);
         super::record_failure(health, failure, settings, now, &mut rng)
     }
 

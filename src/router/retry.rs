@@ -15,14 +15,7 @@ use super::error_class::ErrorClass;
 use crate::config::RouterSettings;
 use crate::config::settings::PerClass;
 
-/// First backoff step.
-pub const INITIAL_DELAY: Duration = Duration::from_millis(500);
-/// Longest computed backoff.
-pub const MAX_DELAY: Duration = Duration::from_secs(8);
-/// Longest provider Retry-After that is honoured.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
-/// Upper end (exclusive) of the jitter added to every wait, in seconds.
-pub const JITTER_SECS: f64 = 0.75;
+pub use crate::config::settings::{INITIAL_DELAY, JITTER_SECS, MAX_DELAY, MAX_RETRY_AFTER};
 
 /// The retry policy in force for `group`: its `model_group_retry_policy` entry, else the
 /// router's `retry_policy`.

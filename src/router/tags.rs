@@ -53,8 +53,7 @@ impl TagSet {
     }
 }
 
-/// The most distinct tags a config may use.
-pub const MAX_TAGS: usize = 128;
+pub use crate::config::load::MAX_TAGS;
 
 /// Interned tag names.
 #[derive(Debug, Clone, Default)]

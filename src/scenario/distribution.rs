@@ -3,12 +3,13 @@
 //! A distribution is a scalar (a constant) or a mapping with one key naming the family:
 //! `constant`, `uniform {min, max}`, `exponential {mean}`, `normal {mean, std_dev}` (truncated
 //! at 0), `lognormal {median, p99}` or `lognormal {mu, sigma}`, `empirical [[q, value], …]`.
-//! Times are written with units (`300ms`); token counts as numbers.
+//! Times are written with units (`300ms`); token counts as numbers. It decides the spelling
+//! and checks the parameters; sampling is the simulator's [`Distribution`].
 
 use crate::config::InputError;
+use crate::config::units;
 use crate::config::yaml::Node;
 use crate::sim::Distribution;
-use crate::units;
 
 /// What the values of a distribution are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,11 +1,15 @@
 //! Reading a scenario file into a checked [`Scenario`].
+//!
+//! It decides the top-level keys, their defaults, and how the config, the policies and the
+//! provider profiles are tied together; each block's details are its own module's. It reads
+//! files (the scenario, a `config:` or `prices:` file) but must not start a run.
 
 use std::path::Path;
 
+use crate::config::units;
 use crate::config::yaml::{EnvLookup, Source};
 use crate::config::{InputError, LitellmConfig};
 use crate::router::PriceFile;
-use crate::units;
 
 use super::provider::{bind, profile};
 use super::workload::workload;
@@ -143,7 +147,7 @@ pub fn parse_scenario(
 
     let names: Vec<String> = policies.iter().map(|p| p.name.clone()).collect();
     let expect = match root.get("expect")? {
-        Some(node) => crate::expectations::Expectations::parse(&node, &names)?,
+        Some(node) => super::Expectations::parse(&node, &names)?,
         None => Default::default(),
     };
     let mut baseline_tolerance = std::collections::BTreeMap::new();

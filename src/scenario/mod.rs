@@ -2,17 +2,22 @@
 //!
 //! A scenario names a LiteLLM config (inline under `router:` or by `config:` path relative to the
 //! scenario file), provider profiles, a workload and the policies to compare (named overrides of
-//! `router_settings`; without any, one policy named `default`). Unknown keys are errors that
-//! suggest the nearest valid key. Loading checks everything a run needs, so a run never fails on
-//! bad input halfway.
+//! `router_settings`; without any, one policy named `default`) and what it expects of the
+//! results ([`expectations`]). Unknown keys are errors that suggest the nearest valid key.
+//! Loading checks everything a run needs, so a run never fails on bad input halfway.
+//!
+//! It decides the schema and builds the simulator's inputs from it; it must not run, report or
+//! judge anything, and it imports nothing above the simulator.
 
 pub mod distribution;
+pub mod expectations;
 mod load;
 pub mod provider;
 pub mod workload;
 
 use std::time::Duration;
 
+pub use expectations::Expectations;
 pub use load::{load_scenario, parse_scenario};
 
 use crate::config::{InputWarning, LitellmConfig, RouterSettings};
@@ -54,7 +59,7 @@ pub struct Scenario {
     /// Prices from the scenario's `prices:` file or the command line's `--prices`.
     pub price_file: Option<PriceFile>,
     /// What the scenario claims about its results (`expect:`).
-    pub expect: crate::expectations::Expectations,
+    pub expect: Expectations,
     /// Per-metric baseline tolerances (`baseline_tolerance: {metric: {absolute, relative}}`).
     pub baseline_tolerance: std::collections::BTreeMap<String, (f64, f64)>,
     /// Accepted-with-a-remark input, from the scenario and its config.

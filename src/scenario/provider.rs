@@ -2,14 +2,16 @@
 //!
 //! A profile's `match` names deployments by `id` (`model_info.id`), `api_base` or `model_name`.
 //! For each deployment the most specific matching profile wins (id, then api_base, then
-//! model_name); two equally specific matches, or none, are errors naming the deployment.
+//! model_name); two equally specific matches, or none, are errors naming the deployment. It
+//! decides the spelling and the matching; what a provider does with an attempt is the
+//! simulator's.
 
+use crate::config::units;
 use crate::config::yaml::Node;
 use crate::config::{DeploymentConfig, InputError};
 use crate::router::ErrorClass;
 use crate::sim::{Brownout, Distribution, FaultSpec, Outage, ProviderMatch, ProviderProfile};
 use crate::time::Time;
-use crate::units;
 
 use super::distribution::{Unit, distribution};
 

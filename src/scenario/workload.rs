@@ -1,13 +1,16 @@
 //! The `workload` block of a scenario: arrival process, rate and its changes, request mix.
+//!
+//! It decides how the block is spelled and checked, and builds the simulator's
+//! [`WorkloadSpec`]; generating arrivals is the simulator's.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::InputError;
+use crate::config::units;
 use crate::config::yaml::Node;
 use crate::sim::{ArrivalProcess, RateChange, RequestClass, WorkloadSpec};
 use crate::time::Time;
-use crate::units;
 
 use super::distribution::{Unit, distribution};
 

@@ -1,10 +1,11 @@
 //! `compare`: paired verdicts across seeds, and identical output whatever the thread count.
 
-use switchyard::comparison::{Verdict, compare};
+use switchyard::app::compare::compare;
+use switchyard::report::comparison::{Comparison, Verdict};
 
 use crate::common::{bundled, scenario};
 
-fn verdict(c: &switchyard::comparison::Comparison, policy: &str, metric: &str) -> Verdict {
+fn verdict(c: &Comparison, policy: &str, metric: &str) -> Verdict {
     c.policies
         .iter()
         .find(|p| p.policy == policy)
@@ -99,8 +100,8 @@ fn the_html_report_embeds_every_chart_and_references_nothing_outside() {
     let dir = tempfile::tempdir().unwrap();
     let c = compare(&s, &[3, 4, 5], "litellm-default", &|| {}).unwrap();
     let policies: Vec<_> = s.policies.iter().collect();
-    let output = switchyard::runner::run_scenario(&s, &policies, 3, dir.path()).unwrap();
-    let charts = switchyard::runner::write_pages(&s, &output, Some(&c), dir.path()).unwrap();
+    let output = switchyard::app::runner::run_scenario(&s, &policies, 3, dir.path()).unwrap();
+    let charts = switchyard::app::runner::write_pages(&s, &output, Some(&c), dir.path()).unwrap();
     let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
     let svg_files = std::fs::read_dir(dir.path().join("charts"))
         .unwrap()

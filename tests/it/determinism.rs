@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use switchyard::runner::run_scenario;
+use switchyard::app::runner::run_scenario;
 
 use crate::common::{bundled, scenario};
 

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use switchyard::runner::simulate_quietly;
+use switchyard::app::runner::simulate_quietly;
 
 use crate::common::scenario;
 
@@ -31,7 +31,7 @@ fn a_timed_out_attempt_keeps_the_provider_busy_until_its_work_is_done() {
     let s = scenario(&timeout_scenario()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let policies: Vec<_> = s.policies.iter().collect();
-    let out = switchyard::runner::run_scenario(&s, &policies, 1, dir.path()).unwrap();
+    let out = switchyard::app::runner::run_scenario(&s, &policies, 1, dir.path()).unwrap();
     let p = &out.summary.policies["default"];
     assert_eq!(p.requests, 9, "arrivals at 1 s … 9 s");
     assert_eq!(p.failed, 9, "every attempt outlives its 1 s timeout");
@@ -127,7 +127,7 @@ fn the_fallback_scenario_reports_paths_cooldowns_and_attempts() {
     let s = crate::common::bundled("seed-fallbacks.yaml");
     let dir = tempfile::tempdir().unwrap();
     let policies: Vec<_> = s.policies.iter().collect();
-    let out = switchyard::runner::run_scenario(&s, &policies, s.seed, dir.path()).unwrap();
+    let out = switchyard::app::runner::run_scenario(&s, &policies, s.seed, dir.path()).unwrap();
     let p = &out.summary.policies["default"];
     assert!(
         p.fallbacks_by_path["gpt-4o>gpt-4o-long"] > 0,
@@ -154,7 +154,7 @@ fn budgets_reach_the_summary_and_budgets_csv() {
     let s = crate::common::bundled("seed-provider-budget.yaml");
     let dir = tempfile::tempdir().unwrap();
     let policies: Vec<_> = s.policies.iter().collect();
-    let out = switchyard::runner::run_scenario(&s, &policies, s.seed, dir.path()).unwrap();
+    let out = switchyard::app::runner::run_scenario(&s, &policies, s.seed, dir.path()).unwrap();
     let p = &out.summary.policies["default"];
     let openai = &p.budgets["provider:openai"];
     assert_eq!(openai.limit, 100.0);
@@ -214,7 +214,7 @@ workload:
 #[test]
 fn budget_samples_reach_the_aggregates_for_the_spend_chart() {
     let s = crate::common::bundled("seed-provider-budget.yaml");
-    let stats = switchyard::runner::simulate_quietly(&s, &s.policies[0], s.seed).unwrap();
+    let stats = switchyard::app::runner::simulate_quietly(&s, &s.policies[0], s.seed).unwrap();
     let openai: Vec<f64> = stats
         .budget_samples
         .iter()

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use switchyard::lint::{Severity, lint};
+use switchyard::config::lint::{Severity, lint};
 
 use crate::common::config;
 

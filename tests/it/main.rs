@@ -9,6 +9,7 @@ mod config;
 mod determinism;
 mod driver;
 mod engine;
+mod layers;
 mod lint;
 mod queueing;
 mod reliability;

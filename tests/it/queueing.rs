@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use switchyard::runner::simulate_quietly;
+use switchyard::app::runner::simulate_quietly;
 
 use crate::common::bundled;
 

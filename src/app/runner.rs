@@ -2,7 +2,9 @@
 //!
 //! For each policy, one engine run over the same seed (so every policy sees the same workload),
 //! streaming `requests.csv` and collecting aggregates into `summary.json`. It decides the files
-//! and their order; the numbers come from the engine and [`crate::metrics`].
+//! and their order, and turns the scenario into what the report draws (the fault windows); the
+//! numbers come from the engine and [`crate::metrics`], the formatting from [`crate::report`].
+//! It must not format a file's contents itself.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -14,6 +16,7 @@ use rayon::prelude::*;
 
 use crate::metrics::{Discard, PolicyStats, RecordSink};
 use crate::report::budgets_csv::{self, BudgetsCsv};
+use crate::report::charts::Window;
 use crate::report::requests_csv::{self, RequestsCsv};
 use crate::report::{PolicySummary, Summary};
 use crate::router::DeploymentTable;
@@ -68,7 +71,7 @@ pub fn explain_request(
         Some(id),
     );
     let table = &scenario.config.table;
-    Ok(crate::report::explain::explain(&result.trace, &table))
+    Ok(crate::report::explain::explain(&result.trace, table))
 }
 
 /// Simulates one policy without writing anything.
@@ -108,7 +111,7 @@ fn run_policy_to_parts(
     let file = File::create(part("requests.csv"))
         .with_context(|| format!("cannot write {}", part("requests.csv").display()))?;
     let mut csv = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
-    let mut rows = RequestsCsv::new(&mut csv, &policy.name, models, &table);
+    let mut rows = RequestsCsv::new(&mut csv, &policy.name, models, table);
     let stats = if with_budgets {
         let file = File::create(part("budgets.csv"))?;
         let mut budget_csv = csv::Writer::from_writer(BufWriter::new(file));
@@ -192,7 +195,7 @@ pub fn run_scenario_with_progress(
         let table = &scenario.config.table;
         summary
             .policies
-            .insert(policy.name.clone(), PolicySummary::new(stats, &table));
+            .insert(policy.name.clone(), PolicySummary::new(stats, table));
     }
     let summary_path = out_dir.join("summary.json");
     let mut json = serde_json::to_string_pretty(&summary)?;
@@ -213,12 +216,34 @@ pub fn run_scenario_with_progress(
     })
 }
 
+/// Outage and brownout windows of the scenario's provider profiles, for shading.
+pub fn fault_windows(scenario: &Scenario) -> Vec<Window> {
+    let mut out = Vec::new();
+    for p in &scenario.profiles {
+        for o in &p.faults.outages {
+            out.push(Window {
+                start: o.start,
+                end: o.end,
+                label: format!("outage {} ({})", p.name, o.class.name()),
+            });
+        }
+        for b in &p.faults.brownouts {
+            out.push(Window {
+                start: b.start,
+                end: b.end,
+                label: format!("brownout ×{} {}", b.latency_multiplier, p.name),
+            });
+        }
+    }
+    out
+}
+
 /// Writes the run's charts, `index.html` and `summary.md` into `out_dir` (with the comparison's
 /// charts and verdicts when given); returns the number of charts.
 pub fn write_pages(
     scenario: &Scenario,
     output: &RunOutput,
-    comparison: Option<&crate::comparison::Comparison>,
+    comparison: Option<&crate::report::comparison::Comparison>,
     out_dir: &Path,
 ) -> Result<usize> {
     use crate::report::{charts, html};
@@ -235,7 +260,7 @@ pub fn write_pages(
         &dir,
         &stats,
         &output.table,
-        &charts::fault_windows(scenario),
+        &fault_windows(scenario),
         scenario.duration.as_secs_f64() / 60.0,
     )?);
     let page = html::index_html(

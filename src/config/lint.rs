@@ -10,8 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::config::deployment_table::DeploymentTable;
-use crate::config::{InputWarning, LitellmConfig, RouterSettings};
+use super::deployment_table::DeploymentTable;
+use super::settings::{INITIAL_DELAY, MAX_DELAY};
+use super::{InputWarning, LitellmConfig, RouterSettings};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -172,13 +173,13 @@ pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
         }
     }
 
-    let worst = worst_case_attempts(s, &table);
+    let worst = worst_case_attempts(s, table);
     if let Some((group, n)) = worst.into_iter().max_by_key(|(_, n)| *n)
         && n > WORST_CASE_ATTEMPTS
     {
         out.push(finding(Severity::Warning, "worst-case-attempts", "router_settings", format!("a request to {group:?} can make up to {n} attempts ((1 + retries) for each group of its fallback chain); every one costs latency and may cost money")));
     }
-    if s.retry_after > crate::router::retry::MAX_DELAY {
+    if s.retry_after > MAX_DELAY {
         out.push(finding(
             Severity::Warning,
             "retry-after-above-cap",
@@ -189,9 +190,9 @@ pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
             ),
         ));
     }
-    let longest_backoff = crate::router::retry::INITIAL_DELAY
+    let longest_backoff = INITIAL_DELAY
         .saturating_mul(1u32 << s.num_retries.min(5))
-        .min(crate::router::retry::MAX_DELAY);
+        .min(MAX_DELAY);
     if !s.disable_cooldowns && !s.cooldown_time.is_zero() && s.cooldown_time < longest_backoff {
         out.push(finding(Severity::Warning, "cooldown-shorter-than-backoff", "router_settings.cooldown_time", format!("cooldown_time {} s is shorter than the last backoff ({} s): a cooled deployment is back before the retry that avoided it", s.cooldown_time.as_secs_f64(), longest_backoff.as_secs_f64())));
     }

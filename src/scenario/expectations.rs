@@ -1,16 +1,16 @@
-//! Expectations: what a scenario claims about its results, checked by `switchyard check`.
+//! Expectations: what a scenario claims about its results (`expect:`), as read from the file.
 //!
 //! An expectation is a metric path into a policy's `summary.json` entry (`success_rate`,
 //! `latency_ms.p99`, `errors.rate_limit`, `deployments.<id or label>.share`, `cooldown_events`
 //! (a count), `budgets.provider:openai.exhausted_at_s` …), a comparison (`>=`, `<=`, `==`, `<`,
 //! `>`) or a range (`in a..b`), for every policy or one. A comparative expectation states that
 //! one policy has a lower (or higher) value of a `compare` metric than another, significant at
-//! 95 % over paired seeds. It decides the syntax and the verdicts; running is the caller's.
-
-use serde_json::Value;
+//! 95 % over paired seeds. It decides the syntax and checks the names; it must not run anything
+//! or judge results (`switchyard check` does both).
 
 use crate::config::InputError;
 use crate::config::yaml::Node;
+use crate::metrics::METRICS;
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -135,9 +135,8 @@ impl Expectations {
             if item.get("compare")?.is_some() {
                 item.deny_unknown_keys(&["compare", "lower", "higher", "than", "seeds"])?;
                 let metric = item.require("compare")?.string()?;
-                if !crate::comparison::METRICS.iter().any(|m| m.name == metric) {
-                    let names: Vec<&str> =
-                        crate::comparison::METRICS.iter().map(|m| m.name).collect();
+                if !METRICS.iter().any(|m| m.name == metric) {
+                    let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
                     return Err(item.require("compare")?.error(format!(
                         "unknown compare metric {metric:?} (expected one of: {})",
                         names.join(", ")
@@ -181,98 +180,5 @@ impl Expectations {
     /// Whether there is nothing to check.
     pub fn is_empty(&self) -> bool {
         self.simple.is_empty() && self.comparative.is_empty()
-    }
-}
-
-/// Looks `path` up in a policy's summary JSON: keys may contain dots (deployment ids, labels,
-/// `budgets.provider:openai`), so the longest matching key wins at each level; a deployment may
-/// also be named by its label. Lists count their items; a missing error class counts 0.
-pub fn lookup(summary: &Value, path: &str) -> Option<f64> {
-    if let Some(rest) = path.strip_prefix("errors.") {
-        return Some(
-            summary
-                .get("errors")
-                .and_then(|e| e.get(rest))
-                .and_then(Value::as_f64)
-                .unwrap_or(0.0),
-        );
-    }
-    let mut node = summary;
-    let mut rest = path;
-    while !rest.is_empty() {
-        let obj = node.as_object()?;
-        let mut best: Option<(&str, &Value)> = None;
-        for (k, v) in obj {
-            let label = v.get("label").and_then(Value::as_str);
-            for name in std::iter::once(k.as_str()).chain(label) {
-                let matches =
-                    rest == name || rest.strip_prefix(name).is_some_and(|r| r.starts_with('.'));
-                if matches && best.is_none_or(|(b, _)| name.len() > b.len()) {
-                    best = Some((name, v));
-                }
-            }
-        }
-        let (name, v) = best?;
-        node = v;
-        rest = rest[name.len()..].trim_start_matches('.');
-    }
-    match node {
-        Value::Number(n) => n.as_f64(),
-        Value::Array(a) => Some(a.len() as f64),
-        Value::Bool(b) => Some(f64::from(u8::from(*b))),
-        _ => None,
-    }
-}
-
-/// Whether `measured` satisfies the expectation.
-pub fn holds(e: &Expectation, measured: f64) -> bool {
-    match e.op {
-        Op::Ge => measured >= e.value,
-        Op::Le => measured <= e.value,
-        Op::Eq => (measured - e.value).abs() <= 1e-9 * e.value.abs().max(1.0),
-        Op::Lt => measured < e.value,
-        Op::Gt => measured > e.value,
-        Op::Within(lo, hi) => lo <= measured && measured <= hi,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_with_dots_and_labels() {
-        let v: Value = serde_json::json!({
-            "success_rate": 0.99,
-            "latency_ms": {"p99": 1200.0},
-            "errors": {"rate_limit": 3},
-            "cooldown_events": [{}, {}],
-            "budgets": {"provider:openai": {"exhausted_at_s": 12.5}},
-            "deployments": {"abc123": {"label": "azure/gpt-4o @ us.example.com", "share": 0.3}, "v1.2": {"share": 0.7}}
-        });
-        assert_eq!(lookup(&v, "success_rate"), Some(0.99));
-        assert_eq!(lookup(&v, "latency_ms.p99"), Some(1200.0));
-        assert_eq!(lookup(&v, "errors.rate_limit"), Some(3.0));
-        assert_eq!(
-            lookup(&v, "errors.timeout"),
-            Some(0.0),
-            "a class with no errors counts 0"
-        );
-        assert_eq!(lookup(&v, "cooldown_events"), Some(2.0));
-        assert_eq!(
-            lookup(&v, "budgets.provider:openai.exhausted_at_s"),
-            Some(12.5)
-        );
-        assert_eq!(
-            lookup(&v, "deployments.v1.2.share"),
-            Some(0.7),
-            "ids may contain dots"
-        );
-        assert_eq!(
-            lookup(&v, "deployments.azure/gpt-4o @ us.example.com.share"),
-            Some(0.3),
-            "or be named by label"
-        );
-        assert_eq!(lookup(&v, "latency_ms.p42"), None);
     }
 }

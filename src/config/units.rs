@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use crate::config::error::InputError;
-use crate::config::yaml::Node;
+use super::error::InputError;
+use super::yaml::Node;
 
 const DURATION_HINT: &str = "a duration such as 250ms, 30s, 10m, 1h or 1d";
 const RATE_HINT: &str = "a rate such as 50/s, 1000/min or 3600/h";

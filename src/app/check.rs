@@ -4,6 +4,9 @@
 //! `compare` over their seeds); each expectation gives one pass/fail result with the measured
 //! value. Results can be written as JUnit XML. A baseline directory holds each scenario's
 //! `summary.json`; a metric that got worse beyond its tolerance is a regression.
+//!
+//! It decides what is checked and the pass/fail wording; it must not print (the command line
+//! does) or read expectations' syntax (the scenario does).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,11 +14,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use crate::comparison::compare;
+use super::compare::compare;
+use super::expectations::{holds, lookup};
+use super::runner::simulate_quietly;
 use crate::config::yaml::EnvLookup;
-use crate::expectations::{holds, lookup};
 use crate::report::{PolicySummary, Summary};
-use crate::runner::simulate_quietly;
 use crate::scenario::{Scenario, load_scenario};
 
 /// One checked claim.
@@ -64,7 +67,7 @@ pub fn summarize(scenario: &Scenario) -> Result<Summary> {
         let table = &scenario.config.table;
         summary
             .policies
-            .insert(policy.name.clone(), PolicySummary::new(&stats, &table));
+            .insert(policy.name.clone(), PolicySummary::new(&stats, table));
     }
     Ok(summary)
 }

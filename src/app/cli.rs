@@ -1,4 +1,9 @@
 //! The command line: parse, dispatch, print. Everything testable lives in the library.
+//!
+//! It decides the commands, their flags, what is printed and the exit codes; it must not hold
+//! logic a test would want to reach (that belongs in [`super::runner`], [`super::compare`],
+//! [`super::check`] or the layers below). It is the one place allowed a wall clock, for the
+//! speed it reports.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,9 +11,9 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
 
+use super::runner::run_scenario;
 use crate::config::yaml::ProcessEnv;
 use crate::report::table;
-use crate::runner::run_scenario;
 use crate::scenario::load_scenario;
 
 /// See what an LLM gateway's routing config does to your traffic.
@@ -195,7 +200,7 @@ fn compare(
         .num_threads(threads.unwrap_or(0))
         .build()?;
     let comparison =
-        pool.install(|| crate::comparison::compare(&scenario, &seed_list, &baseline, &on_run))?;
+        pool.install(|| super::compare::compare(&scenario, &seed_list, &baseline, &on_run))?;
     bar.finish_and_clear();
 
     let out_dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
@@ -205,12 +210,12 @@ fn compare(
     std::fs::write(out_dir.join("comparison.json"), json)?;
     std::fs::write(
         out_dir.join("comparison.csv"),
-        crate::comparison::to_csv(&comparison)?,
+        crate::report::comparison::to_csv(&comparison)?,
     )?;
     // The first seed's full run gives the page its tables and run charts.
     let policies: Vec<_> = scenario.policies.iter().collect();
     let output = run_scenario(&scenario, &policies, seed_list[0], &out_dir)?;
-    let charts = crate::runner::write_pages(&scenario, &output, Some(&comparison), &out_dir)?;
+    let charts = super::runner::write_pages(&scenario, &output, Some(&comparison), &out_dir)?;
 
     println!(
         "{} — {} policies × {} seeds ({}…{}), baseline {}, 95 % intervals",
@@ -268,7 +273,7 @@ fn run(args: RunArgs) -> Result<()> {
     if let Some(id) = explain {
         for p in &policies {
             println!("policy {} — request {id}:", p.name);
-            let lines = crate::runner::explain_request(&scenario, p, seed, id)?;
+            let lines = super::runner::explain_request(&scenario, p, seed, id)?;
             if lines.is_empty() {
                 println!("  request {id} never arrived (ids start at 0 and count arrivals)");
             }
@@ -290,12 +295,12 @@ fn run(args: RunArgs) -> Result<()> {
     let expected = scenario.workload.rate * scenario.duration.as_secs_f64() * policies.len() as f64;
     let bar = progress_bar(policies.len() as u64, quiet || expected < 1.0e6, "policies");
     let output =
-        crate::runner::run_scenario_with_progress(&scenario, &policies, seed, &out_dir, &|| {
+        super::runner::run_scenario_with_progress(&scenario, &policies, seed, &out_dir, &|| {
             bar.inc(1)
         })?;
     bar.finish_and_clear();
     let elapsed = started.elapsed().as_secs_f64();
-    let charts = crate::runner::write_pages(&scenario, &output, None, &out_dir)?;
+    let charts = super::runner::write_pages(&scenario, &output, None, &out_dir)?;
 
     let summary = &output.summary;
     println!(
@@ -335,8 +340,8 @@ fn run(args: RunArgs) -> Result<()> {
 /// `validate`: exit 0 without errors (warnings too with `strict`), 1 with errors, 2 when the
 /// file cannot be read or parsed.
 fn validate(path: &std::path::Path, format: Format, strict: bool) -> ExitCode {
+    use crate::config::lint::{Finding, Severity, lint};
     use crate::config::yaml::Source;
-    use crate::lint::{Finding, Severity, lint};
 
     let file = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
@@ -415,7 +420,7 @@ fn check(
     baseline: Option<&std::path::Path>,
     update_baseline: bool,
 ) -> ExitCode {
-    let run = match crate::check::check(paths, &ProcessEnv, baseline, update_baseline) {
+    let run = match super::check::check(paths, &ProcessEnv, baseline, update_baseline) {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -436,7 +441,7 @@ fn check(
         failed + run.invalid.len()
     );
     if let Some(path) = junit
-        && let Err(e) = std::fs::write(path, crate::check::junit(&run))
+        && let Err(e) = std::fs::write(path, super::check::junit(&run))
     {
         eprintln!("error: cannot write {}: {e}", path.display());
         return ExitCode::from(2);
