@@ -87,8 +87,8 @@ pub struct DeploymentConfig {
     pub tags: Vec<String>,
     /// Budget for this deployment, with its period.
     pub max_budget: Option<f64>,
-    /// Budget period text, e.g. `1d`, `30d`, `1mo`.
-    pub budget_duration: Option<String>,
+    /// Budget period (`budget_duration`, e.g. `1d`, `30d`, `1mo`), checked when the config loads.
+    pub budget_duration: Option<Duration>,
     /// Per-attempt timeout.
     pub timeout: Option<Duration>,
     /// Per-attempt timeout for streaming requests.
@@ -274,7 +274,7 @@ impl DeploymentConfig {
             order: opt(&params, "order", Node::u32)?,
             tags: opt(&params, "tags", tags)?.unwrap_or_default(),
             max_budget: opt(&params, "max_budget", Node::non_negative)?,
-            budget_duration: opt(&params, "budget_duration", Node::string)?,
+            budget_duration: opt(&params, "budget_duration", super::period::period)?,
             timeout: opt(&params, "timeout", seconds)?,
             stream_timeout: opt(&params, "stream_timeout", seconds)?,
             num_retries: opt(&params, "num_retries", Node::u32)?,

@@ -20,6 +20,7 @@ pub mod improvements;
 pub mod lint;
 pub mod load;
 pub mod period;
+pub mod price_file;
 pub mod settings;
 pub mod units;
 pub mod yaml;

@@ -5,6 +5,9 @@
 
 use std::time::Duration;
 
+use super::error::InputError;
+use super::yaml::Node;
+
 /// What a period looks like, for messages.
 pub const PERIOD_HINT: &str = "a budget period such as 30s, 10m, 1h, 1d, 1w or 1mo";
 
@@ -24,6 +27,12 @@ pub fn parse_period(text: &str) -> Option<Duration> {
         _ => return None,
     };
     Some(Duration::from_secs(n.checked_mul(unit_secs)?))
+}
+
+/// Reads a budget period at `node`: an error naming the key path when it is not one.
+pub fn period(node: &Node<'_>) -> Result<Duration, InputError> {
+    let text = node.string()?;
+    parse_period(&text).ok_or_else(|| node.expected(PERIOD_HINT))
 }
 
 #[cfg(test)]

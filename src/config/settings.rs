@@ -153,8 +153,8 @@ pub type FallbackTable = Vec<(String, Vec<String>)>;
 pub struct ProviderBudget {
     /// Limit in USD per period.
     pub budget_limit: f64,
-    /// Period text, e.g. `1d`.
-    pub time_period: String,
+    /// The period (`time_period`, e.g. `1d`).
+    pub time_period: Duration,
 }
 
 /// A tag's budget (`litellm_settings.tag_budget_config`).
@@ -162,8 +162,8 @@ pub struct ProviderBudget {
 pub struct TagBudget {
     /// Limit in USD per period.
     pub max_budget: f64,
-    /// Period text, e.g. `1d`.
-    pub budget_duration: String,
+    /// The period (`budget_duration`, e.g. `1d`).
+    pub budget_duration: Duration,
 }
 
 /// Redis connection settings (shared state across proxy instances).
@@ -448,13 +448,7 @@ impl RouterSettings {
                 let mut budgets = BTreeMap::new();
                 for (provider, budget) in node.entries()? {
                     let limit = budget.require("budget_limit")?.non_negative()?;
-                    let period = budget.require("time_period")?.string()?;
-                    crate::config::period::parse_period(&period).ok_or_else(|| {
-                        budget
-                            .require("time_period")
-                            .map(|n| n.expected(crate::config::period::PERIOD_HINT))
-                            .unwrap_or_else(|e| e)
-                    })?;
+                    let period = super::period::period(&budget.require("time_period")?)?;
                     budgets.insert(
                         provider.to_string(),
                         ProviderBudget {
@@ -469,11 +463,7 @@ impl RouterSettings {
                 let mut budgets = BTreeMap::new();
                 for (tag, budget) in node.entries()? {
                     let limit = budget.require("max_budget")?.non_negative()?;
-                    let period_node = budget.require("budget_duration")?;
-                    let period = period_node.string()?;
-                    if crate::config::period::parse_period(&period).is_none() {
-                        return Err(period_node.expected(crate::config::period::PERIOD_HINT));
-                    }
+                    let period = super::period::period(&budget.require("budget_duration")?)?;
                     budgets.insert(
                         tag.to_string(),
                         TagBudget {

@@ -254,11 +254,8 @@ impl Budgets {
     }
 }
 
-/// A budget period, or (for a `max_budget` without `budget_duration`) one that never ends.
-fn period(text: Option<&str>) -> std::time::Duration {
-    text.and_then(crate::config::period::parse_period)
-        .unwrap_or(std::time::Duration::from_secs(u64::MAX / 4_000_000_000))
-}
+/// The period of a `max_budget` without `budget_duration`: a window that never ends.
+const NEVER_ENDS: Duration = Duration::from_secs(u64::MAX / 4_000_000_000);
 
 impl Budgets {
     /// The budgets `settings` and the deployments configure, indexed for the filter.
@@ -274,7 +271,7 @@ impl Budgets {
             (b.windows.len() - 1) as u32
         };
         for (i, (name, budget)) in settings.provider_budget_config.iter().enumerate() {
-            let window = BudgetWindow::new(budget.budget_limit, period(Some(&budget.time_period)));
+            let window = BudgetWindow::new(budget.budget_limit, budget.time_period);
             add(&mut b, BudgetId::Provider(i as u32), window);
             b.providers.push(name.clone());
         }
@@ -289,7 +286,7 @@ impl Budgets {
             .collect();
         for (i, d) in deployments.iter().enumerate() {
             let own = d.max_budget.map(|limit| {
-                let window = BudgetWindow::new(limit, period(d.budget_duration.as_deref()));
+                let window = BudgetWindow::new(limit, d.budget_duration.unwrap_or(NEVER_ENDS));
                 add(
                     &mut b,
                     BudgetId::Deployment(DeploymentIdx(i as u32)),
@@ -303,8 +300,7 @@ impl Budgets {
             .tag_budget_config
             .iter()
             .filter_map(|(tag, budget)| {
-                let window =
-                    BudgetWindow::new(budget.max_budget, period(Some(&budget.budget_duration)));
+                let window = BudgetWindow::new(budget.max_budget, budget.budget_duration);
                 Some((tags.id(tag)?, window))
             })
             .collect();

@@ -315,3 +315,26 @@ fn switchyard_settings_live_outside_router_settings_and_unknown_keys_are_errors(
         "off by default"
     );
 }
+
+#[test]
+fn a_budget_period_that_cannot_be_read_is_an_error_naming_its_key() {
+    let text = "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m, max_budget: 5, budget_duration: 10 minutes}\n";
+    let message = err(text);
+    assert!(
+        message.starts_with("config.yaml: model_list[0].litellm_params.budget_duration: expected a budget period such as 30s, 10m"),
+        "{message}"
+    );
+    let provider = "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m}\nrouter_settings:\n  provider_budget_config: {openai: {budget_limit: 1, time_period: soon}}\n";
+    assert!(
+        err(provider).contains(
+            "router_settings.provider_budget_config.openai.time_period: expected a budget period"
+        ),
+        "{}",
+        err(provider)
+    );
+    let ok = config(&text.replace("10 minutes", "10m")).expect("10m is a period");
+    assert_eq!(
+        ok.deployments[0].budget_duration,
+        Some(std::time::Duration::from_secs(600))
+    );
+}

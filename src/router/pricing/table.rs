@@ -6,18 +6,7 @@
 //! `claude-opus-4-20250514`, `claude-3-7-sonnet-20250219`, `claude-3-5-haiku-20241022`) carry
 //! Anthropic's published list prices. Sorted by name for binary search.
 
-/// One model's prices and limits.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ModelPrice {
-    /// USD per input token.
-    pub input_cost_per_token: f64,
-    /// USD per output token.
-    pub output_cost_per_token: f64,
-    /// Context window in input tokens.
-    pub max_input_tokens: Option<u64>,
-    /// Largest completion in tokens.
-    pub max_output_tokens: Option<u64>,
-}
+use crate::config::price_file::ModelPrice;
 
 /// `(model name, price)`, sorted by name.
 pub const BUILT_IN: &[(&str, ModelPrice)] = &[
