@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! Switchyard: see what an LLM gateway's routing configuration does to traffic.
 //!
 //! The crate is a library with a thin binary (`main.rs` calls [`app::cli::main`]).
@@ -17,7 +18,9 @@
 //! 6. [`scenario`]: Switchyard's scenario files, including the schema of their expectations.
 //! 7. [`report`]: summaries, CSV, charts, HTML/Markdown, terminal tables, cross-seed statistics
 //!    and the comparison's data.
-//! 8. [`app`]: the commands — command line, runner, compare, check and expectation evaluation.
+//! 8. [`live`]: the live side — the OpenAI-compatible proxy driving the same core from tokio,
+//!    the mock provider serving a scenario's providers over HTTP, and the load driver.
+//! 9. [`app`]: the commands — command line, runner, compare, check and expectation evaluation.
 //!
 //! The bottom three are the decision core, shared with the live proxy; they build alone with
 //! `--no-default-features`. The layers from [`metrics`] up need the simulator's dependencies
@@ -26,6 +29,8 @@
 #[cfg(feature = "simulator")]
 pub mod app;
 pub mod config;
+#[cfg(feature = "live")]
+pub mod live;
 #[cfg(feature = "simulator")]
 pub mod metrics;
 #[cfg(feature = "simulator")]
