@@ -70,23 +70,43 @@ use crate::config::{DeploymentConfig, RouterSettings};
 use crate::time::Time;
 
 /// The router: deployments, settings, the strategy and the live state they act on.
+///
+/// One router is one gateway instance: its live state (cooldowns, usage, spend, what the
+/// strategy has learnt) is its own and shared with no other. Every per-deployment vector is
+/// indexed by [`DeploymentIdx`] and sized once at construction. A clone is an independent
+/// router with a copy of the state; only the immutable table is shared.
 #[derive(Debug, Clone)]
 pub struct Router {
+    /// Deployments and groups, built once per run and shared with reports and other routers.
     table: Arc<DeploymentTable>,
+    /// `router_settings` after defaults and layering, with Switchyard's improvements.
     settings: RouterSettings,
+    /// The routing strategy, with what it learns from outcomes (latency windows, EWMA).
     strategy: StrategyKind,
+    /// Attempts in flight, by deployment.
     live: LiveState,
+    /// Cooldowns and the counts the cooldown rules read, by deployment.
     health: Vec<Health>,
+    /// Requests and tokens in the current minute, by deployment.
     usage: Vec<MinuteUsage>,
+    /// The fallback tables, resolved to routes once.
     plans: FallbackPlans,
+    /// Price per token, by deployment; `None` when no source knows it (cost-based routing
+    /// then ranks the deployment last, and its successes charge no budget).
     prices: Vec<Option<Price>>,
+    /// Every tag the deployments and tag budgets name, plus `default`, interned.
     tags: TagVocabulary,
+    /// Each deployment's tags as a bitmask over `tags`.
     deployment_tags: Vec<TagSet>,
+    /// Provider, deployment and tag spend windows.
     budgets: Budgets,
+    /// By group: the auto router of a group whose first deployment is an `auto_router/…`
+    /// entry whose routes the config loader read; `None` for ordinary groups.
     auto_routers: Vec<Option<auto_router::AutoRouter>>,
     /// Reused buffer of eligible deployments: no allocation per decision.
     candidates: Vec<DeploymentIdx>,
-    /// The last attempt id handed out.
+    /// The last attempt id handed out. Ids count 1, 2, … across every request of this router,
+    /// so a late outcome can never be taken for a newer attempt's.
     last_attempt: u64,
 }
 
@@ -221,17 +241,20 @@ impl Router {
         self.walk().route_group(route)
     }
 
-    /// The final error of a failed call in words ([`failure_message`]).
+    /// The final error of a failed call in words ([`failure_message()`]).
     pub fn failure_message(&self, call: &Call) -> Option<String> {
         failure_message(&self.table, call)
     }
 
-    /// Starts a request.
+    /// Starts a request. Nothing is chosen or counted yet: the first [`Router::next_step`]
+    /// does that.
     pub fn start(&self, spec: RequestSpec) -> Call {
         Call::new(spec)
     }
 
-    /// What to do next for `call` at `now`.
+    /// What to do next for `call` at `now`: send an attempt to the deployment chosen now, wait
+    /// for the one in flight ([`Step::Pending`], never a second send), wait out a backoff, or
+    /// finish. Every random draw of the decision comes from `rng`.
     pub fn next_step<R: Rng + ?Sized>(&mut self, call: &mut Call, now: Time, rng: &mut R) -> Step {
         self.next_step_traced(call, now, rng, &mut NoTrace)
     }
