@@ -65,6 +65,9 @@ enum Format {
 enum Command {
     /// Simulate a scenario: every policy over the same workload, then print and write a report.
     Run(RunArgs),
+    /// Serve a LiteLLM config (or a scenario's router) as an OpenAI-compatible proxy.
+    #[cfg(feature = "live")]
+    Serve(super::serve::ServeArgs),
     /// Run scenarios and check their expectations (exit 0 all pass, 1 a failure, 2 bad input).
     Check {
         /// Scenario files or directories of them.
@@ -150,6 +153,8 @@ pub fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run(args),
+        #[cfg(feature = "live")]
+        Command::Serve(args) => super::serve::serve(args),
         Command::Validate { .. } | Command::Check { .. } => Ok(()),
         Command::Compare {
             scenario,

@@ -277,6 +277,18 @@ impl Call {
         self.phase = Phase::Done { result, at };
     }
 
+    /// Retries made in the current group and the fallback depth reached, as the response
+    /// headers report them for an attempt about to serve (retries count only at depth 0, as in
+    /// [`super::request::Served`]).
+    pub fn retries_and_fallbacks(&self) -> (u32, u32) {
+        let retries = if self.depth == 0 {
+            self.group.sent.saturating_sub(1)
+        } else {
+            0
+        };
+        (retries, self.depth)
+    }
+
     /// Moves to another group or `order` tier: its attempts start from nothing.
     pub(super) fn reset_group(&mut self) {
         self.group.sent = 0;

@@ -340,6 +340,18 @@ impl Router {
         }
     }
 
+    /// The driver gives up on `call`'s attempt `attempt` without an outcome (the client went
+    /// away): the deployment's in-flight count drops as if it had answered, and nothing else
+    /// changes — no health, usage or spend is counted, and the call is not asked again. Returns
+    /// whether the attempt was in flight.
+    pub fn abandon(&mut self, call: &mut Call, attempt: AttemptId) -> bool {
+        let Some(deployment) = call.answered(attempt) else {
+            return false;
+        };
+        self.live.answered(deployment);
+        true
+    }
+
     /// The fallback walk over this router's groups and lists.
     fn walk(&self) -> Walk<'_> {
         Walk {

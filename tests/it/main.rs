@@ -11,6 +11,8 @@ mod driver;
 mod engine;
 mod layers;
 mod lint;
+#[cfg(feature = "live")]
+mod live_proxy;
 mod queueing;
 mod reliability;
 mod router;
