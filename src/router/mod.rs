@@ -98,6 +98,8 @@ pub struct Router {
     tags: TagVocabulary,
     /// Each deployment's tags as a bitmask over `tags`.
     deployment_tags: Vec<TagSet>,
+    /// The `default` tag as a set (looked up once: it is read on every tag-filtered decision).
+    default_tags: TagSet,
     /// Provider, deployment and tag spend windows.
     budgets: Budgets,
     /// By group: the auto router of a group whose first deployment is an `auto_router/…`
@@ -164,6 +166,7 @@ impl Router {
                 .map(|d| pricing::price_of(d, price_file))
                 .collect(),
             deployment_tags: deployments.iter().map(|d| tags.set(&d.tags)).collect(),
+            default_tags: tags.default_set(),
             budgets: Budgets::new(&deployments, &settings, &tags),
             auto_routers: auto_routers(&table, &settings),
             candidates: Vec::with_capacity(largest.unwrap_or(1)),
@@ -353,6 +356,7 @@ impl Router {
     }
 
     /// The fallback walk over this router's groups and lists.
+    #[inline]
     fn walk(&self) -> Walk<'_> {
         Walk {
             table: &self.table,
@@ -362,6 +366,7 @@ impl Router {
     }
 
     /// The eligibility pipeline over this router's state.
+    #[inline]
     fn pipeline(&self) -> Pipeline<'_> {
         Pipeline {
             table: &self.table,
@@ -372,7 +377,7 @@ impl Router {
             live: &self.live,
             prices: &self.prices,
             deployment_tags: &self.deployment_tags,
-            default_tags: self.tags.default_set(),
+            default_tags: self.default_tags,
         }
     }
 
@@ -464,6 +469,7 @@ impl Router {
 
     /// The per-attempt timeout: the request's, else (streaming) the deployment's or router's
     /// `stream_timeout`, else the deployment's or router's `timeout`.
+    #[inline]
     fn attempt_timeout(&self, call: &Call, deployment: DeploymentIdx) -> Duration {
         if let Some(t) = call.spec.timeout {
             return t;
@@ -478,6 +484,7 @@ impl Router {
     }
 
     /// Sends the call's next attempt to `deployment`.
+    #[inline]
     fn dispatch(&mut self, call: &mut Call, deployment: DeploymentIdx, now: Time) -> Step {
         let timeout = self.attempt_timeout(call, deployment);
         self.live.dispatched(deployment);
@@ -495,6 +502,7 @@ impl Router {
 
     /// A success: health, usage and spend, and the call is served. Returns the cost charged
     /// to budgets, if any.
+    #[inline]
     fn served(
         &mut self,
         call: &mut Call,
@@ -600,10 +608,13 @@ impl Router {
         {
             call.group.tried.push(deployment);
         }
-        let requested = route_name(&self.table, call.current);
-        let policy = retry::policy_for(requested, &self.settings);
-        if !class.is_retryable_status() && class.retry_policy_count(policy).is_none() {
-            call.group.skipped.push(deployment);
+        // The policy lookup (a map keyed by group name) only for statuses not retried anyway.
+        if !class.is_retryable_status() {
+            let requested = route_name(&self.table, call.current);
+            let policy = retry::policy_for(requested, &self.settings);
+            if class.retry_policy_count(policy).is_none() {
+                call.group.skipped.push(deployment);
+            }
         }
     }
 

@@ -90,6 +90,7 @@ pub(super) trait Filter {
 
 /// Runs `filter` over `candidates` in place (survivors keep their order), telling `trace` each
 /// exclusion; refuses when the filter has a refusal and left nothing.
+#[inline]
 fn apply<F: Filter, T: Trace>(
     filter: &F,
     candidates: &mut Vec<DeploymentIdx>,
