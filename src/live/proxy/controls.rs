@@ -107,17 +107,18 @@ pub fn read(body: &Map<String, Value>, headers: &HeaderMap) -> Result<Controls, 
     })
 }
 
-/// The body an upstream receives: the client's, without the gateway's controls, with the
-/// upstream's own model name.
-pub fn upstream_body(body: &Map<String, Value>, upstream_model: &str) -> Vec<u8> {
-    let mut out = Map::with_capacity(body.len());
-    for (k, v) in body {
-        if !GATEWAY_KEYS.contains(&k.as_str()) {
-            out.insert(k.clone(), v.clone());
-        }
+/// Removes the gateway's controls from a body, leaving what an upstream receives.
+pub fn strip(body: &mut Map<String, Value>) {
+    for key in GATEWAY_KEYS {
+        body.remove(*key);
     }
-    out.insert("model".into(), Value::String(upstream_model.to_string()));
-    serde_json::to_vec(&out).unwrap_or_default()
+}
+
+/// The body an upstream receives: a stripped body ([`strip`]) with the upstream's own model
+/// name.
+pub fn upstream_body(body: &mut Map<String, Value>, upstream_model: &str) -> Vec<u8> {
+    body.insert("model".into(), Value::String(upstream_model.to_string()));
+    serde_json::to_vec(body).unwrap_or_default()
 }
 
 /// The prompt's size in tokens as the router's context-window check sees it: a quarter of the
@@ -262,10 +263,11 @@ mod tests {
 
     #[test]
     fn the_upstream_gets_the_body_without_gateway_controls() {
-        let b = body(
+        let mut b = body(
             serde_json::json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "tags": ["x"], "mock_response": "m", "temperature": 0.2}),
         );
-        let sent: Value = serde_json::from_slice(&upstream_body(&b, "gpt-4o-2024")).unwrap();
+        strip(&mut b);
+        let sent: Value = serde_json::from_slice(&upstream_body(&mut b, "gpt-4o-2024")).unwrap();
         assert_eq!(sent["model"], "gpt-4o-2024");
         assert_eq!(sent["temperature"], 0.2);
         assert!(sent.get("tags").is_none() && sent.get("mock_response").is_none());

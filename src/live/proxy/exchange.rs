@@ -58,7 +58,7 @@ impl Exchange {
     pub(super) fn new(
         proxy: Arc<Proxy>,
         controls: Controls,
-        body: Map<String, Value>,
+        mut body: Map<String, Value>,
         endpoint: Endpoint,
         arrived: Time,
         request_id: u64,
@@ -81,6 +81,7 @@ impl Exchange {
                 .flatten(),
             ..RequestLine::default()
         };
+        controls::strip(&mut body);
         Exchange {
             proxy,
             call,
@@ -115,9 +116,8 @@ impl Exchange {
                     if self.controls.mock_response.is_some() {
                         self.mock_attempt();
                     } else if self.controls.stream && self.endpoint == Endpoint::Chat {
-                        match super::stream::open(&self.proxy, deployment, &self.body, timeout)
-                            .await
-                        {
+                        let body = self.upstream_body(deployment);
+                        match super::stream::open(&self.proxy, deployment, body, timeout).await {
                             Ok(opened) => return super::stream::respond(self, opened),
                             Err(f) => self.failed(f),
                         }
@@ -137,8 +137,7 @@ impl Exchange {
 
     /// One attempt whose whole answer is read before the router hears of it.
     async fn attempt(&mut self, deployment: DeploymentIdx, timeout: Duration) {
-        let model = self.upstream_model(deployment);
-        let body = Bytes::from(controls::upstream_body(&self.body, &model));
+        let body = self.upstream_body(deployment);
         let upstreams = &self.proxy.upstreams;
         let answer = async {
             let response = upstreams
@@ -182,13 +181,14 @@ impl Exchange {
         self.succeeded(usage, Some(Duration::ZERO));
     }
 
-    /// The upstream's name for the model of `deployment`.
-    pub(super) fn upstream_model(&self, deployment: DeploymentIdx) -> String {
-        self.proxy
+    /// The body `deployment`'s upstream receives (the stripped body with its model name).
+    fn upstream_body(&mut self, deployment: DeploymentIdx) -> Bytes {
+        let model = self
+            .proxy
             .upstreams
             .target(deployment)
-            .map(|t| t.model.clone())
-            .unwrap_or_default()
+            .map_or("", |t| t.model.as_str());
+        Bytes::from(controls::upstream_body(&mut self.body, model))
     }
 
     /// Reports the attempt in flight as served with `usage`.

@@ -13,7 +13,6 @@ use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
-use tokio::sync::mpsc;
 
 /// One attempt of a request.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -71,20 +70,25 @@ pub struct RequestLine {
     pub response: Option<String>,
 }
 
-/// Sends lines to the writer task.
+/// How long a written line may wait in the buffer before it reaches the file.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Sends lines to the writer thread.
 #[derive(Debug, Clone)]
 pub struct RequestLog {
-    lines: mpsc::UnboundedSender<RequestLine>,
+    lines: std::sync::mpsc::Sender<RequestLine>,
     /// Whether prompts and answers are logged.
     pub with_prompts: bool,
 }
 
 impl RequestLog {
     /// Opens `path` for appending and starts the writer; the returned handle ends when every
-    /// `RequestLog` clone is dropped and the last line is flushed.
+    /// `RequestLog` clone is dropped and the last line is flushed. Lines are buffered and
+    /// flushed at most [`FLUSH_EVERY`] after they are written, so a busy proxy does not make a
+    /// system call per request.
     #[allow(
         clippy::disallowed_methods,
-        reason = "the live edge: the log's writer is its own task"
+        reason = "the live edge: the log's writer is its own blocking task"
     )]
     pub fn open(
         path: &Path,
@@ -97,19 +101,8 @@ impl RequestLog {
             .create(true)
             .append(true)
             .open(path)?;
-        let (tx, mut rx) = mpsc::unbounded_channel::<RequestLine>();
-        let writer = tokio::task::spawn_blocking(move || {
-            let mut out = std::io::BufWriter::new(file);
-            while let Some(line) = rx.blocking_recv() {
-                if serde_json::to_writer(&mut out, &line).is_ok() {
-                    let _ = out.write_all(b"\n");
-                }
-                if rx.is_empty() {
-                    let _ = out.flush();
-                }
-            }
-            let _ = out.flush();
-        });
+        let (tx, rx) = std::sync::mpsc::channel::<RequestLine>();
+        let writer = tokio::task::spawn_blocking(move || write_lines(&rx, file));
         Ok((
             RequestLog {
                 lines: tx,
@@ -125,4 +118,30 @@ impl RequestLog {
         // lives.
         let _ = self.lines.send(line);
     }
+}
+
+/// The writer thread: one JSON line per request, flushed when idle for [`FLUSH_EVERY`] and at
+/// the end.
+fn write_lines(rx: &std::sync::mpsc::Receiver<RequestLine>, file: std::fs::File) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
+    let mut dirty = false;
+    loop {
+        match rx.recv_timeout(FLUSH_EVERY) {
+            Ok(line) => {
+                if serde_json::to_writer(&mut out, &line).is_ok() {
+                    let _ = out.write_all(b"\n");
+                }
+                dirty = true;
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if dirty {
+                    let _ = out.flush();
+                    dirty = false;
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let _ = out.flush();
 }

@@ -14,10 +14,9 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::Proxy;
-use super::controls;
 use super::exchange::{Exchange, Usage, usage_in};
 use crate::live::clock;
 use crate::live::upstream::{Endpoint, UpstreamFailure, timed_out, transport_failure};
@@ -40,16 +39,10 @@ pub(super) struct Opened {
 pub(super) async fn open(
     proxy: &Arc<Proxy>,
     deployment: DeploymentIdx,
-    body: &Map<String, Value>,
+    bytes: Bytes,
     timeout: Duration,
 ) -> Result<Opened, UpstreamFailure> {
     let sent = clock::now();
-    let model = proxy
-        .upstreams
-        .target(deployment)
-        .map(|t| t.model.clone())
-        .unwrap_or_default();
-    let bytes = Bytes::from(controls::upstream_body(body, &model));
     let response = proxy
         .upstreams
         .post(deployment, Endpoint::Chat, bytes, timeout)
