@@ -17,6 +17,7 @@ router:
     - {model_name: m, litellm_params: {model: openai/m}, model_info: {id: down}}
     - {model_name: m, litellm_params: {model: openai/m}, model_info: {id: cut}}
     - {model_name: m, litellm_params: {model: openai/m}, model_info: {id: limited}}
+    - {model_name: m, litellm_params: {model: openai/m}, model_info: {id: single}}
 providers:
   - name: quick
     match: {id: fast}
@@ -33,6 +34,10 @@ providers:
   - match: {id: limited}
     ttft: 10ms
     rate_limit: {rpm: 1}
+  - match: {id: single}
+    ttft: 50ms
+    per_token: 5ms
+    concurrency: 1
 workload:
   rate: 1/s
   mix:
@@ -271,4 +276,35 @@ async fn embeddings_are_deterministic_per_text() {
     let (_, _, again) = post(url, &json!({"input": "refund my order"})).await;
     assert_eq!(parse(&again)["data"][0]["embedding"], data[0]["embedding"]);
     mock.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attempts_beyond_the_concurrency_limit_queue_and_all_complete() {
+    let (addr, mock) = start(10.0).await;
+    let url = format!("http://{addr}/p/single/v1/chat/completions");
+    let body = chat("one at a time", 3);
+    let answers = futures_util::future::join_all((0..4).map(|_| post(url.clone(), &body))).await;
+    let ids: std::collections::BTreeSet<String> = answers
+        .iter()
+        .map(|(status, _, body)| {
+            assert_eq!(*status, 200, "{body}");
+            parse(body)["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 4, "each attempt served once: {ids:?}");
+    mock.stop().await;
+}
+
+#[tokio::test]
+async fn a_speed_that_is_not_positive_is_refused() {
+    let s = scenario(PROVIDERS).unwrap();
+    for speed in [0.0, -1.0, f64::NAN] {
+        let options = MockOptions {
+            port: 0,
+            speed,
+            ..MockOptions::default()
+        };
+        let refused = mock_provider::start(&s, &options).await;
+        assert!(refused.is_err(), "speed {speed}");
+    }
 }
