@@ -11,6 +11,7 @@ mod driver;
 mod engine;
 mod layers;
 mod lint;
+#[cfg(feature = "live")]
 mod mock_provider;
 mod queueing;
 mod reliability;
