@@ -136,7 +136,7 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         if self.armed {
-            self.state.release(self.state.clock.now());
+            self.state.release();
         }
     }
 }
@@ -220,9 +220,11 @@ impl ProfileState {
         }
     }
 
-    /// A slot freed at `now`: the first queued attempt whose client still waits starts.
-    fn release(self: &Arc<Self>, now: Time) {
+    /// A slot frees now: the first queued attempt whose client still waits starts.
+    fn release(self: &Arc<Self>) {
         let mut inner = self.lock();
+        // Read under the lock, so the provider sees its instants in order.
+        let now = self.clock.now();
         while let Some(started) = inner.provider.release(now) {
             let Some(tx) = inner.waiting.remove(&started.attempt) else {
                 continue;
