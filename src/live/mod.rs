@@ -12,5 +12,6 @@
 //! line.
 
 pub mod clock;
+pub mod mock_provider;
 pub mod proxy;
 pub mod upstream;

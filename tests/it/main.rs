@@ -13,6 +13,8 @@ mod layers;
 mod lint;
 #[cfg(feature = "live")]
 mod live_proxy;
+#[cfg(feature = "live")]
+mod mock_provider;
 mod queueing;
 mod reliability;
 mod router;
