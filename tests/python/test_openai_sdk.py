@@ -5,7 +5,6 @@ and the proxy on free loopback ports and stops them; nothing leaves the machine.
 SWITCHYARD_BIN names the binary (default: target/release/switchyard).
 """
 
-import json
 import os
 import pathlib
 import socket
@@ -66,9 +65,6 @@ class Stack:
             p.wait(timeout=30)
         self.served.unlink()
 
-    def log_lines(self):
-        return [json.loads(l) for l in self.log.read_text().splitlines()]
-
 
 @pytest.fixture(scope="module")
 def sdk_stack(tmp_path_factory):
@@ -124,7 +120,7 @@ def test_rate_limit_error_with_retry_after_when_everything_is_cooling(sdk_stack)
         c.chat.completions.create(model="busy", messages=[{"role": "user", "content": "hi"}])
     retry_after = int(e.value.response.headers["retry-after"])
     assert 1 <= retry_after <= 60
-    assert "No deployments available" in str(e.value) or "cooldown" in str(e.value).lower() or "no_deployments" in str(e.value).lower() or "RateLimitError" in str(e.value)
+    assert "RateLimitError" in str(e.value)
 
 
 def test_a_served_fallback_says_so_in_its_headers(sdk_stack):
@@ -134,8 +130,6 @@ def test_a_served_fallback_says_so_in_its_headers(sdk_stack):
     assert raw.headers["x-litellm-model-group"] == "gpt-4o"
     assert raw.headers["x-litellm-attempted-fallbacks"] == "1"
     assert raw.headers["x-litellm-attempted-retries"] == "0"
-    flaky = [l for l in sdk_stack.log_lines() if l["model"] == "flaky"][-1]
-    assert [a["deployment"] for a in flaky["attempts"]][:2] == ["flaky-1", "flaky-1"]
 
 
 def curl(stack, body):
