@@ -44,6 +44,15 @@ pub struct ServeArgs {
     /// Prices in LiteLLM's model_prices_and_context_window.json format.
     #[arg(long, value_name = "FILE")]
     pub prices: Option<PathBuf>,
+    /// Send every deployment's traffic to this `switchyard mock-provider` (e.g.
+    /// http://127.0.0.1:9100) instead of its api_base: serve a scenario against its own
+    /// synthetic providers.
+    #[arg(long, value_name = "URL")]
+    pub mock_upstream: Option<String>,
+    /// Run the proxy's clock this many times faster (cooldowns, backoffs, timeouts, rate-limit
+    /// minutes), to match `mock-provider --speed`; for tests.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
 }
 
 /// Loads CONFIG: a LiteLLM config, or a scenario's router config and its price file.
@@ -77,6 +86,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         log_prompts: args.log_prompts,
         grace: Duration::from_secs_f64(args.grace.clamp(0.0, 3600.0)),
         seed: args.seed,
+        speed: args.speed,
+        mock_upstream: args.mock_upstream.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -28,3 +28,62 @@ pub async fn sleep_until(until: Time) {
         tokio::time::sleep(wait).await;
     }
 }
+
+/// The proxy's clock: the wall clock on the Unix-epoch origin, optionally running `speed` times
+/// faster (for tests that compress a scenario's time, together with `mock-provider --speed`):
+/// cooldowns, backoffs, timeouts and rate-limit minutes then all pass `speed` times faster.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiveClock {
+    start: Time,
+    speed: f64,
+}
+
+impl LiveClock {
+    /// The wall clock as it is.
+    pub fn real() -> Self {
+        LiveClock::scaled(1.0)
+    }
+
+    /// A clock that starts at the wall clock's now and runs `speed` times faster (a speed that
+    /// is not a positive finite number counts as 1).
+    pub fn scaled(speed: f64) -> Self {
+        let speed = if speed.is_finite() && speed > 0.0 {
+            speed
+        } else {
+            1.0
+        };
+        LiveClock {
+            start: now(),
+            speed,
+        }
+    }
+
+    /// How many times faster than the wall clock it runs.
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    /// Now, on this clock.
+    pub fn now(&self) -> Time {
+        if self.speed == 1.0 {
+            return now();
+        }
+        self.start + (now() - self.start).mul_f64(self.speed)
+    }
+
+    /// A span of this clock as the wall clock sees it.
+    pub fn wall_span(&self, span: Duration) -> Duration {
+        if self.speed == 1.0 {
+            return span;
+        }
+        Duration::try_from_secs_f64(span.as_secs_f64() / self.speed).unwrap_or(Duration::MAX)
+    }
+
+    /// Sleeps until this clock reads `until`.
+    pub async fn sleep_until(&self, until: Time) {
+        let wait = self.wall_span(until - self.now());
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}

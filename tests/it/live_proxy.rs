@@ -90,6 +90,8 @@ async fn fixture() -> Fixture {
         log_prompts: false,
         grace: Duration::from_secs(5),
         seed: Some(7),
+        speed: 1.0,
+        mock_upstream: None,
     };
     let server = proxy::start(&config(up), None, &options)
         .await

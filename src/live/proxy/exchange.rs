@@ -19,7 +19,6 @@ use super::Proxy;
 use super::controls::{self, Controls};
 use super::errors::ApiError;
 use super::request_log::{AttemptLine, RequestLine};
-use crate::live::clock;
 use crate::live::upstream::{Endpoint, UpstreamFailure, timed_out};
 use crate::router::{
     AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, Outcome, RequestSpec,
@@ -101,7 +100,7 @@ impl Exchange {
     /// Drives the call to its end (or, for a stream, to its first byte).
     pub(super) async fn run(mut self) -> Response {
         loop {
-            let now = clock::now();
+            let now = self.proxy.clock.now();
             let step = self
                 .proxy
                 .core
@@ -125,7 +124,7 @@ impl Exchange {
                         self.attempt(deployment, timeout).await;
                     }
                 }
-                Step::Wait { until } => clock::sleep_until(until).await,
+                Step::Wait { until } => self.proxy.clock.sleep_until(until).await,
                 Step::Pending { .. } => {
                     // Never: the loop records every outcome before it asks again.
                     return self.end_with_error(ApiError::new(500, "internal: asked twice"));
@@ -139,6 +138,7 @@ impl Exchange {
     async fn attempt(&mut self, deployment: DeploymentIdx, timeout: Duration) {
         let body = self.upstream_body(deployment);
         let upstreams = &self.proxy.upstreams;
+        let wall_timeout = self.proxy.clock.wall_span(timeout);
         let answer = async {
             let response = upstreams
                 .post(deployment, self.endpoint, body, timeout)
@@ -148,7 +148,7 @@ impl Exchange {
                 .await
                 .map_err(|e| super::super::upstream::transport_failure(&e))
         };
-        match tokio::time::timeout(timeout, answer).await {
+        match tokio::time::timeout(wall_timeout, answer).await {
             Err(_) => self.failed(timed_out(timeout)),
             Ok(Err(f)) => self.failed(f),
             Ok(Ok(bytes)) => {
@@ -196,7 +196,7 @@ impl Exchange {
         let Some((attempt, deployment, sent)) = self.in_flight.take() else {
             return;
         };
-        let now = clock::now();
+        let now = self.proxy.clock.now();
         let latency = now - sent;
         self.upstream_time += latency;
         let outcome = Outcome::Success(Completion {
@@ -215,7 +215,7 @@ impl Exchange {
         let Some((attempt, deployment, sent)) = self.in_flight.take() else {
             return;
         };
-        let now = clock::now();
+        let now = self.proxy.clock.now();
         let latency = now - sent;
         self.upstream_time += latency;
         let outcome = Outcome::Failure(AttemptFailure {
@@ -301,7 +301,7 @@ impl Exchange {
     ) -> HeaderMap {
         let d = self.proxy.table.deployment(deployment);
         let group = &self.proxy.table.group(d.group).name;
-        let total = clock::now() - self.arrived;
+        let total = self.proxy.clock.now() - self.arrived;
         let overhead = total.saturating_sub(self.upstream_time);
         let cost = self.cost(deployment, self.line.input_tokens, self.line.output_tokens);
         let api_base = self
@@ -369,7 +369,7 @@ impl Exchange {
             return;
         }
         self.logged = true;
-        self.line.duration_ms = (clock::now() - self.arrived).as_secs_f64() * 1000.0;
+        self.line.duration_ms = (self.proxy.clock.now() - self.arrived).as_secs_f64() * 1000.0;
         self.proxy.log.write(std::mem::take(&mut self.line));
     }
 }

@@ -36,7 +36,7 @@ use self::errors::ApiError;
 use self::exchange::Exchange;
 use self::request_log::{RequestLine, RequestLog};
 use self::state::SharedCore;
-use super::clock;
+use super::clock::{self, LiveClock};
 use super::upstream::{Endpoint, Upstreams};
 use crate::config::LitellmConfig;
 use crate::config::deployment_table::DeploymentTable;
@@ -56,6 +56,12 @@ pub struct ServeOptions {
     pub grace: Duration,
     /// Seed of the router's random stream (`None`: from the clock).
     pub seed: Option<u64>,
+    /// The proxy's clock runs this many times faster than the wall clock (1 for serving; more
+    /// to replay a scenario compressed against `mock-provider --speed`).
+    pub speed: f64,
+    /// Send every deployment's traffic to this mock provider (`URL/p/<deployment id>`) instead
+    /// of its `api_base`.
+    pub mock_upstream: Option<String>,
 }
 
 /// Everything the handlers share.
@@ -67,6 +73,7 @@ pub struct Proxy {
     master_key: Option<String>,
     log: RequestLog,
     next_id: AtomicU64,
+    clock: LiveClock,
 }
 
 impl Proxy {
@@ -135,8 +142,8 @@ pub async fn start(
 ) -> Result<Server, StartError> {
     let master_key = master_key(config)?;
     let table = config.table.clone();
-    let upstreams =
-        Upstreams::new(&table).map_err(|e| StartError(format!("{}: {e}", config.file)))?;
+    let upstreams = Upstreams::new(&table, options.mock_upstream.as_deref())
+        .map_err(|e| StartError(format!("{}: {e}", config.file)))?;
     let router = Router::from_table(table.clone(), config.settings.clone(), prices);
     let (log, log_writer) =
         RequestLog::open(&options.log_path, options.log_prompts).map_err(|e| {
@@ -155,6 +162,7 @@ pub async fn start(
         master_key,
         log,
         next_id: AtomicU64::new(1),
+        clock: LiveClock::scaled(options.speed),
     });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -214,7 +222,7 @@ async fn handle(
     body: Bytes,
     endpoint: Endpoint,
 ) -> Response {
-    let arrived = clock::now();
+    let arrived = proxy.clock.now();
     let request_id = proxy.next_id.fetch_add(1, Ordering::Relaxed);
     let refuse = |status: u16, message: String| {
         proxy.log.write(RequestLine {

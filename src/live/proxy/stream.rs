@@ -18,7 +18,6 @@ use serde_json::Value;
 
 use super::Proxy;
 use super::exchange::{Exchange, Usage, usage_in};
-use crate::live::clock;
 use crate::live::upstream::{Endpoint, UpstreamFailure, timed_out, transport_failure};
 use crate::router::{CallResult, DeploymentIdx, ErrorClass, Step};
 use crate::time::Time;
@@ -42,14 +41,24 @@ pub(super) async fn open(
     bytes: Bytes,
     timeout: Duration,
 ) -> Result<Opened, UpstreamFailure> {
-    let sent = clock::now();
+    let sent = proxy.clock.now();
     let response = proxy
         .upstreams
-        .post(deployment, Endpoint::Chat, bytes, timeout)
+        .post(
+            deployment,
+            Endpoint::Chat,
+            bytes,
+            proxy.clock.wall_span(timeout),
+        )
         .await?;
     let mut chunks: Chunks = response.bytes_stream().boxed();
     let deadline = sent + timeout;
-    let first = match tokio::time::timeout(deadline - clock::now(), chunks.next()).await {
+    let first = match tokio::time::timeout(
+        proxy.clock.wall_span(deadline - proxy.clock.now()),
+        chunks.next(),
+    )
+    .await
+    {
         Err(_) => return Err(timed_out(timeout)),
         Ok(None) => return Err(empty_stream()),
         Ok(Some(Err(e))) => return Err(transport_failure(&e)),
@@ -59,7 +68,7 @@ pub(super) async fn open(
         deployment,
         chunks,
         first,
-        ttft: clock::now() - sent,
+        ttft: proxy.clock.now() - sent,
         timeout,
         deadline,
     })
@@ -127,7 +136,8 @@ impl Relay {
             self.scan(&first);
             return Some(first);
         }
-        let left = self.opened.deadline - clock::now();
+        let clock = self.exchange.proxy.clock;
+        let left = clock.wall_span(self.opened.deadline - clock.now());
         match tokio::time::timeout(left, self.opened.chunks.next()).await {
             Ok(Some(Ok(bytes))) => {
                 self.scan(&bytes);
@@ -173,7 +183,7 @@ impl Relay {
             output: self.content_chunks,
         });
         self.exchange.succeeded(usage, Some(self.opened.ttft));
-        let now = clock::now();
+        let now = self.exchange.proxy.clock.now();
         let exchange = &mut self.exchange;
         let step = exchange
             .proxy

@@ -61,13 +61,17 @@ pub struct Upstreams {
 
 impl Upstreams {
     /// The upstreams of every deployment in `table`; the first deployment that cannot be called
-    /// is an error.
-    pub fn new(table: &DeploymentTable) -> Result<Upstreams, TargetError> {
+    /// is an error. With `mock`, every deployment is sent to that mock provider instead
+    /// ([`target::mocked`]).
+    pub fn new(table: &DeploymentTable, mock: Option<&str>) -> Result<Upstreams, TargetError> {
         let targets = table
             .deployments()
             .iter()
             .enumerate()
-            .map(|(i, d)| target::target(i, &d.config))
+            .map(|(i, d)| match mock {
+                Some(base) => Ok(target::mocked(base, &d.config)),
+                None => target::target(i, &d.config),
+            })
             .collect::<Result<_, _>>()?;
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(1024)

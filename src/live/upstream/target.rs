@@ -64,6 +64,40 @@ impl std::fmt::Display for TargetError {
 
 impl std::error::Error for TargetError {}
 
+/// Deployment `d` served by the mock provider at `base` (`switchyard mock-provider`, which
+/// serves each deployment under `/p/<deployment id>`): an Azure deployment keeps Azure's URL
+/// shape, every other one is OpenAI-compatible; no credential is sent.
+pub fn mocked(base: &str, d: &DeploymentConfig) -> Option<Target> {
+    if d.auto_router.is_some() {
+        return None;
+    }
+    let base = format!("{}/p/{}", base.trim_end_matches('/'), d.id);
+    let model = d
+        .model
+        .split_once('/')
+        .map_or(d.model.as_str(), |(_, m)| m)
+        .to_string();
+    let (dialect, chat_url, embeddings_url) = if d.provider == "azure" {
+        let url = |op: &str| format!("{base}/openai/deployments/{model}/{op}?api-version=mock");
+        (Dialect::Azure, url("chat/completions"), url("embeddings"))
+    } else {
+        let v1 = format!("{base}/v1");
+        (
+            Dialect::OpenAi,
+            format!("{v1}/chat/completions"),
+            format!("{v1}/embeddings"),
+        )
+    };
+    Some(Target {
+        dialect,
+        chat_url,
+        embeddings_url,
+        credential: None,
+        model,
+        api_base: base,
+    })
+}
+
 /// The upstream of deployment number `index` (its place in `model_list`), `Ok(None)` for a
 /// deployment the proxy never calls itself (an auto router routes to other groups).
 pub fn target(index: usize, d: &DeploymentConfig) -> Result<Option<Target>, TargetError> {
