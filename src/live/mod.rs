@@ -12,3 +12,4 @@
 //! line.
 
 pub mod clock;
+pub mod drive;
