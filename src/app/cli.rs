@@ -384,7 +384,14 @@ fn drive(args: DriveArgs) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let live = runtime.block_on(drive::run(&scenario, &options))?;
+    // Ctrl-C ends the run early; the report covers the requests sent until then.
+    let stop = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        eprintln!("stopping: requests still out are recorded as timeouts");
+    };
+    let live = runtime.block_on(drive::run_until(&scenario, &options, stop))?;
     let out_dir = (args.out)
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-live", scenario.name)));
     let (output, charts) = super::runner::write_recorded_run(

@@ -233,3 +233,46 @@ async fn a_gateway_that_is_not_there_is_a_connection_error() {
         vec![(switchyard::router::ErrorClass::Connection, 3)]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_drive_records_the_requests_out_as_timeouts_and_sends_no_more() {
+    let s = scenario();
+    // A gateway that never answers and says when its first request arrived.
+    let arrived = Arc::new(tokio::sync::Notify::new());
+    let app = axum::Router::new()
+        .route(
+            "/v1/chat/completions",
+            axum::routing::post(
+                |State(arrived): State<Arc<tokio::sync::Notify>>| async move {
+                    arrived.notify_one();
+                    std::future::pending::<()>().await;
+                },
+            ),
+        )
+        .with_state(arrived.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the test's gateway runs beside the driver"
+    )]
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let options = DriveOptions {
+        speed: 10.0,
+        ..DriveOptions::new(format!("http://{addr}"))
+    };
+    let live = drive::run_until(&s, &options, arrived.notified())
+        .await
+        .expect("the drive runs");
+    let n = live.records.len();
+    assert!(n >= 1 && n < simulated_classes(&s, s.seed).len(), "{n}");
+    assert_eq!(live.unfinished, n as u64);
+    let ids: Vec<u64> = live.records.iter().map(|r| r.id).collect();
+    assert_eq!(ids, (0..n as u64).collect::<Vec<_>>());
+    let classes: Vec<_> = live.stats.errors_by_class().collect();
+    assert_eq!(
+        classes,
+        vec![(switchyard::router::ErrorClass::Timeout, n as u64)]
+    );
+}

@@ -98,7 +98,7 @@ pub struct DriveOutput {
     /// Model ids the gateway named that match no deployment of the scenario, with their counts
     /// (those requests count under the first deployment of the requested group).
     pub unknown_model_ids: BTreeMap<String, u64>,
-    /// Requests still out at the deadline, recorded as timeouts.
+    /// Requests still out at the deadline or the stop, recorded as timeouts.
     pub unfinished: u64,
     /// How long the run took on the wall clock.
     pub wall: Duration,
@@ -154,6 +154,17 @@ impl Collector<'_> {
 
 /// Plays `scenario`'s workload against `options.target` and records what the clients saw.
 pub async fn run(scenario: &Scenario, options: &DriveOptions) -> Result<DriveOutput> {
+    run_until(scenario, options, std::future::pending()).await
+}
+
+/// [`run`], ending early when `stop` completes (the command line's Ctrl-C): nothing is sent
+/// after it, requests still out are given up and recorded as timeouts, and requests never sent
+/// are left out of the run, as `max_requests` would.
+pub async fn run_until(
+    scenario: &Scenario,
+    options: &DriveOptions,
+    stop: impl Future<Output = ()>,
+) -> Result<DriveOutput> {
     let speed = options.speed;
     if !(speed.is_finite() && speed > 0.0) {
         bail!("--speed must be a positive number, not {speed}");
@@ -201,6 +212,7 @@ pub async fn run(scenario: &Scenario, options: &DriveOptions) -> Result<DriveOut
         unknown_model_ids: BTreeMap::new(),
     };
     let mut tasks = Vec::with_capacity(planned.len());
+    let mut sent = 0;
     let (tx, mut rx) = mpsc::unbounded_channel::<(usize, Exchange)>();
     let schedule = async {
         let tx = tx;
@@ -224,6 +236,7 @@ pub async fn run(scenario: &Scenario, options: &DriveOptions) -> Result<DriveOut
                 let exchange = send::send(&endpoint, body, stream, timeout, due).await;
                 let _ = tx.send((i, exchange));
             }));
+            sent += 1;
         }
     };
     let collect = async {
@@ -232,18 +245,24 @@ pub async fn run(scenario: &Scenario, options: &DriveOptions) -> Result<DriveOut
         }
     };
     let left = deadline - clock::now();
-    let _ = tokio::time::timeout(left, async { tokio::join!(schedule, collect) }).await;
+    let stopped = tokio::select! {
+        _ = tokio::time::timeout(left, async { tokio::join!(schedule, collect) }) => false,
+        () = stop => true,
+    };
 
-    // At the deadline: answers already in, then a timeout for every request still out.
+    // At the deadline or the stop: answers already in, then a timeout for every request still
+    // out (at the deadline, those not even sent yet too).
     for task in &tasks {
         task.abort();
     }
     while let Ok((i, exchange)) = rx.try_recv() {
         seen.observe(i, &exchange);
     }
-    let out: Vec<usize> = (0..planned.len()).filter(|&i| !seen.ended[i]).collect();
+    let given_up = clock::now().min(deadline);
+    let considered = if stopped { sent } else { planned.len() };
+    let out: Vec<usize> = (0..considered).filter(|&i| !seen.ended[i]).collect();
     for &i in &out {
-        let waited = deadline - due(planned[i].at);
+        let waited = given_up - due(planned[i].at);
         seen.observe(i, &Exchange::failed(ErrorClass::Timeout, waited));
     }
     let mut records = seen.records;
