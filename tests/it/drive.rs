@@ -276,3 +276,73 @@ async fn a_stopped_drive_records_the_requests_out_as_timeouts_and_sends_no_more(
         vec![(switchyard::router::ErrorClass::Timeout, n as u64)]
     );
 }
+
+#[test]
+fn the_serving_deployment_is_found_by_id_else_by_api_base() {
+    use switchyard::live::drive::observed::{Answer, Exchange, GatewayHeaders, Reader};
+    use switchyard::live::drive::plan::PlannedRequest;
+    use switchyard::router::CallResult;
+    use switchyard::sim::workload::DrawnRequest;
+
+    let s = scenario();
+    let table = &s.config.table;
+    let reader = Reader {
+        table,
+        price_file: None,
+        speed: 10.0,
+    };
+    let request = PlannedRequest {
+        id: 3,
+        at: Time::from_secs_f64(1.0),
+        drawn: DrawnRequest {
+            class: 0,
+            input_tokens: 100,
+            output_tokens: 20,
+            prompt: None,
+        },
+    };
+    let served = |headers: GatewayHeaders| {
+        let exchange = Exchange {
+            answer: Answer::Served { usage: None },
+            headers,
+            first_token: Some(std::time::Duration::from_millis(10)),
+            latency: std::time::Duration::from_millis(50),
+        };
+        let observed = reader.record(&request, "gpt-4o", &exchange);
+        let CallResult::Served(served) = observed.record.result else {
+            panic!("served");
+        };
+        assert_eq!(
+            observed.record.end,
+            Time::from_secs_f64(1.5),
+            "wall × speed"
+        );
+        assert_eq!(
+            observed.record.output_tokens, 20,
+            "the drawn tokens without usage"
+        );
+        (
+            table.deployment(served.deployment).config.id.clone(),
+            observed.unknown_model_id.map(str::to_string),
+        )
+    };
+    let by_id = GatewayHeaders {
+        model_id: Some("openai".into()),
+        ..GatewayHeaders::default()
+    };
+    assert_eq!(served(by_id), ("openai".to_string(), None));
+    let by_base = GatewayHeaders {
+        model_id: Some("5c1f…hash".into()),
+        api_base: Some("https://us.example.com".into()),
+        ..GatewayHeaders::default()
+    };
+    assert_eq!(served(by_base), ("azure-us".to_string(), None));
+    let unknown = GatewayHeaders {
+        model_id: Some("elsewhere".into()),
+        ..GatewayHeaders::default()
+    };
+    assert_eq!(
+        served(unknown),
+        ("azure-us".to_string(), Some("elsewhere".to_string()))
+    );
+}

@@ -27,6 +27,8 @@ use crate::router::{
 pub struct GatewayHeaders {
     /// `x-litellm-model-id`: the id of the deployment that answered.
     pub model_id: Option<String>,
+    /// `x-litellm-model-api-base`: the serving deployment's `api_base`.
+    pub api_base: Option<String>,
     /// `x-litellm-attempted-retries`.
     pub retries: u32,
     /// `x-litellm-attempted-fallbacks`.
@@ -50,6 +52,7 @@ impl GatewayHeaders {
         let count = |name: &str| text(name).and_then(|s| s.parse::<u32>().ok()).unwrap_or(0);
         GatewayHeaders {
             model_id: text("x-litellm-model-id").map(str::to_string),
+            api_base: text("x-litellm-model-api-base").map(str::to_string),
             retries: count("x-litellm-attempted-retries"),
             fallbacks: count("x-litellm-attempted-fallbacks"),
             cost_usd: text("x-litellm-response-cost")
@@ -146,12 +149,40 @@ pub struct Reader<'a> {
 pub struct Observed<'id> {
     /// The request's record.
     pub record: RequestRecord<'static>,
-    /// An `x-litellm-model-id` naming no deployment (the record then counts the request under
-    /// the first deployment of the requested model's group).
+    /// The `x-litellm-model-id` of a served request whose headers name no deployment of the
+    /// scenario (the record then counts it under the first deployment of the requested group).
     pub unknown_model_id: Option<&'id str>,
 }
 
 impl Reader<'_> {
+    /// The deployment the headers name: by its id, else the one deployment (of the requested
+    /// group, when the name is one) with the `api_base` the gateway reports — LiteLLM's ids are
+    /// hashes unless the config sets `model_info.id`.
+    fn deployment(&self, h: &GatewayHeaders, group: Option<GroupIdx>) -> Option<DeploymentIdx> {
+        if let Some(d) = h
+            .model_id
+            .as_deref()
+            .and_then(|id| self.table.deployment_with_id(id))
+        {
+            return Some(d);
+        }
+        let base = h.api_base.as_deref()?.trim_end_matches('/');
+        let all = self.table.deployments();
+        let candidates: Vec<DeploymentIdx> = match group {
+            Some(g) => self.table.group(g).members.clone(),
+            None => (0..all.len() as u32).map(DeploymentIdx).collect(),
+        };
+        let mut matching = candidates.into_iter().filter(|d| {
+            let config = &all[d.get()].config;
+            let own = config.api_base.as_ref().and_then(|b| b.value.as_deref());
+            own.is_some_and(|own| own.trim_end_matches('/') == base)
+        });
+        match (matching.next(), matching.next()) {
+            (Some(d), None) => Some(d),
+            _ => None,
+        }
+    }
+
     fn virtual_span(&self, wall: Duration) -> Duration {
         wall.mul_f64(self.speed)
     }
@@ -164,11 +195,8 @@ impl Reader<'_> {
         exchange: &'x Exchange,
     ) -> Observed<'x> {
         let h = &exchange.headers;
-        let named = h
-            .model_id
-            .as_deref()
-            .and_then(|id| self.table.deployment_with_id(id));
         let requested_group = self.table.group_named(model);
+        let named = self.deployment(h, requested_group);
         let latency = self.virtual_span(exchange.latency);
         let end = request.at + latency;
         let (attempts, retries, fallbacks) = (1 + h.retries + h.fallbacks, h.retries, h.fallbacks);
