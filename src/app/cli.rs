@@ -52,6 +52,7 @@ struct RunArgs {
     explain: Option<u64>,
 }
 
+#[cfg(feature = "live")]
 #[derive(Debug, clap::Args)]
 struct DriveArgs {
     /// The scenario file (YAML) whose workload is played.
@@ -108,6 +109,7 @@ enum Command {
         update_baseline: bool,
     },
     /// Play a scenario's workload against a running gateway and report what its clients saw.
+    #[cfg(feature = "live")]
     Drive(DriveArgs),
     /// Check a LiteLLM config or a scenario: schema errors and lint findings.
     Validate {
@@ -179,6 +181,7 @@ pub fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run(args),
+        #[cfg(feature = "live")]
         Command::Drive(args) => drive(args),
         Command::Validate { .. } | Command::Check { .. } => Ok(()),
         Command::Compare {
@@ -367,6 +370,7 @@ fn run(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "live")]
 fn drive(args: DriveArgs) -> Result<()> {
     use crate::live::drive;
     let scenario = load_scenario(&args.scenario, &ProcessEnv)?;
@@ -404,7 +408,10 @@ fn drive(args: DriveArgs) -> Result<()> {
         &out_dir,
     )?;
     for (id, n) in &live.unknown_model_ids {
-        eprintln!("warning: {n} answers named model id {id:?}, no deployment of the scenario");
+        eprintln!(
+            "warning: {n} answers named model id {id:?}, no deployment of the scenario \
+             (set model_info.id in the gateway's config)"
+        );
     }
     if live.unfinished > 0 {
         eprintln!(
