@@ -14,6 +14,7 @@
 //! application writes the report from [`DriveOutput`]) and makes no routing decision.
 
 pub mod classify;
+pub mod collect;
 pub mod observed;
 pub mod plan;
 pub mod request_body;
@@ -31,7 +32,7 @@ use tokio::sync::{Semaphore, mpsc};
 use self::observed::{Exchange, Reader};
 use self::send::Endpoint;
 use super::clock;
-use crate::metrics::{PolicyStats, RecordSink, RequestRecord, Timeline};
+use crate::metrics::{PolicyStats, RequestRecord};
 use crate::router::ErrorClass;
 use crate::scenario::Scenario;
 use crate::sim::workload::RequestClass;
@@ -68,7 +69,8 @@ pub struct DriveOptions {
     pub seed: Option<u64>,
     /// Send at most this many requests (default: every arrival of the scenario's duration).
     pub max_requests: Option<u64>,
-    /// At most this many requests in flight; arrivals beyond wait for a slot.
+    /// At most this many requests in flight; arrivals beyond wait for a slot (the wait counts
+    /// in their latency, as a client would see it).
     pub concurrency_limit: Option<usize>,
 }
 
@@ -115,40 +117,6 @@ pub fn client_timeout(class: &RequestClass, speed: f64) -> Duration {
             let attempts = (2 + class.num_retries.unwrap_or(ASSUMED_RETRIES)) * groups;
             t.div_f64(speed) * attempts + TIMEOUT_SLACK
         }
-    }
-}
-
-/// Empty aggregates for the scenario's deployments, with a timeline over its duration.
-fn policy_stats(scenario: &Scenario) -> PolicyStats {
-    let n = scenario.config.table.deployments().len();
-    let mut stats = PolicyStats::new(n);
-    stats.timeline = Timeline::new(scenario.duration, Timeline::width_for(scenario.duration), n);
-    stats
-}
-
-/// The ends of requests, gathered as they arrive.
-struct Collector<'a> {
-    reader: Reader<'a>,
-    planned: &'a [plan::PlannedRequest],
-    mix: &'a [RequestClass],
-    stats: PolicyStats,
-    records: Vec<RequestRecord<'static>>,
-    ended: Vec<bool>,
-    unknown_model_ids: BTreeMap<String, u64>,
-}
-
-impl Collector<'_> {
-    /// Records the end of planned request `i`.
-    fn observe(&mut self, i: usize, exchange: &Exchange) {
-        let request = &self.planned[i];
-        let model = &self.mix[request.drawn.class as usize].model;
-        let observed = self.reader.record(request, model, exchange);
-        if let Some(id) = observed.unknown_model_id {
-            *self.unknown_model_ids.entry(id.to_string()).or_insert(0) += 1;
-        }
-        self.stats.request(&observed.record);
-        self.records.push(observed.record);
-        self.ended[i] = true;
     }
 }
 
@@ -202,11 +170,11 @@ pub async fn run_until(
     let start = clock::now();
     let due = |at: Time| start + (at - Time::ZERO).div_f64(speed);
     let deadline = start + scenario.duration.div_f64(speed) + longest;
-    let mut seen = Collector {
+    let mut seen = collect::Collector {
         reader,
         planned: &planned,
         mix,
-        stats: policy_stats(scenario),
+        stats: collect::policy_stats(scenario),
         records: Vec::with_capacity(planned.len()),
         ended: vec![false; planned.len()],
         unknown_model_ids: BTreeMap::new(),
