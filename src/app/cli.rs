@@ -93,6 +93,9 @@ enum Format {
 enum Command {
     /// Simulate a scenario: every policy over the same workload, then print and write a report.
     Run(RunArgs),
+    /// Serve a LiteLLM config (or a scenario's router) as an OpenAI-compatible proxy.
+    #[cfg(feature = "live")]
+    Serve(super::serve::ServeArgs),
     /// Run scenarios and check their expectations (exit 0 all pass, 1 a failure, 2 bad input).
     Check {
         /// Scenario files or directories of them.
@@ -142,6 +145,24 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Serve the scenario's providers over HTTP on the wall clock, for a live gateway to call.
+    #[cfg(feature = "live")]
+    MockProvider {
+        /// The scenario file (YAML).
+        scenario: PathBuf,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// The port to listen on.
+        #[arg(long, default_value_t = 9100)]
+        port: u16,
+        /// Run the scenario's time this many times faster (outages, latencies, rate windows).
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// The providers' seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -182,6 +203,8 @@ fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run(args),
         #[cfg(feature = "live")]
+        Command::Serve(args) => super::serve::serve(args),
+        #[cfg(feature = "live")]
         Command::Drive(args) => drive(args),
         Command::Validate { .. } | Command::Check { .. } => Ok(()),
         Command::Compare {
@@ -192,6 +215,24 @@ fn dispatch(cli: Cli) -> Result<()> {
             threads,
             quiet,
         } => compare(scenario, seeds, baseline, out, threads, quiet),
+        #[cfg(feature = "live")]
+        Command::MockProvider {
+            scenario,
+            host,
+            port,
+            speed,
+            seed,
+        } => {
+            let scenario = load_scenario(&scenario, &ProcessEnv)?;
+            let options = crate::live::mock_provider::MockOptions {
+                host,
+                port,
+                speed,
+                seed,
+            };
+            let runtime = tokio::runtime::Runtime::new()?;
+            Ok(runtime.block_on(crate::live::mock_provider::run(&scenario, &options))?)
+        }
     }
 }
 

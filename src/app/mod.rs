@@ -11,3 +11,5 @@ pub mod cli;
 pub mod compare;
 pub mod expectations;
 pub mod runner;
+#[cfg(feature = "live")]
+pub mod serve;

@@ -1,6 +1,6 @@
 //! The live side: the same decision core, driven from tokio against real HTTP.
 //!
-//! [`serve`]'s proxy answers OpenAI-compatible requests by driving a [`crate::router::Router`]'s
+//! The proxy ([`proxy`], `switchyard serve`) answers OpenAI-compatible requests by driving a [`crate::router::Router`]'s
 //! `Call` state machine: a `Send` becomes an HTTP request to the chosen deployment's upstream
 //! ([`upstream`]), a `Wait` a `tokio::time::sleep`, a `Finish` the client's response. No policy is
 //! implemented here: every choice, retry, cooldown and fallback is the router's. The mock provider
@@ -13,3 +13,6 @@
 
 pub mod clock;
 pub mod drive;
+pub mod mock_provider;
+pub mod proxy;
+pub mod upstream;

@@ -215,6 +215,7 @@ impl Call {
 
     /// What the phase asks for at `now`. A new call becomes ready; a backoff that is over
     /// becomes ready.
+    #[inline]
     pub(super) fn due(&mut self, now: Time) -> Due {
         match self.phase {
             Phase::New => {
@@ -234,6 +235,7 @@ impl Call {
     }
 
     /// Ready → in flight: attempt `attempt` goes to `deployment`.
+    #[inline]
     pub(super) fn send(&mut self, attempt: AttemptId, deployment: DeploymentIdx) {
         debug_assert_eq!(self.phase, Phase::Ready, "only a ready call sends");
         self.attempts += 1;
@@ -246,6 +248,7 @@ impl Call {
 
     /// In flight → ready, when `attempt` is the attempt in flight: its deployment. Any other id
     /// (a late answer to an attempt that already ended, or no attempt out) changes nothing.
+    #[inline]
     pub(super) fn answered(&mut self, attempt: AttemptId) -> Option<DeploymentIdx> {
         let Phase::InFlight {
             attempt: current,
@@ -269,12 +272,25 @@ impl Call {
     }
 
     /// → done with `result`, handed out at `at` or when a running backoff ends, if later.
+    #[inline]
     pub(super) fn finish(&mut self, result: CallResult, at: Time) {
         let at = match self.phase {
             Phase::Backoff { until } => until.max(at),
             _ => at,
         };
         self.phase = Phase::Done { result, at };
+    }
+
+    /// Retries made in the current group and the fallback depth reached, as the response
+    /// headers report them for an attempt about to serve (retries count only at depth 0, as in
+    /// [`super::request::Served`]).
+    pub fn retries_and_fallbacks(&self) -> (u32, u32) {
+        let retries = if self.depth == 0 {
+            self.group.sent.saturating_sub(1)
+        } else {
+            0
+        };
+        (retries, self.depth)
     }
 
     /// Moves to another group or `order` tier: its attempts start from nothing.

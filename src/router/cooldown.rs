@@ -5,6 +5,22 @@
 //! for the success and failure counts, the cooldown time for the `allowed_fails` count), so a
 //! steadily busy deployment's counts keep accumulating. It decides whether a failure cools a
 //! deployment and until when; it must not pick deployments or read a clock.
+//!
+//! Two rules (ROUTING.md §4), chosen by whether the config names an allowance:
+//!
+//! - the default rule, when neither `allowed_fails` nor `allowed_fails_policy` is set: a 429
+//!   cools at once, a failure share above 50 % over at least 5 requests cools, and so does every
+//!   one of 1000 requests failing; a lone deployment is spared the first two. A failure whose
+//!   status a client does not retry (401, 404) cools at once, lone deployments included;
+//! - the allowance rule, when either is set: the failure that takes the deployment's count past
+//!   the allowance cools it; a lone deployment counts only when its group has a fallback or
+//!   the policy names the failure's class.
+//!
+//! Only classes that [`ErrorClass::may_cool_down`] (or that the `allowed_fails_policy` names)
+//! reach either rule; `disable_cooldowns` and a deployment `cooldown_time` of 0 turn both off.
+//! The improvements `cool_lone_deployments`, `failure_rate_min_requests`,
+//! `extend_running_cooldown` and `cooldown_jitter` (`switchyard_settings`, all off by default)
+//! change the rules as their names say.
 
 use std::time::Duration;
 
@@ -15,25 +31,33 @@ use crate::config::RouterSettings;
 use crate::time::Time;
 
 /// LiteLLM's `DEFAULT_FAILURE_THRESHOLD_PERCENT`: the failure share above which a deployment of
-/// a multi-deployment group is cooled.
+/// a multi-deployment group is cooled. The comparison is strict: exactly half never cools.
 pub const FAILURE_THRESHOLD: f64 = 0.5;
-/// LiteLLM's `DEFAULT_FAILURE_THRESHOLD_MINIMUM_REQUESTS`.
+/// LiteLLM's `DEFAULT_FAILURE_THRESHOLD_MINIMUM_REQUESTS`: successes plus failures in the
+/// counts' lifetime before the failure-rate rule may cool (the failure being recorded counts).
+/// The `failure_rate_min_requests` improvement replaces it.
 pub const FAILURE_THRESHOLD_MIN_REQUESTS: u32 = 5;
 /// LiteLLM's `SINGLE_DEPLOYMENT_TRAFFIC_FAILURE_THRESHOLD`: every request failing, this many in
-/// the window, cools even a lone deployment.
+/// the window, cools even a lone deployment (default rule only).
 pub const ALL_FAILING_MIN_REQUESTS: u32 = 1000;
-/// Lifetime of the success and failure counts after their last increment.
+/// Lifetime of the success and failure counts after their last increment: the "rolling 60 s
+/// window" of ROUTING.md §4, which is really a key whose expiry each increment pushes back.
 pub const COUNT_TTL: Duration = Duration::from_secs(60);
 
 /// A count that forgets itself `ttl` after its last increment.
+///
+/// Not a sliding window: while increments keep arriving less than `ttl` apart the count only
+/// grows, as LiteLLM's in-memory cache keys do. `Default` is an expired count of 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ExpiringCount {
+    /// The value as of the last increment.
     count: u32,
+    /// The first instant at which the count reads 0 again.
     expires: Time,
 }
 
 impl ExpiringCount {
-    /// The count at `now`.
+    /// The count at `now`: 0 from the expiry on.
     pub fn get(&self, now: Time) -> u32 {
         if now < self.expires { self.count } else { 0 }
     }
@@ -46,7 +70,8 @@ impl ExpiringCount {
     }
 }
 
-/// One deployment's health record.
+/// One deployment's health record: the counts the cooldown rules read and the running
+/// cooldown. `Default` is a deployment that has never failed nor cooled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Health {
     /// Successful attempts (60 s expiring count).
@@ -60,14 +85,16 @@ pub struct Health {
 }
 
 impl Health {
-    /// Whether the deployment is cooling at `now`.
+    /// Whether the deployment is cooling at `now`; it is eligible again at `cooling_until`
+    /// itself.
     #[inline]
     pub fn is_cooling(&self, now: Time) -> bool {
         now < self.cooling_until
     }
 }
 
-/// Why a deployment was cooled.
+/// Why a deployment was cooled, as reports and `--explain` name it. The first four come from
+/// the default rule, the last from the allowance rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CooldownReason {
     /// A 429 in a group with other deployments.
@@ -76,7 +103,7 @@ pub enum CooldownReason {
     FailureRate,
     /// Every one of at least 1000 requests in the window failed.
     AllFailing,
-    /// A status a client does not retry (401, 404): cooled at once.
+    /// A status a client does not retry (401, 404): cooled at once, even a lone deployment.
     NonRetryable,
     /// More failures than `allowed_fails` (or the `allowed_fails_policy` entry) permits.
     AllowedFailsExceeded,
@@ -104,9 +131,12 @@ pub struct FailureContext {
     pub retry_after: Option<Duration>,
     /// The deployment's own `cooldown_time`, if set.
     pub deployment_cooldown: Option<Duration>,
-    /// The deployment's model group has exactly one deployment.
+    /// The deployment's model group has exactly one deployment. Both rules spare such a
+    /// deployment (see [`FailureContext::has_fallback`]) unless `cool_lone_deployments` is on.
     pub single_deployment_group: bool,
-    /// The group the request asked for has a general fallback configured.
+    /// The group being tried has a non-empty general fallback list (`fallbacks` entry, `*` or
+    /// `default_fallbacks`; LiteLLM's `_has_fallback_group`). Read only by the allowance rule,
+    /// where it makes a lone deployment count its failures.
     pub has_fallback: bool,
 }
 
@@ -115,17 +145,24 @@ pub struct FailureContext {
 pub struct Cooldown {
     /// Why.
     pub reason: CooldownReason,
-    /// Until when.
+    /// Until when (exclusive): the instant the deployment is eligible again.
     pub until: Time,
 }
 
-/// Records a success at `now`.
+/// Records a success at `now` in the 60 s success count. It does not end or shorten a running
+/// cooldown: only time does.
 pub fn record_success(health: &mut Health, now: Time) {
     health.successes.bump(now, COUNT_TTL);
 }
 
 /// Records a failure at `now` and decides whether it cools the deployment; a cooldown is
 /// applied to `health` before it is returned. `rng` is drawn only for cooldown jitter.
+///
+/// The failure is counted even when no cooldown follows (`disable_cooldowns` included). The
+/// duration is the deployment's `cooldown_time`, else the provider's Retry-After, else the
+/// router's `cooldown_time` (5 s); a zero duration cools nothing. The cooldown runs from `now`,
+/// replacing any running one (LiteLLM's overwrite), unless `extend_running_cooldown` adds it to
+/// the running end; `cooldown_jitter` pushes the end later by a uniform draw below its value.
 pub fn record_failure<R: Rng + ?Sized>(
     health: &mut Health,
     failure: &FailureContext,
@@ -156,6 +193,12 @@ pub fn record_failure<R: Rng + ?Sized>(
     Some(Cooldown { reason, until })
 }
 
+/// Which rule, if any, this failure trips: LiteLLM's `_should_run_cooldown_logic` (is cooling
+/// on at all for this deployment and class) then `_should_cooldown_deployment` (the default rule
+/// or the allowance rule, see the module docs). The allowance rule's count lives as long as the
+/// router's `cooldown_time` (5 s when that is 0) and is one count per deployment: a policy entry
+/// changes the allowance of its class, not which failures are counted. Without a policy entry
+/// for the class, the allowance is `allowed_fails`, else LiteLLM's default of 3.
 fn cooldown_reason(
     health: &mut Health,
     failure: &FailureContext,

@@ -239,8 +239,10 @@ impl ErrorClass {
         }
     }
 
-    /// The count an `allowed_fails_policy` gives this class, and the key its failures are
-    /// counted under (each class of the policy counts separately).
+    /// The allowance an `allowed_fails_policy` gives this class (a context-window error takes
+    /// the bad-request entry, a content-policy error its own else the bad-request one; classes
+    /// the policy has no key for get `None`). Only the allowance depends on the class: the
+    /// failures are counted in one count per deployment, whatever their class (see `cooldown`).
     pub fn allowed_fails_count(self, policy: &PerClass) -> Option<u32> {
         match self {
             ErrorClass::Authentication => policy.authentication,

@@ -4,7 +4,8 @@
 //! resolved once to [`Route`]s; `default_fallbacks` acts as a `*` entry of `fallbacks`. A
 //! context-window or content-policy failure uses its own table's exact entry for the group, else
 //! the general table (exact key, then `*`, then `default_fallbacks`). It decides which list
-//! applies; the walk through the lists (depth-first, bounded by `max_fallbacks`) is the call's.
+//! applies; the walk through the lists (depth-first, bounded by `max_fallbacks`) is
+//! `fallback_walk`'s, and it reads no live state.
 
 use std::collections::BTreeMap;
 
@@ -24,14 +25,24 @@ pub struct ListId(pub u32);
 /// The resolved fallback tables.
 #[derive(Debug, Clone, Default)]
 pub struct FallbackPlans {
+    /// Every resolved list, indexed by [`ListId`]: the `fallbacks` entries, then the
+    /// context-window ones, the content-policy ones, and `default_fallbacks` last.
     lists: Vec<FallbackList>,
+    /// `fallbacks` by group name (the first entry for a name wins).
     general: BTreeMap<String, ListId>,
+    /// `context_window_fallbacks` by group name (exact names only).
     context_window: BTreeMap<String, ListId>,
+    /// `content_policy_fallbacks` by group name (exact names only).
     content_policy: BTreeMap<String, ListId>,
+    /// The `*` entry of `fallbacks`.
     general_star: Option<ListId>,
+    /// `default_fallbacks`.
     default: Option<ListId>,
 }
 
+/// Resolves fallback names as requested model names are resolved (group, alias, deployment id,
+/// wildcard). A name nothing matches stays in the list as [`Route::Unknown`] and fails as an
+/// unknown model when the walk reaches it.
 fn resolve(
     names: &[String],
     table: &DeploymentTable,

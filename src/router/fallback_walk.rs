@@ -18,8 +18,11 @@ use crate::time::Time;
 /// What the walk reads: the groups, the fallback lists and `max_fallbacks`.
 #[derive(Clone, Copy)]
 pub(super) struct Walk<'a> {
+    /// Group names and members, and each deployment's `order`.
     pub(super) table: &'a DeploymentTable,
+    /// The configured fallback lists.
     pub(super) plans: &'a FallbackPlans,
+    /// Read for `max_fallbacks` only.
     pub(super) settings: &'a RouterSettings,
 }
 
@@ -52,6 +55,10 @@ impl Walk<'_> {
 
     /// The current group gave up with `class`: move `call` to the next `order` tier or
     /// fallback, or say what it fails with.
+    ///
+    /// The failure is recorded on the call first (so the walk skips that group from now on,
+    /// and the final message lists it). When nothing is left, the request fails with `class`,
+    /// the error of the last group tried, and its retries are those of that group.
     pub(super) fn group_failed<T: Trace>(
         &self,
         call: &mut Call,
@@ -82,6 +89,10 @@ impl Walk<'_> {
 
     /// LiteLLM tries the next `order` tier of the same group first, as a fallback (not for
     /// context-window or content-policy failures, which have fallbacks of their own).
+    ///
+    /// Applies only when the last attempt's deployment sets `order` and the group has a higher
+    /// one; the move counts as one fallback depth, raises the call's tier floor and gives the
+    /// tier fresh retries. A refusal before any attempt in the group moves no tier.
     fn next_tier(&self, call: &mut Call, class: ErrorClass) -> bool {
         if matches!(
             class,
@@ -121,6 +132,12 @@ impl Walk<'_> {
 
     /// Pushes the failed group's fallback list (within `max_fallbacks`), then takes the next
     /// untried target of the innermost list, depth-first.
+    ///
+    /// A list is pushed only while the call's depth is below `max_fallbacks`, so the setting
+    /// bounds nesting, not a list's length (ROUTING.md §6). Its targets run one level deeper
+    /// than the group that failed. A target whose group already failed in this request is
+    /// skipped; an unknown name is not (it fails as an unknown model). An exhausted list is
+    /// popped and its parent list resumes.
     fn next_fallback(&self, call: &mut Call, class: ErrorClass) -> bool {
         if !call.spec.disable_fallbacks
             && call.depth < self.settings.max_fallbacks

@@ -70,23 +70,45 @@ use crate::config::{DeploymentConfig, RouterSettings};
 use crate::time::Time;
 
 /// The router: deployments, settings, the strategy and the live state they act on.
+///
+/// One router is one gateway instance: its live state (cooldowns, usage, spend, what the
+/// strategy has learnt) is its own and shared with no other. Every per-deployment vector is
+/// indexed by [`DeploymentIdx`] and sized once at construction. A clone is an independent
+/// router with a copy of the state; only the immutable table is shared.
 #[derive(Debug, Clone)]
 pub struct Router {
+    /// Deployments and groups, built once per run and shared with reports and other routers.
     table: Arc<DeploymentTable>,
+    /// `router_settings` after defaults and layering, with Switchyard's improvements.
     settings: RouterSettings,
+    /// The routing strategy, with what it learns from outcomes (latency windows, EWMA).
     strategy: StrategyKind,
+    /// Attempts in flight, by deployment.
     live: LiveState,
+    /// Cooldowns and the counts the cooldown rules read, by deployment.
     health: Vec<Health>,
+    /// Requests and tokens in the current minute, by deployment.
     usage: Vec<MinuteUsage>,
+    /// The fallback tables, resolved to routes once.
     plans: FallbackPlans,
+    /// Price per token, by deployment; `None` when no source knows it (cost-based routing
+    /// then ranks the deployment last, and its successes charge no budget).
     prices: Vec<Option<Price>>,
+    /// Every tag the deployments and tag budgets name, plus `default`, interned.
     tags: TagVocabulary,
+    /// Each deployment's tags as a bitmask over `tags`.
     deployment_tags: Vec<TagSet>,
+    /// The `default` tag as a set (looked up once: it is read on every tag-filtered decision).
+    default_tags: TagSet,
+    /// Provider, deployment and tag spend windows.
     budgets: Budgets,
+    /// By group: the auto router of a group whose first deployment is an `auto_router/…`
+    /// entry whose routes the config loader read; `None` for ordinary groups.
     auto_routers: Vec<Option<auto_router::AutoRouter>>,
     /// Reused buffer of eligible deployments: no allocation per decision.
     candidates: Vec<DeploymentIdx>,
-    /// The last attempt id handed out.
+    /// The last attempt id handed out. Ids count 1, 2, … across every request of this router,
+    /// so a late outcome can never be taken for a newer attempt's.
     last_attempt: u64,
 }
 
@@ -144,6 +166,7 @@ impl Router {
                 .map(|d| pricing::price_of(d, price_file))
                 .collect(),
             deployment_tags: deployments.iter().map(|d| tags.set(&d.tags)).collect(),
+            default_tags: tags.default_set(),
             budgets: Budgets::new(&deployments, &settings, &tags),
             auto_routers: auto_routers(&table, &settings),
             candidates: Vec::with_capacity(largest.unwrap_or(1)),
@@ -221,17 +244,20 @@ impl Router {
         self.walk().route_group(route)
     }
 
-    /// The final error of a failed call in words ([`failure_message`]).
+    /// The final error of a failed call in words ([`failure_message()`]).
     pub fn failure_message(&self, call: &Call) -> Option<String> {
         failure_message(&self.table, call)
     }
 
-    /// Starts a request.
+    /// Starts a request. Nothing is chosen or counted yet: the first [`Router::next_step`]
+    /// does that.
     pub fn start(&self, spec: RequestSpec) -> Call {
         Call::new(spec)
     }
 
-    /// What to do next for `call` at `now`.
+    /// What to do next for `call` at `now`: send an attempt to the deployment chosen now, wait
+    /// for the one in flight ([`Step::Pending`], never a second send), wait out a backoff, or
+    /// finish. Every random draw of the decision comes from `rng`.
     pub fn next_step<R: Rng + ?Sized>(&mut self, call: &mut Call, now: Time, rng: &mut R) -> Step {
         self.next_step_traced(call, now, rng, &mut NoTrace)
     }
@@ -317,7 +343,20 @@ impl Router {
         }
     }
 
+    /// The driver gives up on `call`'s attempt `attempt` without an outcome (the client went
+    /// away): the deployment's in-flight count drops as if it had answered, and nothing else
+    /// changes — no health, usage or spend is counted, and the call is not asked again. Returns
+    /// whether the attempt was in flight.
+    pub fn abandon(&mut self, call: &mut Call, attempt: AttemptId) -> bool {
+        let Some(deployment) = call.answered(attempt) else {
+            return false;
+        };
+        self.live.answered(deployment);
+        true
+    }
+
     /// The fallback walk over this router's groups and lists.
+    #[inline]
     fn walk(&self) -> Walk<'_> {
         Walk {
             table: &self.table,
@@ -327,6 +366,7 @@ impl Router {
     }
 
     /// The eligibility pipeline over this router's state.
+    #[inline]
     fn pipeline(&self) -> Pipeline<'_> {
         Pipeline {
             table: &self.table,
@@ -337,7 +377,7 @@ impl Router {
             live: &self.live,
             prices: &self.prices,
             deployment_tags: &self.deployment_tags,
-            default_tags: self.tags.default_set(),
+            default_tags: self.default_tags,
         }
     }
 
@@ -429,6 +469,7 @@ impl Router {
 
     /// The per-attempt timeout: the request's, else (streaming) the deployment's or router's
     /// `stream_timeout`, else the deployment's or router's `timeout`.
+    #[inline]
     fn attempt_timeout(&self, call: &Call, deployment: DeploymentIdx) -> Duration {
         if let Some(t) = call.spec.timeout {
             return t;
@@ -443,6 +484,7 @@ impl Router {
     }
 
     /// Sends the call's next attempt to `deployment`.
+    #[inline]
     fn dispatch(&mut self, call: &mut Call, deployment: DeploymentIdx, now: Time) -> Step {
         let timeout = self.attempt_timeout(call, deployment);
         self.live.dispatched(deployment);
@@ -460,6 +502,7 @@ impl Router {
 
     /// A success: health, usage and spend, and the call is served. Returns the cost charged
     /// to budgets, if any.
+    #[inline]
     fn served(
         &mut self,
         call: &mut Call,
@@ -565,10 +608,13 @@ impl Router {
         {
             call.group.tried.push(deployment);
         }
-        let requested = route_name(&self.table, call.current);
-        let policy = retry::policy_for(requested, &self.settings);
-        if !class.is_retryable_status() && class.retry_policy_count(policy).is_none() {
-            call.group.skipped.push(deployment);
+        // The policy lookup (a map keyed by group name) only for statuses not retried anyway.
+        if !class.is_retryable_status() {
+            let requested = route_name(&self.table, call.current);
+            let policy = retry::policy_for(requested, &self.settings);
+            if class.retry_policy_count(policy).is_none() {
+                call.group.skipped.push(deployment);
+            }
         }
     }
 

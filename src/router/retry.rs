@@ -6,6 +6,10 @@
 //! the group has another healthy deployment; otherwise 0.5 s × 2^k capped at 8 s, at least
 //! `retry_after`, or the provider's Retry-After when it is at most 60 s, plus a jitter in
 //! [0, 0.75) s from the router's stream.
+//!
+//! It decides counts and waits only; it must not choose the deployment of the next attempt (the
+//! eligibility pipeline does, afresh for every retry), mark deployments to skip (the router),
+//! or start fallbacks (the fallback walk, once [`RetryDecision::Exhausted`]).
 
 use std::time::Duration;
 
@@ -15,10 +19,15 @@ use super::error_class::ErrorClass;
 use crate::config::RouterSettings;
 use crate::config::settings::PerClass;
 
+/// The backoff's constants, LiteLLM's: first step 0.5 s, longest computed step 8 s, longest
+/// honoured Retry-After 60 s, jitter below 0.75 s. Not settings a config can change; they
+/// live beside the settings because lint reads them too.
 pub use crate::config::settings::{INITIAL_DELAY, JITTER_SECS, MAX_DELAY, MAX_RETRY_AFTER};
 
 /// The retry policy in force for `group`: its `model_group_retry_policy` entry, else the
-/// router's `retry_policy`.
+/// router's `retry_policy`. The group's entry replaces the router's policy whole: a class it
+/// leaves out gets the plain retry count, not the router policy's entry. `group` is the name of
+/// the route being tried (a deployment id when the request pinned one).
 pub fn policy_for<'a>(group: &str, settings: &'a RouterSettings) -> &'a PerClass {
     settings
         .model_group_retry_policy
@@ -26,7 +35,11 @@ pub fn policy_for<'a>(group: &str, settings: &'a RouterSettings) -> &'a PerClass
         .unwrap_or(&settings.retry_policy)
 }
 
-/// Retries a group grants after its first failure of `class`.
+/// Retries a group grants after its first failure of `class`: the retry policy's entry for
+/// the class if any (even for a class not retried by default), else 0 for a class
+/// [`ErrorClass::retried_by_default`] refuses in a group of `group_size`, else the request's
+/// `num_retries`, else the failed deployment's, else the router's (2). The router fixes the
+/// answer at the group's first failure: later failures of other classes do not change it.
 pub fn allowed_retries(
     class: ErrorClass,
     group: &str,
@@ -108,6 +121,10 @@ pub fn decide<R: Rng + ?Sized>(
 }
 
 /// The wait before retry number `k` (counted from 0) when no other healthy deployment is left.
+///
+/// A provider Retry-After above zero and at most [`MAX_RETRY_AFTER`] is waited as given, even
+/// below `retry_after`; otherwise `min(0.5 s × 2^k, 8 s)`, raised to `retry_after` (which may
+/// exceed 8 s). Either way plus a jitter in `[0, JITTER_SECS)` s: exactly one draw from `rng`.
 pub fn backoff<R: Rng + ?Sized>(
     k: u32,
     retry_after_header: Option<Duration>,

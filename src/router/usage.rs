@@ -8,18 +8,28 @@
 use crate::time::Time;
 
 /// One deployment's usage this minute.
+///
+/// Only the current minute is kept: read in a later minute the counts are 0, and the next
+/// write starts that minute from zero. These are fixed minutes, like LiteLLM's per-minute keys
+/// (ROUTING.md §3), not a sliding 60 s window: a burst straddling a minute boundary can get up
+/// to twice a limit through.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MinuteUsage {
+    /// The minute the counts belong to ([`Time::minute`]).
     minute: u64,
+    /// Attempts sent in it, counted at dispatch: failures and attempts still in flight count.
     requests: u32,
+    /// Input plus output tokens of the successes answered in it.
     tokens: u64,
 }
 
+/// The usage minute of `now`: whole minutes since the driver's time origin.
 fn minute_of(now: Time) -> u64 {
     now.minute()
 }
 
 impl MinuteUsage {
+    /// Starts `now`'s minute from zero when the counts belong to an earlier one.
     fn roll(&mut self, now: Time) {
         let m = minute_of(now);
         if m != self.minute {
@@ -55,7 +65,8 @@ impl MinuteUsage {
         self.requests += 1;
     }
 
-    /// `tokens` were used by a success at `now`.
+    /// `tokens` (input plus output) were used by a success at `now`; counted in the minute
+    /// the answer came, not the one the attempt was sent in.
     pub fn add_tokens(&mut self, now: Time, tokens: u64) {
         self.roll(now);
         self.tokens += tokens;

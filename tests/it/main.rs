@@ -13,6 +13,10 @@ mod driver;
 mod engine;
 mod layers;
 mod lint;
+#[cfg(feature = "live")]
+mod live_proxy;
+#[cfg(feature = "live")]
+mod mock_provider;
 mod queueing;
 mod reliability;
 mod router;

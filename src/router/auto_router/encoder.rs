@@ -2,14 +2,17 @@
 //!
 //! [`Encoder`] is the seam: the simulator uses the built-in [`NgramEncoder`], which needs no
 //! download and reads Chinese as well as English; the live proxy can put an HTTP call to the
-//! configured embedding model behind the same trait. It decides only how text becomes a vector.
+//! configured embedding model behind the same trait. It decides only how text becomes a vector;
+//! the built-in encoder reads no file and no network, keeps no state between calls, and gives
+//! the same vector for the same text.
 
 use std::fmt;
 
 /// A sparse vector: `(dimension, value)` pairs sorted by dimension, no duplicates.
 pub type SparseVec = Vec<(u32, f32)>;
 
-/// Why a text could not be encoded.
+/// Why a text could not be encoded (an embedding service's error, for an encoder that calls
+/// one; the built-in encoder never fails). The auto router then routes to its default model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodeError(pub String);
 
@@ -20,8 +23,12 @@ impl fmt::Display for EncodeError {
 }
 
 /// Turns text into a unit vector.
+///
+/// An implementation must give the same vector for the same text: a simulation replays from
+/// its seed only if encoding does. It is shared behind an `Arc` by every clone of a router.
 pub trait Encoder: Send + Sync + fmt::Debug {
-    /// The vector's dimension.
+    /// The vector's dimension: every component's index is below it (the auto router sizes
+    /// its inverted index by it).
     fn dims(&self) -> usize;
 
     /// Encodes `text` into `out` (cleared first), L2-normalised; an empty result means the text
@@ -35,28 +42,41 @@ pub trait Encoder: Send + Sync + fmt::Debug {
 /// bigrams carry most of its meaning); other letters and digits give lower-cased words and the
 /// character trigrams of each word. Features are hashed (FNV-1a) with a sign bit into
 /// [`NgramEncoder::dims`] dimensions. English function words are skipped.
+///
+/// Weights: a word 1.0, each of its trigrams 0.4, a CJK character 0.6, a CJK bigram 1.0, so
+/// whole words and character pairs count most and partial overlaps still score. `+` and `#`
+/// count as letters, so `C++` and `C#` stay words.
 #[derive(Debug, Clone, Copy)]
 pub struct NgramEncoder {
+    /// Hash buckets: at least 16, 4096 by default.
     dims: u32,
 }
 
 impl Default for NgramEncoder {
+    /// 4096 dimensions.
     fn default() -> Self {
         NgramEncoder { dims: 4096 }
     }
 }
 
+/// English function words (and "please") that say nothing about a prompt's topic: skipped,
+/// trigrams included, so "write me a poem" and "write a poem" encode alike.
 const STOPWORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "i", "in", "is", "it", "me",
     "my", "of", "on", "or", "please", "the", "this", "that", "to", "with", "you", "your", "can",
     "could", "would", "some", "about",
 ];
 
+/// Whether `c` belongs to a script written without spaces: hiragana and katakana, CJK unified
+/// ideographs (with extension A), hangul syllables, CJK compatibility ideographs.
 fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af | 0xf900..=0xfaff)
 }
 
+/// FNV-1a (64-bit) over `parts`, with `salt` folded into the offset basis so that each kind of
+/// feature (1 word, 2 trigram, 3 CJK character, 4 CJK bigram) hashes apart, and a separator
+/// after each part so `("ab", "c")` and `("a", "bc")` differ.
 fn fnv(salt: u8, parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(salt);
     for p in parts {
@@ -71,11 +91,13 @@ fn fnv(salt: u8, parts: &[&str]) -> u64 {
 }
 
 impl NgramEncoder {
-    /// An encoder into `dims` dimensions.
+    /// An encoder into `dims` dimensions (raised to 16 if smaller).
     pub fn new(dims: u32) -> Self {
         NgramEncoder { dims: dims.max(16) }
     }
 
+    /// Appends one feature: bucket `hash % dims`, sign from the hash's top bit (the hashing
+    /// trick's sign, so colliding features cancel on average instead of piling up).
     fn add(&self, out: &mut SparseVec, hash: u64, weight: f32) {
         let dim = (hash % u64::from(self.dims)) as u32;
         let sign = if hash >> 63 == 0 { 1.0 } else { -1.0 };
@@ -84,10 +106,14 @@ impl NgramEncoder {
 }
 
 impl Encoder for NgramEncoder {
+    /// The number of hash buckets.
     fn dims(&self) -> usize {
         self.dims as usize
     }
 
+    /// Lower-cases `text`, splits it into CJK runs and words (letters, digits, `+`, `#`), adds
+    /// their features, then merges and normalises. Never fails; text with no word or CJK
+    /// character left after the stop words gives an empty vector.
     fn encode(&self, text: &str, out: &mut SparseVec) -> Result<(), EncodeError> {
         out.clear();
         let lower = text.to_lowercase();
@@ -158,7 +184,9 @@ fn merge_and_normalise(v: &mut SparseVec) {
     }
 }
 
-/// Cosine similarity of two unit sparse vectors.
+/// Cosine similarity of two unit sparse vectors sorted by dimension: their dot product over
+/// the shared dimensions, in `[-1, 1]`. The auto router computes the same sum through its
+/// inverted index instead.
 pub fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
     let (mut i, mut j, mut sum) = (0, 0, 0.0);
     while i < a.len() && j < b.len() {

@@ -7,6 +7,10 @@
 //! reaches its threshold (0.3 when unset) wins; otherwise, or when encoding fails or yields
 //! nothing, the default model. Decisions reuse scratch buffers: no allocation per request
 //! beyond the encoder's own.
+//!
+//! It decides only the group a prompt goes to; it must not choose a deployment (the chosen
+//! group then runs the usual eligibility pipeline, retries and fallbacks). Stopping a route
+//! back to the auto router itself, or a chain of auto routers, is the router's.
 
 pub mod encoder;
 
@@ -19,14 +23,20 @@ use super::request::Route;
 use crate::config::auto_router::AutoRouterSpec;
 use crate::config::deployment_table::DeploymentTable;
 
-/// Utterances kept before averaging per route.
+/// Utterances kept before averaging per route: the best over all routes together, not per
+/// route, so a route with no utterance among them cannot win.
 pub const TOP_K: usize = 5;
-/// A route's threshold when `score_threshold` is unset.
+/// A route's threshold when `score_threshold` is unset; a route wins with a score at or above
+/// its threshold.
 pub const DEFAULT_THRESHOLD: f64 = 0.3;
 
+/// One configured route, resolved.
 #[derive(Debug, Clone)]
 struct RouteEntry {
+    /// The group (or alias, deployment id, wildcard) the route's `name` resolves to;
+    /// [`Route::Unknown`] when nothing matches, and the request then fails as an unknown model.
     target: Route,
+    /// `score_threshold`, else [`DEFAULT_THRESHOLD`].
     threshold: f32,
 }
 
@@ -35,22 +45,34 @@ struct RouteEntry {
 pub struct AutoDecision {
     /// Where the request goes.
     pub route: Route,
-    /// The winning route's index, `None` for the default model.
+    /// The winning route's index in the config's `routes`, `None` for the default model.
     pub matched: Option<usize>,
-    /// The winning (or best) score.
+    /// The winning route's score (the mean cosine similarity of its utterances among the
+    /// best [`TOP_K`]); 0 when the default model was chosen.
     pub score: f32,
 }
 
 /// One auto-router deployment, ready to decide.
 #[derive(Debug, Clone)]
 pub struct AutoRouter {
+    /// Encodes the utterances (once, at construction) and each prompt.
     encoder: Arc<dyn Encoder>,
+    /// The routes in config order; of two equal scores the earlier route wins.
     routes: Vec<RouteEntry>,
+    /// Each utterance's route index, utterances numbered in config order.
     utterance_route: Vec<u16>,
+    /// Where each dimension's posting list starts in `postings` (one entry per dimension,
+    /// plus the end): dimension `d`'s list is `postings[offsets[d]..offsets[d + 1]]`.
     offsets: Vec<u32>,
+    /// `(utterance, value)` for every non-zero component of every utterance vector, grouped
+    /// by dimension: the inverted index.
     postings: Vec<(u16, f32)>,
+    /// `auto_router_default_model` resolved like a requested name, [`Route::Unknown`] when
+    /// nothing matches (unset, it is the empty name, which only a bare `*` entry catches).
     default: Route,
+    /// Scratch: the prompt's vector.
     query: SparseVec,
+    /// Scratch: each utterance's cosine similarity to the prompt.
     scores: Vec<f32>,
 }
 
@@ -72,7 +94,8 @@ impl AutoRouter {
         )
     }
 
-    /// Builds the index with `encoder`.
+    /// Builds the index with `encoder`. An utterance the encoder refuses stays in the index
+    /// with no components, so it scores 0.
     pub fn with_encoder(
         spec: &AutoRouterSpec,
         default_model: &str,
@@ -128,7 +151,13 @@ impl AutoRouter {
         }
     }
 
-    /// Decides where a request with `prompt` goes.
+    /// Decides where a request with `prompt` (its last user message) goes.
+    ///
+    /// No prompt, an encoding error or an empty vector: the default model. Otherwise the
+    /// [`TOP_K`] best utterances overall (an earlier utterance keeps its place on a tie; an
+    /// utterance sharing nothing with the prompt scores 0 and can still be among them), each
+    /// route's mean over its own among them, and the best route at or above its threshold.
+    /// Takes `&mut self` only for the scratch buffers: decisions do not depend on earlier ones.
     pub fn decide(&mut self, prompt: Option<&str>) -> AutoDecision {
         let fallback = AutoDecision {
             route: self.default,

@@ -8,7 +8,8 @@
 //! strategy. A filter that leaves nothing may refuse with its own error.
 //!
 //! It must not change any state: dispatch bookkeeping happens in the router once a deployment
-//! is chosen.
+//! is chosen. Filters keep the survivors in group order and never draw randomness; the only
+//! random draw of a decision is the strategy's.
 
 mod context_window;
 mod cooling;
@@ -46,16 +47,22 @@ use rpm::RpmLimit;
 use tags::Tags;
 use untried::Untried;
 
-/// Why no deployment could be chosen.
+/// Why no deployment could be chosen: the group gives up at once with this error (no retry,
+/// no attempt made) and the fallback walk moves on as after any failed group (ROUTING.md §2.8,
+/// §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refusal {
     /// The router's error.
     pub class: ErrorClass,
-    /// Retry-After for the client (time until the first cooldown in the group ends).
+    /// Retry-After for the client: for "no deployments available", the time until the first
+    /// cooldown in the target ends (`None` when none is cooling), or 60 s for usage-based
+    /// routing's own 429; `None` for the other refusals.
     pub retry_after: Option<Duration>,
 }
 
 impl Refusal {
+    /// A refusal with `class` and no Retry-After yet ([`Pipeline::select`] fills it in for
+    /// "no deployments available").
     fn of(class: ErrorClass) -> Self {
         Refusal {
             class,
@@ -64,23 +71,26 @@ impl Refusal {
     }
 }
 
-/// One eligibility filter.
+/// One eligibility filter: a yes/no per deployment, decided from borrowed state alone (no
+/// mutation, no randomness), so running it traced or untraced gives the same answer.
 pub(super) trait Filter {
     /// The error a group fails with when this filter leaves no candidate; `None`: the pipeline
     /// goes on (and ends with "no deployments available").
     const REFUSAL: Option<ErrorClass> = None;
 
-    /// Why `d` is not eligible, if it is not.
+    /// Why `d` is not eligible, if it is not; the reason is what `--explain` shows.
     fn excludes(&self, d: DeploymentIdx) -> Option<Filtered>;
 
-    /// Whether its exclusions are told to the trace.
+    /// Whether its exclusions are told to the trace (a preference, or the end of a tier walk,
+    /// is not a reason worth telling per deployment).
     fn traced(&self) -> bool {
         true
     }
 }
 
-/// Runs `filter` over `candidates`, telling `trace` each exclusion; refuses when the filter has
-/// a refusal and left nothing.
+/// Runs `filter` over `candidates` in place (survivors keep their order), telling `trace` each
+/// exclusion; refuses when the filter has a refusal and left nothing.
+#[inline]
 fn apply<F: Filter, T: Trace>(
     filter: &F,
     candidates: &mut Vec<DeploymentIdx>,
@@ -105,19 +115,32 @@ fn apply<F: Filter, T: Trace>(
 
 /// What the pipeline reads: the router's config and live state, borrowed for one decision.
 pub(super) struct Pipeline<'a> {
+    /// Deployments and groups: members, `order`, `max_input_tokens`, `rpm`.
     pub(super) table: &'a DeploymentTable,
+    /// Which optional filters run (`enable_pre_call_checks`, `enable_tag_filtering`,
+    /// `tag_filtering_match_any`).
     pub(super) settings: &'a RouterSettings,
+    /// Cooldowns, by deployment.
     pub(super) health: &'a [Health],
+    /// Requests and tokens this minute, by deployment (the `rpm` check and the strategies).
     pub(super) usage: &'a [MinuteUsage],
+    /// Provider, deployment and tag budgets.
     pub(super) budgets: &'a Budgets,
+    /// In-flight counts, for the strategies.
     pub(super) live: &'a LiveState,
+    /// Prices per token, by deployment, for cost-based routing.
     pub(super) prices: &'a [Option<Price>],
+    /// Each deployment's tags as a bitmask.
     pub(super) deployment_tags: &'a [TagSet],
+    /// The bit of the `default` tag.
     pub(super) default_tags: TagSet,
 }
 
 impl Pipeline<'_> {
-    /// Chooses a deployment for `call`'s `target` at `now`, using `candidates` as scratch space.
+    /// Chooses a deployment for `call`'s `target` at `now`, using `candidates` as scratch space:
+    /// the target's members, then every filter, then the strategy. A "no deployments
+    /// available" refusal without a Retry-After of its own gets the time until the target's
+    /// first cooldown ends.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn select<R: Rng + ?Sized, T: Trace>(
         &self,
@@ -146,7 +169,10 @@ impl Pipeline<'_> {
         result
     }
 
-    /// Every filter in ROUTING.md §2's order.
+    /// Every filter in ROUTING.md §2's order, stopping at the first refusal. Filters with a
+    /// refusal of their own are skipped once the list is empty, so a refusal names the filter
+    /// that emptied it; one without (cooling, say) leaves "no deployments available" to
+    /// [`Pipeline::pick`].
     fn filter<T: Trace>(
         &self,
         candidates: &mut Vec<DeploymentIdx>,
@@ -200,7 +226,8 @@ impl Pipeline<'_> {
         Ok(())
     }
 
-    /// The strategy's choice among the candidates left.
+    /// The strategy's choice among the candidates left; "no deployments available" when none
+    /// is left or the strategy refuses them all.
     fn pick<R: Rng + ?Sized, T: Trace>(
         &self,
         strategy: &StrategyKind,
@@ -252,6 +279,8 @@ impl Pipeline<'_> {
         }
     }
 
+    /// Whether the `order` filter has work: a group where some member sets `order`, or a
+    /// pinned deployment that sets one.
     fn has_order(&self, target: &Target) -> bool {
         match *target {
             Target::Group(group) => self.table.group(group).has_order,
@@ -270,7 +299,9 @@ impl Pipeline<'_> {
     }
 
     /// Deployments of `target` that are eligible for a retry at `now` (not cooling, not
-    /// failed earlier with a status that is not retried), leaving out `except`.
+    /// failed earlier with a status that is not retried), leaving out `except`. Only those two
+    /// filters count: "healthy" in ROUTING.md §5 means not cooling, so budgets, pre-call checks,
+    /// tags and `order` tiers do not stop a group's retries.
     pub(super) fn healthy_count(
         &self,
         call: &Call,

@@ -6,6 +6,9 @@
 //! drawn). The EWMA jumps to any sample above it (peak sensitivity) and otherwise decays toward
 //! new samples with weight `exp(-Δt / decay)`; `routing_strategy_args.decay` (seconds, default
 //! 10) sets the decay time. A deployment with no sample scores 0, so it is tried.
+//!
+//! Off unless `routing_strategy: p2c-ewma` is set. Like `least-busy` it does not check
+//! `rpm`/`tpm`; it must not read a clock (Δt comes from the `now` of each outcome).
 
 use std::time::Duration;
 
@@ -20,13 +23,16 @@ use crate::time::Time;
 /// Power of two choices over peak-EWMA latency × load.
 #[derive(Debug, Clone)]
 pub struct P2cEwma {
+    /// The decay time in seconds (kept above 0 so the weight is always defined).
     decay_secs: f64,
+    /// Per deployment, the peak EWMA of attempt latency in seconds; 0 before any sample.
     ewma: Vec<f64>,
+    /// Per deployment, when `ewma` last took a sample; Δt is measured from it.
     stamp: Vec<Time>,
 }
 
 impl P2cEwma {
-    /// State for `deployments` deployments.
+    /// State for `deployments` deployments, with `routing_strategy_args.decay` (10 s).
     pub fn new(deployments: usize, args: &StrategyArgs) -> Self {
         P2cEwma {
             decay_secs: args
@@ -39,13 +45,16 @@ impl P2cEwma {
         }
     }
 
-    /// The load-weighted latency a pick compares.
+    /// The load-weighted latency a pick compares: EWMA seconds × (`in_flight` + 1), so a
+    /// deployment with twice the work outstanding must be twice as fast to win.
     pub fn score(&self, d: DeploymentIdx, in_flight: u32) -> f64 {
         self.ewma[d.get()] * f64::from(in_flight + 1)
     }
 }
 
 impl Strategy for P2cEwma {
+    /// Two distinct candidates drawn uniformly (two draws from `rng`, none for a single
+    /// candidate); the lower score wins, the first drawn on a tie.
     fn pick<R: Rng + ?Sized>(
         &self,
         candidates: &[DeploymentIdx],
@@ -68,6 +77,10 @@ impl Strategy for P2cEwma {
         Some(if score(b) < score(a) { b } else { a })
     }
 
+    /// Every outcome is a sample, failures included: a sample above the EWMA replaces it, a
+    /// lower one is blended in with weight `1 - exp(-Δt / decay)`, Δt since the last sample.
+    /// A deployment that fails fast therefore looks fast; cooldowns, not this score, keep it
+    /// out.
     fn on_outcome(
         &mut self,
         d: DeploymentIdx,

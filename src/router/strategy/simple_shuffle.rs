@@ -4,17 +4,23 @@
 //! else `rpm`, else `tpm`; a candidate without the field weighs 0. No positive value anywhere:
 //! uniform. This is LiteLLM 1.108's `simple_shuffle` over the healthy deployments. Under this
 //! strategy `rpm`/`tpm` are weights only; limits are enforced elsewhere (pre-call checks).
+//!
+//! It keeps no state and learns nothing from outcomes; it must not look at live load, usage or
+//! prices.
 
 use rand::Rng;
 
 use super::{PickContext, Strategy};
 use crate::config::deployment_table::DeploymentIdx;
 
-/// Weighted random choice.
+/// Weighted random choice (ROUTING.md §3), stateless.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SimpleShuffle;
 
 impl Strategy for SimpleShuffle {
+    /// One draw from `rng` (none for a single candidate): a point in `[0, total)` of the chosen
+    /// field's weights, walked over the candidates in group order, so a weight-0 candidate is
+    /// never picked while another weighs more. No positive weight: a uniform index.
     fn pick<R: Rng + ?Sized>(
         &self,
         candidates: &[DeploymentIdx],

@@ -1,0 +1,443 @@
+//! One request's life in the proxy: the router's `Call` driven step by step from tokio. A
+//! `Send` becomes an upstream request (or a mock answer), a `Wait` a sleep, a `Finish` the
+//! client's response; each attempt's outcome goes back to the router with its attempt id.
+//!
+//! It decides nothing the router decides. It guarantees that every request ends in a response
+//! or a classified error and that its log line is written, even when the client goes away: an
+//! [`Exchange`] dropped with an attempt in flight hands the attempt back to the router
+//! ([`crate::router::Router::abandon`]) and logs status 499.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde_json::{Map, Value};
+
+use super::Proxy;
+use super::controls::{self, Controls};
+use super::errors::ApiError;
+use super::request_log::{AttemptLine, RequestLine};
+use crate::live::clock;
+use crate::live::upstream::{Endpoint, UpstreamFailure, timed_out};
+use crate::router::{
+    AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, Outcome, RequestSpec,
+    Step,
+};
+use crate::time::Time;
+
+/// A request being served.
+pub(super) struct Exchange {
+    pub(super) proxy: Arc<Proxy>,
+    pub(super) call: Call,
+    pub(super) controls: Controls,
+    pub(super) body: Map<String, Value>,
+    pub(super) endpoint: Endpoint,
+    pub(super) in_flight: Option<(AttemptId, DeploymentIdx, Time)>,
+    pub(super) arrived: Time,
+    /// Time spent waiting on upstreams (for the overhead header).
+    pub(super) upstream_time: Duration,
+    /// The last successful attempt's answer.
+    answer: Option<Bytes>,
+    /// The last upstream failure's message, for the final error.
+    last_failure: Option<UpstreamFailure>,
+    pub(super) line: RequestLine,
+    pub(super) logged: bool,
+}
+
+/// Tokens an answer used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Usage {
+    pub(super) input: u32,
+    pub(super) output: u32,
+}
+
+impl Exchange {
+    /// A request that passed authentication and parsing.
+    pub(super) fn new(
+        proxy: Arc<Proxy>,
+        controls: Controls,
+        mut body: Map<String, Value>,
+        endpoint: Endpoint,
+        arrived: Time,
+        request_id: u64,
+    ) -> Exchange {
+        let spec = proxy
+            .core
+            .with(|core| spec_of(&core.router, &controls, &body));
+        let call = Call::new(spec);
+        let line = RequestLine {
+            arrival_unix_s: arrived.as_secs_f64(),
+            request_id,
+            model: controls.model.clone(),
+            tags: controls.tags.clone(),
+            stream: controls.stream,
+            input_tokens: call.spec().input_tokens,
+            prompt: proxy
+                .log
+                .with_prompts
+                .then(|| body.get("messages").cloned())
+                .flatten(),
+            ..RequestLine::default()
+        };
+        controls::strip(&mut body);
+        Exchange {
+            proxy,
+            call,
+            controls,
+            body,
+            endpoint,
+            in_flight: None,
+            arrived,
+            upstream_time: Duration::ZERO,
+            answer: None,
+            last_failure: None,
+            line,
+            logged: false,
+        }
+    }
+
+    /// Drives the call to its end (or, for a stream, to its first byte).
+    pub(super) async fn run(mut self) -> Response {
+        loop {
+            let now = clock::now();
+            let step = self
+                .proxy
+                .core
+                .with(|c| c.router.next_step(&mut self.call, now, &mut c.rng));
+            match step {
+                Step::Send {
+                    attempt,
+                    deployment,
+                    timeout,
+                } => {
+                    self.in_flight = Some((attempt, deployment, now));
+                    if self.controls.mock_response.is_some() {
+                        self.mock_attempt();
+                    } else if self.controls.stream && self.endpoint == Endpoint::Chat {
+                        let body = self.upstream_body(deployment);
+                        match super::stream::open(&self.proxy, deployment, body, timeout).await {
+                            Ok(opened) => return super::stream::respond(self, opened),
+                            Err(f) => self.failed(f),
+                        }
+                    } else {
+                        self.attempt(deployment, timeout).await;
+                    }
+                }
+                Step::Wait { until } => clock::sleep_until(until).await,
+                Step::Pending { .. } => {
+                    // Never: the loop records every outcome before it asks again.
+                    return self.end_with_error(ApiError::new(500, "internal: asked twice"));
+                }
+                Step::Finish(result) => return self.finish(result),
+            }
+        }
+    }
+
+    /// One attempt whose whole answer is read before the router hears of it.
+    async fn attempt(&mut self, deployment: DeploymentIdx, timeout: Duration) {
+        let body = self.upstream_body(deployment);
+        let upstreams = &self.proxy.upstreams;
+        let answer = async {
+            let response = upstreams
+                .post(deployment, self.endpoint, body, timeout)
+                .await?;
+            response
+                .bytes()
+                .await
+                .map_err(|e| super::super::upstream::transport_failure(&e))
+        };
+        match tokio::time::timeout(timeout, answer).await {
+            Err(_) => self.failed(timed_out(timeout)),
+            Ok(Err(f)) => self.failed(f),
+            Ok(Ok(bytes)) => {
+                let usage = usage_of(&bytes).unwrap_or(Usage {
+                    input: self.call.spec().input_tokens,
+                    output: 0,
+                });
+                self.succeeded(usage, None);
+                self.answer = Some(bytes);
+            }
+        }
+    }
+
+    /// `mock_response`: the answer without an upstream, as LiteLLM gives it.
+    fn mock_attempt(&mut self) {
+        let text = self.controls.mock_response.clone().unwrap_or_default();
+        let usage = Usage {
+            input: self.call.spec().input_tokens,
+            output: u32::try_from(text.chars().count().div_ceil(4)).unwrap_or(u32::MAX),
+        };
+        let body = serde_json::json!({
+            "id": format!("chatcmpl-mock-{}", self.line.request_id),
+            "object": "chat.completion",
+            "created": self.arrived.as_secs_f64() as u64,
+            "model": self.controls.model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": usage.input, "completion_tokens": usage.output, "total_tokens": usage.input + usage.output},
+        });
+        self.answer = Some(Bytes::from(body.to_string()));
+        self.succeeded(usage, Some(Duration::ZERO));
+    }
+
+    /// The body `deployment`'s upstream receives (the stripped body with its model name).
+    fn upstream_body(&mut self, deployment: DeploymentIdx) -> Bytes {
+        let model = self
+            .proxy
+            .upstreams
+            .target(deployment)
+            .map_or("", |t| t.model.as_str());
+        Bytes::from(controls::upstream_body(&mut self.body, model))
+    }
+
+    /// Reports the attempt in flight as served with `usage`.
+    pub(super) fn succeeded(&mut self, usage: Usage, ttft: Option<Duration>) {
+        let Some((attempt, deployment, sent)) = self.in_flight.take() else {
+            return;
+        };
+        let now = clock::now();
+        let latency = now - sent;
+        self.upstream_time += latency;
+        let outcome = Outcome::Success(Completion {
+            input_tokens: usage.input,
+            output_tokens: usage.output,
+            latency,
+            time_to_first_token: ttft.unwrap_or(latency),
+        });
+        self.record(attempt, deployment, &outcome, now, None);
+        self.line.input_tokens = usage.input;
+        self.line.output_tokens = usage.output;
+    }
+
+    /// Reports the attempt in flight as failed with `failure`.
+    pub(super) fn failed(&mut self, failure: UpstreamFailure) {
+        let Some((attempt, deployment, sent)) = self.in_flight.take() else {
+            return;
+        };
+        let now = clock::now();
+        let latency = now - sent;
+        self.upstream_time += latency;
+        let outcome = Outcome::Failure(AttemptFailure {
+            class: failure.class,
+            retry_after: failure.retry_after,
+            latency,
+        });
+        self.record(attempt, deployment, &outcome, now, failure.status);
+        self.last_failure = Some(failure);
+    }
+
+    fn record(
+        &mut self,
+        attempt: AttemptId,
+        deployment: DeploymentIdx,
+        outcome: &Outcome,
+        now: Time,
+        status: Option<u16>,
+    ) {
+        let call = &mut self.call;
+        self.proxy
+            .core
+            .with(|c| c.router.record(call, attempt, outcome, now, &mut c.rng));
+        let (outcome_name, status, latency) = match outcome {
+            Outcome::Success(c) => ("ok", Some(200), c.latency),
+            Outcome::Failure(f) => (f.class.name(), status, f.latency),
+        };
+        self.line.attempts.push(AttemptLine {
+            deployment: self.proxy.table.deployment(deployment).config.id.clone(),
+            outcome: outcome_name.to_string(),
+            status,
+            duration_ms: latency.as_secs_f64() * 1000.0,
+        });
+    }
+
+    /// The response for a finished call.
+    fn finish(mut self, result: CallResult) -> Response {
+        match result {
+            CallResult::Served(served) => {
+                let body = self.answer.take().unwrap_or_default();
+                let headers =
+                    self.served_headers(served.deployment, served.retries, served.fallbacks);
+                self.log_served(served.deployment, served.retries, served.fallbacks, &body);
+                let mut response = ([("content-type", "application/json")], body).into_response();
+                response.headers_mut().extend(headers);
+                response
+            }
+            CallResult::Failed(failed) => {
+                let mut message = self
+                    .proxy
+                    .core
+                    .with(|c| c.router.failure_message(&self.call))
+                    .unwrap_or_else(|| failed.class.name().to_string());
+                if let Some(f) = &self.last_failure {
+                    message.push_str(&format!("; last upstream error: {}", f.message));
+                }
+                let error = ApiError {
+                    status: failed.class.status(),
+                    message,
+                    retry_after: failed.retry_after.filter(|_| failed.class.status() == 429),
+                };
+                self.line.error_class = Some(failed.class.name().to_string());
+                self.line.retries = failed.retries;
+                self.line.fallbacks = failed.fallbacks;
+                self.end_with_error(error)
+            }
+        }
+    }
+
+    /// Ends the request with `error`, logging it.
+    pub(super) fn end_with_error(mut self, error: ApiError) -> Response {
+        self.line.status = error.status;
+        self.write_log();
+        error.into_response()
+    }
+
+    /// LiteLLM's response headers for an answer from `deployment`.
+    pub(super) fn served_headers(
+        &self,
+        deployment: DeploymentIdx,
+        retries: u32,
+        fallbacks: u32,
+    ) -> HeaderMap {
+        let d = self.proxy.table.deployment(deployment);
+        let group = &self.proxy.table.group(d.group).name;
+        let total = clock::now() - self.arrived;
+        let overhead = total.saturating_sub(self.upstream_time);
+        let cost = self.cost(deployment, self.line.input_tokens, self.line.output_tokens);
+        let api_base = self
+            .proxy
+            .upstreams
+            .target(deployment)
+            .map(|t| t.api_base.as_str())
+            .unwrap_or("");
+        let mut headers = HeaderMap::new();
+        let mut put = |name: &'static str, value: String| {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(name, v);
+            }
+        };
+        put("x-litellm-model-id", d.config.id.clone());
+        put("x-litellm-model-group", group.clone());
+        put("x-litellm-model-api-base", api_base.to_string());
+        put("x-litellm-attempted-retries", retries.to_string());
+        put("x-litellm-attempted-fallbacks", fallbacks.to_string());
+        put("x-litellm-response-cost", cost.to_string());
+        put(
+            "x-litellm-response-duration-ms",
+            format!("{:.3}", total.as_secs_f64() * 1000.0),
+        );
+        put(
+            "x-litellm-overhead-duration-ms",
+            format!("{:.3}", overhead.as_secs_f64() * 1000.0),
+        );
+        put("x-switchyard-request-id", self.line.request_id.to_string());
+        headers
+    }
+
+    /// The cost of an answer from `deployment` at the router's prices.
+    pub(super) fn cost(&self, deployment: DeploymentIdx, input: u32, output: u32) -> f64 {
+        self.proxy
+            .core
+            .with(|c| c.router.price(deployment))
+            .map_or(0.0, |p| p.cost(input, output))
+    }
+
+    /// Logs a served request.
+    pub(super) fn log_served(
+        &mut self,
+        deployment: DeploymentIdx,
+        retries: u32,
+        fallbacks: u32,
+        body: &[u8],
+    ) {
+        let d = self.proxy.table.deployment(deployment);
+        self.line.status = 200;
+        self.line.deployment = Some(d.config.id.clone());
+        self.line.model_group = Some(self.proxy.table.group(d.group).name.clone());
+        self.line.retries = retries;
+        self.line.fallbacks = fallbacks;
+        self.line.cost_usd = self.cost(deployment, self.line.input_tokens, self.line.output_tokens);
+        if self.proxy.log.with_prompts {
+            self.line.response = answer_text(body);
+        }
+        self.write_log();
+    }
+
+    /// Writes the log line once.
+    pub(super) fn write_log(&mut self) {
+        if self.logged {
+            return;
+        }
+        self.logged = true;
+        self.line.duration_ms = (clock::now() - self.arrived).as_secs_f64() * 1000.0;
+        self.proxy.log.write(std::mem::take(&mut self.line));
+    }
+}
+
+impl Drop for Exchange {
+    /// A request dropped before its end (the client went away): the attempt in flight goes back
+    /// to the router, and the log says 499.
+    fn drop(&mut self) {
+        if let Some((attempt, _, _)) = self.in_flight.take() {
+            let call = &mut self.call;
+            self.proxy.core.with(|c| c.router.abandon(call, attempt));
+        }
+        if !self.logged {
+            self.line.status = 499;
+            self.line.error_class = Some("client_closed".into());
+            self.write_log();
+        }
+    }
+}
+
+/// The router's request for `controls` and `body`.
+fn spec_of(
+    router: &crate::router::Router,
+    controls: &Controls,
+    body: &Map<String, Value>,
+) -> RequestSpec {
+    let mut spec = RequestSpec::new(
+        router.resolve(&controls.model),
+        controls::input_tokens(body),
+    );
+    spec.stream = controls.stream;
+    spec.num_retries = controls.num_retries;
+    spec.fallbacks = controls
+        .fallbacks
+        .as_ref()
+        .map(|names| names.iter().map(|n| router.resolve(n)).collect());
+    spec.disable_fallbacks = controls.disable_fallbacks;
+    spec.timeout = controls.timeout;
+    spec.tags = router.request_tags(&controls.tags);
+    spec.prompt = controls::last_user_message(body).map(Into::into);
+    spec
+}
+
+/// The `usage` of an OpenAI-shaped answer.
+pub(super) fn usage_of(body: &[u8]) -> Option<Usage> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    usage_in(&v)
+}
+
+/// The `usage` object of a parsed answer or chunk.
+pub(super) fn usage_in(v: &Value) -> Option<Usage> {
+    let usage = v.get("usage")?;
+    let n = |k: &str| {
+        usage
+            .get(k)
+            .and_then(Value::as_u64)
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+    };
+    Some(Usage {
+        input: n("prompt_tokens")?,
+        output: n("completion_tokens").unwrap_or(0),
+    })
+}
+
+/// The answer's text, for `--log-prompts`.
+fn answer_text(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    v.pointer("/choices/0/message/content")?
+        .as_str()
+        .map(String::from)
+}

@@ -1,0 +1,278 @@
+//! `switchyard serve`: an OpenAI-compatible gateway over the decision core.
+//!
+//! Endpoints: `POST /chat/completions` and `/v1/chat/completions`, `POST /embeddings` and
+//! `/v1/embeddings`, `GET /models` and `/v1/models` (the model groups, OpenAI's list shape),
+//! `GET /health/liveliness` and `/health/readiness`. Every request is authenticated
+//! ([`auth`]), read ([`controls`]) and driven through the router ([`exchange`], [`stream`]);
+//! every one ends in a response or an OpenAI-shaped error ([`errors`]) and one log line
+//! ([`request_log`]). SIGTERM or Ctrl-C stops accepting, lets in-flight requests finish up to a
+//! deadline and flushes the log.
+//!
+//! It decides the HTTP surface; every routing decision is the router's.
+
+pub mod auth;
+pub mod controls;
+pub mod errors;
+mod exchange;
+pub mod request_log;
+pub mod state;
+mod stream;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Router as Routes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use bytes::Bytes;
+use serde_json::{Map, Value};
+
+use self::errors::ApiError;
+use self::exchange::Exchange;
+use self::request_log::{RequestLine, RequestLog};
+use self::state::SharedCore;
+use super::clock;
+use super::upstream::{Endpoint, Upstreams};
+use crate::config::LitellmConfig;
+use crate::config::deployment_table::DeploymentTable;
+use crate::config::yaml::ConfigString;
+use crate::router::{PriceFile, Router};
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to listen on (port 0: any free port).
+    pub listen: SocketAddr,
+    /// Where the request log goes.
+    pub log_path: PathBuf,
+    /// Log prompts and answers too.
+    pub log_prompts: bool,
+    /// How long in-flight requests may take to finish after a stop signal.
+    pub grace: Duration,
+    /// Seed of the router's random stream (`None`: from the clock).
+    pub seed: Option<u64>,
+}
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub struct Proxy {
+    core: SharedCore,
+    upstreams: Upstreams,
+    table: Arc<DeploymentTable>,
+    master_key: Option<String>,
+    log: RequestLog,
+    next_id: AtomicU64,
+}
+
+impl Proxy {
+    /// (router lock acquisitions, acquisitions that waited for another request).
+    pub fn lock_contention(&self) -> (u64, u64) {
+        self.core.contention()
+    }
+}
+
+/// Why the proxy would not start.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// A running proxy.
+pub struct Server {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The shared state (for its counters).
+    pub proxy: Arc<Proxy>,
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+    log_writer: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Stops accepting, waits for in-flight requests (up to the grace period) and flushes the
+    /// request log.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+        drop(self.proxy);
+        let _ = self.log_writer.await;
+    }
+}
+
+/// The master key, refusing to start when it names an unset variable.
+fn master_key(config: &LitellmConfig) -> Result<Option<String>, StartError> {
+    match &config.master_key {
+        None => Ok(None),
+        Some(ConfigString { value: Some(v), .. }) => Ok(Some(v.clone())),
+        Some(ConfigString { env_var, .. }) => Err(StartError(format!(
+            "{}: general_settings.master_key: the environment variable {} is not set",
+            config.file,
+            env_var.as_deref().unwrap_or("?")
+        ))),
+    }
+}
+
+/// Starts serving `config` (with `prices` beside the built-in table).
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the live edge: the server runs as its own task"
+)]
+pub async fn start(
+    config: &LitellmConfig,
+    prices: Option<&PriceFile>,
+    options: &ServeOptions,
+) -> Result<Server, StartError> {
+    let master_key = master_key(config)?;
+    let table = config.table.clone();
+    let upstreams =
+        Upstreams::new(&table).map_err(|e| StartError(format!("{}: {e}", config.file)))?;
+    let router = Router::from_table(table.clone(), config.settings.clone(), prices);
+    let (log, log_writer) =
+        RequestLog::open(&options.log_path, options.log_prompts).map_err(|e| {
+            StartError(format!(
+                "cannot open the request log {}: {e}",
+                options.log_path.display()
+            ))
+        })?;
+    let seed = options
+        .seed
+        .unwrap_or_else(|| clock::now().as_nanos() ^ 0x5eed_5eed_5eed_5eed);
+    let proxy = Arc::new(Proxy {
+        core: SharedCore::new(router, seed),
+        upstreams,
+        table,
+        master_key,
+        log,
+        next_id: AtomicU64::new(1),
+    });
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| StartError(format!("cannot listen on {}: {e}", options.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError(format!("cannot read the listening address: {e}")))?;
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let app = routes(proxy.clone());
+    let grace = options.grace;
+    let task = tokio::spawn(async move {
+        let mut signal = stopped.clone();
+        let serving = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = signal.wait_for(|s| *s).await;
+        });
+        let serving = std::pin::pin!(serving.into_future());
+        tokio::select! {
+            _ = serving => {}
+            // After the stop signal, in-flight requests get `grace` to finish.
+            _ = async { let _ = stopped.wait_for(|s| *s).await; tokio::time::sleep(grace).await } => {}
+        }
+    });
+    Ok(Server {
+        addr,
+        proxy,
+        stop,
+        task,
+        log_writer,
+    })
+}
+
+fn routes(proxy: Arc<Proxy>) -> Routes {
+    Routes::new()
+        .route("/chat/completions", post(chat))
+        .route("/v1/chat/completions", post(chat))
+        .route("/embeddings", post(embeddings))
+        .route("/v1/embeddings", post(embeddings))
+        .route("/models", get(models))
+        .route("/v1/models", get(models))
+        .route("/health/liveliness", get(alive))
+        .route("/health/readiness", get(ready))
+        .with_state(proxy)
+}
+
+async fn chat(State(proxy): State<Arc<Proxy>>, headers: HeaderMap, body: Bytes) -> Response {
+    handle(proxy, headers, body, Endpoint::Chat).await
+}
+
+async fn embeddings(State(proxy): State<Arc<Proxy>>, headers: HeaderMap, body: Bytes) -> Response {
+    handle(proxy, headers, body, Endpoint::Embeddings).await
+}
+
+/// Authenticates, reads and drives one request.
+async fn handle(
+    proxy: Arc<Proxy>,
+    headers: HeaderMap,
+    body: Bytes,
+    endpoint: Endpoint,
+) -> Response {
+    let arrived = clock::now();
+    let request_id = proxy.next_id.fetch_add(1, Ordering::Relaxed);
+    let refuse = |status: u16, message: String| {
+        proxy.log.write(RequestLine {
+            arrival_unix_s: arrived.as_secs_f64(),
+            request_id,
+            status,
+            error_class: Some(
+                if status == 401 {
+                    "authentication"
+                } else {
+                    "bad_request"
+                }
+                .into(),
+            ),
+            ..RequestLine::default()
+        });
+        ApiError::new(status, message).into_response()
+    };
+    if !auth::allowed(proxy.master_key.as_deref(), &headers) {
+        return refuse(
+            401,
+            "Authentication Error: invalid or missing proxy key".into(),
+        );
+    }
+    let parsed: Map<String, Value> = match serde_json::from_slice(&body) {
+        Ok(map) => map,
+        Err(e) => return refuse(400, format!("the request body is not a JSON object: {e}")),
+    };
+    let controls = match controls::read(&parsed, &headers) {
+        Ok(c) => c,
+        Err(e) => return refuse(400, e.0),
+    };
+    Exchange::new(proxy, controls, parsed, endpoint, arrived, request_id)
+        .run()
+        .await
+}
+
+/// The model groups, as OpenAI lists models.
+async fn models(State(proxy): State<Arc<Proxy>>, headers: HeaderMap) -> Response {
+    if !auth::allowed(proxy.master_key.as_deref(), &headers) {
+        return ApiError::new(401, "Authentication Error: invalid or missing proxy key")
+            .into_response();
+    }
+    let data: Vec<Value> = proxy
+        .table
+        .groups()
+        .iter()
+        .filter(|g| !g.is_pattern)
+        .map(|g| serde_json::json!({"id": g.name, "object": "model", "created": 0, "owned_by": "switchyard"}))
+        .collect();
+    axum::Json(serde_json::json!({"object": "list", "data": data})).into_response()
+}
+
+async fn alive() -> &'static str {
+    "I'm alive!"
+}
+
+async fn ready(State(proxy): State<Arc<Proxy>>) -> Response {
+    let deployments = proxy.table.deployments().len();
+    axum::Json(serde_json::json!({"status": "healthy", "deployments": deployments})).into_response()
+}

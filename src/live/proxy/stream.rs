@@ -1,0 +1,204 @@
+//! Streaming answers: the upstream's server-sent events passed through as they arrive.
+//!
+//! Retries and fallbacks happen only before the first byte reaches the client ([`open`] fails
+//! back to the exchange's loop until then); after it, an upstream failure ends the stream with
+//! an error event. The attempt's outcome — time to first token, tokens from the usage chunk (or
+//! one per content chunk when the upstream sends none) — reaches the router when the stream
+//! ends. A client that disconnects drops the stream: the upstream request is cancelled and the
+//! exchange hands its attempt back to the router. It decides nothing the router decides.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use serde_json::Value;
+
+use super::Proxy;
+use super::exchange::{Exchange, Usage, usage_in};
+use crate::live::clock;
+use crate::live::upstream::{Endpoint, UpstreamFailure, timed_out, transport_failure};
+use crate::router::{CallResult, DeploymentIdx, ErrorClass, Step};
+use crate::time::Time;
+
+type Chunks = futures_util::stream::BoxStream<'static, reqwest::Result<Bytes>>;
+
+/// An upstream stream whose first bytes have arrived.
+pub(super) struct Opened {
+    deployment: DeploymentIdx,
+    chunks: Chunks,
+    first: Bytes,
+    ttft: Duration,
+    timeout: Duration,
+    deadline: Time,
+}
+
+/// Sends the streaming request and waits, within `timeout`, for its first bytes.
+pub(super) async fn open(
+    proxy: &Arc<Proxy>,
+    deployment: DeploymentIdx,
+    bytes: Bytes,
+    timeout: Duration,
+) -> Result<Opened, UpstreamFailure> {
+    let sent = clock::now();
+    let response = proxy
+        .upstreams
+        .post(deployment, Endpoint::Chat, bytes, timeout)
+        .await?;
+    let mut chunks: Chunks = response.bytes_stream().boxed();
+    let deadline = sent + timeout;
+    let first = match tokio::time::timeout(deadline - clock::now(), chunks.next()).await {
+        Err(_) => return Err(timed_out(timeout)),
+        Ok(None) => return Err(empty_stream()),
+        Ok(Some(Err(e))) => return Err(transport_failure(&e)),
+        Ok(Some(Ok(first))) => first,
+    };
+    Ok(Opened {
+        deployment,
+        chunks,
+        first,
+        ttft: clock::now() - sent,
+        timeout,
+        deadline,
+    })
+}
+
+fn empty_stream() -> UpstreamFailure {
+    UpstreamFailure {
+        class: ErrorClass::BadGateway,
+        retry_after: None,
+        status: None,
+        message: "the upstream closed the stream before its first event".into(),
+    }
+}
+
+/// What the relay keeps while the stream flows.
+struct Relay {
+    exchange: Exchange,
+    opened: Opened,
+    /// Bytes of an event line not yet complete.
+    pending: Vec<u8>,
+    usage: Option<Usage>,
+    content_chunks: u32,
+    first_sent: bool,
+    over: bool,
+}
+
+/// The streaming response: headers now, events as they come.
+pub(super) fn respond(exchange: Exchange, opened: Opened) -> Response {
+    let (retries, fallbacks) = exchange.call.retries_and_fallbacks();
+    let headers = exchange.served_headers(opened.deployment, retries, fallbacks);
+    let relay = Relay {
+        exchange,
+        opened,
+        pending: Vec::new(),
+        usage: None,
+        content_chunks: 0,
+        first_sent: false,
+        over: false,
+    };
+    let events = futures_util::stream::unfold(relay, |mut relay| async move {
+        let chunk = relay.next_chunk().await?;
+        Some((Ok::<Bytes, std::convert::Infallible>(chunk), relay))
+    });
+    let mut response = (
+        [
+            ("content-type", "text/event-stream"),
+            ("cache-control", "no-cache"),
+        ],
+        Body::from_stream(events),
+    )
+        .into_response();
+    response.headers_mut().extend(headers);
+    response
+}
+
+impl Relay {
+    /// The next bytes for the client, `None` at the end.
+    async fn next_chunk(&mut self) -> Option<Bytes> {
+        if self.over {
+            return None;
+        }
+        if !self.first_sent {
+            self.first_sent = true;
+            let first = std::mem::take(&mut self.opened.first);
+            self.scan(&first);
+            return Some(first);
+        }
+        let left = self.opened.deadline - clock::now();
+        match tokio::time::timeout(left, self.opened.chunks.next()).await {
+            Ok(Some(Ok(bytes))) => {
+                self.scan(&bytes);
+                Some(bytes)
+            }
+            Ok(None) => {
+                self.over = true;
+                self.served();
+                None
+            }
+            Ok(Some(Err(e))) => Some(self.broken(transport_failure(&e))),
+            Err(_) => Some(self.broken(timed_out(self.opened.timeout))),
+        }
+    }
+
+    /// Reads complete `data:` lines for usage and content.
+    fn scan(&mut self, bytes: &[u8]) {
+        self.pending.extend_from_slice(bytes);
+        while let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            let Some(data) = line.strip_prefix(b"data:") else {
+                continue;
+            };
+            let Ok(event) = serde_json::from_slice::<Value>(data.trim_ascii()) else {
+                continue;
+            };
+            if let Some(usage) = usage_in(&event) {
+                self.usage = Some(usage);
+            }
+            let content = event
+                .pointer("/choices/0/delta/content")
+                .and_then(Value::as_str);
+            if content.is_some_and(|c| !c.is_empty()) {
+                self.content_chunks += 1;
+            }
+        }
+    }
+
+    /// The stream ended well: the router hears of the success, the log of the request.
+    fn served(&mut self) {
+        let usage = self.usage.unwrap_or(Usage {
+            input: self.exchange.call.spec().input_tokens,
+            output: self.content_chunks,
+        });
+        self.exchange.succeeded(usage, Some(self.opened.ttft));
+        let now = clock::now();
+        let exchange = &mut self.exchange;
+        let step = exchange
+            .proxy
+            .core
+            .with(|c| c.router.next_step(&mut exchange.call, now, &mut c.rng));
+        if let Step::Finish(CallResult::Served(s)) = step {
+            exchange.log_served(s.deployment, s.retries, s.fallbacks, &[]);
+        } else {
+            exchange.write_log();
+        }
+    }
+
+    /// The upstream failed after the first byte: the router hears of the failure, the client
+    /// gets an error event and the end of the stream.
+    fn broken(&mut self, failure: UpstreamFailure) -> Bytes {
+        self.over = true;
+        let class = failure.class;
+        let message = failure.message.clone();
+        self.exchange.failed(failure);
+        self.exchange.line.status = 200;
+        self.exchange.line.error_class = Some(class.name().to_string());
+        self.exchange.write_log();
+        let event = serde_json::json!({
+            "error": {"message": format!("the upstream failed mid-stream: {message}"), "type": "api_error", "param": null, "code": class.status().to_string()}
+        });
+        Bytes::from(format!("data: {event}\n\n"))
+    }
+}

@@ -1,0 +1,152 @@
+//! Where each deployment's attempts go: the URL, the credential header and the model name the
+//! upstream expects, decided once at start from the deployment's `litellm_params`.
+//!
+//! OpenAI-compatible upstreams (`openai/…`, `hosted_vllm/…`, and any deployment with an
+//! `api_base`) take `POST {api_base}/chat/completions` with `Authorization: Bearer KEY`; Azure
+//! OpenAI (`azure/<deployment>`) takes
+//! `POST {api_base}/openai/deployments/<deployment>/chat/completions?api-version=V` with an
+//! `api-key` header. A provider Switchyard cannot call, or an `os.environ/` reference that is
+//! unset, is an error at start naming the deployment, the key path and the variable: never a
+//! silent skip. It decides no routing and sends nothing.
+
+use crate::config::DeploymentConfig;
+use crate::config::yaml::ConfigString;
+
+/// OpenAI's API when an `openai/…` deployment names no `api_base`.
+pub const OPENAI_API_BASE: &str = "https://api.openai.com/v1";
+
+/// The API shape an upstream speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// OpenAI's (and vLLM's, and any OpenAI-compatible server's).
+    OpenAi,
+    /// Azure OpenAI's deployment URLs and `api-key` header.
+    Azure,
+}
+
+/// One deployment's upstream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The API shape.
+    pub dialect: Dialect,
+    /// `POST` here for chat completions.
+    pub chat_url: String,
+    /// `POST` here for embeddings.
+    pub embeddings_url: String,
+    /// The credential header (name, value), if any. Never logged.
+    pub credential: Option<(&'static str, String)>,
+    /// The model name sent upstream (the part of `model` after the provider prefix).
+    pub model: String,
+    /// `api_base` as configured, for the `x-litellm-model-api-base` header.
+    pub api_base: String,
+}
+
+/// Why a deployment cannot be served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetError {
+    /// The deployment's id.
+    pub deployment: String,
+    /// Key path in the config.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for TargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "deployment {:?}: {}: {}",
+            self.deployment, self.path, self.message
+        )
+    }
+}
+
+impl std::error::Error for TargetError {}
+
+/// The upstream of deployment number `index` (its place in `model_list`), `Ok(None)` for a
+/// deployment the proxy never calls itself (an auto router routes to other groups).
+pub fn target(index: usize, d: &DeploymentConfig) -> Result<Option<Target>, TargetError> {
+    if d.auto_router.is_some() {
+        return Ok(None);
+    }
+    let params = format!("model_list[{index}].litellm_params");
+    let error = |key: &str, message: String| TargetError {
+        deployment: d.id.clone(),
+        path: if key.is_empty() {
+            params.clone()
+        } else {
+            format!("{params}.{key}")
+        },
+        message,
+    };
+    let value = |key: &str, s: &Option<ConfigString>| -> Result<Option<String>, TargetError> {
+        match s {
+            None => Ok(None),
+            Some(ConfigString { value: Some(v), .. }) => Ok(Some(v.clone())),
+            Some(ConfigString {
+                env_var: Some(name),
+                value: None,
+            }) => Err(error(
+                key,
+                format!("the environment variable {name} (os.environ/{name}) is not set"),
+            )),
+            Some(_) => Ok(None),
+        }
+    };
+    let api_base = value("api_base", &d.api_base)?.map(|b| b.trim_end_matches('/').to_string());
+    let api_key = value("api_key", &d.api_key)?;
+    let model = d
+        .model
+        .split_once('/')
+        .map_or(d.model.as_str(), |(_, m)| m)
+        .to_string();
+    match d.provider.as_str() {
+        "azure" => {
+            let Some(base) = api_base else {
+                return Err(error(
+                    "api_base",
+                    "an azure/… deployment needs its endpoint (api_base)".into(),
+                ));
+            };
+            let Some(version) = value("api_version", &d.api_version)? else {
+                return Err(error(
+                    "api_version",
+                    "an azure/… deployment needs api_version".into(),
+                ));
+            };
+            let url =
+                |op: &str| format!("{base}/openai/deployments/{model}/{op}?api-version={version}");
+            Ok(Some(Target {
+                dialect: Dialect::Azure,
+                chat_url: url("chat/completions"),
+                embeddings_url: url("embeddings"),
+                credential: api_key.map(|k| ("api-key", k)),
+                model,
+                api_base: base,
+            }))
+        }
+        provider => {
+            let base = match (api_base, provider) {
+                (Some(base), _) => base,
+                (None, "openai") => OPENAI_API_BASE.to_string(),
+                (None, _) => {
+                    return Err(error(
+                        "model",
+                        format!(
+                            "Switchyard cannot call provider {provider:?} yet; give the deployment an api_base of an OpenAI-compatible server, or use openai/… or azure/…"
+                        ),
+                    ));
+                }
+            };
+            Ok(Some(Target {
+                dialect: Dialect::OpenAi,
+                chat_url: format!("{base}/chat/completions"),
+                embeddings_url: format!("{base}/embeddings"),
+                credential: api_key.map(|k| ("authorization", format!("Bearer {k}"))),
+                model,
+                api_base: base,
+            }))
+        }
+    }
+}

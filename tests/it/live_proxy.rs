@@ -1,0 +1,321 @@
+//! The live proxy end to end on loopback: a fixture upstream the test starts, `serve`'s library
+//! entry point in front of it, and a real HTTP client. Asserts outcomes and headers, never
+//! durations.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use axum::extract::Path as UrlPath;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use switchyard::config::LitellmConfig;
+use switchyard::live::proxy::{self, ServeOptions};
+
+use crate::common::env;
+
+const ANSWER: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}"#;
+
+/// The fixture upstream: `/ok` answers, `/fail` answers 500, `/busy` 429 with Retry-After 7,
+/// `/big` a context-window error; a streaming request to `/ok` gets three events.
+async fn upstream(UrlPath(kind): UrlPath<String>, body: String) -> Response {
+    let stream = body.contains(r#""stream":true"#);
+    match kind.as_str() {
+        "ok" if stream => {
+            let chunk = |c: &str| format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{c}\"}}}}]}}\n\n");
+            let events = format!("{}{}data: [DONE]\n\n", chunk("hel"), chunk("lo"));
+            ([("content-type", "text/event-stream")], events).into_response()
+        }
+        "ok" => ([("content-type", "application/json")], ANSWER).into_response(),
+        "busy" => (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "7")], r#"{"error":{"message":"slow down"}}"#).into_response(),
+        "big" => (StatusCode::BAD_REQUEST, r#"{"error":{"message":"This model's maximum context length is 10 tokens.","code":"context_length_exceeded"}}"#).into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, r#"{"error":{"message":"boom"}}"#).into_response(),
+    }
+}
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test's upstream server runs as its own task"
+)]
+async fn start_upstream() -> SocketAddr {
+    let app = axum::Router::new().route("/{kind}/v1/chat/completions", post(upstream));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+fn config(up: SocketAddr) -> LitellmConfig {
+    let base = |kind: &str| format!("http://{up}/{kind}/v1");
+    let text = format!(
+        r#"
+model_list:
+  - {{model_name: good, litellm_params: {{model: openai/m, api_base: "{ok}", input_cost_per_token: 0.001, output_cost_per_token: 0.002}}, model_info: {{id: good-1}}}}
+  - {{model_name: flaky, litellm_params: {{model: openai/m, api_base: "{fail}"}}, model_info: {{id: flaky-1}}}}
+  - {{model_name: busy, litellm_params: {{model: openai/m, api_base: "{busy}"}}, model_info: {{id: busy-1}}}}
+  - {{model_name: busy, litellm_params: {{model: openai/m, api_base: "{busy}"}}, model_info: {{id: busy-2}}}}
+  - {{model_name: small, litellm_params: {{model: openai/m, api_base: "{big}"}}, model_info: {{id: small-1}}}}
+router_settings:
+  num_retries: 1
+  retry_after: 0
+  retry_policy: {{RateLimitErrorRetries: 0}}
+  fallbacks: [{{flaky: [good]}}]
+  context_window_fallbacks: [{{small: [good]}}]
+general_settings:
+  master_key: sk-1234
+"#,
+        ok = base("ok"),
+        fail = base("fail"),
+        busy = base("busy"),
+        big = base("big"),
+    );
+    LitellmConfig::from_str(&text, "proxy.yaml", Path::new("."), &env()).expect("config loads")
+}
+
+struct Fixture {
+    server: proxy::Server,
+    client: reqwest::Client,
+    url: String,
+    log: tempfile::TempDir,
+}
+
+async fn fixture() -> Fixture {
+    let up = start_upstream().await;
+    let log = tempfile::tempdir().unwrap();
+    let options = ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        log_path: log.path().join("requests.jsonl"),
+        log_prompts: false,
+        grace: Duration::from_secs(5),
+        seed: Some(7),
+    };
+    let server = proxy::start(&config(up), None, &options)
+        .await
+        .expect("proxy starts");
+    let url = format!("http://{}", server.addr);
+    Fixture {
+        server,
+        client: reqwest::Client::new(),
+        url,
+        log,
+    }
+}
+
+impl Fixture {
+    async fn chat(&self, body: serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/v1/chat/completions", self.url))
+            .bearer_auth("sk-1234")
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Stops the proxy and returns the request log's lines.
+    async fn log_lines(self) -> Vec<serde_json::Value> {
+        self.server.shutdown().await;
+        let text = std::fs::read_to_string(self.log.path().join("requests.jsonl")).unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completion_is_served_with_litellm_s_headers_and_logged() {
+    let f = fixture().await;
+    let r = f
+        .chat(serde_json::json!({"model": "good", "messages": [{"role": "user", "content": "hi"}]}))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "x-litellm-model-id"), "good-1");
+    assert_eq!(header(&r, "x-litellm-model-group"), "good");
+    assert_eq!(header(&r, "x-litellm-attempted-retries"), "0");
+    assert_eq!(header(&r, "x-litellm-attempted-fallbacks"), "0");
+    let cost: f64 = header(&r, "x-litellm-response-cost").parse().unwrap();
+    assert!(
+        (cost - (5.0 * 0.001 + 3.0 * 0.002)).abs() < 1e-12,
+        "cost from the upstream's usage: {cost}"
+    );
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["choices"][0]["message"]["content"], "hello");
+    let models: serde_json::Value = f
+        .client
+        .get(format!("{}/v1/models", f.url))
+        .bearer_auth("sk-1234")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = models["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["busy", "flaky", "good", "small"]);
+    let lines = f.log_lines().await;
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["status"], 200);
+    assert_eq!(lines[0]["deployment"], "good-1");
+    assert_eq!(lines[0]["output_tokens"], 3);
+    assert!(
+        lines[0].get("prompt").is_none(),
+        "no prompt text without --log-prompts"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_key_is_401_in_openai_s_shape_and_never_echoed() {
+    let f = fixture().await;
+    let r = f
+        .client
+        .post(format!("{}/chat/completions", f.url))
+        .header("authorization", "Bearer sk-wrong-secret")
+        .json(&serde_json::json!({"model": "good"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("sk-wrong-secret") && !body.contains("sk-1234"));
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["error"]["type"], "authentication_error");
+    let by_header = f
+        .client
+        .post(format!("{}/chat/completions", f.url))
+        .header("x-litellm-api-key", "sk-1234")
+        .json(&serde_json::json!({"model": "good", "mock_response": "mocked"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_header.status(), 200);
+    let v: serde_json::Value = by_header.json().await.unwrap();
+    assert_eq!(
+        v["choices"][0]["message"]["content"], "mocked",
+        "mock_response answers without an upstream"
+    );
+    let lines = f.log_lines().await;
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| l["status"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [401, 200]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_group_retries_then_falls_back_and_says_so() {
+    let f = fixture().await;
+    let r = f
+        .chat(
+            serde_json::json!({"model": "flaky", "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "x-litellm-model-id"), "good-1");
+    assert_eq!(header(&r, "x-litellm-attempted-fallbacks"), "1");
+    assert_eq!(
+        header(&r, "x-litellm-attempted-retries"),
+        "0",
+        "0 when a fallback served"
+    );
+    let off = f
+        .chat(serde_json::json!({"model": "flaky", "disable_fallbacks": true, "num_retries": 0}))
+        .await;
+    assert_eq!(off.status(), 500, "the upstream's 500 reaches the client");
+    let v: serde_json::Value = off.json().await.unwrap();
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("boom"),
+        "{v}"
+    );
+    let small = f.chat(serde_json::json!({"model": "small"})).await;
+    assert_eq!(
+        header(&small, "x-litellm-model-id"),
+        "good-1",
+        "context-window fallback"
+    );
+    let lines = f.log_lines().await;
+    let attempts: Vec<&str> = lines[0]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["deployment"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        attempts,
+        ["flaky-1", "flaky-1", "good-1"],
+        "one retry on the lone deployment, then the fallback"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_every_deployment_is_cooling_the_client_gets_429_with_retry_after() {
+    let f = fixture().await;
+    // RateLimitErrorRetries: 0 — each request makes one attempt, and its 429 cools the
+    // deployment for the upstream's Retry-After (7 s).
+    for _ in 0..2 {
+        let r = f.chat(serde_json::json!({"model": "busy"})).await;
+        assert_eq!(r.status(), 429, "the upstream's 429 reaches the client");
+    }
+    let third = f.chat(serde_json::json!({"model": "busy"})).await;
+    assert_eq!(third.status(), 429);
+    let wait: u64 = header(&third, "retry-after")
+        .parse()
+        .expect("a Retry-After");
+    assert!(
+        (1..=7).contains(&wait),
+        "until the first cooldown ends: {wait}"
+    );
+    let lines = f.log_lines().await;
+    let attempted: Vec<&str> = lines[..2]
+        .iter()
+        .map(|l| l["attempts"][0]["deployment"].as_str().unwrap())
+        .collect();
+    assert!(
+        attempted.contains(&"busy-1") && attempted.contains(&"busy-2"),
+        "{attempted:?}"
+    );
+    assert_eq!(
+        lines[2]["attempts"].as_array().unwrap().len(),
+        0,
+        "no attempt reaches a cooling deployment"
+    );
+    assert_eq!(lines[2]["error_class"], "no_deployments_available");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_passes_events_through_and_feeds_the_router() {
+    let f = fixture().await;
+    let r = f
+        .chat(serde_json::json!({"model": "good", "stream": true, "messages": [{"role": "user", "content": "hi"}]}))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "content-type"), "text/event-stream");
+    assert_eq!(header(&r, "x-litellm-model-id"), "good-1");
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("\"hel\"") && text.ends_with("data: [DONE]\n\n"),
+        "{text}"
+    );
+    let lines = f.log_lines().await;
+    assert_eq!(lines[0]["stream"], true);
+    assert_eq!(
+        lines[0]["output_tokens"], 2,
+        "one token per content event without a usage event"
+    );
+    assert_eq!(lines[0]["attempts"][0]["outcome"], "ok");
+}
