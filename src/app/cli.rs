@@ -52,6 +52,34 @@ struct RunArgs {
     explain: Option<u64>,
 }
 
+#[cfg(feature = "live")]
+#[derive(Debug, clap::Args)]
+struct DriveArgs {
+    /// The scenario file (YAML) whose workload is played.
+    scenario: PathBuf,
+    /// The gateway: `http://127.0.0.1:4000` (or its `/v1` or chat-completions URL).
+    #[arg(long)]
+    target: String,
+    /// Sent as `Authorization: Bearer KEY`.
+    #[arg(long)]
+    key: Option<String>,
+    /// Virtual seconds per wall-clock second.
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Seed of the workload (default: the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Report directory (default: reports/<scenario name>-live/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Send at most this many requests (default: every arrival of the scenario's duration).
+    #[arg(long, value_name = "N")]
+    max_requests: Option<u64>,
+    /// At most N requests in flight; later arrivals wait for a slot.
+    #[arg(long, value_name = "N")]
+    concurrency_limit: Option<usize>,
+}
+
 /// How `validate` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
@@ -83,6 +111,9 @@ enum Command {
         #[arg(long, requires = "baseline")]
         update_baseline: bool,
     },
+    /// Play a scenario's workload against a running gateway and report what its clients saw.
+    #[cfg(feature = "live")]
+    Drive(DriveArgs),
     /// Check a LiteLLM config or a scenario: schema errors and lint findings.
     Validate {
         /// The file (a LiteLLM config, or a scenario).
@@ -173,6 +204,8 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(args) => run(args),
         #[cfg(feature = "live")]
         Command::Serve(args) => super::serve::serve(args),
+        #[cfg(feature = "live")]
+        Command::Drive(args) => drive(args),
         Command::Validate { .. } | Command::Check { .. } => Ok(()),
         Command::Compare {
             scenario,
@@ -373,6 +406,76 @@ fn run(args: RunArgs) -> Result<()> {
         output.requests_path.display(),
         charts,
         out_dir.join("charts").display(),
+        out_dir.join("index.html").display()
+    );
+    Ok(())
+}
+
+#[cfg(feature = "live")]
+fn drive(args: DriveArgs) -> Result<()> {
+    use crate::live::drive;
+    let scenario = load_scenario(&args.scenario, &ProcessEnv)?;
+    for warning in &scenario.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let options = drive::DriveOptions {
+        key: args.key,
+        speed: args.speed,
+        seed: args.seed,
+        max_requests: args.max_requests,
+        concurrency_limit: args.concurrency_limit,
+        ..drive::DriveOptions::new(args.target)
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    // Ctrl-C ends the run early; the report covers the requests sent until then.
+    let stop = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        eprintln!("stopping: requests still out are recorded as timeouts");
+    };
+    let live = runtime.block_on(drive::run_until(&scenario, &options, stop))?;
+    let out_dir = (args.out)
+        .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-live", scenario.name)));
+    let (output, charts) = super::runner::write_recorded_run(
+        &scenario,
+        drive::POLICY,
+        live.seed,
+        live.stats,
+        &live.records,
+        drive::CLIENT_VIEW,
+        &out_dir,
+    )?;
+    for (id, n) in &live.unknown_model_ids {
+        eprintln!(
+            "warning: {n} answers named model id {id:?}, no deployment of the scenario \
+             (set model_info.id in the gateway's config)"
+        );
+    }
+    if live.unfinished > 0 {
+        eprintln!(
+            "warning: {} requests were still out at the deadline (recorded as timeouts)",
+            live.unfinished
+        );
+    }
+    let summary = &output.summary;
+    println!(
+        "{} — seed {}, live against {}, speed ×{}",
+        scenario.name, live.seed, options.target, options.speed
+    );
+    println!("{}", table::policies_table(summary));
+    for p in summary.policies.values() {
+        println!("\n{}", table::errors_line(p));
+        println!("{}", table::deployments_table(p));
+    }
+    println!(
+        "\nsent {} requests in {:.2} s; wrote {}, {}, {charts} charts and {}",
+        live.records.len(),
+        live.wall.as_secs_f64(),
+        output.summary_path.display(),
+        output.requests_path.display(),
         out_dir.join("index.html").display()
     );
     Ok(())

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::metrics::{Discard, PolicyStats, RecordSink};
+use crate::metrics::{Discard, PolicyStats, RecordSink, RequestRecord};
 use crate::report::budgets_csv::{self, BudgetsCsv};
 use crate::report::charts::Window;
 use crate::report::requests_csv::{self, RequestsCsv};
@@ -184,6 +184,29 @@ pub fn run_scenario_with_progress(
         join_parts(path, &budgets_csv::HEADER, policies.len())?;
     }
 
+    let stats: Vec<(String, PolicyStats)> = policies
+        .iter()
+        .map(|p| p.name.clone())
+        .zip(all_stats)
+        .collect();
+    let (summary, summary_path) = write_summary(scenario, seed, &stats, out_dir)?;
+    Ok(RunOutput {
+        summary,
+        summary_path,
+        requests_path,
+        budgets_path,
+        stats,
+        table: scenario.config.table.clone(),
+    })
+}
+
+/// Builds the summary of each policy's aggregates and writes it as `summary.json` in `out_dir`.
+pub fn write_summary(
+    scenario: &Scenario,
+    seed: u64,
+    stats: &[(String, PolicyStats)],
+    out_dir: &Path,
+) -> Result<(Summary, PathBuf)> {
     let mut summary = Summary {
         scenario: scenario.name.clone(),
         seed,
@@ -191,29 +214,68 @@ pub fn run_scenario_with_progress(
         switchyard_version: env!("CARGO_PKG_VERSION").to_string(),
         policies: Default::default(),
     };
-    for (policy, stats) in policies.iter().zip(&all_stats) {
-        let table = &scenario.config.table;
+    let table = &scenario.config.table;
+    for (name, stats) in stats {
         summary
             .policies
-            .insert(policy.name.clone(), PolicySummary::new(stats, table));
+            .insert(name.clone(), PolicySummary::new(stats, table));
     }
     let summary_path = out_dir.join("summary.json");
     let mut json = serde_json::to_string_pretty(&summary)?;
     json.push('\n');
     std::fs::write(&summary_path, json)
         .with_context(|| format!("cannot write {}", summary_path.display()))?;
-    Ok(RunOutput {
+    Ok((summary, summary_path))
+}
+
+/// Writes the report of one policy's run recorded elsewhere (the live driver's, from what its
+/// clients observed) into `out_dir`: `requests.csv` from `records` in the order given,
+/// `summary.json`, the charts, `index.html` and `summary.md` (whose description ends with
+/// `note`). Returns the files and the number of charts.
+pub fn write_recorded_run(
+    scenario: &Scenario,
+    policy: &str,
+    seed: u64,
+    stats: PolicyStats,
+    records: &[RequestRecord<'_>],
+    note: &str,
+    out_dir: &Path,
+) -> Result<(RunOutput, usize)> {
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create the report directory {}", out_dir.display()))?;
+    let requests_path = out_dir.join("requests.csv");
+    let file = File::create(&requests_path)
+        .with_context(|| format!("cannot write {}", requests_path.display()))?;
+    let mut csv = csv::Writer::from_writer(BufWriter::new(file));
+    csv.write_record(requests_csv::HEADER)?;
+    let models: Vec<&str> = scenario
+        .workload
+        .mix
+        .iter()
+        .map(|c| c.model.as_str())
+        .collect();
+    let mut rows = RequestsCsv::new(&mut csv, policy, models, &scenario.config.table);
+    for record in records {
+        rows.request(record);
+    }
+    rows.finish().context("cannot write requests.csv")?;
+    csv.flush().context("cannot write requests.csv")?;
+    let stats = vec![(policy.to_string(), stats)];
+    let (summary, summary_path) = write_summary(scenario, seed, &stats, out_dir)?;
+    let output = RunOutput {
         summary,
         summary_path,
         requests_path,
-        budgets_path,
-        stats: policies
-            .iter()
-            .map(|p| p.name.clone())
-            .zip(all_stats)
-            .collect(),
+        budgets_path: None,
+        stats,
         table: scenario.config.table.clone(),
-    })
+    };
+    let description = match scenario.description.trim() {
+        "" => note.to_string(),
+        d => format!("{d}\n\n{note}"),
+    };
+    let charts = write_pages_described(scenario, &description, &output, None, out_dir)?;
+    Ok((output, charts))
 }
 
 /// Outage and brownout windows of the scenario's provider profiles, for shading.
@@ -246,6 +308,17 @@ pub fn write_pages(
     comparison: Option<&crate::report::comparison::Comparison>,
     out_dir: &Path,
 ) -> Result<usize> {
+    write_pages_described(scenario, &scenario.description, output, comparison, out_dir)
+}
+
+/// [`write_pages`] with `description` in place of the scenario's.
+fn write_pages_described(
+    scenario: &Scenario,
+    description: &str,
+    output: &RunOutput,
+    comparison: Option<&crate::report::comparison::Comparison>,
+    out_dir: &Path,
+) -> Result<usize> {
     use crate::report::{charts, html};
     let stats: Vec<(&str, &PolicyStats)> =
         output.stats.iter().map(|(n, s)| (n.as_str(), s)).collect();
@@ -265,7 +338,7 @@ pub fn write_pages(
     )?);
     let page = html::index_html(
         &output.summary,
-        &scenario.description,
+        description,
         &scenario.config.to_yaml(),
         &files,
         comparison,

@@ -12,6 +12,7 @@
 //! line.
 
 pub mod clock;
+pub mod drive;
 pub mod mock_provider;
 pub mod proxy;
 pub mod upstream;

@@ -7,6 +7,8 @@ mod common;
 mod comparison;
 mod config;
 mod determinism;
+#[cfg(feature = "live")]
+mod drive;
 mod driver;
 mod engine;
 mod layers;
