@@ -14,6 +14,8 @@ mod engine;
 mod layers;
 mod lint;
 #[cfg(feature = "live")]
+mod live_agreement;
+#[cfg(feature = "live")]
 mod live_proxy;
 #[cfg(feature = "live")]
 mod mock_provider;
