@@ -70,22 +70,28 @@ pub struct RequestLine {
     pub response: Option<String>,
 }
 
-/// How long a written line may wait in the buffer before it reaches the file.
-const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+/// How long a written line may wait in memory before it reaches the file.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// Sends lines to the writer thread.
+/// Lines serialised by the handlers, waiting for the writer.
+#[derive(Debug, Default)]
+struct Pending {
+    bytes: std::sync::Mutex<Vec<u8>>,
+}
+
+/// Appends request lines to the log. Handlers serialise their line into a shared buffer (no
+/// system call, no thread wake-up per request); one writer moves the buffer to the file every
+/// [`FLUSH_EVERY`] and once more when the last `RequestLog` is gone.
 #[derive(Debug, Clone)]
 pub struct RequestLog {
-    lines: std::sync::mpsc::Sender<RequestLine>,
+    pending: std::sync::Arc<Pending>,
     /// Whether prompts and answers are logged.
     pub with_prompts: bool,
 }
 
 impl RequestLog {
-    /// Opens `path` for appending and starts the writer; the returned handle ends when every
-    /// `RequestLog` clone is dropped and the last line is flushed. Lines are buffered and
-    /// flushed at most [`FLUSH_EVERY`] after they are written, so a busy proxy does not make a
-    /// system call per request.
+    /// Opens `path` for appending and starts the writer; the returned handle ends after every
+    /// `RequestLog` clone is dropped and the last line is written.
     #[allow(
         clippy::disallowed_methods,
         reason = "the live edge: the log's writer is its own blocking task"
@@ -97,15 +103,13 @@ impl RequestLog {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)?;
-        let (tx, rx) = std::sync::mpsc::channel::<RequestLine>();
-        let writer = tokio::task::spawn_blocking(move || write_lines(&rx, file));
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let pending = std::sync::Arc::new(Pending::default());
+        let theirs = pending.clone();
+        let writer = tokio::task::spawn_blocking(move || write_lines(&theirs, file));
         Ok((
             RequestLog {
-                lines: tx,
+                pending,
                 with_prompts,
             },
             writer,
@@ -114,34 +118,31 @@ impl RequestLog {
 
     /// Queues `line`.
     pub fn write(&self, line: RequestLine) {
-        // The writer only stops after every sender is gone, so this cannot fail while `self`
-        // lives.
-        let _ = self.lines.send(line);
+        let mut bytes = self.pending.bytes.lock().unwrap_or_else(|p| p.into_inner());
+        if serde_json::to_writer(&mut *bytes, &line).is_ok() {
+            bytes.push(b'\n');
+        }
     }
 }
 
-/// The writer thread: one JSON line per request, flushed when idle for [`FLUSH_EVERY`] and at
-/// the end.
-fn write_lines(rx: &std::sync::mpsc::Receiver<RequestLine>, file: std::fs::File) {
-    use std::sync::mpsc::RecvTimeoutError;
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
-    let mut dirty = false;
+/// The writer: every [`FLUSH_EVERY`], what the handlers queued goes to the file; when only the
+/// writer still holds the queue, the last of it goes and the writer ends.
+fn write_lines(pending: &std::sync::Arc<Pending>, mut file: std::fs::File) {
+    let mut spare = Vec::new();
     loop {
-        match rx.recv_timeout(FLUSH_EVERY) {
-            Ok(line) => {
-                if serde_json::to_writer(&mut out, &line).is_ok() {
-                    let _ = out.write_all(b"\n");
-                }
-                dirty = true;
-            }
-            Err(RecvTimeoutError::Timeout) => {
-                if dirty {
-                    let _ = out.flush();
-                    dirty = false;
-                }
-            }
-            Err(RecvTimeoutError::Disconnected) => break,
+        let last = std::sync::Arc::strong_count(pending) == 1;
+        {
+            let mut bytes = pending.bytes.lock().unwrap_or_else(|p| p.into_inner());
+            std::mem::swap(&mut *bytes, &mut spare);
         }
+        if !spare.is_empty() {
+            let _ = file.write_all(&spare);
+            spare.clear();
+        }
+        if last {
+            let _ = file.flush();
+            return;
+        }
+        std::thread::sleep(FLUSH_EVERY);
     }
-    let _ = out.flush();
 }
