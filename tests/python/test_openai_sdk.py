@@ -95,6 +95,23 @@ def test_a_chat_completion(sdk_stack):
     assert float(raw.headers["x-litellm-response-cost"]) > 0
 
 
+def test_an_azure_deployment_through_its_deployment_url(sdk_stack):
+    raw = client(sdk_stack).chat.completions.with_raw_response.create(
+        model="gpt-4o-azure", messages=[{"role": "user", "content": "hi"}], max_tokens=4)
+    assert raw.parse().choices[0].message.content
+    assert raw.headers["x-litellm-model-id"] == "azure-1"
+
+
+def test_embeddings(sdk_stack):
+    c = client(sdk_stack)
+    first = c.embeddings.create(model="text-embedding-3-large", input="bubble sort in Python")
+    again = c.embeddings.create(model="text-embedding-3-large", input="bubble sort in Python")
+    other = c.embeddings.create(model="text-embedding-3-large", input="a poem about spring")
+    assert len(first.data[0].embedding) > 0
+    assert first.data[0].embedding == again.data[0].embedding
+    assert first.data[0].embedding != other.data[0].embedding
+
+
 def test_a_streamed_completion(sdk_stack):
     stream = client(sdk_stack).chat.completions.create(
         model="gpt-4o", messages=[{"role": "user", "content": "Count"}], max_tokens=20, stream=True)
