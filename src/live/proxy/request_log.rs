@@ -103,7 +103,10 @@ impl RequestLog {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
         let pending = std::sync::Arc::new(Pending::default());
         let theirs = pending.clone();
         let writer = tokio::task::spawn_blocking(move || write_lines(&theirs, file));
