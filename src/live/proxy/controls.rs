@@ -107,11 +107,14 @@ pub fn read(body: &Map<String, Value>, headers: &HeaderMap) -> Result<Controls, 
     })
 }
 
-/// Removes the gateway's controls from a body, leaving what an upstream receives.
-pub fn strip(body: &mut Map<String, Value>) {
+/// Removes the gateway's controls from a body, leaving what an upstream receives; returns
+/// whether there were any.
+pub fn strip(body: &mut Map<String, Value>) -> bool {
+    let mut removed = false;
     for key in GATEWAY_KEYS {
-        body.remove(*key);
+        removed |= body.remove(*key).is_some();
     }
+    removed
 }
 
 /// The body an upstream receives: a stripped body ([`strip`]) with the upstream's own model

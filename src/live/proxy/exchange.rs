@@ -37,6 +37,9 @@ pub(super) struct Exchange {
     pub(super) arrived: Time,
     /// Time spent waiting on upstreams (for the overhead header).
     pub(super) upstream_time: Duration,
+    /// The client's body as it came, when it had no gateway controls: sent as it is to an
+    /// upstream whose model name is the one requested (no re-serialising).
+    raw: Option<Bytes>,
     /// The last successful attempt's answer.
     answer: Option<Bytes>,
     /// The last upstream failure's message, for the final error.
@@ -61,6 +64,7 @@ impl Exchange {
         endpoint: Endpoint,
         arrived: Time,
         request_id: u64,
+        raw: Bytes,
     ) -> Exchange {
         let spec = proxy
             .core
@@ -80,8 +84,9 @@ impl Exchange {
                 .flatten(),
             ..RequestLine::default()
         };
-        controls::strip(&mut body);
+        let raw = (!controls::strip(&mut body)).then_some(raw);
         Exchange {
+            raw,
             proxy,
             call,
             controls,
@@ -188,6 +193,11 @@ impl Exchange {
             .upstreams
             .target(deployment)
             .map_or("", |t| t.model.as_str());
+        if let Some(raw) = &self.raw
+            && self.controls.model == model
+        {
+            return raw.clone();
+        }
         Bytes::from(controls::upstream_body(&mut self.body, model))
     }
 
@@ -415,8 +425,23 @@ fn spec_of(
 
 /// The `usage` of an OpenAI-shaped answer.
 pub(super) fn usage_of(body: &[u8]) -> Option<Usage> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    usage_in(&v)
+    /// Only the `usage` of an answer: serde skips the rest without building it.
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        usage: Option<Counts>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Counts {
+        prompt_tokens: u64,
+        #[serde(default)]
+        completion_tokens: u64,
+    }
+    let counts = serde_json::from_slice::<Answer>(body).ok()?.usage?;
+    let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    Some(Usage {
+        input: clamp(counts.prompt_tokens),
+        output: clamp(counts.completion_tokens),
+    })
 }
 
 /// The `usage` object of a parsed answer or chunk.

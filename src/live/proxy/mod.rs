@@ -255,7 +255,7 @@ async fn handle(
         Ok(c) => c,
         Err(e) => return refuse(400, e.0),
     };
-    Exchange::new(proxy, controls, parsed, endpoint, arrived, request_id)
+    Exchange::new(proxy, controls, parsed, endpoint, arrived, request_id, body)
         .run()
         .await
 }
