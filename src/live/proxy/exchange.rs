@@ -346,10 +346,7 @@ impl Exchange {
 
     /// The cost of an answer from `deployment` at the router's prices.
     pub(super) fn cost(&self, deployment: DeploymentIdx, input: u32, output: u32) -> f64 {
-        self.proxy
-            .core
-            .with(|c| c.router.price(deployment))
-            .map_or(0.0, |p| p.cost(input, output))
+        self.proxy.prices[deployment.get()].map_or(0.0, |p| p.cost(input, output))
     }
 
     /// Logs a served request.

@@ -41,7 +41,7 @@ use super::upstream::{Endpoint, Upstreams};
 use crate::config::LitellmConfig;
 use crate::config::deployment_table::DeploymentTable;
 use crate::config::yaml::ConfigString;
-use crate::router::{PriceFile, Router};
+use crate::router::{Price, PriceFile, Router};
 
 /// How to serve.
 #[derive(Debug, Clone)]
@@ -74,6 +74,8 @@ pub struct Proxy {
     log: RequestLog,
     next_id: AtomicU64,
     clock: LiveClock,
+    /// The router's price of each deployment (fixed at start; read without the lock).
+    prices: Vec<Option<Price>>,
 }
 
 impl Proxy {
@@ -145,6 +147,9 @@ pub async fn start(
     let upstreams = Upstreams::new(&table, options.mock_upstream.as_deref())
         .map_err(|e| StartError(format!("{}: {e}", config.file)))?;
     let router = Router::from_table(table.clone(), config.settings.clone(), prices);
+    let deployment_prices = (0..table.deployments().len())
+        .map(|d| router.price(crate::router::DeploymentIdx(d as u32)))
+        .collect();
     let (log, log_writer) =
         RequestLog::open(&options.log_path, options.log_prompts).map_err(|e| {
             StartError(format!(
@@ -163,6 +168,7 @@ pub async fn start(
         log,
         next_id: AtomicU64::new(1),
         clock: LiveClock::scaled(options.speed),
+        prices: deployment_prices,
     });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
