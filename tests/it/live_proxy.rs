@@ -10,6 +10,7 @@ use axum::extract::Path as UrlPath;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use bytes::Bytes;
 
 use switchyard::config::LitellmConfig;
 use switchyard::live::proxy::{self, ServeOptions};
@@ -23,6 +24,12 @@ const ANSWER: &str = r#"{"id":"chatcmpl-1","object":"chat.completion","created":
 async fn upstream(UrlPath(kind): UrlPath<String>, body: String) -> Response {
     let stream = body.contains(r#""stream":true"#);
     match kind.as_str() {
+        // A stream that never ends: events as fast as they are read.
+        "endless" => {
+            let event = Bytes::from_static(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"la\"}}]}\n\n");
+            let events = futures_util::stream::repeat(Ok::<_, std::convert::Infallible>(event));
+            ([("content-type", "text/event-stream")], axum::body::Body::from_stream(events)).into_response()
+        }
         "ok" if stream => {
             let chunk = |c: &str| format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{c}\"}}}}]}}\n\n");
             let events = format!("{}{}data: [DONE]\n\n", chunk("hel"), chunk("lo"));
@@ -57,6 +64,7 @@ model_list:
   - {{model_name: busy, litellm_params: {{model: openai/m, api_base: "{busy}"}}, model_info: {{id: busy-1}}}}
   - {{model_name: busy, litellm_params: {{model: openai/m, api_base: "{busy}"}}, model_info: {{id: busy-2}}}}
   - {{model_name: small, litellm_params: {{model: openai/m, api_base: "{big}"}}, model_info: {{id: small-1}}}}
+  - {{model_name: endless, litellm_params: {{model: openai/m, api_base: "{endless}"}}, model_info: {{id: endless-1}}}}
 router_settings:
   num_retries: 1
   retry_after: 0
@@ -70,6 +78,7 @@ general_settings:
         fail = base("fail"),
         busy = base("busy"),
         big = base("big"),
+        endless = base("endless"),
     );
     LitellmConfig::from_str(&text, "proxy.yaml", Path::new("."), &env()).expect("config loads")
 }
@@ -167,7 +176,7 @@ async fn a_completion_is_served_with_litellm_s_headers_and_logged() {
         .iter()
         .map(|m| m["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["busy", "flaky", "good", "small"]);
+    assert_eq!(ids, ["busy", "endless", "flaky", "good", "small"]);
     let lines = f.log_lines().await;
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["status"], 200);
@@ -320,4 +329,30 @@ async fn a_stream_passes_events_through_and_feeds_the_router() {
         "one token per content event without a usage event"
     );
     assert_eq!(lines[0]["attempts"][0]["outcome"], "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_leaves_a_stream_frees_its_slot_and_is_logged_as_499() {
+    let f = fixture().await;
+    let mut r = f
+        .chat(serde_json::json!({"model": "endless", "stream": true}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let first = r.chunk().await.unwrap().expect("the first events");
+    assert!(first.starts_with(b"data:"));
+    assert_eq!(
+        f.server.proxy.in_flight(),
+        1,
+        "the attempt is out while the stream flows"
+    );
+    drop(r); // the client goes away mid-stream
+    let proxy = f.server.proxy.clone();
+    let lines = f.log_lines().await;
+    assert_eq!(lines[0]["status"], 499);
+    assert_eq!(lines[0]["error_class"], "client_closed");
+    assert_eq!(
+        proxy.in_flight(),
+        0,
+        "the abandoned attempt went back to the router"
+    );
 }

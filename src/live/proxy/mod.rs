@@ -79,6 +79,12 @@ pub struct Proxy {
 }
 
 impl Proxy {
+    /// Attempts the router counts as in flight, over every deployment.
+    pub fn in_flight(&self) -> u32 {
+        self.core
+            .with(|c| c.router.live().all().iter().map(|d| d.in_flight).sum())
+    }
+
     /// (router lock acquisitions, acquisitions that waited for another request).
     pub fn lock_contention(&self) -> (u64, u64) {
         self.core.contention()
@@ -114,6 +120,7 @@ impl Server {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        self.proxy.log.close();
         drop(self.proxy);
         let _ = self.log_writer.await;
     }

@@ -77,6 +77,8 @@ const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 #[derive(Debug, Default)]
 struct Pending {
     bytes: std::sync::Mutex<Vec<u8>>,
+    /// Set at shutdown: write what is queued and stop, even if a handler still holds a clone.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 /// Appends request lines to the log. Handlers serialise their line into a shared buffer (no
@@ -119,6 +121,14 @@ impl RequestLog {
         ))
     }
 
+    /// Asks the writer to write what is queued and stop (at shutdown, once in-flight requests
+    /// have finished or their grace period is over).
+    pub fn close(&self) {
+        self.pending
+            .closed
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
     /// Queues `line`.
     pub fn write(&self, line: RequestLine) {
         let mut bytes = self.pending.bytes.lock().unwrap_or_else(|p| p.into_inner());
@@ -133,7 +143,8 @@ impl RequestLog {
 fn write_lines(pending: &std::sync::Arc<Pending>, mut file: std::fs::File) {
     let mut spare = Vec::new();
     loop {
-        let last = std::sync::Arc::strong_count(pending) == 1;
+        let last = std::sync::Arc::strong_count(pending) == 1
+            || pending.closed.load(std::sync::atomic::Ordering::Acquire);
         {
             let mut bytes = pending.bytes.lock().unwrap_or_else(|p| p.into_inner());
             std::mem::swap(&mut *bytes, &mut spare);
