@@ -100,12 +100,7 @@ fn run_policy_to_parts(
     out_dir: &Path,
     with_budgets: bool,
 ) -> Result<PolicyStats> {
-    let models: Vec<&str> = scenario
-        .workload
-        .mix
-        .iter()
-        .map(|c| c.model.as_str())
-        .collect();
+    let models = mix_models(scenario);
     let table = &scenario.config.table;
     let part = |name: &str| out_dir.join(format!("{name}.{index}.part"));
     let file = File::create(part("requests.csv"))
@@ -248,12 +243,7 @@ pub fn write_recorded_run(
         .with_context(|| format!("cannot write {}", requests_path.display()))?;
     let mut csv = csv::Writer::from_writer(BufWriter::new(file));
     csv.write_record(requests_csv::HEADER)?;
-    let models: Vec<&str> = scenario
-        .workload
-        .mix
-        .iter()
-        .map(|c| c.model.as_str())
-        .collect();
+    let models = mix_models(scenario);
     let mut rows = RequestsCsv::new(&mut csv, policy, models, &scenario.config.table);
     for record in records {
         rows.request(record);
@@ -351,4 +341,15 @@ fn write_pages_described(
     )
     .with_context(|| format!("cannot write {}", out_dir.join("summary.md").display()))?;
     Ok(files.len())
+}
+
+/// The model each request class of the scenario's mix asks for, in mix order (the requests
+/// CSV names a request's model by its class).
+fn mix_models(scenario: &Scenario) -> Vec<&str> {
+    scenario
+        .workload
+        .mix
+        .iter()
+        .map(|c| c.model.as_str())
+        .collect()
 }

@@ -201,6 +201,11 @@ impl Router {
         self.budgets.scope(budget, &self.table, &self.tags)
     }
 
+    /// Whether any group is an auto router (only then does a request's prompt matter).
+    pub fn has_auto_router(&self) -> bool {
+        self.auto_routers.iter().any(Option::is_some)
+    }
+
     /// A deployment's price per token, if any source knows it.
     pub fn price(&self, d: DeploymentIdx) -> Option<Price> {
         self.prices[d.get()]

@@ -49,7 +49,10 @@ impl ErrorBody {
     }
 }
 
-/// The class of an error answer with `status` and `body`.
+/// The class of an error answer with `status` and `body`: a class the body names, else the
+/// gateway's own refusals (LiteLLM's "no deployments available" 429, an unknown model's 400),
+/// else the status and phrases as an upstream's answer is classified
+/// ([`crate::live::upstream::classify::classify`]).
 pub fn classify(status: u16, body: &ErrorBody) -> ErrorClass {
     if let Some(class) = [&body.code, &body.kind]
         .into_iter()
@@ -57,34 +60,13 @@ pub fn classify(status: u16, body: &ErrorBody) -> ErrorClass {
     {
         return class;
     }
-    let said = |words: &[&str]| {
-        let all = format!("{} {} {}", body.code, body.kind, body.message).to_ascii_lowercase();
-        words.iter().any(|w| all.contains(w))
-    };
+    let all = format!("{} {} {}", body.code, body.kind, body.message).to_ascii_lowercase();
+    let said = |words: &[&str]| words.iter().any(|w| all.contains(w));
     match status {
         429 if said(&["no deployments available"]) => ErrorClass::NoDeploymentsAvailable,
-        429 => ErrorClass::RateLimit,
-        408 | 504 => ErrorClass::Timeout,
-        502 => ErrorClass::BadGateway,
-        503 => ErrorClass::ServiceUnavailable,
-        401 => ErrorClass::Authentication,
-        403 => ErrorClass::PermissionDenied,
-        404 => ErrorClass::NotFound,
-        400 if said(&[
-            "context_length_exceeded",
-            "maximum context length",
-            "context window",
-            "contextwindowexceeded",
-        ]) =>
-        {
-            ErrorClass::ContextWindowExceeded
-        }
-        400 if said(&["content_policy", "content policy", "content_filter"]) => {
-            ErrorClass::ContentPolicyViolation
-        }
         400 if said(&["invalid model name", "unknown model"]) => ErrorClass::UnknownModel,
-        400..=499 => ErrorClass::BadRequest,
-        _ => ErrorClass::InternalServer,
+        s if (100..400).contains(&s) => ErrorClass::InternalServer,
+        _ => crate::live::upstream::classify::classify(status, all.as_bytes()),
     }
 }
 

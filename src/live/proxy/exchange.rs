@@ -416,7 +416,10 @@ fn spec_of(
     spec.disable_fallbacks = controls.disable_fallbacks;
     spec.timeout = controls.timeout;
     spec.tags = router.request_tags(&controls.tags);
-    spec.prompt = controls::last_user_message(body).map(Into::into);
+    // The prompt is copied out only when an auto router could read it.
+    if router.has_auto_router() {
+        spec.prompt = controls::last_user_message(body).map(Into::into);
+    }
     spec
 }
 

@@ -15,6 +15,7 @@ const CONTEXT_WINDOW: &[&str] = &[
     "context_length_exceeded",
     "maximum context length",
     "context window",
+    "contextwindowexceeded",
     "prompt is too long",
     "too many tokens",
     "input is too long",
@@ -22,7 +23,8 @@ const CONTEXT_WINDOW: &[&str] = &[
 
 /// Phrases that mean a content-policy refusal (OpenAI's and Azure's wording).
 const CONTENT_POLICY: &[&str] = &[
-    "content_policy_violation",
+    "content_policy",
+    "content policy",
     "content management policy",
     "content_filter",
     "responsibleaipolicyviolation",

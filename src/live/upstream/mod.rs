@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-pub use target::{Dialect, Target, TargetError};
+pub use target::{Target, TargetError};
 
 use crate::config::deployment_table::{DeploymentIdx, DeploymentTable};
 use crate::router::ErrorClass;

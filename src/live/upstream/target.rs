@@ -15,20 +15,9 @@ use crate::config::yaml::ConfigString;
 /// OpenAI's API when an `openai/…` deployment names no `api_base`.
 pub const OPENAI_API_BASE: &str = "https://api.openai.com/v1";
 
-/// The API shape an upstream speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// OpenAI's (and vLLM's, and any OpenAI-compatible server's).
-    OpenAi,
-    /// Azure OpenAI's deployment URLs and `api-key` header.
-    Azure,
-}
-
 /// One deployment's upstream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    /// The API shape.
-    pub dialect: Dialect,
     /// `POST` here for chat completions.
     pub chat_url: String,
     /// `POST` here for embeddings.
@@ -72,24 +61,15 @@ pub fn mocked(base: &str, d: &DeploymentConfig) -> Option<Target> {
         return None;
     }
     let base = format!("{}/p/{}", base.trim_end_matches('/'), d.id);
-    let model = d
-        .model
-        .split_once('/')
-        .map_or(d.model.as_str(), |(_, m)| m)
-        .to_string();
-    let (dialect, chat_url, embeddings_url) = if d.provider == "azure" {
+    let model = upstream_model(d);
+    let (chat_url, embeddings_url) = if d.provider == "azure" {
         let url = |op: &str| format!("{base}/openai/deployments/{model}/{op}?api-version=mock");
-        (Dialect::Azure, url("chat/completions"), url("embeddings"))
+        (url("chat/completions"), url("embeddings"))
     } else {
         let v1 = format!("{base}/v1");
-        (
-            Dialect::OpenAi,
-            format!("{v1}/chat/completions"),
-            format!("{v1}/embeddings"),
-        )
+        (format!("{v1}/chat/completions"), format!("{v1}/embeddings"))
     };
     Some(Target {
-        dialect,
         chat_url,
         embeddings_url,
         credential: None,
@@ -130,11 +110,7 @@ pub fn target(index: usize, d: &DeploymentConfig) -> Result<Option<Target>, Targ
     };
     let api_base = value("api_base", &d.api_base)?.map(|b| b.trim_end_matches('/').to_string());
     let api_key = value("api_key", &d.api_key)?;
-    let model = d
-        .model
-        .split_once('/')
-        .map_or(d.model.as_str(), |(_, m)| m)
-        .to_string();
+    let model = upstream_model(d);
     match d.provider.as_str() {
         "azure" => {
             let Some(base) = api_base else {
@@ -152,7 +128,6 @@ pub fn target(index: usize, d: &DeploymentConfig) -> Result<Option<Target>, Targ
             let url =
                 |op: &str| format!("{base}/openai/deployments/{model}/{op}?api-version={version}");
             Ok(Some(Target {
-                dialect: Dialect::Azure,
                 chat_url: url("chat/completions"),
                 embeddings_url: url("embeddings"),
                 credential: api_key.map(|k| ("api-key", k)),
@@ -174,7 +149,6 @@ pub fn target(index: usize, d: &DeploymentConfig) -> Result<Option<Target>, Targ
                 }
             };
             Ok(Some(Target {
-                dialect: Dialect::OpenAi,
                 chat_url: format!("{base}/chat/completions"),
                 embeddings_url: format!("{base}/embeddings"),
                 credential: api_key.map(|k| ("authorization", format!("Bearer {k}"))),
@@ -183,4 +157,12 @@ pub fn target(index: usize, d: &DeploymentConfig) -> Result<Option<Target>, Targ
             }))
         }
     }
+}
+
+/// The model name an upstream expects: `model` after its provider prefix.
+fn upstream_model(d: &DeploymentConfig) -> String {
+    d.model
+        .split_once('/')
+        .map_or(d.model.as_str(), |(_, m)| m)
+        .to_string()
 }
