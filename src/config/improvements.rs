@@ -20,6 +20,8 @@ pub const IMPROVEMENT_KEYS: &[&str] = &[
     "prefer_untried_deployment",
     "skip_final_wait",
     "usage_exact_rpm",
+    "least_busy_exact",
+    "final_error_last_group",
 ];
 
 /// The improvements in force. `Default` is LiteLLM's behaviour.
@@ -41,8 +43,16 @@ pub struct Improvements {
     pub prefer_untried_deployment: bool,
     /// No backoff after the last failed attempt of a lone group (LiteLLM waits once more).
     pub skip_final_wait: bool,
-    /// Usage-based routing serves exactly `rpm` requests a minute (LiteLLM serves `rpm - 1`).
+    /// Usage-based routing serves exactly `rpm` requests a minute (LiteLLM refuses a
+    /// deployment once `requests + 1 >= rpm`, except in a minute it has not been sent any).
     pub usage_exact_rpm: bool,
+    /// least-busy counts every attempt in flight, including those chosen at the same instant,
+    /// and breaks ties at random (LiteLLM counts an attempt only once it has started, after
+    /// the choice, and ties go to the first deployment, so a burst piles onto one).
+    pub least_busy_exact: bool,
+    /// A request whose every group failed ends with the last group's error (LiteLLM returns
+    /// the primary group's).
+    pub final_error_last_group: bool,
 }
 
 impl Improvements {
@@ -66,6 +76,8 @@ impl Improvements {
                 "prefer_untried_deployment" => out.prefer_untried_deployment = value.bool()?,
                 "skip_final_wait" => out.skip_final_wait = value.bool()?,
                 "usage_exact_rpm" => out.usage_exact_rpm = value.bool()?,
+                "least_busy_exact" => out.least_busy_exact = value.bool()?,
+                "final_error_last_group" => out.final_error_last_group = value.bool()?,
                 _ => unreachable!("deny_unknown_keys admitted only known keys"),
             }
         }

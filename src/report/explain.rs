@@ -65,6 +65,13 @@ pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Str
                         Filtered::RpmLimit { used, rpm } => {
                             format!("at its rpm ({used}/{rpm} this minute)")
                         }
+                        Filtered::UsageLimit {
+                            requests,
+                            rpm,
+                            tokens,
+                            input_tokens,
+                            tpm,
+                        } => usage_limit_reason(requests, rpm, tokens, input_tokens, tpm),
                         Filtered::OrderTier { order, tier } => {
                             format!("order {order}, tier {tier} in use")
                         }
@@ -103,4 +110,26 @@ pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Str
             format!("{:>10}  {what}", at.to_string())
         })
         .collect()
+}
+
+/// Why usage-based routing refused a deployment, with its numbers: the `tpm` the request's
+/// input tokens would pass, else the `rpm` it is at (by LiteLLM's early count, or the exact
+/// one with `usage_exact_rpm`).
+fn usage_limit_reason(
+    requests: u32,
+    rpm: Option<u64>,
+    tokens: u64,
+    input_tokens: u32,
+    tpm: Option<u64>,
+) -> String {
+    let over_tpm = tpm.filter(|tpm| tokens + u64::from(input_tokens) > *tpm);
+    match over_tpm {
+        Some(tpm) => format!(
+            "usage-based routing: {tokens} tokens used this minute + {input_tokens} input > tpm {tpm}"
+        ),
+        None => format!(
+            "usage-based routing: {requests} requests sent this minute, at rpm {}",
+            rpm.map_or_else(|| "none".to_string(), |r| r.to_string())
+        ),
+    }
 }

@@ -116,6 +116,8 @@ pub struct GroupFailure {
     pub group: Option<GroupIdx>,
     /// Its final error.
     pub class: ErrorClass,
+    /// The Retry-After that error carried, if any.
+    pub retry_after: Option<Duration>,
 }
 
 /// What the request has done in the group (or `order` tier) it is trying now; forgotten when it

@@ -90,9 +90,10 @@ impl ErrorClass {
             | ErrorClass::ContentPolicyViolation
             | ErrorClass::BadRequest
             | ErrorClass::BudgetExceeded
-            | ErrorClass::TagsNotAllowed
             | ErrorClass::UnknownModel => 400,
-            ErrorClass::Authentication => 401,
+            // The Router raises a bare `ValueError`; LiteLLM's proxy answers it 401
+            // (`ProxyException` recodes "Not allowed to access model due to tags configuration").
+            ErrorClass::Authentication | ErrorClass::TagsNotAllowed => 401,
             ErrorClass::PermissionDenied => 403,
             ErrorClass::NotFound => 404,
         }
@@ -135,10 +136,10 @@ impl ErrorClass {
             ErrorClass::ServiceUnavailable => "ServiceUnavailableError",
             ErrorClass::ContextWindowExceeded => "ContextWindowExceededError",
             ErrorClass::ContentPolicyViolation => "ContentPolicyViolationError",
-            ErrorClass::BadRequest
-            | ErrorClass::UnknownModel
-            | ErrorClass::BudgetExceeded
-            | ErrorClass::TagsNotAllowed => "BadRequestError",
+            ErrorClass::BadRequest | ErrorClass::UnknownModel | ErrorClass::BudgetExceeded => {
+                "BadRequestError"
+            }
+            ErrorClass::TagsNotAllowed => "ValueError",
             ErrorClass::Authentication => "AuthenticationError",
             ErrorClass::PermissionDenied => "PermissionDeniedError",
             ErrorClass::NotFound => "NotFoundError",
@@ -343,5 +344,6 @@ mod tests {
         assert_eq!(ErrorClass::ContextWindowExceeded.status(), 400);
         assert_eq!(ErrorClass::Connection.status(), 500);
         assert_eq!(ErrorClass::UnknownModel.status(), 400);
+        assert_eq!(ErrorClass::TagsNotAllowed.status(), 401);
     }
 }

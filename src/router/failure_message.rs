@@ -1,25 +1,38 @@
 //! The final error of a failed request in words, as the client reads it.
 //!
-//! LiteLLM names the exception class and the status, then appends what the groups tried before
-//! said ("Fallback to … also failed"). It decides only the text; the error's class and status
-//! are decided when the request fails.
+//! LiteLLM 1.108.7 raises the primary group's exception and appends what its fallbacks said
+//! ("LiteLLM: model group 'a' failed with the error above. Fallback to b also failed: …"). With
+//! the `final_error_last_group` improvement the error is the last group's, followed by the
+//! groups tried before it. It decides only the text; the error's class and status are decided
+//! when the request fails (`fallback_walk`).
 
-use super::call::Call;
+use super::call::{Call, GroupFailure};
 use super::error_class::ErrorClass;
 use super::request::CallResult;
 use crate::config::deployment_table::{DeploymentTable, GroupIdx};
 
-/// The message of `call`'s failure (`None` unless it failed): the last group's error, then the
-/// errors of the groups tried before it.
-pub fn failure_message(table: &DeploymentTable, call: &Call) -> Option<String> {
+/// The message of `call`'s failure (`None` unless it failed), for a router whose final error
+/// is the last group's when `last_group` is set, else the primary group's.
+pub fn failure_message(table: &DeploymentTable, call: &Call, last_group: bool) -> Option<String> {
     let Some(CallResult::Failed(f)) = call.result() else {
         return None;
     };
     let name = |g: Option<GroupIdx>| g.map_or("<unknown model>", |g| table.group(g).name.as_str());
     let failures = call.group_failures();
-    let last = failures.last().map_or("<unknown model>", |l| name(l.group));
+    let (own, others): (Option<&GroupFailure>, &[GroupFailure]) = if last_group {
+        match failures.split_last() {
+            Some((last, before)) => (Some(last), before),
+            None => (None, &[]),
+        }
+    } else {
+        match failures.split_first() {
+            Some((first, after)) => (Some(first), after),
+            None => (None, &[]),
+        }
+    };
+    let group = own.map_or("<unknown model>", |g| name(g.group));
     let mut message = format!(
-        "{} ({}) from model group {last}",
+        "{} ({}) from model group {group}",
         f.class.litellm_exception(),
         f.class.status()
     );
@@ -31,12 +44,19 @@ pub fn failure_message(table: &DeploymentTable, call: &Call) -> Option<String> {
     } else if f.class == ErrorClass::BudgetExceeded {
         message.push_str(": no deployments available, crossed budget");
     }
-    if failures.len() > 1 {
-        let earlier: Vec<String> = failures[..failures.len() - 1]
+    if !others.is_empty() {
+        let listed: Vec<String> = others
             .iter()
             .map(|g| format!("{}: {}", name(g.group), g.class.name()))
             .collect();
-        message.push_str(&format!("; groups tried before it: {}", earlier.join(", ")));
+        if last_group {
+            message.push_str(&format!("; groups tried before it: {}", listed.join(", ")));
+        } else {
+            message.push_str(&format!(
+                "; model group {group} failed with the error above, fallbacks also failed: {}",
+                listed.join(", ")
+            ));
+        }
     }
     Some(message)
 }

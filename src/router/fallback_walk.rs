@@ -6,6 +6,8 @@
 //! deployment in that route is `eligibility`'s, and counting retries is `retry`'s. It reads no
 //! live state (cooldowns, usage, spend).
 
+use std::time::Duration;
+
 use super::call::{Call, Frame, GroupFailure, ListRef};
 use super::error_class::ErrorClass;
 use super::fallback::FallbackPlans;
@@ -57,8 +59,9 @@ impl Walk<'_> {
     /// fallback, or say what it fails with.
     ///
     /// The failure is recorded on the call first (so the walk skips that group from now on,
-    /// and the final message lists it). When nothing is left, the request fails with `class`,
-    /// the error of the last group tried, and its retries are those of that group.
+    /// and the final message lists it). When nothing is left, the request fails with the
+    /// primary group's error ([`Walk::final_error`]); its retries are those of the last group
+    /// tried.
     pub(super) fn group_failed<T: Trace>(
         &self,
         call: &mut Call,
@@ -70,20 +73,41 @@ impl Walk<'_> {
             trace.event(now, TraceEvent::GroupFailed(class));
         }
         let group = self.route_group(call.current);
-        call.failures.push(GroupFailure { group, class });
+        let retry_after = call.last_retry_after;
+        call.failures.push(GroupFailure {
+            group,
+            class,
+            retry_after,
+        });
         if self.next_tier(call, class) || self.next_fallback(call, class) {
             if trace.enabled() {
                 trace.event(now, self.group_event(call));
             }
             return Next::MovedOn;
         }
+        let (class, retry_after) = self.final_error(call);
         Next::GaveUp(Failed {
             class,
-            retry_after: call.last_retry_after,
+            retry_after,
             last_deployment: call.last_deployment,
             attempts: call.attempts,
             retries: call.group.sent.saturating_sub(1),
             fallbacks: call.depth,
+        })
+    }
+
+    /// The error a request whose every group failed ends with: the primary group's, as
+    /// LiteLLM 1.108.7 raises it (the original exception, whatever the fallbacks said), or the
+    /// last group's with the `final_error_last_group` improvement. Only called after the
+    /// failure just recorded, so the list is never empty.
+    fn final_error(&self, call: &Call) -> (ErrorClass, Option<Duration>) {
+        let failure = if self.settings.improvements.final_error_last_group {
+            call.failures.last()
+        } else {
+            call.failures.first()
+        };
+        failure.map_or((ErrorClass::UnknownModel, None), |f| {
+            (f.class, f.retry_after)
         })
     }
 

@@ -251,7 +251,8 @@ impl Router {
 
     /// The final error of a failed call in words ([`failure_message()`]).
     pub fn failure_message(&self, call: &Call) -> Option<String> {
-        failure_message(&self.table, call)
+        let last_group = self.settings.improvements.final_error_last_group;
+        failure_message(&self.table, call, last_group)
     }
 
     /// Starts a request. Nothing is chosen or counted yet: the first [`Router::next_step`]

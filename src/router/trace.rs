@@ -45,6 +45,20 @@ pub enum Filtered {
         /// The limit.
         rpm: u64,
     },
+    /// Refused by usage-based routing: over its `rpm` or `tpm` for the current minute as
+    /// LiteLLM counts them (ROUTING.md §3).
+    UsageLimit {
+        /// Requests sent to it this minute.
+        requests: u32,
+        /// Its `rpm`, if set.
+        rpm: Option<u64>,
+        /// Tokens its successes used this minute.
+        tokens: u64,
+        /// This request's input tokens.
+        input_tokens: u32,
+        /// Its `tpm`, if set.
+        tpm: Option<u64>,
+    },
     /// Outside the lowest `order` tier still available.
     OrderTier {
         /// The deployment's order.

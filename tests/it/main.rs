@@ -11,7 +11,9 @@ mod determinism;
 mod drive;
 mod driver;
 mod engine;
+mod final_error;
 mod layers;
+mod least_busy;
 mod lint;
 #[cfg(feature = "live")]
 mod live_agreement;

@@ -321,7 +321,7 @@ fn content_policy_and_context_window_errors_go_to_their_fallbacks_without_retrie
 }
 
 #[test]
-fn fallbacks_run_in_list_order_and_the_last_groups_error_is_returned() {
+fn fallbacks_run_in_list_order_and_the_primary_groups_error_is_returned() {
     let config = format!(
         "model_list:\n{}{}{}router_settings:\n  num_retries: 1\n  fallbacks: [{{a: [b, c]}}]\n",
         group_of(1, "a", ""),
@@ -336,7 +336,7 @@ fn fallbacks_run_in_list_order_and_the_last_groups_error_is_returned() {
         _ => fail(ErrorClass::BadGateway),
     });
     assert_eq!(ids(&life), ["a-0", "a-0", "b-0", "b-0", "c-0", "c-0"]);
-    assert_eq!(failed_class(&life), ErrorClass::BadGateway);
+    assert_eq!(failed_class(&life), ErrorClass::InternalServer);
 }
 
 #[test]
@@ -622,9 +622,9 @@ fn improvement_cool_lone_deployments_sends_later_requests_straight_to_the_fallba
 }
 
 #[test]
-fn the_final_error_names_the_last_group_and_lists_the_ones_before_it() {
+fn with_final_error_last_group_the_error_names_the_last_group_and_lists_the_ones_before_it() {
     let config = format!(
-        "model_list:\n{}{}{}router_settings:\n  num_retries: 0\n  fallbacks: [{{a: [b, c]}}]\n",
+        "model_list:\n{}{}{}router_settings:\n  num_retries: 0\n  fallbacks: [{{a: [b, c]}}]\nswitchyard_settings: {{final_error_last_group: true}}\n",
         group_of(1, "a", ""),
         group_of(1, "b", ""),
         group_of(1, "c", "")

@@ -9,7 +9,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use switchyard::router::{
     AttemptFailure, AttemptId, Call, CallResult, Completion, ErrorClass, Outcome, Phase,
-    RequestSpec, Router, Step,
+    RequestSpec, Router, Step, TraceEvent,
 };
 use switchyard::time::Time;
 
@@ -82,17 +82,29 @@ fn counts(ids: impl IntoIterator<Item = String>) -> BTreeMap<String, u32> {
 }
 
 #[test]
-fn least_busy_sends_to_the_deployment_with_fewest_in_flight() {
+fn least_busy_sends_to_the_deployment_with_fewest_started_attempts_ties_to_the_first() {
     let mut r = router(&group("least-busy", &["", "", ""], ""));
     let mut g = rng(1);
     let (_a, first) = send(&mut r, &mut g, "g", false, Time::ZERO);
-    let (_b, second) = send(&mut r, &mut g, "g", false, Time::ZERO);
-    let (_c, third) = send(&mut r, &mut g, "g", false, Time::ZERO);
-    let mut all = vec![first.unwrap(), second.unwrap(), third.unwrap()];
-    all.sort();
-    assert_eq!(all, ["d0", "d1", "d2"], "a burst spreads over all three");
-    // Ties are broken at random, not by position.
+    let (_b, second) = send(&mut r, &mut g, "g", false, Time::from_secs_f64(0.1));
+    let (_c, third) = send(&mut r, &mut g, "g", false, Time::from_secs_f64(0.2));
+    let all = vec![first.unwrap(), second.unwrap(), third.unwrap()];
+    assert_eq!(
+        all,
+        ["d0", "d1", "d2"],
+        "requests at distinct instants see each other"
+    );
+    // Sequential requests, each answered before the next: always a tie, always the first.
     let mut r = router(&group("least-busy", &["", "", ""], ""));
+    let picks = counts((0..60).filter_map(|i| {
+        serve(&mut r, &mut g, Time::from_secs_f64(f64::from(i)), &|_| {
+            success(0.1, 0.05, 10)
+        })
+    }));
+    assert_eq!(picks.get("d0"), Some(&60), "{picks:?}");
+    // The exact-count improvement breaks ties at random.
+    let exact = "switchyard_settings: {least_busy_exact: true}\n";
+    let mut r = router(&group("least-busy", &["", "", ""], exact));
     let picks = counts((0..600).filter_map(|i| {
         serve(&mut r, &mut g, Time::from_secs_f64(f64::from(i)), &|_| {
             success(0.1, 0.05, 10)
@@ -302,6 +314,94 @@ fn usage_based_refuses_one_request_early_and_then_answers_its_own_429() {
 }
 
 #[test]
+fn usage_based_serves_an_rpm_1_deployment_the_first_request_of_each_minute() {
+    let mut r = router(&group("usage-based-routing-v2", &[", rpm: 1"], ""));
+    let mut g = rng(9);
+    let at = |s: f64| Time::from_secs_f64(s);
+    let ok = |_: &str| success(0.1, 0.05, 10);
+    assert_eq!(serve(&mut r, &mut g, at(0.0), &ok).as_deref(), Some("d0"));
+    assert_eq!(serve(&mut r, &mut g, at(1.0), &ok), None, "1 + 1 >= rpm 1");
+    assert_eq!(serve(&mut r, &mut g, at(59.0), &ok), None);
+    assert_eq!(
+        serve(&mut r, &mut g, at(60.0), &ok).as_deref(),
+        Some("d0"),
+        "a new minute has no count yet, and no count never excludes"
+    );
+    assert_eq!(serve(&mut r, &mut g, at(61.0), &ok), None);
+}
+
+#[test]
+fn usage_based_stops_a_tpm_50_deployment_after_two_30_token_calls() {
+    // LiteLLM 1.108.7, 20 sequential calls of 8 input + 22 output tokens: the tpm-50
+    // deployment served 2 (tokens 0 and 30 let an 8-token prompt in; 60 does not).
+    for seed in 0..20 {
+        let mut r = router(&group("usage-based-routing-v2", &[", tpm: 50", ""], ""));
+        let mut g = rng(seed);
+        let mut picks = BTreeMap::new();
+        for i in 0..20 {
+            let mut spec = RequestSpec::new(r.resolve("g"), 8);
+            spec.stream = false;
+            let mut call = r.start(spec);
+            let now = Time::from_secs_f64(f64::from(i));
+            let Step::Send {
+                attempt,
+                deployment,
+                ..
+            } = r.next_step(&mut call, now, &mut g)
+            else {
+                panic!("the unlimited deployment always has room")
+            };
+            let done = Outcome::Success(Completion {
+                input_tokens: 8,
+                output_tokens: 22,
+                latency: Duration::from_millis(100),
+                time_to_first_token: Duration::from_millis(50),
+            });
+            r.record(&mut call, attempt, &done, now, &mut g);
+            let id = r.table().deployment(deployment).config.id.clone();
+            *picks.entry(id).or_insert(0u32) += 1;
+        }
+        assert_eq!(picks.get("d0"), Some(&2), "seed {seed}: {picks:?}");
+    }
+}
+
+#[test]
+fn explain_names_the_usage_based_exclusion_with_its_numbers() {
+    let mut r = router(&group(
+        "usage-based-routing-v2",
+        &[", rpm: 2", ", tpm: 100"],
+        "",
+    ));
+    let mut g = rng(10);
+    // d1 uses 100 tokens, d0 one request: both are at their limits now.
+    for (i, tokens) in [(0u32, 90u32), (1, 90)] {
+        let now = Time::from_secs_f64(f64::from(i));
+        let (mut call, _) = send(&mut r, &mut g, "g", false, now);
+        let attempt = in_flight(&call);
+        r.record(&mut call, attempt, &success(0.1, 0.05, tokens), now, &mut g);
+    }
+    let mut trace: Vec<(Time, TraceEvent)> = Vec::new();
+    let mut call = r.start(RequestSpec::new(r.resolve("g"), 100));
+    let now = Time::from_secs_f64(2.0);
+    let step = r.next_step_traced(&mut call, now, &mut g, &mut trace);
+    assert!(
+        matches!(step, Step::Finish(CallResult::Failed(_))),
+        "{step:?}"
+    );
+    let lines = switchyard::report::explain::explain(&trace, r.table());
+    let skips: Vec<&String> = lines.iter().filter(|l| l.contains("skip")).collect();
+    assert_eq!(skips.len(), 2, "{lines:#?}");
+    assert!(
+        skips[0].contains("usage-based routing: 1 requests sent this minute, at rpm 2"),
+        "{lines:#?}"
+    );
+    assert!(
+        skips[1].contains("usage-based routing: 190 tokens used this minute + 100 input > tpm 100"),
+        "{lines:#?}"
+    );
+}
+
+#[test]
 fn usage_based_picks_the_deployment_with_fewest_tokens_this_minute() {
     let mut r = router(&group("usage-based-routing", &["", ""], ""));
     let mut g = rng(7);
@@ -365,10 +465,13 @@ proptest! {
                 held.push(call);
             }
         }
-        let (_call, id) = send(&mut r, &mut g, "g", false, Time::ZERO);
+        // Chosen after the pinned attempts have started (a later instant).
+        let (_call, id) = send(&mut r, &mut g, "g", false, Time::from_secs_f64(0.01));
         let chosen: usize = id.unwrap()[1..].parse().unwrap();
         let least = *outstanding.iter().min().unwrap();
         prop_assert_eq!(outstanding[chosen], least);
+        let first = outstanding.iter().position(|n| *n == least).unwrap();
+        prop_assert_eq!(chosen, first, "ties go to the first deployment");
     }
 
     #[test]

@@ -65,6 +65,7 @@ pub fn classify(status: u16, body: &ErrorBody) -> ErrorClass {
     match status {
         429 if said(&["no deployments available"]) => ErrorClass::NoDeploymentsAvailable,
         400 if said(&["invalid model name", "unknown model"]) => ErrorClass::UnknownModel,
+        401 if said(&["due to tags configuration"]) => ErrorClass::TagsNotAllowed,
         s if (100..400).contains(&s) => ErrorClass::InternalServer,
         _ => crate::live::upstream::classify::classify(status, all.as_bytes()),
     }
@@ -101,5 +102,7 @@ mod tests {
         assert_eq!(class(429, none), ErrorClass::NoDeploymentsAvailable);
         let named = r#"{"error": {"message": "x", "code": "tags_not_allowed"}}"#;
         assert_eq!(class(400, named), ErrorClass::TagsNotAllowed);
+        let litellm_tags = r#"{"error": {"message": "Not allowed to access model due to tags configuration. Passed model=g and tags=['x']", "code": "401"}}"#;
+        assert_eq!(class(401, litellm_tags), ErrorClass::TagsNotAllowed);
     }
 }

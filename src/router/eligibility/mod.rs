@@ -248,6 +248,13 @@ impl Pipeline<'_> {
             request: &call.spec,
             now,
         };
+        if trace.enabled() {
+            for &d in candidates {
+                if let Some(why) = strategy.excludes(d, &ctx) {
+                    trace.event(now, TraceEvent::Filtered(d, why));
+                }
+            }
+        }
         let Some(deployment) = strategy.pick(candidates, &ctx, rng) else {
             // Usage-based routing's own 429: every candidate is at its limits this minute.
             let retry_after = strategy

@@ -25,6 +25,7 @@ use rand::Rng;
 use super::live_state::LiveState;
 use super::pricing::Price;
 use super::request::{Outcome, RequestSpec};
+use super::trace::Filtered;
 use super::usage::MinuteUsage;
 use crate::config::deployment_table::{DeploymentIdx, DeploymentTable};
 use crate::config::{RouterSettings, RoutingStrategy};
@@ -109,7 +110,10 @@ impl StrategyKind {
         let args = &settings.strategy_args;
         match settings.routing_strategy {
             RoutingStrategy::SimpleShuffle => StrategyKind::SimpleShuffle(SimpleShuffle),
-            RoutingStrategy::LeastBusy => StrategyKind::LeastBusy(LeastBusy),
+            RoutingStrategy::LeastBusy => StrategyKind::LeastBusy(LeastBusy::new(
+                deployments,
+                settings.improvements.least_busy_exact,
+            )),
             RoutingStrategy::LatencyBased => {
                 StrategyKind::LatencyBased(Box::new(LatencyBased::new(deployments, args)))
             }
@@ -126,6 +130,15 @@ impl StrategyKind {
     /// Whether a refusal by this strategy is LiteLLM's usage-based 429 (retry after 60 s).
     pub fn refuses_with_rate_limit(&self) -> bool {
         matches!(self, StrategyKind::UsageBased(_))
+    }
+
+    /// Why the strategy itself will not pick `d` now, for `--explain` (only usage-based
+    /// routing refuses deployments; the others pick among every candidate).
+    pub fn excludes(&self, d: DeploymentIdx, ctx: &PickContext<'_>) -> Option<Filtered> {
+        match self {
+            StrategyKind::UsageBased(s) => s.excludes(d, ctx),
+            _ => None,
+        }
     }
 }
 
