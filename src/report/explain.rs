@@ -128,7 +128,7 @@ fn usage_limit_reason(
             "usage-based routing: {tokens} tokens used this minute + {input_tokens} input > tpm {tpm}"
         ),
         None => format!(
-            "usage-based routing: {requests} requests sent this minute, at rpm {}",
+            "usage-based routing: rpm {} reached ({requests} sent this minute)",
             rpm.map_or_else(|| "none".to_string(), |r| r.to_string())
         ),
     }

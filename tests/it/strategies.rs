@@ -392,7 +392,7 @@ fn explain_names_the_usage_based_exclusion_with_its_numbers() {
     let skips: Vec<&String> = lines.iter().filter(|l| l.contains("skip")).collect();
     assert_eq!(skips.len(), 2, "{lines:#?}");
     assert!(
-        skips[0].contains("usage-based routing: 1 requests sent this minute, at rpm 2"),
+        skips[0].contains("usage-based routing: rpm 2 reached (1 sent this minute)"),
         "{lines:#?}"
     );
     assert!(

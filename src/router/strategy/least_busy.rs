@@ -8,8 +8,8 @@
 //! `least_busy_exact` improvement counts every attempt in flight, those chosen at this instant
 //! included, and breaks ties at random.
 //!
-//! It decides only the pick; the in-flight counts are [`LiveState`](super::LiveState)'s. It
-//! must not allocate per decision.
+//! It decides only the pick; the in-flight counts are the router's `LiveState`. It must not
+//! allocate per decision.
 
 use rand::Rng;
 
