@@ -85,7 +85,7 @@ impl Walk<'_> {
             }
             return Next::MovedOn;
         }
-        let (class, retry_after) = self.final_error(call);
+        let (class, retry_after) = self.final_error(call, (class, retry_after));
         Next::GaveUp(Failed {
             class,
             retry_after,
@@ -96,19 +96,21 @@ impl Walk<'_> {
         })
     }
 
-    /// The error a request whose every group failed ends with: the primary group's, as
-    /// LiteLLM 1.108.7 raises it (the original exception, whatever the fallbacks said), or the
-    /// last group's with the `final_error_last_group` improvement. Only called after the
-    /// failure just recorded, so the list is never empty.
-    fn final_error(&self, call: &Call) -> (ErrorClass, Option<Duration>) {
-        let failure = if self.settings.improvements.final_error_last_group {
-            call.failures.last()
-        } else {
-            call.failures.first()
-        };
-        failure.map_or((ErrorClass::UnknownModel, None), |f| {
-            (f.class, f.retry_after)
-        })
+    /// The error a request whose every group failed ends with, given the one its last group
+    /// just failed with: the primary group's, as LiteLLM 1.108.7 raises it (the original
+    /// exception, whatever the fallbacks said), or the last group's with the
+    /// `final_error_last_group` improvement.
+    fn final_error(
+        &self,
+        call: &Call,
+        last: (ErrorClass, Option<Duration>),
+    ) -> (ErrorClass, Option<Duration>) {
+        if self.settings.improvements.final_error_last_group {
+            return last;
+        }
+        call.failures
+            .first()
+            .map_or(last, |primary| (primary.class, primary.retry_after))
     }
 
     /// LiteLLM tries the next `order` tier of the same group first, as a fallback (not for

@@ -137,7 +137,11 @@ impl StrategyKind {
     pub fn excludes(&self, d: DeploymentIdx, ctx: &PickContext<'_>) -> Option<Filtered> {
         match self {
             StrategyKind::UsageBased(s) => s.excludes(d, ctx),
-            _ => None,
+            StrategyKind::SimpleShuffle(_)
+            | StrategyKind::LeastBusy(_)
+            | StrategyKind::LatencyBased(_)
+            | StrategyKind::CostBased(_)
+            | StrategyKind::P2cEwma(_) => None,
         }
     }
 }
