@@ -173,6 +173,7 @@ async def one_request(s, router, req, ids):
         record["fallbacks"] = headers.get("x-litellm-attempted-fallbacks", 0)
     except Exception as e:  # the caller's error is what we record
         record["result"] = {"error": final_class(e), "status": getattr(e, "status_code", None)}
+        record["message"] = str(e).split("\n")[0][:160]
     end = time.monotonic()
     record["attempts"] = [{"deployment": a["deployment"], "outcome": a["outcome"]} for a in attempts]
     gaps = []

@@ -137,3 +137,22 @@ fn shares_outside_the_tolerance_are_a_difference() {
         .collect();
     assert_eq!(keys, ["share of a", "share of b"]);
 }
+
+#[test]
+fn a_listed_difference_that_no_longer_occurs_is_stale_and_an_unlisted_one_is_reported() {
+    let listed: Vec<Listed> = serde_yaml::from_str(
+        "- {situation: tags, difference: 'request 0: result', status: open, reason: r}",
+    )
+    .unwrap();
+    let found = vec![Diff {
+        key: "request 1: attempts".into(),
+        detail: "d".into(),
+    }];
+    let stale = differences::stale("tags", &found, &listed);
+    assert_eq!(stale.len(), 1);
+    assert!(stale[0].contains("request 0: result"));
+    let unlisted = differences::unlisted("tags", &found, &listed);
+    assert_eq!(unlisted.len(), 1);
+    assert!(unlisted[0].contains("request 1: attempts"));
+    assert!(differences::stale("shares_weight", &found, &listed).is_empty());
+}

@@ -17,8 +17,8 @@ pub enum Status {
     Deliberate,
     /// Switchyard is being changed to match; the entry goes when the change lands.
     BeingFixed,
-    /// The two sides cannot be compared this way (a limit of the suite, not of Switchyard).
-    NotComparable,
+    /// Found by the suite: Switchyard should follow LiteLLM, or make the difference deliberate.
+    Open,
 }
 
 /// One listed difference.
