@@ -14,6 +14,7 @@ mod compare;
 mod differences;
 mod record;
 mod replay;
+mod simulator;
 mod situation;
 
 use std::path::{Path, PathBuf};
@@ -94,6 +95,29 @@ fn every_situation_has_a_golden_and_every_listed_difference_a_situation_and_a_de
             "DIFFERENCES.md lacks the entry {entry}"
         );
     }
+}
+
+#[test]
+fn the_simulator_gives_the_share_situations_litellm_s_shares() {
+    let mut checked = 0;
+    for name in situation_names() {
+        let situation = Situation::load(&suite_dir(), &name);
+        if !simulator::qualifies(&situation) {
+            continue;
+        }
+        let golden = record::Golden::load(&suite_dir(), &name);
+        let simulated = record::Golden {
+            requests: None,
+            served_counts: Some(simulator::served_counts(&situation)),
+        };
+        let found = compare::compare(&situation, &golden, &simulated);
+        assert!(found.is_empty(), "{name} through the simulator: {found:?}");
+        checked += 1;
+    }
+    assert!(
+        checked >= 4,
+        "only {checked} share situations went through the simulator"
+    );
 }
 
 #[test]
