@@ -328,7 +328,9 @@ def check(fresh_dir):
 def compare(g, f, spec):
     mode = spec.get("compare", "exact")
     if mode == "shares" or "clients" in spec:
-        return compare_shares(g["served_counts"], f["served_counts"], float(spec.get("tolerance", 0.05)))
+        # Timing-sensitive situations (least-busy) get a wider tolerance between two LiteLLM runs.
+        tol = spec.get("rerun_tolerance", spec.get("tolerance", 0.05))
+        return compare_shares(g["served_counts"], f["served_counts"], float(tol))
     if mode == "tally":
         return compare_tally(g["requests"], f["requests"])
     out = []

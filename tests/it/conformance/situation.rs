@@ -86,6 +86,9 @@ pub struct Situation {
     pub compare: Mode,
     /// Shares: the largest allowed difference of a deployment's share.
     pub tolerance: Option<f64>,
+    /// Shares: the tolerance between two LiteLLM runs (`litellm_side.py --check` only).
+    #[allow(dead_code)]
+    pub rerun_tolerance: Option<f64>,
     /// `unordered`: attempt sequences are compared as multisets (two equal deployments).
     pub ids: Option<String>,
     /// LiteLLM side only: start early in a wall-clock minute (usage limits are per minute).
