@@ -10,6 +10,7 @@
 //! stale. It needs no Python: the goldens are committed. It must not change what it compares to
 //! make a situation pass.
 
+mod closed_loop;
 mod compare;
 mod differences;
 mod record;

@@ -1,18 +1,18 @@
 //! Replays a situation through Switchyard's router: the same requests, in the same order and
 //! with the same idle times as the LiteLLM side, each attempt answered as the situation says.
-//! Requests one after another by default; with `clients`, closed-loop clients in virtual time.
+//! Requests one after another by default; with `clients`, closed-loop clients in virtual time
+//! (`closed_loop`).
 //! It decides only what a provider answers and when; every routing decision is the router's.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use switchyard::router::{
-    AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, ErrorClass, Outcome,
-    RequestSpec, Route, Router, Step,
+    AttemptFailure, CallResult, Completion, DeploymentIdx, ErrorClass, Outcome, RequestSpec, Route,
+    Router, Step,
 };
 use switchyard::time::Time;
 
@@ -32,7 +32,7 @@ pub fn replay(s: &Situation) -> Golden {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(SEED);
     let mut answers = Answers::new(s);
     if let Some(clients) = s.clients {
-        let served = closed_loop(s, clients, &mut router, &mut rng, &mut answers);
+        let served = super::closed_loop::run(s, clients, &mut router, &mut rng, &mut answers);
         return Golden {
             requests: None,
             served_counts: Some(served),
@@ -54,7 +54,7 @@ pub fn replay(s: &Situation) -> Golden {
 }
 
 /// The router's view of one request line.
-fn spec_for(router: &Router, r: &Request) -> RequestSpec {
+pub(super) fn spec_for(router: &Router, r: &Request) -> RequestSpec {
     let mut spec = RequestSpec::new(router.resolve(&r.model), r.input_tokens.unwrap_or(10));
     spec.num_retries = r.num_retries;
     spec.fallbacks = r.fallbacks.as_ref().map(|names| {
@@ -69,7 +69,7 @@ fn spec_for(router: &Router, r: &Request) -> RequestSpec {
 }
 
 /// What each deployment answers, call by call.
-struct Answers {
+pub(super) struct Answers {
     specs: BTreeMap<String, AnswerSpec>,
     calls: BTreeMap<String, usize>,
 }
@@ -83,7 +83,7 @@ impl Answers {
     }
 
     /// The answer to `id`'s next call.
-    fn next(&mut self, id: &str) -> Detail {
+    pub(super) fn next(&mut self, id: &str) -> Detail {
         let n = self.calls.entry(id.to_string()).or_default();
         let call = *n;
         *n += 1;
@@ -107,7 +107,7 @@ fn detail(spec: &AnswerSpec, call: usize) -> Detail {
 }
 
 /// The outcome an answer gives after `latency`.
-fn outcome(answer: &Detail, latency: Duration) -> Outcome {
+pub(super) fn outcome(answer: &Detail, latency: Duration) -> Outcome {
     match &answer.error {
         None => Outcome::Success(Completion {
             input_tokens: 10,
@@ -124,11 +124,11 @@ fn outcome(answer: &Detail, latency: Duration) -> Outcome {
     }
 }
 
-fn latency_of(answer: &Detail) -> Duration {
+pub(super) fn latency_of(answer: &Detail) -> Duration {
     answer.latency.map_or(MOCK_LATENCY, Duration::from_secs_f64)
 }
 
-fn id_of(router: &Router, d: DeploymentIdx) -> String {
+pub(super) fn id_of(router: &Router, d: DeploymentIdx) -> String {
     router.table().deployment(d).config.id.clone()
 }
 
@@ -239,111 +239,4 @@ fn served_counts(router: &Router, records: &[RequestRecord]) -> BTreeMap<String,
             .expect("a served request names a deployment") += 1;
     }
     counts
-}
-
-/// What happens next to a closed-loop client, at an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Due {
-    /// An attempt's answer (an index into the answers given) arrives.
-    Answer { attempt: AttemptId, answer: usize },
-    /// The client asks the router for its next step (a backoff ended, or a new request).
-    Step,
-}
-
-/// Closed-loop clients in virtual time: their requests in progress, what is due when.
-struct ClosedLoop<'s> {
-    requests: Vec<&'s Request>,
-    calls: Vec<Call>,
-    left: Vec<usize>,
-    given: Vec<Outcome>,
-    queue: BinaryHeap<Reverse<(Time, u64, usize, Due)>>,
-    seq: u64,
-    served: BTreeMap<String, u32>,
-}
-
-impl ClosedLoop<'_> {
-    fn push(&mut self, at: Time, client: usize, due: Due) {
-        self.seq += 1;
-        self.queue.push(Reverse((at, self.seq, client, due)));
-    }
-
-    /// Carries out client `c`'s next step at `now`.
-    fn step(
-        &mut self,
-        c: usize,
-        now: Time,
-        router: &mut Router,
-        rng: &mut Xoshiro256PlusPlus,
-        answers: &mut Answers,
-    ) {
-        match router.next_step(&mut self.calls[c], now, rng) {
-            Step::Send {
-                attempt,
-                deployment,
-                ..
-            } => {
-                let answer = answers.next(&id_of(router, deployment));
-                let latency = latency_of(&answer);
-                self.given.push(outcome(&answer, latency));
-                let due = Due::Answer {
-                    attempt,
-                    answer: self.given.len() - 1,
-                };
-                self.push(now + latency, c, due);
-            }
-            Step::Wait { until } => self.push(until, c, Due::Step),
-            Step::Pending { .. } => panic!("nothing is in flight between two steps"),
-            Step::Finish(result) => {
-                if let CallResult::Served(s) = result {
-                    *self.served.entry(id_of(router, s.deployment)).or_default() += 1;
-                }
-                self.left[c] -= 1;
-                if self.left[c] > 0 {
-                    let next = self.requests[self.requests.len() - self.left[c]];
-                    self.calls[c] = router.start(spec_for(router, next));
-                    self.push(now, c, Due::Step);
-                }
-            }
-        }
-    }
-}
-
-/// `clients` clients that all start at zero and send their requests back to back, with no
-/// think time; returns the requests each deployment served.
-fn closed_loop(
-    s: &Situation,
-    clients: u32,
-    router: &mut Router,
-    rng: &mut Xoshiro256PlusPlus,
-    answers: &mut Answers,
-) -> BTreeMap<String, u32> {
-    let requests: Vec<&Request> = s.expanded().collect();
-    let n = clients as usize;
-    let mut run = ClosedLoop {
-        calls: (0..n)
-            .map(|_| router.start(spec_for(router, requests[0])))
-            .collect(),
-        left: vec![requests.len(); n],
-        requests,
-        given: Vec::new(),
-        queue: BinaryHeap::new(),
-        seq: 0,
-        served: router
-            .table()
-            .deployments()
-            .iter()
-            .map(|d| (d.config.id.clone(), 0))
-            .collect(),
-    };
-    for c in 0..n {
-        run.push(Time::ZERO, c, Due::Step);
-    }
-    while let Some(Reverse((now, _, c, due))) = run.queue.pop() {
-        if let Due::Answer { attempt, answer } = due {
-            let given = run.given[answer];
-            router.record(&mut run.calls[c], attempt, &given, now, rng);
-        }
-        run.step(c, now, router, rng, answers);
-    }
-    run.served
 }
