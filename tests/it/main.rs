@@ -6,6 +6,7 @@ mod check;
 mod common;
 mod comparison;
 mod config;
+mod conformance;
 mod determinism;
 #[cfg(feature = "live")]
 mod drive;
