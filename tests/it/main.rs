@@ -1,6 +1,7 @@
 //! Integration and property tests, one module per area, compiled as one binary.
 
 mod auto_router;
+mod bad_input;
 mod call_state;
 mod check;
 mod common;
@@ -11,6 +12,7 @@ mod determinism;
 mod drive;
 mod driver;
 mod engine;
+mod fuzz;
 mod layers;
 mod lint;
 #[cfg(feature = "live")]
