@@ -330,3 +330,21 @@ fn compare_bounds_its_seeds_and_threads() {
         );
     }
 }
+
+#[test]
+fn long_and_lookalike_policy_names_get_their_own_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = "p".repeat(300);
+    let text = format!("{SCENARIO}policies:\n  {long}: {{}}\n  \"a b\": {{}}\n  \"a/b\": {{}}\n");
+    write(dir.path(), "s.yaml", &text);
+    let out = switchyard(dir.path(), &["run", "s.yaml", "--out", "r"], Stdio::null());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let charts = dir.path().join("r/charts");
+    for file in [
+        format!("traffic-share-{}.svg", "p".repeat(60)),
+        "traffic-share-a-b.svg".to_string(),
+        "traffic-share-a-b-2.svg".to_string(),
+    ] {
+        assert!(charts.join(&file).is_file(), "{file}");
+    }
+}
