@@ -202,7 +202,10 @@ fn threads(text: &str) -> std::result::Result<usize, String> {
 
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_exit(&e),
+    };
     match &cli.command {
         Command::Validate {
             file,
@@ -225,6 +228,15 @@ pub fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => failed(&e, 1),
         },
+    }
+}
+
+/// Prints clap's help, version or usage error and returns its exit code (2 for a usage error);
+/// printing fails as any command's output does.
+fn usage_exit(e: &clap::Error) -> ExitCode {
+    match e.print() {
+        Ok(()) => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)),
+        Err(io) => exit_for(&output::stdout_error(io), 2),
     }
 }
 

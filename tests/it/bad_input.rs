@@ -348,3 +348,32 @@ fn long_and_lookalike_policy_names_get_their_own_charts() {
         assert!(charts.join(&file).is_file(), "{file}");
     }
 }
+
+#[test]
+fn help_and_version_fail_on_a_full_stdout_and_end_quietly_on_a_closed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["--help"][..], &["--version"], &["run", "--help"]] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = switchyard(dir.path(), args, full.into());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("cannot write to standard output"));
+        let out = switchyard(dir.path(), args, closed_pipe());
+        assert_eq!(out.status.code(), Some(141), "{args:?}");
+    }
+}
+
+proptest! {
+    #[test]
+    fn an_expectation_number_is_accepted_exactly_when_finite(x in prop_oneof![
+        any::<f64>(),
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+    ]) {
+        let parsed = parse(&with_expect(&format!("\"success_rate >= {x}\"")));
+        prop_assert_eq!(parsed.is_ok(), x.is_finite(), "{}: {:?}", x, parsed.err());
+    }
+}
