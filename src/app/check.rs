@@ -228,7 +228,9 @@ pub fn check(
         if let Some(dir) = baseline {
             let path = dir.join(format!("{}.json", scenario.name));
             if update_baseline {
-                std::fs::create_dir_all(dir)?;
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("cannot create the baseline directory {}", dir.display())
+                })?;
                 let mut json = serde_json::to_string_pretty(&summary)?;
                 json.push('\n');
                 std::fs::write(&path, json)

@@ -16,6 +16,8 @@ use super::runner::run_scenario;
 use super::validation::{Refused, load_runnable, validate_file};
 use crate::config::yaml::ProcessEnv;
 use crate::report::table;
+#[cfg(feature = "live")]
+use crate::scenario::load_scenario;
 
 /// `println!` that returns an error instead of panicking when standard output fails.
 macro_rules! say {
@@ -275,7 +277,8 @@ fn dispatch(cli: Cli) -> Result<()> {
             speed,
             seed,
         } => {
-            let scenario = load_runnable(&scenario, &ProcessEnv)?;
+            // Only the providers are served: the router config's lint findings do not bar them.
+            let scenario = load_scenario(&scenario, &ProcessEnv)?;
             let options = crate::live::mock_provider::MockOptions {
                 host,
                 port,
@@ -330,14 +333,18 @@ fn compare(
     bar.finish_and_clear();
 
     let out_dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
-    std::fs::create_dir_all(&out_dir)?;
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create the report directory {}", out_dir.display()))?;
     let mut json = serde_json::to_string_pretty(&comparison)?;
     json.push('\n');
-    std::fs::write(out_dir.join("comparison.json"), json)?;
+    let written = |name: &str| format!("cannot write {}", out_dir.join(name).display());
+    std::fs::write(out_dir.join("comparison.json"), json)
+        .with_context(|| written("comparison.json"))?;
     std::fs::write(
         out_dir.join("comparison.csv"),
         crate::report::comparison::to_csv(&comparison)?,
-    )?;
+    )
+    .with_context(|| written("comparison.csv"))?;
     // The first seed's full run gives the page its tables and run charts.
     let policies: Vec<_> = scenario.policies.iter().collect();
     let output = run_scenario(&scenario, &policies, seed_list[0], &out_dir)?;
@@ -466,7 +473,9 @@ fn run(args: RunArgs) -> Result<()> {
 #[cfg(feature = "live")]
 fn drive(args: DriveArgs) -> Result<()> {
     use crate::live::drive;
-    let scenario = load_runnable(&args.scenario, &ProcessEnv)?;
+    // The scenario's router config is the gateway's business here, so its lint findings do not
+    // bar a drive; schema errors do.
+    let scenario = load_scenario(&args.scenario, &ProcessEnv)?;
     for warning in &scenario.warnings {
         note!("warning: {warning}");
     }

@@ -10,13 +10,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// `eprintln!` that never panics (standard error may be closed or full).
-macro_rules! note {
-    ($($arg:tt)*) => {
-        super::output::err(format_args!($($arg)*))
-    };
-}
-
 use anyhow::{Context, Result, anyhow};
 
 use crate::config::LitellmConfig;
@@ -24,6 +17,13 @@ use crate::config::yaml::{ProcessEnv, Source};
 use crate::live::proxy::{self, ServeOptions};
 use crate::router::PriceFile;
 use crate::scenario::load_scenario;
+
+/// `eprintln!` that never panics (standard error may be closed or full).
+macro_rules! note {
+    ($($arg:tt)*) => {
+        super::output::err(format_args!($($arg)*))
+    };
+}
 
 /// `serve`'s arguments.
 #[derive(Debug, Clone, clap::Args)]

@@ -532,7 +532,8 @@ pub fn run_charts(
     windows: &[Window],
     duration_min: f64,
 ) -> Result<Vec<ChartFile>> {
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the chart directory {}", dir.display()))?;
     let names: Vec<String> = table
         .deployments()
         .iter()

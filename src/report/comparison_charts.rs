@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use plotters::prelude::*;
 
 use super::charts::{Area, ChartFile, LABEL, TITLE, axis, color, err, lane_label, on_axis, render};
@@ -79,7 +79,8 @@ fn comparison_metric<DB: DrawingBackend>(
 
 /// The comparison's charts into `dir`.
 pub fn comparison_charts(dir: &Path, c: &Comparison) -> Result<Vec<ChartFile>> {
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the chart directory {}", dir.display()))?;
     [
         "success_rate",
         "latency_p99_ms",
