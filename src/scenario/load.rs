@@ -30,24 +30,46 @@ const SCENARIO_KEYS: &[&str] = &[
     "baseline_tolerance",
 ];
 
-/// Top-level keys of a LiteLLM config file (none of them is a scenario's).
+/// Top-level keys of a LiteLLM proxy config file (LiteLLM 1.108.7 reads these in
+/// `proxy/proxy_server.py`). `policies` is one of them (its guardrail policy engine) as well
+/// as a scenario's, so it tells nothing.
 const LITELLM_KEYS: &[&str] = &[
     "model_list",
     "router_settings",
     "litellm_settings",
     "general_settings",
     "environment_variables",
+    "guardrails",
+    "credential_list",
+    "callback_settings",
+    "mcp_servers",
+    "mcp_tools",
+    "pass_through_endpoints",
+    "finetune_settings",
+    "files_settings",
+    "assistant_settings",
+    "agents",
+    "agent_list",
+    "policies",
+    "policy_attachments",
+    "prompts",
+    "search_tools",
+    "vector_store_registry",
 ];
 
 /// The longest scenario name: it names a directory and a baseline file, with room to spare
 /// under the usual 255-byte limit of a path component.
 pub const MAX_NAME_LEN: usize = 100;
 
-/// Whether a parsed file is a scenario rather than a LiteLLM config: it has a scenario's key,
-/// or none of a config's (so an empty file reads as an incomplete scenario).
+/// Whether a parsed file is a scenario rather than a LiteLLM config: it has a key only a
+/// scenario has, or none of a config's (so an empty file reads as an incomplete scenario).
 pub fn looks_like_scenario(value: &serde_yaml::Value) -> bool {
-    let has = |keys: &[&str]| keys.iter().any(|k| value.get(*k).is_some());
-    has(SCENARIO_KEYS) || !has(LITELLM_KEYS)
+    let present = |k: &&str| value.get(*k).is_some();
+    let scenario_only = SCENARIO_KEYS
+        .iter()
+        .filter(|k| !LITELLM_KEYS.contains(k))
+        .any(present);
+    scenario_only || !LITELLM_KEYS.iter().any(present)
 }
 
 /// Reads and checks the scenario at `path`.

@@ -377,3 +377,17 @@ proptest! {
         prop_assert_eq!(parsed.is_ok(), x.is_finite(), "{}: {:?}", x, parsed.err());
     }
 }
+
+#[test]
+fn a_litellm_config_with_a_policies_key_is_still_a_config() {
+    // LiteLLM's proxy reads a top-level `policies` (its guardrail policy engine) too.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.yaml");
+    let config = "model_list:\n  - {model_name: m, litellm_params: {model: openai/a}}\n";
+    std::fs::write(&path, format!("{config}policies: {{}}\n")).unwrap();
+    assert!(!validate_file(&path, &env()).unwrap().is_scenario);
+    std::fs::write(&path, format!("{config}policies: {{}}\nworkload: {{}}\n")).unwrap();
+    assert!(validate_file(&path, &env()).unwrap().is_scenario);
+    std::fs::write(&path, "name: x\n").unwrap();
+    assert!(validate_file(&path, &env()).unwrap().is_scenario);
+}
