@@ -32,16 +32,68 @@ pub fn lookup(summary: &Value, path: &str) -> Option<f64> {
     }
 }
 
-/// Summary maps whose keys depend on the run (budgets that were spent from, fallback paths
-/// taken, attempt counts seen): a path into them can only be checked against a run.
-const RUN_KEYED: &[&str] = &["budgets.", "fallbacks_by_path.", "attempts_histogram."];
+/// Summary maps whose keys depend on the run (fallback paths taken, attempt counts seen): a
+/// path into them can only be checked against a run.
+const RUN_KEYED: &[&str] = &["fallbacks_by_path.", "attempts_histogram."];
+
+/// A budget's figures in the summary.
+const BUDGET_FIGURES: &[&str] = &["limit", "spent", "exhausted_at_s", "window_resets"];
+
+/// The budgets some policy of `scenario` configures, as the summary names them
+/// (`provider:openai`, `deployment:<id>`, `tag:<name>`).
+fn budget_keys(scenario: &Scenario) -> Vec<String> {
+    let mut keys: Vec<String> = scenario
+        .config
+        .deployments
+        .iter()
+        .filter(|d| d.max_budget.is_some())
+        .map(|d| format!("deployment:{}", d.id))
+        .collect();
+    for policy in &scenario.policies {
+        let s = &policy.settings;
+        keys.extend(
+            s.provider_budget_config
+                .keys()
+                .map(|p| format!("provider:{p}")),
+        );
+        keys.extend(s.tag_budget_config.keys().map(|t| format!("tag:{t}")));
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Why `budgets.<rest>` names no budget figure of `scenario`, if it does not.
+fn budget_problem(scenario: &Scenario, rest: &str) -> Option<String> {
+    let keys = budget_keys(scenario);
+    let figure = keys
+        .iter()
+        .filter_map(|k| rest.strip_prefix(k.as_str())?.strip_prefix('.'))
+        .next();
+    match figure {
+        Some(f) if BUDGET_FIGURES.contains(&f) => None,
+        Some(f) => Some(format!(
+            "a budget has no figure {f:?} (expected one of: {})",
+            BUDGET_FIGURES.join(", ")
+        )),
+        None if keys.is_empty() => Some("no policy of the scenario has a budget".to_string()),
+        None => Some(format!(
+            "expected budgets.<budget>.<figure> with a budget of: {}",
+            keys.join(", ")
+        )),
+    }
+}
 
 /// Why `metric` can never be found in a summary of `scenario`'s policies, if it cannot: it is
 /// resolved against the summary of a run with no requests (every fixed key and every
-/// deployment present); paths into maps keyed by what happened are accepted.
+/// deployment present); a budget must be one some policy configures; paths into maps keyed by
+/// what happened are accepted.
 pub fn metric_problem(scenario: &Scenario, metric: &str) -> Option<String> {
     if metric.starts_with("errors.") || RUN_KEYED.iter().any(|p| metric.starts_with(p)) {
         return None;
+    }
+    if let Some(rest) = metric.strip_prefix("budgets.") {
+        return budget_problem(scenario, rest);
     }
     let table = &scenario.config.table;
     let empty = PolicyStats::new(table.deployments().len());

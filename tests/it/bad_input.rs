@@ -183,6 +183,7 @@ fn an_unknown_metric_is_a_validate_error_and_run_refuses_it() {
         (r#""latency_ms.p999 < 10""#, false),
         (r#""deployments.a < 1""#, false),
         (r#""succes_rate > 0.5""#, false),
+        (r#""budgets.provider:openai.spent < 1""#, false),
         (r#""deployments.a.share <= 1""#, true),
         (r#""errors.rate_limit == 0""#, true),
         (r#""cooldown_events == 0""#, true),
