@@ -17,9 +17,10 @@ use serde_json::Value;
 use super::compare::compare;
 use super::expectations::{holds, lookup};
 use super::runner::simulate_quietly;
+use super::validation::load_runnable;
 use crate::config::yaml::EnvLookup;
 use crate::report::{PolicySummary, Summary};
-use crate::scenario::{Scenario, load_scenario};
+use crate::scenario::Scenario;
 
 /// One checked claim.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,7 +216,7 @@ pub fn check(
 ) -> Result<CheckRun> {
     let mut run = CheckRun::default();
     for file in scenario_files(paths)? {
-        let scenario = match load_scenario(&file, env) {
+        let scenario = match load_runnable(&file, env) {
             Ok(s) => s,
             Err(e) => {
                 run.invalid.push(e.to_string());
@@ -227,7 +228,9 @@ pub fn check(
         if let Some(dir) = baseline {
             let path = dir.join(format!("{}.json", scenario.name));
             if update_baseline {
-                std::fs::create_dir_all(dir)?;
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("cannot create the baseline directory {}", dir.display())
+                })?;
                 let mut json = serde_json::to_string_pretty(&summary)?;
                 json.push('\n');
                 std::fs::write(&path, json)

@@ -8,13 +8,30 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
+use super::output::{self, exit_for, out};
 use super::runner::run_scenario;
+use super::validation::{Refused, load_runnable, validate_file};
 use crate::config::yaml::ProcessEnv;
 use crate::report::table;
+#[cfg(feature = "live")]
 use crate::scenario::load_scenario;
+
+/// `println!` that returns an error instead of panicking when standard output fails.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        out(format_args!($($arg)*))?
+    };
+}
+
+/// `eprintln!` that never panics.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        output::err(format_args!($($arg)*))
+    };
+}
 
 /// See what an LLM gateway's routing config does to your traffic.
 #[derive(Debug, Parser)]
@@ -63,8 +80,8 @@ struct DriveArgs {
     /// Sent as `Authorization: Bearer KEY`.
     #[arg(long)]
     key: Option<String>,
-    /// Virtual seconds per wall-clock second.
-    #[arg(long, default_value_t = 1.0)]
+    /// Virtual seconds per wall-clock second (a positive number).
+    #[arg(long, default_value_t = 1.0, value_parser = speed)]
     speed: f64,
     /// Seed of the workload (default: the scenario's `seed`).
     #[arg(long)]
@@ -129,8 +146,8 @@ enum Command {
     Compare {
         /// The scenario file (YAML).
         scenario: PathBuf,
-        /// How many seeds (the scenario's seed and the ones after it).
-        #[arg(long, default_value_t = 10)]
+        /// How many seeds (the scenario's seed and the ones after it), 2 to 100000.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=100_000))]
         seeds: u64,
         /// The policy the others are compared with (default: the first).
         #[arg(long)]
@@ -138,8 +155,8 @@ enum Command {
         /// Report directory (default: reports/<scenario name>/).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Worker threads (default: one per core).
-        #[arg(long)]
+        /// Worker threads, 1 to 1024 (default: one per core).
+        #[arg(long, value_parser = threads)]
         threads: Option<usize>,
         /// No progress bar.
         #[arg(long)]
@@ -157,7 +174,7 @@ enum Command {
         #[arg(long, default_value_t = 9100)]
         port: u16,
         /// Run the scenario's time this many times faster (outages, latencies, rate windows).
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = 1.0, value_parser = speed)]
         speed: f64,
         /// The providers' seed (default: the scenario's `seed`).
         #[arg(long)]
@@ -165,38 +182,75 @@ enum Command {
     },
 }
 
+/// `--speed`: a finite number above zero (and below a million, past which the wall clock
+/// cannot keep up anyway).
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
+fn speed(text: &str) -> std::result::Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 1.0e6 => Ok(x),
+        _ => Err(format!(
+            "expected a number above 0 and at most 1000000, found {text:?}"
+        )),
+    }
+}
+
+/// `--threads`: 1 to 1024.
+fn threads(text: &str) -> std::result::Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!("expected 1 to 1024 threads, found {text:?}")),
+    }
+}
+
 /// Runs the command line and returns the process's exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let Command::Validate {
-        file,
-        format,
-        strict,
-    } = &cli.command
-    {
-        return validate(file, *format, *strict);
-    }
-    if let Command::Check {
-        paths,
-        junit,
-        baseline,
-        update_baseline,
-    } = &cli.command
-    {
-        return check(
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_exit(&e),
+    };
+    match &cli.command {
+        Command::Validate {
+            file,
+            format,
+            strict,
+        } => validate(file, *format, *strict).unwrap_or_else(|e| failed(&e, 2)),
+        Command::Check {
+            paths,
+            junit,
+            baseline,
+            update_baseline,
+        } => check(
             paths,
             junit.as_deref(),
             baseline.as_deref(),
             *update_baseline,
-        );
+        )
+        .unwrap_or_else(|e| failed(&e, 2)),
+        _ => match dispatch(cli) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => failed(&e, 1),
+        },
     }
-    match dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+}
+
+/// Prints clap's help, version or usage error and returns its exit code (2 for a usage error);
+/// printing fails as any command's output does.
+fn usage_exit(e: &clap::Error) -> ExitCode {
+    match e.print() {
+        Ok(()) => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)),
+        Err(io) => exit_for(&output::stdout_error(io), 2),
+    }
+}
+
+/// The exit code of a command that failed with `e`: a refused file lists each of its errors.
+fn failed(e: &anyhow::Error, code: u8) -> ExitCode {
+    if let Some(refused) = e.downcast_ref::<Refused>() {
+        for line in &refused.errors {
+            note!("error: {line}");
         }
+        return ExitCode::from(code);
     }
+    exit_for(e, code)
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
@@ -223,6 +277,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             speed,
             seed,
         } => {
+            // Only the providers are served: the router config's lint findings do not bar them.
             let scenario = load_scenario(&scenario, &ProcessEnv)?;
             let options = crate::live::mock_provider::MockOptions {
                 host,
@@ -261,9 +316,9 @@ fn compare(
     threads: Option<usize>,
     quiet: bool,
 ) -> Result<()> {
-    let scenario = load_scenario(&path, &ProcessEnv)?;
+    let scenario = load_runnable(&path, &ProcessEnv)?;
     for warning in &scenario.warnings {
-        eprintln!("warning: {warning}");
+        note!("warning: {warning}");
     }
     let seed_list: Vec<u64> = (0..seeds).map(|i| scenario.seed.wrapping_add(i)).collect();
     let baseline = baseline.unwrap_or_else(|| scenario.policies[0].name.clone());
@@ -278,20 +333,24 @@ fn compare(
     bar.finish_and_clear();
 
     let out_dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
-    std::fs::create_dir_all(&out_dir)?;
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create the report directory {}", out_dir.display()))?;
     let mut json = serde_json::to_string_pretty(&comparison)?;
     json.push('\n');
-    std::fs::write(out_dir.join("comparison.json"), json)?;
+    let written = |name: &str| format!("cannot write {}", out_dir.join(name).display());
+    std::fs::write(out_dir.join("comparison.json"), json)
+        .with_context(|| written("comparison.json"))?;
     std::fs::write(
         out_dir.join("comparison.csv"),
         crate::report::comparison::to_csv(&comparison)?,
-    )?;
+    )
+    .with_context(|| written("comparison.csv"))?;
     // The first seed's full run gives the page its tables and run charts.
     let policies: Vec<_> = scenario.policies.iter().collect();
     let output = run_scenario(&scenario, &policies, seed_list[0], &out_dir)?;
     let charts = super::runner::write_pages(&scenario, &output, Some(&comparison), &out_dir)?;
 
-    println!(
+    say!(
         "{} — {} policies × {} seeds ({}…{}), baseline {}, 95 % intervals",
         scenario.name,
         scenario.policies.len(),
@@ -300,8 +359,8 @@ fn compare(
         seed_list[seed_list.len() - 1],
         comparison.baseline
     );
-    println!("{}", table::comparison_table(&comparison));
-    println!(
+    say!("{}", table::comparison_table(&comparison));
+    say!(
         "wrote {}, {}, {} charts and {}",
         out_dir.join("comparison.json").display(),
         out_dir.join("comparison.csv").display(),
@@ -322,12 +381,12 @@ fn run(args: RunArgs) -> Result<()> {
         prices,
         explain,
     } = args;
-    let mut scenario = load_scenario(&path, &ProcessEnv)?;
+    let mut scenario = load_runnable(&path, &ProcessEnv)?;
     if let Some(file) = prices {
         scenario.price_file = Some(crate::router::PriceFile::load(&file)?);
     }
     for warning in &scenario.warnings {
-        eprintln!("warning: {warning}");
+        note!("warning: {warning}");
     }
     let policies: Vec<_> = match &policy {
         Some(name) => match scenario.policy(name) {
@@ -346,13 +405,13 @@ fn run(args: RunArgs) -> Result<()> {
     let seed = seed.unwrap_or(scenario.seed);
     if let Some(id) = explain {
         for p in &policies {
-            println!("policy {} — request {id}:", p.name);
+            say!("policy {} — request {id}:", p.name);
             let lines = super::runner::explain_request(&scenario, p, seed, id)?;
             if lines.is_empty() {
-                println!("  request {id} never arrived (ids start at 0 and count arrivals)");
+                say!("  request {id} never arrived (ids start at 0 and count arrivals)");
             }
             for line in lines {
-                println!("{line}");
+                say!("{line}");
             }
         }
         return Ok(());
@@ -377,7 +436,7 @@ fn run(args: RunArgs) -> Result<()> {
     let charts = super::runner::write_pages(&scenario, &output, None, &out_dir)?;
 
     let summary = &output.summary;
-    println!(
+    say!(
         "{} — seed {}, {} s of traffic{}",
         scenario.name,
         seed,
@@ -388,19 +447,19 @@ fn run(args: RunArgs) -> Result<()> {
             format!("\n{}", scenario.description.trim())
         }
     );
-    println!("{}", table::policies_table(summary));
+    say!("{}", table::policies_table(summary));
     if !brief {
         for (name, p) in &summary.policies {
-            println!("\npolicy {name}: {}", table::errors_line(p));
-            println!("{}", table::deployments_table(p));
+            say!("\npolicy {name}: {}", table::errors_line(p));
+            say!("{}", table::deployments_table(p));
         }
     }
     let total: u64 = summary.policies.values().map(|p| p.requests).sum();
-    println!(
+    say!(
         "\nsimulated {total} requests in {elapsed:.2} s ({:.0} requests/s)",
         total as f64 / elapsed.max(1e-9)
     );
-    println!(
+    say!(
         "wrote {}, {}, {} charts in {} and {}",
         output.summary_path.display(),
         output.requests_path.display(),
@@ -414,9 +473,11 @@ fn run(args: RunArgs) -> Result<()> {
 #[cfg(feature = "live")]
 fn drive(args: DriveArgs) -> Result<()> {
     use crate::live::drive;
+    // The scenario's router config is the gateway's business here, so its lint findings do not
+    // bar a drive; schema errors do.
     let scenario = load_scenario(&args.scenario, &ProcessEnv)?;
     for warning in &scenario.warnings {
-        eprintln!("warning: {warning}");
+        note!("warning: {warning}");
     }
     let options = drive::DriveOptions {
         key: args.key,
@@ -434,7 +495,7 @@ fn drive(args: DriveArgs) -> Result<()> {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-        eprintln!("stopping: requests still out are recorded as timeouts");
+        note!("stopping: requests still out are recorded as timeouts");
     };
     let live = runtime.block_on(drive::run_until(&scenario, &options, stop))?;
     let out_dir = (args.out)
@@ -449,28 +510,31 @@ fn drive(args: DriveArgs) -> Result<()> {
         &out_dir,
     )?;
     for (id, n) in &live.unknown_model_ids {
-        eprintln!(
+        note!(
             "warning: {n} answers named model id {id:?}, no deployment of the scenario \
              (set model_info.id in the gateway's config)"
         );
     }
     if live.unfinished > 0 {
-        eprintln!(
+        note!(
             "warning: {} requests were still out at the deadline (recorded as timeouts)",
             live.unfinished
         );
     }
     let summary = &output.summary;
-    println!(
+    say!(
         "{} — seed {}, live against {}, speed ×{}",
-        scenario.name, live.seed, options.target, options.speed
+        scenario.name,
+        live.seed,
+        options.target,
+        options.speed
     );
-    println!("{}", table::policies_table(summary));
+    say!("{}", table::policies_table(summary));
     for p in summary.policies.values() {
-        println!("\n{}", table::errors_line(p));
-        println!("{}", table::deployments_table(p));
+        say!("\n{}", table::errors_line(p));
+        say!("{}", table::deployments_table(p));
     }
-    println!(
+    say!(
         "\nsent {} requests in {:.2} s; wrote {}, {}, {charts} charts and {}",
         live.records.len(),
         live.wall.as_secs_f64(),
@@ -483,118 +547,81 @@ fn drive(args: DriveArgs) -> Result<()> {
 
 /// `validate`: exit 0 without errors (warnings too with `strict`), 1 with errors, 2 when the
 /// file cannot be read or parsed.
-fn validate(path: &std::path::Path, format: Format, strict: bool) -> ExitCode {
-    use crate::config::lint::{Finding, Severity, lint};
-    use crate::config::yaml::Source;
+fn validate(path: &std::path::Path, format: Format, strict: bool) -> Result<ExitCode> {
+    use crate::config::lint::Severity;
 
-    let file = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {file}: cannot read the file: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let src = Source::new(&file, &ProcessEnv);
-    let value = match src.parse(&text) {
+    let v = match validate_file(path, &ProcessEnv) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+            note!("error: {e}");
+            return Ok(ExitCode::from(2));
         }
     };
-    let is_scenario = value.get("workload").is_some() || value.get("providers").is_some();
-    let loaded = if is_scenario {
-        load_scenario(path, &ProcessEnv).map(|s| (s.config.clone(), s.warnings.clone()))
-    } else {
-        crate::config::LitellmConfig::load(path, &ProcessEnv).map(|c| {
-            let w = c.warnings.clone();
-            (c, w)
-        })
-    };
-    let findings: Vec<Finding> = match loaded {
-        Ok((config, warnings)) => lint(&config, &warnings),
-        Err(e) => vec![Finding {
-            severity: Severity::Error,
-            rule: "schema",
-            path: e.path.clone(),
-            message: e.to_string(),
-        }],
-    };
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = findings.len() - errors;
+    let (errors, warnings) = (v.errors(), v.warnings());
     match format {
         Format::Json => {
             let doc = serde_json::json!({
-                "file": file,
+                "file": v.file,
                 "errors": errors,
                 "warnings": warnings,
-                "findings": findings,
+                "findings": v.findings,
             });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            say!("{}", serde_json::to_string_pretty(&doc)?);
         }
         Format::Text => {
-            for f in &findings {
+            for f in &v.findings {
                 let level = match f.severity {
                     Severity::Error => "error",
                     Severity::Warning => "warning",
                 };
                 if f.rule == "schema" {
-                    println!("{level}[{}]: {}", f.rule, f.message);
+                    say!("{level}[{}]: {}", f.rule, f.message);
                 } else {
-                    println!("{level}[{}]: {file}: {}: {}", f.rule, f.path, f.message);
+                    say!("{level}[{}]: {}: {}: {}", f.rule, v.file, f.path, f.message);
                 }
             }
-            println!("{file}: {errors} errors, {warnings} warnings");
+            say!("{}: {errors} errors, {warnings} warnings", v.file);
         }
     }
-    if errors > 0 || (strict && warnings > 0) {
+    Ok(if errors > 0 || (strict && warnings > 0) {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }
 
+/// `check`: exit 0 when every expectation holds, 1 on a failure, 2 on a file it cannot run.
 fn check(
     paths: &[PathBuf],
     junit: Option<&std::path::Path>,
     baseline: Option<&std::path::Path>,
     update_baseline: bool,
-) -> ExitCode {
-    let run = match super::check::check(paths, &ProcessEnv, baseline, update_baseline) {
-        Ok(run) => run,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return ExitCode::from(2);
-        }
-    };
+) -> Result<ExitCode> {
+    let run = super::check::check(paths, &ProcessEnv, baseline, update_baseline)?;
     for e in &run.invalid {
-        println!("INVALID {e}");
+        for line in e.lines() {
+            say!("INVALID {line}");
+        }
     }
     for r in &run.results {
         let mark = if r.passed { "PASS" } else { "FAIL" };
-        println!("{mark} {}: {} — {}", r.scenario, r.name, r.detail);
+        say!("{mark} {}: {} — {}", r.scenario, r.name, r.detail);
     }
     let failed = run.results.iter().filter(|r| !r.passed).count();
-    println!(
+    say!(
         "{} passed, {} failed",
         run.results.len() - failed,
         failed + run.invalid.len()
     );
-    if let Some(path) = junit
-        && let Err(e) = std::fs::write(path, super::check::junit(&run))
-    {
-        eprintln!("error: cannot write {}: {e}", path.display());
-        return ExitCode::from(2);
+    if let Some(path) = junit {
+        std::fs::write(path, super::check::junit(&run))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    if !run.invalid.is_empty() {
+    Ok(if !run.invalid.is_empty() {
         ExitCode::from(2)
     } else if failed > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }

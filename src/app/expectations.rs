@@ -6,6 +6,9 @@
 
 use serde_json::Value;
 
+use crate::metrics::PolicyStats;
+use crate::report::PolicySummary;
+use crate::scenario::Scenario;
 use crate::scenario::expectations::{Expectation, Op};
 
 /// Looks `path` up in a policy's summary JSON: keys may contain dots (deployment ids, labels,
@@ -21,6 +24,101 @@ pub fn lookup(summary: &Value, path: &str) -> Option<f64> {
                 .unwrap_or(0.0),
         );
     }
+    match find(summary, path)? {
+        Value::Number(n) => n.as_f64(),
+        Value::Array(a) => Some(a.len() as f64),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        _ => None,
+    }
+}
+
+/// Summary maps whose keys depend on the run (fallback paths taken, attempt counts seen): a
+/// path into them can only be checked against a run.
+const RUN_KEYED: &[&str] = &["fallbacks_by_path.", "attempts_histogram."];
+
+/// A budget's figures in the summary.
+const BUDGET_FIGURES: &[&str] = &["limit", "spent", "exhausted_at_s", "window_resets"];
+
+/// The budgets some policy of `scenario` configures, as the summary names them
+/// (`provider:openai`, `deployment:<id>`, `tag:<name>`).
+fn budget_keys(scenario: &Scenario) -> Vec<String> {
+    let mut keys: Vec<String> = scenario
+        .config
+        .deployments
+        .iter()
+        .filter(|d| d.max_budget.is_some())
+        .map(|d| format!("deployment:{}", d.id))
+        .collect();
+    for policy in &scenario.policies {
+        let s = &policy.settings;
+        keys.extend(
+            s.provider_budget_config
+                .keys()
+                .map(|p| format!("provider:{p}")),
+        );
+        keys.extend(s.tag_budget_config.keys().map(|t| format!("tag:{t}")));
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// Why `budgets.<rest>` names no budget figure of `scenario`, if it does not.
+fn budget_problem(scenario: &Scenario, rest: &str) -> Option<String> {
+    let keys = budget_keys(scenario);
+    let figure = keys
+        .iter()
+        .filter_map(|k| rest.strip_prefix(k.as_str())?.strip_prefix('.'))
+        .next();
+    match figure {
+        Some(f) if BUDGET_FIGURES.contains(&f) => None,
+        Some(f) => Some(format!(
+            "a budget has no figure {f:?} (expected one of: {})",
+            BUDGET_FIGURES.join(", ")
+        )),
+        None if keys.is_empty() => Some("no policy of the scenario has a budget".to_string()),
+        None => Some(format!(
+            "expected budgets.<budget>.<figure> with a budget of: {}",
+            keys.join(", ")
+        )),
+    }
+}
+
+/// Why `metric` can never be found in a summary of `scenario`'s policies, if it cannot: it is
+/// resolved against the summary of a run with no requests (every fixed key and every
+/// deployment present); a budget must be one some policy configures; paths into maps keyed by
+/// what happened are accepted.
+pub fn metric_problem(scenario: &Scenario, metric: &str) -> Option<String> {
+    if metric.starts_with("errors.") || RUN_KEYED.iter().any(|p| metric.starts_with(p)) {
+        return None;
+    }
+    if let Some(rest) = metric.strip_prefix("budgets.") {
+        return budget_problem(scenario, rest);
+    }
+    let table = &scenario.config.table;
+    let empty = PolicyStats::new(table.deployments().len());
+    let template = serde_json::to_value(PolicySummary::new(&empty, table)).ok()?;
+    match find(&template, metric) {
+        Some(Value::Object(_)) => Some(format!(
+            "{metric:?} is a group of metrics; name one of its keys"
+        )),
+        Some(_) => None,
+        None => {
+            let keys: Vec<&str> = template
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            Some(format!(
+                "no metric {metric:?} in a policy's summary (its keys: {}; deployments by id or \
+                 label)",
+                keys.join(", ")
+            ))
+        }
+    }
+}
+
+/// The node at `path` (see [`lookup`]), if any.
+fn find<'v>(summary: &'v Value, path: &str) -> Option<&'v Value> {
     let mut node = summary;
     let mut rest = path;
     while !rest.is_empty() {
@@ -40,12 +138,7 @@ pub fn lookup(summary: &Value, path: &str) -> Option<f64> {
         node = v;
         rest = rest[name.len()..].trim_start_matches('.');
     }
-    match node {
-        Value::Number(n) => n.as_f64(),
-        Value::Array(a) => Some(a.len() as f64),
-        Value::Bool(b) => Some(f64::from(u8::from(*b))),
-        _ => None,
-    }
+    Some(node)
 }
 
 /// Whether `measured` satisfies the expectation.

@@ -2,14 +2,17 @@
 //!
 //! [`cli`] parses the command line and prints; [`runner`] runs a scenario's policies and writes
 //! the report directory; [`compare`] runs every policy over several seeds; [`check`] runs
-//! scenarios and evaluates their expectations ([`expectations`]) and baselines. It decides which
-//! simulations run and where their results go; it must not route, simulate or format on its own
-//! account — those are the router's, the simulator's and the report's.
+//! scenarios and evaluates their expectations ([`expectations`]) and baselines; [`validation`]
+//! is what `validate` reports and what the running commands refuse; [`output`] prints without
+//! panicking. It decides which simulations run and where their results go; it must not route,
+//! simulate or format on its own account — those are the router's, the simulator's and the report's.
 
 pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod expectations;
+pub mod output;
 pub mod runner;
 #[cfg(feature = "live")]
 pub mod serve;
+pub mod validation;

@@ -108,7 +108,8 @@ fn run_policy_to_parts(
     let mut csv = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
     let mut rows = RequestsCsv::new(&mut csv, &policy.name, models, table);
     let stats = if with_budgets {
-        let file = File::create(part("budgets.csv"))?;
+        let file = File::create(part("budgets.csv"))
+            .with_context(|| format!("cannot write {}", part("budgets.csv").display()))?;
         let mut budget_csv = csv::Writer::from_writer(BufWriter::new(file));
         let mut samples = BudgetsCsv::new(&mut budget_csv, &policy.name);
         let stats = simulate(scenario, policy, seed, (&mut rows, &mut samples))?;
@@ -130,15 +131,16 @@ fn join_parts(path: &Path, header: &[&str], n: usize) -> Result<()> {
     let mut out = BufWriter::new(
         File::create(path).with_context(|| format!("cannot write {}", path.display()))?,
     );
-    writeln!(out, "{}", header.join(","))?;
+    let written = || format!("cannot write {}", path.display());
+    writeln!(out, "{}", header.join(",")).with_context(written)?;
     for i in 0..n {
         let part = dir.join(format!("{name}.{i}.part"));
         let mut input =
             File::open(&part).with_context(|| format!("cannot read {}", part.display()))?;
-        std::io::copy(&mut input, &mut out)?;
-        std::fs::remove_file(&part)?;
+        std::io::copy(&mut input, &mut out).with_context(written)?;
+        std::fs::remove_file(&part).with_context(|| format!("cannot remove {}", part.display()))?;
     }
-    out.flush()?;
+    out.flush().with_context(written)?;
     Ok(())
 }
 

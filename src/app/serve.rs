@@ -18,6 +18,13 @@ use crate::live::proxy::{self, ServeOptions};
 use crate::router::PriceFile;
 use crate::scenario::load_scenario;
 
+/// `eprintln!` that never panics (standard error may be closed or full).
+macro_rules! note {
+    ($($arg:tt)*) => {
+        super::output::err(format_args!($($arg)*))
+    };
+}
+
 /// `serve`'s arguments.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
@@ -75,7 +82,7 @@ fn load(path: &PathBuf) -> Result<(LitellmConfig, Option<PriceFile>)> {
 pub fn serve(args: ServeArgs) -> Result<()> {
     let (config, mut prices) = load(&args.config)?;
     for w in &config.warnings {
-        eprintln!("warning: {w}");
+        note!("warning: {w}");
     }
     if let Some(file) = &args.prices {
         prices = Some(PriceFile::load(file).map_err(|e| anyhow!("{e}"))?);
@@ -99,13 +106,13 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             .map_err(|e| anyhow!("{e}"))?;
         announce(&config, &server, &options);
         stop_signal().await;
-        eprintln!(
+        note!(
             "stopping: no new requests; in-flight ones have {} s",
             options.grace.as_secs_f64()
         );
         let (acquired, contended) = server.proxy.lock_contention();
         server.shutdown().await;
-        eprintln!(
+        note!(
             "router lock: {acquired} acquisitions, {contended} waited ({:.3} %)",
             100.0 * contended as f64 / acquired.max(1) as f64
         );
@@ -120,7 +127,7 @@ fn announce(config: &LitellmConfig, server: &proxy::Server, options: &ServeOptio
         .iter()
         .map(|g| g.name.as_str())
         .collect();
-    eprintln!(
+    note!(
         "switchyard serve: {} deployments in {} model groups ({}) on http://{}",
         config.table.deployments().len(),
         groups.len(),
@@ -128,9 +135,9 @@ fn announce(config: &LitellmConfig, server: &proxy::Server, options: &ServeOptio
         server.addr
     );
     if config.master_key.is_none() {
-        eprintln!("no general_settings.master_key: serving WITHOUT authentication");
+        note!("no general_settings.master_key: serving WITHOUT authentication");
     }
-    eprintln!("request log: {}", options.log_path.display());
+    note!("request log: {}", options.log_path.display());
 }
 
 /// Ctrl-C or SIGTERM.

@@ -6,9 +6,10 @@
 //! attempts per request. A comparison: each key metric's mean and 95 % interval per policy.
 //! It decides how the numbers look; it computes none of them.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -18,6 +19,8 @@ use crate::router::DeploymentTable;
 use crate::time::Time;
 
 const SIZE: (u32, u32) = (960, 540);
+/// The most labels an axis gets (a run with hundreds of attempts or deployments still draws).
+const MAX_LABELS: usize = 30;
 pub(super) const TITLE: (&str, u32) = ("sans-serif", 24);
 pub(super) const LABEL: (&str, u32) = ("sans-serif", 16);
 
@@ -47,6 +50,58 @@ pub(super) fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow!("drawing a chart: {e:?}")
 }
 
+/// The largest magnitude an axis reaches: beyond it values are drawn at the edge. Larger (or
+/// infinite) spans make the tick search of the chart library loop or overflow.
+pub const AXIS_LIMIT: f64 = 1.0e15;
+
+/// A drawable axis from `lo` to `hi`: finite, within ±[`AXIS_LIMIT`] and not empty, whatever
+/// the numbers (NaN, infinite, equal, reversed).
+pub fn axis(lo: f64, hi: f64) -> Range<f64> {
+    let clamp = |x: f64, nan: f64| {
+        if x.is_nan() {
+            nan
+        } else {
+            x.clamp(-AXIS_LIMIT, AXIS_LIMIT)
+        }
+    };
+    let (lo, hi) = (clamp(lo, 0.0), clamp(hi, 1.0));
+    if hi > lo {
+        lo..hi
+    } else {
+        lo..lo + lo.abs().max(1.0)
+    }
+}
+
+/// A value placed on `range`: NaN is not drawn, anything outside is drawn at the edge.
+pub fn on_axis(x: f64, range: &Range<f64>) -> Option<f64> {
+    (!x.is_nan()).then(|| x.clamp(range.start, range.end))
+}
+
+/// The longest file-name stem a policy contributes to its charts' names.
+const MAX_SLUG: usize = 60;
+
+/// File-name stems for `names` (one per name, in order): letters and digits kept, anything
+/// else a `-`, at most [`MAX_SLUG`] characters, and distinct (a repeat gets `-2`, `-3`, …) so
+/// two policies never write the same chart file.
+pub fn slugs(names: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for name in names {
+        let base: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .take(MAX_SLUG)
+            .collect();
+        let mut slug = base.clone();
+        let mut n = 2;
+        while out.contains(&slug) {
+            slug = format!("{base}-{n}");
+            n += 1;
+        }
+        out.push(slug);
+    }
+    out
+}
+
 pub(super) type Area<'a, DB> = DrawingArea<DB, Shift>;
 
 /// Draws with `draw` into `<dir>/<name>.svg` and `.png`.
@@ -59,18 +114,21 @@ pub(super) fn render(
 ) -> Result<ChartFile> {
     let svg = dir.join(format!("{name}.svg"));
     let png = dir.join(format!("{name}.png"));
-    {
+    let drawn = |file: &Path| format!("cannot write the chart {file:?} ({title})");
+    (|| {
         let root = SVGBackend::new(&svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         draw(&root)?;
-        root.present().map_err(err)?;
-    }
-    {
+        root.present().map_err(err)
+    })()
+    .with_context(|| drawn(&svg))?;
+    (|| {
         let root = BitMapBackend::new(&png, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         draw_png(&root)?;
-        root.present().map_err(err)?;
-    }
+        root.present().map_err(err)
+    })()
+    .with_context(|| drawn(&png))?;
     Ok(ChartFile {
         title: title.to_string(),
         svg,
@@ -143,6 +201,8 @@ fn latency_cdf<DB: DrawingBackend>(
         .fold(max, f64::min)
         .max(0.1)
         * 0.8;
+    let x = axis(min, max);
+    let (min, max) = (x.start.max(0.08), x.end.max(x.start.max(0.08) * 10.0));
     let mut chart = ChartBuilder::on(root)
         .caption("Latency distribution of served requests", TITLE)
         .margin(16)
@@ -160,7 +220,12 @@ fn latency_cdf<DB: DrawingBackend>(
     for (i, ((name, _), points)) in policies.iter().zip(&curves).enumerate() {
         let c = color(i);
         chart
-            .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                points
+                    .iter()
+                    .filter_map(|&(x, y)| Some((on_axis(x, &(min..max))?, y))),
+                c.stroke_width(2),
+            ))
             .map_err(err)?
             .label(*name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
@@ -180,7 +245,7 @@ fn success_over_time<DB: DrawingBackend>(
     let buckets = policies
         .first()
         .map_or(1, |(_, s)| s.timeline.requests.len());
-    let end = width_min * buckets as f64;
+    let x = axis(0.0, width_min * buckets as f64);
     let series: Vec<Vec<(f64, f64)>> = policies
         .iter()
         .map(|(_, s)| {
@@ -209,7 +274,7 @@ fn success_over_time<DB: DrawingBackend>(
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(64)
-        .build_cartesian_2d(0f64..end, floor..100.5f64)
+        .build_cartesian_2d(x.clone(), floor..100.5f64)
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -219,7 +284,8 @@ fn success_over_time<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     for (i, w) in windows.iter().enumerate() {
-        let (a, b) = (w.start.as_secs_f64() / 60.0, w.end.as_secs_f64() / 60.0);
+        let minutes = |t: Time| on_axis(t.as_secs_f64() / 60.0, &x).unwrap_or(x.start);
+        let (a, b) = (minutes(w.start), minutes(w.end));
         let shade = RGBColor(214, 39, 40).mix(0.12 + 0.05 * (i % 2) as f64);
         chart
             .draw_series(std::iter::once(Rectangle::new(
@@ -256,7 +322,7 @@ fn traffic_share<DB: DrawingBackend>(
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(64)
-        .build_cartesian_2d(0f64..width_min * buckets as f64, 0f64..100f64)
+        .build_cartesian_2d(axis(0.0, width_min * buckets as f64), 0f64..100f64)
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -303,12 +369,13 @@ fn cooldowns<DB: DrawingBackend>(
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(200)
-        .build_cartesian_2d(0f64..end_min, -0.5f64..lanes as f64 - 0.5)
+        .build_cartesian_2d(axis(0.0, end_min), -0.5f64..lanes as f64 - 0.5)
         .map_err(err)?;
+    let x = axis(0.0, end_min);
     chart
         .configure_mesh()
         .x_desc("time since start (minutes)")
-        .y_labels(lanes)
+        .y_labels(lanes.min(MAX_LABELS))
         .y_label_formatter(&|y| lane_label(names, *y))
         .label_style(LABEL)
         .draw()
@@ -316,9 +383,10 @@ fn cooldowns<DB: DrawingBackend>(
     chart
         .draw_series(stats.cooldown_events.iter().map(|e| {
             let lane = e.deployment.get() as f64;
-            let (a, b) = (e.start.as_secs_f64() / 60.0, e.end.as_secs_f64() / 60.0);
+            let minutes = |t: Time| on_axis(t.as_secs_f64() / 60.0, &x).unwrap_or(x.start);
+            let (a, b) = (minutes(e.start), minutes(e.end));
             Rectangle::new(
-                [(a, lane - 0.35), (b.max(a + end_min / 800.0), lane + 0.35)],
+                [(a, lane - 0.35), (b.max(a + x.end / 800.0), lane + 0.35)],
                 color(3).filled(),
             )
         }))
@@ -363,7 +431,7 @@ fn attempts<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc("attempts (0: refused by the router)")
         .y_desc("share of requests (%)")
-        .x_labels(max_attempts)
+        .x_labels(max_attempts.min(MAX_LABELS))
         .x_label_formatter(&|x| format!("{x:.0}"))
         .label_style(LABEL)
         .draw()
@@ -404,12 +472,13 @@ fn budgets<DB: DrawingBackend>(
         .map(|s| s.spent.max(s.limit))
         .fold(1e-9f64, f64::max)
         * 1.1;
+    let (x, y) = (axis(0.0, end_min), axis(0.0, top));
     let mut chart = ChartBuilder::on(root)
         .caption(format!("Spend against budget limits — {policy}"), TITLE)
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(72)
-        .build_cartesian_2d(0f64..end_min, 0f64..top)
+        .build_cartesian_2d(x.clone(), y.clone())
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -424,7 +493,12 @@ fn budgets<DB: DrawingBackend>(
             .budget_samples
             .iter()
             .filter(|s| s.key == *key)
-            .map(|s| (s.at.as_secs_f64() / 60.0, s.spent))
+            .filter_map(|s| {
+                Some((
+                    on_axis(s.at.as_secs_f64() / 60.0, &x)?,
+                    on_axis(s.spent, &y)?,
+                ))
+            })
             .collect();
         let limit = stats
             .budget_samples
@@ -436,9 +510,10 @@ fn budgets<DB: DrawingBackend>(
             .map_err(err)?
             .label(format!("{key} (limit ${limit})"))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        let drawn_limit = on_axis(limit, &y).unwrap_or(y.end);
         chart
             .draw_series(DashedLineSeries::new(
-                vec![(0.0, limit), (end_min, limit)],
+                vec![(x.start, drawn_limit), (x.end, drawn_limit)],
                 6,
                 4,
                 c.stroke_width(1),
@@ -457,7 +532,8 @@ pub fn run_charts(
     windows: &[Window],
     duration_min: f64,
 ) -> Result<Vec<ChartFile>> {
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the chart directory {}", dir.display()))?;
     let names: Vec<String> = table
         .deployments()
         .iter()
@@ -474,11 +550,8 @@ pub fn run_charts(
             root, policies
         ))?,
     ];
-    for (name, stats) in policies {
-        let slug: String = name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .collect();
+    let names_of: Vec<&str> = policies.iter().map(|(n, _)| *n).collect();
+    for ((name, stats), slug) in policies.iter().zip(slugs(&names_of)) {
         files.push(chart!(
             dir,
             &format!("traffic-share-{slug}"),

@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use plotters::prelude::*;
 
-use super::charts::{Area, ChartFile, LABEL, TITLE, color, err, lane_label, render};
+use super::charts::{Area, ChartFile, LABEL, TITLE, axis, color, err, lane_label, on_axis, render};
 use super::comparison::Comparison;
 
 fn comparison_metric<DB: DrawingBackend>(
@@ -36,6 +36,7 @@ fn comparison_metric<DB: DrawingBackend>(
         .map(|r| finite(r.3))
         .fold(f64::NEG_INFINITY, f64::max);
     let pad = ((hi - lo).abs() * 0.15).max(hi.abs() * 0.001).max(1e-9);
+    let x = axis(lo - pad, hi + pad);
     let n = rows.len();
     let mut chart = ChartBuilder::on(root)
         .caption(
@@ -48,28 +49,29 @@ fn comparison_metric<DB: DrawingBackend>(
         .margin(16)
         .x_label_area_size(48)
         .y_label_area_size(220)
-        .build_cartesian_2d(lo - pad..hi + pad, -0.5f64..n as f64 - 0.5)
+        .build_cartesian_2d(x.clone(), -0.5f64..n as f64 - 0.5)
         .map_err(err)?;
     let names: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
     chart
         .configure_mesh()
         .x_desc(metric)
-        .y_labels(n)
+        .y_labels(n.min(30))
         .y_label_formatter(&|y| lane_label(&names, *y))
         .label_style(LABEL)
         .draw()
         .map_err(err)?;
+    let place = |v: f64| on_axis(finite(v), &x).unwrap_or(x.start);
     for (i, (_, mean, low, high)) in rows.iter().enumerate() {
         let y = i as f64;
         let c = color(i);
         chart
             .draw_series(std::iter::once(PathElement::new(
-                vec![(finite(*low), y), (finite(*high), y)],
+                vec![(place(*low), y), (place(*high), y)],
                 c.stroke_width(3),
             )))
             .map_err(err)?;
         chart
-            .draw_series(std::iter::once(Circle::new((*mean, y), 6, c.filled())))
+            .draw_series(on_axis(*mean, &x).map(|m| Circle::new((m, y), 6, c.filled())))
             .map_err(err)?;
     }
     Ok(())
@@ -77,7 +79,8 @@ fn comparison_metric<DB: DrawingBackend>(
 
 /// The comparison's charts into `dir`.
 pub fn comparison_charts(dir: &Path, c: &Comparison) -> Result<Vec<ChartFile>> {
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the chart directory {}", dir.display()))?;
     [
         "success_rate",
         "latency_p99_ms",

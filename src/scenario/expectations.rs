@@ -11,6 +11,7 @@
 use crate::config::InputError;
 use crate::config::yaml::Node;
 use crate::metrics::METRICS;
+use crate::router::ErrorClass;
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,6 +43,8 @@ pub struct Expectation {
     pub op: Op,
     /// The value compared with (unused by ranges).
     pub value: f64,
+    /// Where it is written (`expect[2]`), for messages about it.
+    pub path: String,
 }
 
 /// `policy` has a lower (or higher) `metric` than `than`, significant at 95 % over `seeds`.
@@ -60,6 +63,13 @@ pub struct Comparative {
     /// How many seeds.
     pub seeds: u64,
 }
+
+/// The fewest seeds a comparative expectation can use: an interval needs two.
+pub const MIN_SEEDS: u64 = 2;
+
+/// The most seeds a comparative expectation may ask for: each is a full run of both policies,
+/// so more would make `check` run for hours.
+pub const MAX_SEEDS: u64 = 1000;
 
 /// Everything a scenario expects.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -87,7 +97,25 @@ fn parse_expression(
         return Err(bad());
     }
     let metric = parts[0].to_string();
-    let number = |s: &str| s.parse::<f64>().map_err(|_| bad());
+    if let Some(class) = metric.strip_prefix("errors.")
+        && ErrorClass::from_name(class).is_none()
+    {
+        let names: Vec<&str> = ErrorClass::ALL.iter().map(|c| c.name()).collect();
+        return Err(node.error(format!(
+            "expectation {text:?} names no error class {class:?} (expected one of: {})",
+            names.join(", ")
+        )));
+    }
+    let number = |s: &str| -> Result<f64, InputError> {
+        let x = s.parse::<f64>().map_err(|_| bad())?;
+        if x.is_finite() {
+            Ok(x)
+        } else {
+            Err(node.error(format!(
+                "expectation {text:?}: expected a finite number, found {s:?} (it could never be met)"
+            )))
+        }
+    };
     let (op, value) = match parts[1] {
         ">=" => (Op::Ge, number(parts[2])?),
         "<=" => (Op::Le, number(parts[2])?),
@@ -110,7 +138,20 @@ fn parse_expression(
         metric,
         op,
         value,
+        path: node.path().to_string(),
     })
+}
+
+/// A comparative expectation's `seeds:`, within [`MIN_SEEDS`]..=[`MAX_SEEDS`].
+fn seed_count(node: &Node<'_>) -> Result<u64, InputError> {
+    let n = node.u64()?;
+    if (MIN_SEEDS..=MAX_SEEDS).contains(&n) {
+        Ok(n)
+    } else {
+        Err(node.error(format!(
+            "expected {MIN_SEEDS} to {MAX_SEEDS} seeds (an interval needs two), found {n}"
+        )))
+    }
 }
 
 impl Expectations {
@@ -150,8 +191,14 @@ impl Expectations {
                 let policy = known(&node_policy, node_policy.string()?)?;
                 let than_node = item.require("than")?;
                 let than = known(&than_node, than_node.string()?)?;
+                if than == policy {
+                    return Err(than_node.error(format!(
+                        "expected a policy other than {policy:?}: a policy compared with itself \
+                         never differs"
+                    )));
+                }
                 let seeds = match item.get("seeds")? {
-                    Some(n) => n.u64()?.max(2),
+                    Some(n) => seed_count(&n)?,
                     None => 5,
                 };
                 out.comparative.push(Comparative {

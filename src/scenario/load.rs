@@ -30,6 +30,48 @@ const SCENARIO_KEYS: &[&str] = &[
     "baseline_tolerance",
 ];
 
+/// Top-level keys of a LiteLLM proxy config file (LiteLLM 1.108.7 reads these in
+/// `proxy/proxy_server.py`). `policies` is one of them (its guardrail policy engine) as well
+/// as a scenario's, so it tells nothing.
+const LITELLM_KEYS: &[&str] = &[
+    "model_list",
+    "router_settings",
+    "litellm_settings",
+    "general_settings",
+    "environment_variables",
+    "guardrails",
+    "credential_list",
+    "callback_settings",
+    "mcp_servers",
+    "mcp_tools",
+    "pass_through_endpoints",
+    "finetune_settings",
+    "files_settings",
+    "assistant_settings",
+    "agents",
+    "agent_list",
+    "policies",
+    "policy_attachments",
+    "prompts",
+    "search_tools",
+    "vector_store_registry",
+];
+
+/// The longest scenario name: it names a directory and a baseline file, with room to spare
+/// under the usual 255-byte limit of a path component.
+pub const MAX_NAME_LEN: usize = 100;
+
+/// Whether a parsed file is a scenario rather than a LiteLLM config: it has a key only a
+/// scenario has, or none of a config's (so an empty file reads as an incomplete scenario).
+pub fn looks_like_scenario(value: &serde_yaml::Value) -> bool {
+    let present = |k: &&str| value.get(*k).is_some();
+    let scenario_only = SCENARIO_KEYS
+        .iter()
+        .filter(|k| !LITELLM_KEYS.contains(k))
+        .any(present);
+    scenario_only || !LITELLM_KEYS.iter().any(present)
+}
+
 /// Reads and checks the scenario at `path`.
 pub fn load_scenario(path: &Path, env: &dyn EnvLookup) -> Result<Scenario, InputError> {
     let file = path.display().to_string();
@@ -37,6 +79,53 @@ pub fn load_scenario(path: &Path, env: &dyn EnvLookup) -> Result<Scenario, Input
         .map_err(|e| InputError::new(&file, "", format!("cannot read the file: {e}")))?;
     let base_dir = path.parent().unwrap_or(Path::new("."));
     parse_scenario(&text, &file, base_dir, env)
+}
+
+/// Why `name` cannot name a report directory, if it cannot.
+fn name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("it is empty")
+    } else if name.len() > MAX_NAME_LEN {
+        Some("it is too long")
+    } else if name.starts_with('.') {
+        Some("a leading '.' would name a hidden or parent directory")
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        Some("it has other characters")
+    } else {
+        None
+    }
+}
+
+/// The file a key names (`config:`, `prices:`), relative to the scenario's directory: an error
+/// at the key when it is empty, missing or a directory; `what` says what it should be.
+fn referenced_file(
+    node: &crate::config::yaml::Node<'_>,
+    base_dir: &Path,
+    what: &str,
+) -> Result<std::path::PathBuf, InputError> {
+    let rel = node.string()?;
+    if rel.trim().is_empty() {
+        return Err(node.error(format!(
+            "expected the path of {what}, found an empty string"
+        )));
+    }
+    let path = base_dir.join(&rel);
+    if path.is_dir() {
+        return Err(node.error(format!(
+            "expected {what}, found the directory {}",
+            path.display()
+        )));
+    }
+    if !path.is_file() {
+        return Err(node.error(format!(
+            "expected {what}: {} does not exist (paths are relative to the scenario file)",
+            path.display()
+        )));
+    }
+    Ok(path)
 }
 
 /// Checks scenario `text`; `file` names it in messages and `base_dir` anchors `config:` paths.
@@ -53,13 +142,11 @@ pub fn parse_scenario(
 
     let name_node = root.require("name")?;
     let name = name_node.string()?;
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
+    if let Some(problem) = name_problem(&name) {
         return Err(name_node.error(format!(
-            "expected a name of letters, digits, '-', '_' or '.', found {name:?} (it names the report directory)"
+            "expected a name of letters, digits, '-', '_' or '.' that does not start with '.' \
+             and is at most {MAX_NAME_LEN} characters long, found {name:?}: {problem} \
+             (it names the report directory)"
         )));
     }
     let description = match root.get("description")? {
@@ -88,14 +175,7 @@ pub fn parse_scenario(
             ));
         }
         (Some(path_node), None) => {
-            let rel = path_node.string()?;
-            let path = base_dir.join(&rel);
-            if !path.is_file() {
-                return Err(path_node.error(format!(
-                    "config file {} does not exist (paths are relative to the scenario file)",
-                    path.display()
-                )));
-            }
+            let path = referenced_file(&path_node, base_dir, "a LiteLLM config file")?;
             LitellmConfig::load(&path, env)?
         }
         (None, Some(router)) => LitellmConfig::from_node(&router, base_dir)?,
@@ -103,7 +183,7 @@ pub fn parse_scenario(
 
     let price_file = match root.get("prices")? {
         Some(node) => {
-            let path = base_dir.join(node.string()?);
+            let path = referenced_file(&node, base_dir, "a price file (LiteLLM's JSON format)")?;
             Some(PriceFile::load(&path)?)
         }
         None => None,

@@ -18,7 +18,7 @@ pub mod workload;
 use std::time::Duration;
 
 pub use expectations::Expectations;
-pub use load::{load_scenario, parse_scenario};
+pub use load::{MAX_NAME_LEN, load_scenario, looks_like_scenario, parse_scenario};
 
 use crate::config::{InputWarning, LitellmConfig, RouterSettings};
 use crate::router::PriceFile;

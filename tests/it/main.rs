@@ -1,6 +1,7 @@
 //! Integration and property tests, one module per area, compiled as one binary.
 
 mod auto_router;
+mod bad_input;
 mod call_state;
 mod check;
 mod common;
@@ -13,6 +14,7 @@ mod drive;
 mod driver;
 mod engine;
 mod final_error;
+mod fuzz;
 mod layers;
 mod least_busy;
 mod lint;

@@ -20,7 +20,7 @@ mod routes;
 pub mod wire;
 
 use std::collections::BTreeMap;
-use std::io;
+use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
@@ -220,7 +220,10 @@ pub async fn start(
 /// Serves `scenario` until Ctrl-C (or the server fails), after printing the banner line.
 pub async fn run(scenario: &Scenario, options: &MockOptions) -> io::Result<()> {
     let (addr, handle) = start(scenario, options).await?;
-    println!("{}", handle.banner(addr));
+    // A closed or full standard output must not stop the server (println! would panic).
+    let mut stdout = io::stdout().lock();
+    let _ = writeln!(stdout, "{}", handle.banner(addr)).and_then(|()| stdout.flush());
+    drop(stdout);
     let mut task = handle.task;
     tokio::select! {
         signal = tokio::signal::ctrl_c() => {
