@@ -109,7 +109,7 @@ impl<'a, W: Write> RequestsCsv<'a, W> {
             }
         })?;
         self.field(|b| {
-            let _ = write!(b, "{}", r.result.attempts());
+            let _ = write!(b, "{}", r.attempts());
         })?;
         self.field(|b| {
             let _ = write!(b, "{}", r.input_tokens);

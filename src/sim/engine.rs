@@ -1,11 +1,14 @@
-//! The discrete-event loop: arrivals, dispatches, provider answers, timeouts and backoffs in
-//! virtual time.
+//! The discrete-event loop: arrivals, dispatches, provider answers, timeouts, backoffs and
+//! client retries in virtual time.
 //!
 //! One [`run`] simulates one policy: it builds the router from the settings, a synthetic
 //! provider per deployment and the workload's generators, each with its own random stream, then
-//! jumps from event to event until the last request has ended. The router decides; the engine
-//! only carries its steps to providers and their outcomes back. Memory holds only requests in
-//! progress; finished requests go to the [`RecordSink`].
+//! jumps from event to event until the last request has ended. Arrivals come from a rate (open
+//! loop), from a script, or from closed-loop clients whose next request follows the end of
+//! their last. The router decides; the engine only carries its steps to providers and their
+//! outcomes back, and a client that retries by itself makes a new gateway call for the same
+//! user request. Memory holds only requests in progress; finished requests go to the
+//! [`RecordSink`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,12 +19,12 @@ use super::event_queue::EventQueue;
 use super::faults::Rejection;
 use super::provider::{Admission, ProviderProfile, Started, SyntheticProvider};
 use super::rng::{SimRng, stream};
-use super::workload::{Arrivals, MixSampler, WorkloadSpec};
+use super::workload::{Arrivals, MAX_REQUESTS, MixSampler, ScriptArrivals, WorkloadSpec};
 use crate::config::RouterSettings;
-use crate::metrics::{BudgetLedger, PolicyStats, RecordSink, RequestRecord};
+use crate::metrics::{BudgetLedger, ClientTries, PolicyStats, RecordSink, RequestRecord};
 use crate::router::{
     AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, DeploymentTable,
-    ErrorClass, NoTrace, Outcome, PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
+    ErrorClass, Failed, NoTrace, Outcome, PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
 };
 use crate::time::Time;
 
@@ -68,7 +71,23 @@ enum Event {
     TimedOut {
         attempt: AttemptRef,
     },
+    ClientRetry {
+        slot: u32,
+    },
     BudgetSample,
+}
+
+/// Where user requests come from.
+enum Source {
+    /// A rate: the next arrival is drawn when one arrives.
+    Open(Arrivals),
+    /// A script: the next arrival and its class.
+    Script {
+        arrivals: ScriptArrivals,
+        next_class: u32,
+    },
+    /// Closed-loop clients: a client's next request is scheduled when its last one ends.
+    Closed,
 }
 
 /// How often budgets are sampled for `budgets.csv`.
@@ -83,6 +102,7 @@ struct Active {
     output_tokens: u32,
     attempt_sent: Time,
     first_token_at: Time,
+    client: ClientTries,
 }
 
 /// What a run produced besides the records it streamed.
@@ -100,8 +120,14 @@ struct Engine<'w, S> {
     router_rng: SimRng,
     providers: Vec<SyntheticProvider<AttemptRef>>,
     templates: Vec<RequestSpec>,
-    arrivals: Arrivals,
+    source: Source,
     mix: MixSampler,
+    /// Closed-loop think times.
+    think_rng: SimRng,
+    /// Client retry backoff jitter.
+    client_rng: SimRng,
+    /// When arrivals stop.
+    end: Time,
     queue: EventQueue<Event>,
     active: Slab<Active>,
     next_id: u64,
@@ -187,8 +213,11 @@ pub fn run_explained<S: RecordSink>(
         router_rng: stream(seed, "router"),
         providers,
         templates,
-        arrivals: Arrivals::new(world.workload, end, stream(seed, "arrivals")),
+        source: source(world.workload, end, seed),
         mix: MixSampler::new(&world.workload.mix, stream(seed, "mix")),
+        think_rng: stream(seed, "think"),
+        client_rng: stream(seed, "client"),
+        end,
         queue: EventQueue::with_capacity(1024),
         active: Slab::with_capacity(1024),
         next_id: 0,
@@ -205,10 +234,25 @@ pub fn run_explained<S: RecordSink>(
     }
 }
 
+/// The workload's arrival source.
+fn source(workload: &WorkloadSpec, end: Time, seed: u64) -> Source {
+    if workload.closed.is_some() {
+        Source::Closed
+    } else if !workload.script.is_empty() {
+        Source::Script {
+            arrivals: ScriptArrivals::new(&workload.script),
+            next_class: 0,
+        }
+    } else {
+        Source::Open(Arrivals::new(workload, end, stream(seed, "arrivals")))
+    }
+}
+
 /// Empty aggregates for `world`'s deployments, with a timeline sized to its duration.
 fn policy_stats(world: &World<'_>) -> PolicyStats {
     let n = world.table.deployments().len();
     let mut stats = PolicyStats::new(n);
+    stats.uses_client_retries = world.workload.uses_client_retries();
     stats.timeline = crate::metrics::Timeline::new(
         world.duration,
         crate::metrics::Timeline::width_for(world.duration),
@@ -219,8 +263,13 @@ fn policy_stats(world: &World<'_>) -> PolicyStats {
 
 impl<S: RecordSink> Engine<'_, S> {
     fn run(&mut self) {
-        if let Some(first) = self.arrivals.next_arrival() {
-            self.queue.push(first, Event::Arrival);
+        match &self.world.workload.closed {
+            Some(closed) => {
+                for _ in 0..closed.clients {
+                    self.queue.push(Time::ZERO, Event::Arrival);
+                }
+            }
+            None => self.schedule_next_arrival(),
         }
         if self.router.budgets().next().is_some() {
             self.queue
@@ -240,6 +289,7 @@ impl<S: RecordSink> Engine<'_, S> {
                 Event::TimedOut { attempt } => {
                     self.fail(attempt, ErrorClass::Timeout, None, now);
                 }
+                Event::ClientRetry { slot } => self.client_retried(slot, now),
                 Event::BudgetSample => {
                     self.sample_budgets(now);
                     if now < Time::ZERO + self.world.duration {
@@ -272,8 +322,36 @@ impl<S: RecordSink> Engine<'_, S> {
             .is_some_and(|id| self.active[slot as usize].id == id)
     }
 
+    /// Queues the next open-loop or scripted arrival, if any.
+    fn schedule_next_arrival(&mut self) {
+        let next = match &mut self.source {
+            Source::Open(arrivals) => arrivals.next_arrival(),
+            Source::Script {
+                arrivals,
+                next_class,
+            } => arrivals
+                .next_arrival(&self.world.workload.script)
+                .map(|(at, class)| {
+                    *next_class = class;
+                    at
+                }),
+            Source::Closed => None,
+        };
+        if let Some(at) = next {
+            self.queue.push(at, Event::Arrival);
+        }
+    }
+
     fn arrive(&mut self, now: Time) {
-        let drawn = self.mix.draw(&self.world.workload.mix);
+        let mix = &self.world.workload.mix;
+        let drawn = match self.source {
+            Source::Script { next_class, .. } => self.mix.draw_of(mix, next_class as usize),
+            Source::Closed if self.next_id >= MAX_REQUESTS => {
+                self.sink.0.request_limit_reached = true;
+                return;
+            }
+            _ => self.mix.draw(mix),
+        };
         let mut spec = self.templates[drawn.class as usize].clone();
         spec.input_tokens = drawn.input_tokens;
         if let Some(p) = drawn.prompt {
@@ -289,12 +367,60 @@ impl<S: RecordSink> Engine<'_, S> {
             output_tokens: drawn.output_tokens,
             attempt_sent: now,
             first_token_at: now,
+            client: ClientTries::default(),
         }) as u32;
         self.next_id += 1;
         self.advance(slot, now);
-        if let Some(next) = self.arrivals.next_arrival() {
-            self.queue.push(next, Event::Arrival);
+        self.schedule_next_arrival();
+    }
+
+    /// A closed-loop client whose request ended at `now` sends its next one after thinking,
+    /// if that is before the end.
+    fn client_thinks(&mut self, now: Time) {
+        if let Some(closed) = &self.world.workload.closed {
+            let think = closed.think.sample(&mut self.think_rng);
+            let at = now + Duration::try_from_secs_f64(think).unwrap_or(Duration::MAX);
+            if at < self.end {
+                self.queue.push(at, Event::Arrival);
+            }
         }
+    }
+
+    /// Whether the client of `slot` retries the gateway call that just `failed`; if so its
+    /// retry is queued after the client's wait.
+    fn client_retries(&mut self, slot: u32, failed: Failed, now: Time) -> bool {
+        let active = &mut self.active[slot as usize];
+        let Some(client) = self.world.workload.mix[active.class as usize].client else {
+            return false;
+        };
+        let taken = active.client.retries;
+        let Some(wait) = client.wait(
+            failed.class,
+            failed.retry_after,
+            taken,
+            &mut self.client_rng,
+        ) else {
+            return false;
+        };
+        active.client.retries += 1;
+        active.client.earlier_attempts = active
+            .client
+            .earlier_attempts
+            .saturating_add(failed.attempts);
+        active.client.earlier_retries =
+            active.client.earlier_retries.saturating_add(failed.retries);
+        self.queue.push(now + wait, Event::ClientRetry { slot });
+        true
+    }
+
+    /// The client of `slot` sends its request to the gateway again: a new call.
+    fn client_retried(&mut self, slot: u32, now: Time) {
+        let active = &mut self.active[slot as usize];
+        let spec = active.call.spec().clone();
+        active.call = self.router.start(spec);
+        active.attempt_sent = now;
+        active.first_token_at = now;
+        self.advance(slot, now);
     }
 
     /// Asks the router what `slot` does next and carries it out.
@@ -428,6 +554,11 @@ impl<S: RecordSink> Engine<'_, S> {
     }
 
     fn finish(&mut self, slot: u32, result: CallResult, now: Time) {
+        if let CallResult::Failed(failed) = result
+            && self.client_retries(slot, failed, now)
+        {
+            return;
+        }
         let active = self.active.remove(slot as usize);
         let (ttft, output_tokens, cost_usd) = match result {
             CallResult::Served(served) => {
@@ -456,7 +587,9 @@ impl<S: RecordSink> Engine<'_, S> {
             cost_usd,
             failed_groups: active.call.group_failures(),
             final_group: self.router.route_group(active.call.current_route()),
+            client: active.client,
         };
         self.sink.request(&record);
+        self.client_thinks(now);
     }
 }
