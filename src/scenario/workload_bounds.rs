@@ -31,8 +31,9 @@ pub const WARN_TOTAL_REQUESTS: f64 = 20e6;
 /// `rate` as given at `node`, refused above [`MAX_RATE`].
 pub fn check_rate(node: &Node<'_>, rate: f64) -> Result<f64, InputError> {
     if rate > MAX_RATE {
+        let written = node.value().as_str().unwrap_or_default();
         return Err(node.error(format!(
-            "expected a rate of at most {MAX_RATE}/s, found {rate}/s"
+            "expected a rate of at most {MAX_RATE}/s, found {written}"
         )));
     }
     Ok(rate)
