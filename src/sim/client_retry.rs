@@ -3,7 +3,8 @@
 //!
 //! The SDK retries 408, 409, 429 and every 5xx (and its own timeouts and connection errors),
 //! `max_retries` times (2 by default). Before retry `n` (from 0) it waits the gateway's
-//! `Retry-After` when that is above 0 and at most 120 s; a `Retry-After` above 120 s means no
+//! `Retry-After` (whole seconds, rounded up, as the header carries it) when that is above 0 and
+//! at most 120 s; a `Retry-After` above 120 s means no
 //! retry at all; otherwise `min(0.5 s × 2ⁿ, 8 s)` shortened by a random 0–25 %. A retry is a
 //! new request to the gateway. It decides whether and when the client tries again; it must not
 //! touch the router or the clock.
@@ -45,6 +46,16 @@ pub fn retries_status(class: ErrorClass) -> bool {
     matches!(class.status(), 408 | 409 | 429 | 500..=599)
 }
 
+/// A wait as a `Retry-After` header spells it: whole seconds, rounded up.
+fn header_seconds(wait: Duration) -> Duration {
+    let whole = Duration::from_secs(wait.as_secs());
+    if whole == wait {
+        whole
+    } else {
+        whole + Duration::from_secs(1)
+    }
+}
+
 impl ClientRetries {
     /// How long the client waits before its retry number `taken` (from 0) after a failure of
     /// `class` that came with `retry_after`; `None` when it does not retry.
@@ -58,7 +69,9 @@ impl ClientRetries {
         if taken >= self.max_retries || !retries_status(class) {
             return None;
         }
-        match retry_after {
+        // The header carries whole seconds, rounded up (LiteLLM's proxy writes
+        // `str(math.ceil(cooldown_time))`, Switchyard's the same).
+        match retry_after.map(header_seconds) {
             Some(ra) if ra > MAX_RETRY_AFTER => return None,
             Some(ra) if !ra.is_zero() => return Some(ra),
             _ => {}
@@ -104,6 +117,16 @@ mod tests {
         assert_eq!(
             client.wait(ErrorClass::RateLimit, ra(121), 0, &mut rng),
             None
+        );
+        assert_eq!(
+            client.wait(
+                ErrorClass::NoDeploymentsAvailable,
+                Some(Duration::from_millis(68)),
+                0,
+                &mut rng
+            ),
+            ra(1),
+            "the header's whole seconds, rounded up"
         );
     }
 
