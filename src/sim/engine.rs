@@ -90,6 +90,9 @@ enum Source {
     Closed,
 }
 
+/// The shortest time between two requests of one closed-loop client (a network round trip).
+pub const MIN_CLIENT_CYCLE: Duration = Duration::from_millis(1);
+
 /// How often budgets are sampled for `budgets.csv`.
 const BUDGET_SAMPLE_EVERY: Duration = Duration::from_secs(60);
 
@@ -374,12 +377,14 @@ impl<S: RecordSink> Engine<'_, S> {
         self.schedule_next_arrival();
     }
 
-    /// A closed-loop client whose request ended at `now` sends its next one after thinking,
-    /// if that is before the end.
-    fn client_thinks(&mut self, now: Time) {
+    /// A closed-loop client whose request (sent at `sent`) ended at `now` sends its next one
+    /// after thinking, if that is before the end; never sooner than [`MIN_CLIENT_CYCLE`] after
+    /// its last, so a client whose requests end at once cannot stop virtual time.
+    fn client_thinks(&mut self, sent: Time, now: Time) {
         if let Some(closed) = &self.world.workload.closed {
             let think = closed.think.sample(&mut self.think_rng);
             let at = now + Duration::try_from_secs_f64(think).unwrap_or(Duration::MAX);
+            let at = at.max(sent + MIN_CLIENT_CYCLE);
             if at < self.end {
                 self.queue.push(at, Event::Arrival);
             }
@@ -590,6 +595,6 @@ impl<S: RecordSink> Engine<'_, S> {
             client: active.client,
         };
         self.sink.request(&record);
-        self.client_thinks(now);
+        self.client_thinks(active.arrival, now);
     }
 }

@@ -329,3 +329,21 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn closed_loop_clients_whose_requests_fail_at_once_still_let_time_pass() {
+    // The provider rejects every request the instant it arrives and clients do not think: a
+    // client's next request comes 1 ms after its last, not at the same instant forever.
+    let s = scenario(&with(
+        "duration: 1s",
+        "  - {match: {id: only}, ttft: 0s, errors: {bad_request: 1.0}}\n  - {match: {id: spare}, ttft: 1s}",
+        "  arrivals: {closed: {clients: 2}}\n  mix:\n    - {model: m, input_tokens: 10, output_tokens: 0}",
+    ))
+    .unwrap();
+    let rows = rows(&s);
+    assert_eq!(
+        rows.len(),
+        2 * 1000,
+        "one request per client per millisecond for 1 s"
+    );
+}
