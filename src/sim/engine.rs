@@ -15,11 +15,12 @@ use std::time::Duration;
 
 use slab::Slab;
 
+use super::arrival_source::ArrivalSource;
 use super::event_queue::EventQueue;
 use super::faults::Rejection;
 use super::provider::{Admission, ProviderProfile, Started, SyntheticProvider};
 use super::rng::{SimRng, stream};
-use super::workload::{Arrivals, MAX_REQUESTS, MixSampler, ScriptArrivals, WorkloadSpec};
+use super::workload::{MAX_REQUESTS, MixSampler, WorkloadSpec};
 use crate::config::RouterSettings;
 use crate::metrics::{BudgetLedger, ClientTries, PolicyStats, RecordSink, RequestRecord};
 use crate::router::{
@@ -77,22 +78,6 @@ enum Event {
     BudgetSample,
 }
 
-/// Where user requests come from.
-enum Source {
-    /// A rate: the next arrival is drawn when one arrives.
-    Open(Arrivals),
-    /// A script: the next arrival and its class.
-    Script {
-        arrivals: ScriptArrivals,
-        next_class: u32,
-    },
-    /// Closed-loop clients: a client's next request is scheduled when its last one ends.
-    Closed,
-}
-
-/// The shortest time between two requests of one closed-loop client (a network round trip).
-pub const MIN_CLIENT_CYCLE: Duration = Duration::from_millis(1);
-
 /// How often budgets are sampled for `budgets.csv`.
 const BUDGET_SAMPLE_EVERY: Duration = Duration::from_secs(60);
 
@@ -123,14 +108,10 @@ struct Engine<'w, S> {
     router_rng: SimRng,
     providers: Vec<SyntheticProvider<AttemptRef>>,
     templates: Vec<RequestSpec>,
-    source: Source,
+    source: ArrivalSource,
     mix: MixSampler,
-    /// Closed-loop think times.
-    think_rng: SimRng,
     /// Client retry backoff jitter.
     client_rng: SimRng,
-    /// When arrivals stop.
-    end: Time,
     queue: EventQueue<Event>,
     active: Slab<Active>,
     next_id: u64,
@@ -216,11 +197,9 @@ pub fn run_explained<S: RecordSink>(
         router_rng: stream(seed, "router"),
         providers,
         templates,
-        source: source(world.workload, end, seed),
+        source: ArrivalSource::new(world.workload, end, seed),
         mix: MixSampler::new(&world.workload.mix, stream(seed, "mix")),
-        think_rng: stream(seed, "think"),
         client_rng: stream(seed, "client"),
-        end,
         queue: EventQueue::with_capacity(1024),
         active: Slab::with_capacity(1024),
         next_id: 0,
@@ -234,20 +213,6 @@ pub fn run_explained<S: RecordSink>(
     RunResult {
         stats: engine.sink.0,
         trace: engine.trace,
-    }
-}
-
-/// The workload's arrival source.
-fn source(workload: &WorkloadSpec, end: Time, seed: u64) -> Source {
-    if workload.closed.is_some() {
-        Source::Closed
-    } else if !workload.script.is_empty() {
-        Source::Script {
-            arrivals: ScriptArrivals::new(&workload.script),
-            next_class: 0,
-        }
-    } else {
-        Source::Open(Arrivals::new(workload, end, stream(seed, "arrivals")))
     }
 }
 
@@ -266,13 +231,8 @@ fn policy_stats(world: &World<'_>) -> PolicyStats {
 
 impl<S: RecordSink> Engine<'_, S> {
     fn run(&mut self) {
-        match &self.world.workload.closed {
-            Some(closed) => {
-                for _ in 0..closed.clients {
-                    self.queue.push(Time::ZERO, Event::Arrival);
-                }
-            }
-            None => self.schedule_next_arrival(),
+        for at in self.source.first(self.world.workload) {
+            self.queue.push(at, Event::Arrival);
         }
         if self.router.budgets().next().is_some() {
             self.queue
@@ -325,35 +285,15 @@ impl<S: RecordSink> Engine<'_, S> {
             .is_some_and(|id| self.active[slot as usize].id == id)
     }
 
-    /// Queues the next open-loop or scripted arrival, if any.
-    fn schedule_next_arrival(&mut self) {
-        let next = match &mut self.source {
-            Source::Open(arrivals) => arrivals.next_arrival(),
-            Source::Script {
-                arrivals,
-                next_class,
-            } => arrivals
-                .next_arrival(&self.world.workload.script)
-                .map(|(at, class)| {
-                    *next_class = class;
-                    at
-                }),
-            Source::Closed => None,
-        };
-        if let Some(at) = next {
-            self.queue.push(at, Event::Arrival);
-        }
-    }
-
     fn arrive(&mut self, now: Time) {
         let mix = &self.world.workload.mix;
-        let drawn = match self.source {
-            Source::Script { next_class, .. } => self.mix.draw_of(mix, next_class as usize),
-            Source::Closed if self.next_id >= MAX_REQUESTS => {
+        let drawn = match self.source.scripted_class() {
+            Some(class) => self.mix.draw_of(mix, class as usize),
+            None if self.source.is_closed() && self.next_id >= MAX_REQUESTS => {
                 self.sink.0.request_limit_reached = true;
                 return;
             }
-            _ => self.mix.draw(mix),
+            None => self.mix.draw(mix),
         };
         let mut spec = self.templates[drawn.class as usize].clone();
         spec.input_tokens = drawn.input_tokens;
@@ -374,20 +314,8 @@ impl<S: RecordSink> Engine<'_, S> {
         }) as u32;
         self.next_id += 1;
         self.advance(slot, now);
-        self.schedule_next_arrival();
-    }
-
-    /// A closed-loop client whose request (sent at `sent`) ended at `now` sends its next one
-    /// after thinking, if that is before the end; never sooner than [`MIN_CLIENT_CYCLE`] after
-    /// its last, so a client whose requests end at once cannot stop virtual time.
-    fn client_thinks(&mut self, sent: Time, now: Time) {
-        if let Some(closed) = &self.world.workload.closed {
-            let think = closed.think.sample(&mut self.think_rng);
-            let at = now + Duration::try_from_secs_f64(think).unwrap_or(Duration::MAX);
-            let at = at.max(sent + MIN_CLIENT_CYCLE);
-            if at < self.end {
-                self.queue.push(at, Event::Arrival);
-            }
+        if let Some(at) = self.source.next(self.world.workload) {
+            self.queue.push(at, Event::Arrival);
         }
     }
 
@@ -595,6 +523,11 @@ impl<S: RecordSink> Engine<'_, S> {
             client: active.client,
         };
         self.sink.request(&record);
-        self.client_thinks(active.arrival, now);
+        let next = self
+            .source
+            .after_request(self.world.workload, active.arrival, now);
+        if let Some(at) = next {
+            self.queue.push(at, Event::Arrival);
+        }
     }
 }

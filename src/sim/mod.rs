@@ -1,9 +1,11 @@
 //! The simulator: a deterministic, virtual-clock discrete-event engine around the router core.
 //!
 //! [`event_queue`] orders events by (time, sequence); [`rng`] derives one stream per source of
-//! randomness; [`provider`] and [`workload`] are the synthetic world, [`client_retry`] its
-//! clients' own retries; [`engine`] runs a policy through it. Same seed, same bytes: nothing here reads a clock or a global RNG.
+//! randomness; [`provider`] and [`workload`] are the synthetic world, [`arrival_source`] when
+//! its requests arrive and [`client_retry`] its clients' own retries; [`engine`] runs a policy
+//! through it. Same seed, same bytes: nothing here reads a clock or a global RNG.
 
+pub mod arrival_source;
 pub mod client_retry;
 pub mod distribution;
 pub mod engine;

@@ -347,3 +347,21 @@ fn closed_loop_clients_whose_requests_fail_at_once_still_let_time_pass() {
         "one request per client per millisecond for 1 s"
     );
 }
+
+#[cfg(feature = "live")]
+#[tokio::test]
+async fn drive_refuses_workloads_it_cannot_send_instead_of_sending_nothing() {
+    use switchyard::live::drive::{self, DriveOptions};
+    let s = scenario(&with(
+        "duration: 10s",
+        STEADY,
+        "  script:\n    - {at: 0s, model: m}",
+    ))
+    .unwrap();
+    let options = DriveOptions::new("http://127.0.0.1:9");
+    let e = drive::run(&s, &options).await.err().expect("refused");
+    assert!(
+        e.to_string().contains("only `switchyard run` simulates"),
+        "{e}"
+    );
+}
