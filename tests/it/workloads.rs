@@ -359,7 +359,9 @@ async fn drive_refuses_workloads_it_cannot_send_instead_of_sending_nothing() {
     ))
     .unwrap();
     let options = DriveOptions::new("http://127.0.0.1:9");
-    let e = drive::run(&s, &options).await.err().expect("refused");
+    let Err(e) = drive::run(&s, &options).await else {
+        panic!("drive must refuse a script");
+    };
     assert!(
         e.to_string().contains("only `switchyard run` simulates"),
         "{e}"
