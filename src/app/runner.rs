@@ -106,7 +106,8 @@ fn run_policy_to_parts(
     let file = File::create(part("requests.csv"))
         .with_context(|| format!("cannot write {}", part("requests.csv").display()))?;
     let mut csv = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
-    let mut rows = RequestsCsv::new(&mut csv, &policy.name, models, table);
+    let mut rows = RequestsCsv::new(&mut csv, &policy.name, models, table)
+        .client_retries(scenario.workload.uses_client_retries());
     let stats = if with_budgets {
         let file = File::create(part("budgets.csv"))
             .with_context(|| format!("cannot write {}", part("budgets.csv").display()))?;
@@ -175,7 +176,8 @@ pub fn run_scenario_with_progress(
         })
         .collect::<Result<_>>()?;
     let requests_path = out_dir.join("requests.csv");
-    join_parts(&requests_path, &requests_csv::HEADER, policies.len())?;
+    let header = requests_csv::header(scenario.workload.uses_client_retries());
+    join_parts(&requests_path, header, policies.len())?;
     let budgets_path = has_budgets.then(|| out_dir.join("budgets.csv"));
     if let Some(path) = &budgets_path {
         join_parts(path, &budgets_csv::HEADER, policies.len())?;

@@ -17,4 +17,4 @@ pub use policy_stats::{
     BudgetSample, BudgetState, CooldownEvent, DeploymentStats, LatencySummary, PathStep,
     PolicyStats, Timeline,
 };
-pub use record::{Discard, RecordSink, RequestRecord};
+pub use record::{ClientTries, Discard, RecordSink, RequestRecord};

@@ -178,6 +178,12 @@ pub struct PolicyStats {
     pub budget_samples: Vec<BudgetSample>,
     /// Requests over time.
     pub timeline: Timeline,
+    /// Client retries in all (gateway calls a client made after its first).
+    pub client_retries: u64,
+    /// Whether the workload's clients retry by themselves (the report then shows their view).
+    pub uses_client_retries: bool,
+    /// Whether a closed loop stopped sending at the simulator's request limit.
+    pub request_limit_reached: bool,
     latency_us: Histogram<u64>,
     ttft_us: Histogram<u64>,
     latency_sum_us: f64,
@@ -211,6 +217,9 @@ impl PolicyStats {
             budgets: Vec::new(),
             budget_samples: Vec::new(),
             timeline: Timeline::default(),
+            client_retries: 0,
+            uses_client_retries: false,
+            request_limit_reached: false,
             latency_us: hist(),
             ttft_us: hist(),
             latency_sum_us: 0.0,
@@ -319,7 +328,7 @@ impl RecordSink for PolicyStats {
                 self.timeline.served[b * self.timeline.deployments + s.deployment.get()] += 1;
             }
         }
-        let attempts = r.result.attempts() as usize;
+        let attempts = r.attempts() as usize;
         if self.attempts_histogram.len() <= attempts {
             self.attempts_histogram.resize(attempts + 1, 0);
         }
@@ -330,7 +339,8 @@ impl RecordSink for PolicyStats {
             path.dedup();
             *self.fallbacks_by_path.entry(path).or_insert(0) += 1;
         }
-        self.attempts += u64::from(r.result.attempts());
+        self.attempts += u64::from(r.attempts());
+        self.client_retries += u64::from(r.client.retries);
         self.retries += u64::from(r.retries());
         self.fallbacks += u64::from(r.fallbacks());
         match r.result {

@@ -35,6 +35,20 @@ pub struct RequestRecord<'a> {
     /// The group tried last (the one that served, or the last that failed); `None` for a
     /// name nothing matched.
     pub final_group: Option<GroupIdx>,
+    /// The client's own retries before the gateway call that ended the request.
+    pub client: ClientTries,
+}
+
+/// What a client that retries by itself did before its last gateway call; all zero when it
+/// made one call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClientTries {
+    /// Client retries: gateway calls after the first.
+    pub retries: u32,
+    /// Provider attempts made by the earlier gateway calls.
+    pub earlier_attempts: u32,
+    /// Gateway retries made by the earlier gateway calls.
+    pub earlier_retries: u32,
 }
 
 impl RequestRecord<'_> {
@@ -59,12 +73,21 @@ impl RequestRecord<'_> {
         }
     }
 
-    /// Retries made (in the group that ended the request).
+    /// Gateway retries made (in the group that ended each gateway call), over all the
+    /// client's calls.
     pub fn retries(&self) -> u32 {
-        match self.result {
+        let last = match self.result {
             CallResult::Served(s) => s.retries,
             CallResult::Failed(f) => f.retries,
-        }
+        };
+        last.saturating_add(self.client.earlier_retries)
+    }
+
+    /// Provider attempts made, over all the client's gateway calls.
+    pub fn attempts(&self) -> u32 {
+        self.result
+            .attempts()
+            .saturating_add(self.client.earlier_attempts)
     }
 
     /// Fallback depth reached.

@@ -1,8 +1,10 @@
 //! `requests.csv`: one row per request, streamed to disk as requests end.
 //!
 //! Columns: `id, policy, arrival_s, model, deployment, status, error_class, latency_ms, ttft_ms,
-//! attempts, input_tokens, output_tokens, cost_usd, retries, fallback_path, final_group`.
-//! `status` is the HTTP status the client got (200 when served). Formatting reuses one buffer,
+//! attempts, input_tokens, output_tokens, cost_usd, retries, fallback_path, final_group`, and
+//! `client_retries` when the workload's clients retry by themselves (then `attempts` and
+//! `retries` count the provider attempts and gateway retries of all the client's gateway
+//! calls). `status` is the HTTP status the client got (200 when served). Formatting reuses one buffer,
 //! so writing a row does not allocate. It decides the columns and their spelling; it must not
 //! keep records (rows stream to the writer).
 
@@ -32,6 +34,36 @@ pub const HEADER: [&str; 16] = [
     "final_group",
 ];
 
+/// The header row when clients retry by themselves: [`HEADER`] and `client_retries`.
+pub const CLIENT_RETRIES_HEADER: [&str; 17] = [
+    "id",
+    "policy",
+    "arrival_s",
+    "model",
+    "deployment",
+    "status",
+    "error_class",
+    "latency_ms",
+    "ttft_ms",
+    "attempts",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "retries",
+    "fallback_path",
+    "final_group",
+    "client_retries",
+];
+
+/// The header row, with the `client_retries` column when clients retry by themselves.
+pub fn header(client_retries: bool) -> &'static [&'static str] {
+    if client_retries {
+        &CLIENT_RETRIES_HEADER
+    } else {
+        &HEADER
+    }
+}
+
 /// Writes rows for one policy's requests.
 pub struct RequestsCsv<'a, W: Write> {
     out: &'a mut csv::Writer<W>,
@@ -41,6 +73,7 @@ pub struct RequestsCsv<'a, W: Write> {
     table: &'a DeploymentTable,
     buf: String,
     error: Option<csv::Error>,
+    client_retries: bool,
 }
 
 impl<'a, W: Write> RequestsCsv<'a, W> {
@@ -64,7 +97,14 @@ impl<'a, W: Write> RequestsCsv<'a, W> {
             table,
             buf: String::with_capacity(32),
             error: None,
+            client_retries: false,
         }
+    }
+
+    /// Rows with the `client_retries` column when `on` (see [`header`]).
+    pub fn client_retries(mut self, on: bool) -> Self {
+        self.client_retries = on;
+        self
     }
 
     /// The first write error, if any happened.
@@ -109,7 +149,7 @@ impl<'a, W: Write> RequestsCsv<'a, W> {
             }
         })?;
         self.field(|b| {
-            let _ = write!(b, "{}", r.result.attempts());
+            let _ = write!(b, "{}", r.attempts());
         })?;
         self.field(|b| {
             let _ = write!(b, "{}", r.input_tokens);
@@ -145,6 +185,11 @@ impl<'a, W: Write> RequestsCsv<'a, W> {
             }
         })?;
         self.out.write_field(group_name(r.final_group))?;
+        if self.client_retries {
+            self.field(|b| {
+                let _ = write!(b, "{}", r.client.retries);
+            })?;
+        }
         self.out.write_record(None::<&[u8]>)
     }
 }

@@ -61,6 +61,16 @@ pub struct PolicySummary {
     pub attempts_histogram: BTreeMap<String, u64>,
     /// Budgets: `provider:…`, `deployment:…`, `tag:…`.
     pub budgets: BTreeMap<String, BudgetSummary>,
+    /// Client retries in all (gateway calls after each user request's first), only when the
+    /// workload's clients retry by themselves; `attempts` and `retries` then count all calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_retries: Option<u64>,
+    /// Provider attempts per user request, only when clients retry by themselves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts_per_request: Option<f64>,
+    /// Present (true) only when a closed loop stopped sending at the request limit.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub request_limit_reached: bool,
     /// Deployment ids in `model_list` order, for display.
     #[serde(skip)]
     pub deployment_order: Vec<String>,
@@ -236,6 +246,15 @@ impl PolicySummary {
                     )
                 })
                 .collect(),
+            client_retries: stats.uses_client_retries.then_some(stats.client_retries),
+            attempts_per_request: stats.uses_client_retries.then(|| {
+                if stats.requests == 0 {
+                    0.0
+                } else {
+                    round(stats.attempts as f64 / stats.requests as f64, 6)
+                }
+            }),
+            request_limit_reached: stats.request_limit_reached,
             deployment_order: table
                 .deployments()
                 .iter()

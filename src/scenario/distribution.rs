@@ -79,6 +79,12 @@ pub fn distribution(node: &Node<'_>, unit: Unit) -> Result<Distribution, InputEr
         }
         "lognormal" => {
             params.deny_unknown_keys(&["median", "p99", "mu", "sigma"])?;
+            let quantiles = params.get("median")?.is_some() || params.get("p99")?.is_some();
+            if quantiles && (params.get("mu")?.is_some() || params.get("sigma")?.is_some()) {
+                return Err(params.error(
+                    "give either {median, p99} or {mu, sigma}, not both (they say the same thing two ways)",
+                ));
+            }
             match (params.get("median")?, params.get("p99")?) {
                 (Some(median), Some(p99)) => Distribution::lognormal_from_quantiles(
                     value(&median, unit)?,
@@ -156,6 +162,14 @@ mod tests {
         assert_eq!(
             parse("d: {lognormal: {median: 300ms}}", Unit::Time).unwrap_err(),
             "s.yaml: d.lognormal: expected either {median, p99} or {mu, sigma} (mu and sigma of the natural log of the value in seconds or tokens)"
+        );
+        assert_eq!(
+            parse(
+                "d: {lognormal: {median: 300ms, p99: 2s, mu: 1, sigma: 0.5}}",
+                Unit::Time
+            )
+            .unwrap_err(),
+            "s.yaml: d.lognormal: give either {median, p99} or {mu, sigma}, not both (they say the same thing two ways)"
         );
         assert_eq!(
             parse("d: {exponental: {mean: 1s}}", Unit::Time).unwrap_err(),

@@ -198,7 +198,8 @@ pub fn parse_scenario(
         .collect::<Result<Vec<_>, _>>()?;
     let profile_of = bind(&providers_node, &profiles, &config.deployments)?;
 
-    let workload = workload(&root.require("workload")?, base_dir)?;
+    let workload_node = root.require("workload")?;
+    let workload = workload(&workload_node, base_dir, duration)?;
 
     let policies = match root.get("policies")? {
         None => vec![Policy {
@@ -225,6 +226,7 @@ pub fn parse_scenario(
         }
     };
 
+    super::workload_bounds::check(&workload, &workload_node, duration, &config, &policies)?;
     let names: Vec<String> = policies.iter().map(|p| p.name.clone()).collect();
     let expect = match root.get("expect")? {
         Some(node) => super::Expectations::parse(&node, &names)?,

@@ -13,7 +13,10 @@ pub mod distribution;
 pub mod expectations;
 mod load;
 pub mod provider;
+pub mod request_class;
+pub mod script;
 pub mod workload;
+pub mod workload_bounds;
 
 use std::time::Duration;
 

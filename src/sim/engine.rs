@@ -1,27 +1,31 @@
-//! The discrete-event loop: arrivals, dispatches, provider answers, timeouts and backoffs in
-//! virtual time.
+//! The discrete-event loop: arrivals, dispatches, provider answers, timeouts, backoffs and
+//! client retries in virtual time.
 //!
 //! One [`run`] simulates one policy: it builds the router from the settings, a synthetic
 //! provider per deployment and the workload's generators, each with its own random stream, then
-//! jumps from event to event until the last request has ended. The router decides; the engine
-//! only carries its steps to providers and their outcomes back. Memory holds only requests in
-//! progress; finished requests go to the [`RecordSink`].
+//! jumps from event to event until the last request has ended. Arrivals come from a rate (open
+//! loop), from a script, or from closed-loop clients whose next request follows the end of
+//! their last. The router decides; the engine only carries its steps to providers and their
+//! outcomes back, and a client that retries by itself makes a new gateway call for the same
+//! user request. Memory holds only requests in progress; finished requests go to the
+//! [`RecordSink`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use slab::Slab;
 
+use super::arrival_source::ArrivalSource;
 use super::event_queue::EventQueue;
 use super::faults::Rejection;
 use super::provider::{Admission, ProviderProfile, Started, SyntheticProvider};
 use super::rng::{SimRng, stream};
-use super::workload::{Arrivals, MixSampler, WorkloadSpec};
+use super::workload::{MAX_REQUESTS, MixSampler, WorkloadSpec};
 use crate::config::RouterSettings;
-use crate::metrics::{BudgetLedger, PolicyStats, RecordSink, RequestRecord};
+use crate::metrics::{BudgetLedger, ClientTries, PolicyStats, RecordSink, RequestRecord};
 use crate::router::{
     AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, DeploymentTable,
-    ErrorClass, NoTrace, Outcome, PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
+    ErrorClass, Failed, NoTrace, Outcome, PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
 };
 use crate::time::Time;
 
@@ -68,6 +72,9 @@ enum Event {
     TimedOut {
         attempt: AttemptRef,
     },
+    ClientRetry {
+        slot: u32,
+    },
     BudgetSample,
 }
 
@@ -83,6 +90,7 @@ struct Active {
     output_tokens: u32,
     attempt_sent: Time,
     first_token_at: Time,
+    client: ClientTries,
 }
 
 /// What a run produced besides the records it streamed.
@@ -100,8 +108,10 @@ struct Engine<'w, S> {
     router_rng: SimRng,
     providers: Vec<SyntheticProvider<AttemptRef>>,
     templates: Vec<RequestSpec>,
-    arrivals: Arrivals,
+    source: ArrivalSource,
     mix: MixSampler,
+    /// Client retry backoff jitter.
+    client_rng: SimRng,
     queue: EventQueue<Event>,
     active: Slab<Active>,
     next_id: u64,
@@ -187,8 +197,9 @@ pub fn run_explained<S: RecordSink>(
         router_rng: stream(seed, "router"),
         providers,
         templates,
-        arrivals: Arrivals::new(world.workload, end, stream(seed, "arrivals")),
+        source: ArrivalSource::new(world.workload, end, seed),
         mix: MixSampler::new(&world.workload.mix, stream(seed, "mix")),
+        client_rng: stream(seed, "client"),
         queue: EventQueue::with_capacity(1024),
         active: Slab::with_capacity(1024),
         next_id: 0,
@@ -209,6 +220,7 @@ pub fn run_explained<S: RecordSink>(
 fn policy_stats(world: &World<'_>) -> PolicyStats {
     let n = world.table.deployments().len();
     let mut stats = PolicyStats::new(n);
+    stats.uses_client_retries = world.workload.uses_client_retries();
     stats.timeline = crate::metrics::Timeline::new(
         world.duration,
         crate::metrics::Timeline::width_for(world.duration),
@@ -219,8 +231,8 @@ fn policy_stats(world: &World<'_>) -> PolicyStats {
 
 impl<S: RecordSink> Engine<'_, S> {
     fn run(&mut self) {
-        if let Some(first) = self.arrivals.next_arrival() {
-            self.queue.push(first, Event::Arrival);
+        for at in self.source.first(self.world.workload) {
+            self.queue.push(at, Event::Arrival);
         }
         if self.router.budgets().next().is_some() {
             self.queue
@@ -240,6 +252,7 @@ impl<S: RecordSink> Engine<'_, S> {
                 Event::TimedOut { attempt } => {
                     self.fail(attempt, ErrorClass::Timeout, None, now);
                 }
+                Event::ClientRetry { slot } => self.client_retried(slot, now),
                 Event::BudgetSample => {
                     self.sample_budgets(now);
                     if now < Time::ZERO + self.world.duration {
@@ -273,7 +286,15 @@ impl<S: RecordSink> Engine<'_, S> {
     }
 
     fn arrive(&mut self, now: Time) {
-        let drawn = self.mix.draw(&self.world.workload.mix);
+        let mix = &self.world.workload.mix;
+        let drawn = match self.source.scripted_class() {
+            Some(class) => self.mix.draw_of(mix, class as usize),
+            None if self.source.is_closed() && self.next_id >= MAX_REQUESTS => {
+                self.sink.0.request_limit_reached = true;
+                return;
+            }
+            None => self.mix.draw(mix),
+        };
         let mut spec = self.templates[drawn.class as usize].clone();
         spec.input_tokens = drawn.input_tokens;
         if let Some(p) = drawn.prompt {
@@ -289,12 +310,50 @@ impl<S: RecordSink> Engine<'_, S> {
             output_tokens: drawn.output_tokens,
             attempt_sent: now,
             first_token_at: now,
+            client: ClientTries::default(),
         }) as u32;
         self.next_id += 1;
         self.advance(slot, now);
-        if let Some(next) = self.arrivals.next_arrival() {
-            self.queue.push(next, Event::Arrival);
+        if let Some(at) = self.source.next(self.world.workload) {
+            self.queue.push(at, Event::Arrival);
         }
+    }
+
+    /// Whether the client of `slot` retries the gateway call that just `failed`; if so its
+    /// retry is queued after the client's wait.
+    fn client_retries(&mut self, slot: u32, failed: Failed, now: Time) -> bool {
+        let active = &mut self.active[slot as usize];
+        let Some(client) = self.world.workload.mix[active.class as usize].client else {
+            return false;
+        };
+        let taken = active.client.retries;
+        let Some(wait) = client.wait(
+            failed.class,
+            failed.retry_after,
+            taken,
+            &mut self.client_rng,
+        ) else {
+            return false;
+        };
+        active.client.retries += 1;
+        active.client.earlier_attempts = active
+            .client
+            .earlier_attempts
+            .saturating_add(failed.attempts);
+        active.client.earlier_retries =
+            active.client.earlier_retries.saturating_add(failed.retries);
+        self.queue.push(now + wait, Event::ClientRetry { slot });
+        true
+    }
+
+    /// The client of `slot` sends its request to the gateway again: a new call.
+    fn client_retried(&mut self, slot: u32, now: Time) {
+        let active = &mut self.active[slot as usize];
+        let spec = active.call.spec().clone();
+        active.call = self.router.start(spec);
+        active.attempt_sent = now;
+        active.first_token_at = now;
+        self.advance(slot, now);
     }
 
     /// Asks the router what `slot` does next and carries it out.
@@ -428,6 +487,11 @@ impl<S: RecordSink> Engine<'_, S> {
     }
 
     fn finish(&mut self, slot: u32, result: CallResult, now: Time) {
+        if let CallResult::Failed(failed) = result
+            && self.client_retries(slot, failed, now)
+        {
+            return;
+        }
         let active = self.active.remove(slot as usize);
         let (ttft, output_tokens, cost_usd) = match result {
             CallResult::Served(served) => {
@@ -456,7 +520,14 @@ impl<S: RecordSink> Engine<'_, S> {
             cost_usd,
             failed_groups: active.call.group_failures(),
             final_group: self.router.route_group(active.call.current_route()),
+            client: active.client,
         };
         self.sink.request(&record);
+        let next = self
+            .source
+            .after_request(self.world.workload, active.arrival, now);
+        if let Some(at) = next {
+            self.queue.push(at, Event::Arrival);
+        }
     }
 }

@@ -1,12 +1,19 @@
 //! Workloads: when requests arrive and what they ask for.
 //!
-//! Arrivals are Poisson or evenly spaced at a rate that can change at given instants; each
-//! request is drawn from a weighted mix of request classes (model group, token counts, tags,
-//! streaming). Arrivals and the mix draw from their own streams, so the workload is the same
-//! whatever policy serves it.
+//! Open-loop arrivals are Poisson or evenly spaced at a rate that can change at given instants;
+//! a closed loop ([`ClosedLoop`]) has a fixed number of clients that each send their next
+//! request when their last one ends; a script ([`ScriptedRequest`]) lists requests at given
+//! instants. Each open or closed request is drawn from a weighted mix of request classes (model
+//! group, token counts, tags, streaming); a scripted one names its class. Arrivals and the mix
+//! draw from their own streams, so the workload is the same whatever policy serves it.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Duration;
 
 use rand::Rng;
 
+use super::client_retry::ClientRetries;
 use super::distribution::Distribution;
 use super::rng::SimRng;
 use crate::time::Time;
@@ -58,7 +65,42 @@ pub struct RequestClass {
     pub timeout: Option<std::time::Duration>,
     /// Prompt texts; each request carries one drawn at random (for the auto router).
     pub prompts: Vec<std::sync::Arc<str>>,
+    /// How the client retries errors itself; `None`: it does not.
+    pub client: Option<ClientRetries>,
 }
+
+/// Closed-loop clients: each sends its next request when its last one ends, after a think time.
+#[derive(Debug, Clone)]
+pub struct ClosedLoop {
+    /// How many clients; all send their first request at time zero.
+    pub clients: u32,
+    /// Seconds between the end of a client's request and its next one.
+    pub think: Distribution,
+}
+
+/// Requests of one class at given instants: `count` of them from `at`, `every` apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScriptedRequest {
+    /// The first one's arrival.
+    pub at: Time,
+    /// The request class (index into the mix).
+    pub class: u32,
+    /// How many.
+    pub count: u32,
+    /// Between two of them.
+    pub every: Duration,
+}
+
+impl ScriptedRequest {
+    /// When the last of them arrives.
+    pub fn last_at(&self) -> Time {
+        self.at + self.every.saturating_mul(self.count.saturating_sub(1))
+    }
+}
+
+/// The most requests one policy's run may simulate; a workload expected to send more is
+/// refused before the run, and a closed loop stops sending there.
+pub const MAX_REQUESTS: u64 = 50_000_000;
 
 /// A workload as the scenario describes it.
 #[derive(Debug, Clone)]
@@ -69,8 +111,44 @@ pub struct WorkloadSpec {
     pub rate: f64,
     /// Later rate changes, in time order.
     pub rate_changes: Vec<RateChange>,
-    /// The request mix.
+    /// The request mix (for a script: one class per script entry, in script order).
     pub mix: Vec<RequestClass>,
+    /// Closed-loop clients instead of open-loop arrivals.
+    pub closed: Option<ClosedLoop>,
+    /// Scripted requests instead of open-loop arrivals, in order of `at`.
+    pub script: Vec<ScriptedRequest>,
+}
+
+impl WorkloadSpec {
+    /// Whether any class retries on the client's side.
+    pub fn uses_client_retries(&self) -> bool {
+        self.mix.iter().any(|c| c.client.is_some())
+    }
+
+    /// Whether arrivals are open-loop (a rate), not a closed loop or a script.
+    pub fn is_open_loop(&self) -> bool {
+        self.closed.is_none() && self.script.is_empty()
+    }
+
+    /// The number of user requests expected before `end`: rate × time for open-loop arrivals,
+    /// the script's count for a script; a closed loop's depends on its latencies (`None`).
+    pub fn expected_requests(&self, end: Time) -> Option<f64> {
+        if self.closed.is_some() {
+            return None;
+        }
+        if !self.script.is_empty() {
+            return Some(self.script.iter().map(|s| f64::from(s.count)).sum());
+        }
+        let mut total = 0.0;
+        let mut from = Time::ZERO;
+        let mut rate = self.rate;
+        for change in self.rate_changes.iter().filter(|c| c.at < end) {
+            total += rate * (change.at - from).as_secs_f64();
+            from = change.at;
+            rate = change.rate;
+        }
+        Some(total + rate * end.since(from).as_secs_f64())
+    }
 }
 
 /// Generates arrival instants up to an end.
@@ -135,7 +213,8 @@ impl Arrivals {
                 }
                 ArrivalProcess::Constant => (1.0 - self.carried_fraction) / rate,
             };
-            let candidate = self.last + std::time::Duration::from_secs_f64(gap);
+            // A gap too long for a `Duration` (a tiny rate) lies past every boundary.
+            let candidate = Duration::try_from_secs_f64(gap).map_or(Time::NEVER, |g| self.last + g);
             if candidate >= boundary {
                 // Memoryless for Poisson; for even spacing carry the covered fraction over.
                 if self.process == ArrivalProcess::Constant {
@@ -153,6 +232,37 @@ impl Arrivals {
             }
             return Some(candidate);
         }
+    }
+}
+
+/// A script's requests in order of arrival (copies of different entries interleave by time;
+/// at the same instant the earlier entry goes first).
+#[derive(Debug, Clone)]
+pub struct ScriptArrivals {
+    /// Each entry's next copy: (arrival, entry, copies sent), earliest first.
+    pending: BinaryHeap<Reverse<(Time, usize, u32)>>,
+}
+
+impl ScriptArrivals {
+    /// The arrivals of `script`.
+    pub fn new(script: &[ScriptedRequest]) -> Self {
+        let pending = script
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.count > 0)
+            .map(|(i, s)| Reverse((s.at, i, 0)))
+            .collect();
+        ScriptArrivals { pending }
+    }
+
+    /// The next scripted request: when it arrives and its class.
+    pub fn next_arrival(&mut self, script: &[ScriptedRequest]) -> Option<(Time, u32)> {
+        let Reverse((at, entry, sent)) = self.pending.pop()?;
+        let s = &script[entry];
+        if sent + 1 < s.count {
+            self.pending.push(Reverse((at + s.every, entry, sent + 1)));
+        }
+        Some((at, s.class))
     }
 }
 
@@ -212,6 +322,12 @@ impl MixSampler {
                 .partition_point(|&c| c <= point)
                 .min(self.cumulative.len() - 1)
         };
+        self.draw_of(mix, class)
+    }
+
+    /// Draws the token counts and prompt of a request of `class` (a scripted request's).
+    #[inline]
+    pub fn draw_of(&mut self, mix: &[RequestClass], class: usize) -> DrawnRequest {
         let spec = &mix[class];
         DrawnRequest {
             class: class as u32,
@@ -234,6 +350,8 @@ mod tests {
             rate,
             rate_changes: changes,
             mix: vec![],
+            closed: None,
+            script: vec![],
         }
     }
 
@@ -242,6 +360,53 @@ mod tests {
         std::iter::from_fn(|| a.next_arrival())
             .filter(|t| t.as_secs_f64() >= from && t.as_secs_f64() < to)
             .count()
+    }
+
+    #[test]
+    fn a_tiny_rate_sends_nothing_instead_of_overflowing() {
+        let s = spec(ArrivalProcess::Poisson, 1e-20, vec![]);
+        assert_eq!(count(&s, 0.0, 60.0, 60.0), 0);
+        let s = spec(ArrivalProcess::Constant, 1e-20, vec![]);
+        assert_eq!(count(&s, 0.0, 60.0, 60.0), 0);
+    }
+
+    #[test]
+    fn scripted_copies_interleave_in_time_order() {
+        let at = |s: f64| Time::from_secs_f64(s);
+        let script = [
+            ScriptedRequest {
+                at: at(0.0),
+                class: 0,
+                count: 3,
+                every: Duration::from_secs(1),
+            },
+            ScriptedRequest {
+                at: at(1.0),
+                class: 1,
+                count: 1,
+                every: Duration::ZERO,
+            },
+        ];
+        let mut a = ScriptArrivals::new(&script);
+        let got: Vec<(Time, u32)> = std::iter::from_fn(|| a.next_arrival(&script)).collect();
+        assert_eq!(
+            got,
+            vec![(at(0.0), 0), (at(1.0), 0), (at(1.0), 1), (at(2.0), 0)]
+        );
+    }
+
+    #[test]
+    fn expected_requests_integrate_the_rate_over_its_changes() {
+        let s = spec(
+            ArrivalProcess::Poisson,
+            10.0,
+            vec![RateChange {
+                at: Time::from_secs_f64(5.0),
+                rate: 2.0,
+            }],
+        );
+        assert_eq!(s.expected_requests(Time::from_secs_f64(10.0)), Some(60.0));
+        assert_eq!(s.expected_requests(Time::from_secs_f64(4.0)), Some(40.0));
     }
 
     #[test]

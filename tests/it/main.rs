@@ -31,3 +31,4 @@ mod scenario;
 mod shuffle;
 mod strategies;
 mod tags_budgets;
+mod workloads;

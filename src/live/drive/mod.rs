@@ -140,6 +140,12 @@ pub async fn run_until(
     if options.concurrency_limit == Some(0) {
         bail!("--concurrency-limit must be at least 1");
     }
+    if !scenario.workload.is_open_loop() || scenario.workload.uses_client_retries() {
+        bail!(
+            "{}: drive sends open-loop workloads (`rate` and `mix`) without client retries; this one has a `script`, closed-loop clients or a `client` block, which only `switchyard run` simulates",
+            scenario.file
+        );
+    }
     let endpoint = Arc::new(Endpoint {
         // Straight to the target: the driver never goes through a proxy from the environment.
         client: reqwest::Client::builder()

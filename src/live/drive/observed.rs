@@ -278,6 +278,7 @@ impl Reader<'_> {
                 cost_usd,
                 failed_groups: &[],
                 final_group,
+                client: Default::default(),
             },
             unknown_model_id: unknown,
         }

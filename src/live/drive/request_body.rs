@@ -99,6 +99,7 @@ mod tests {
             disable_fallbacks: false,
             timeout: Some(std::time::Duration::from_secs(30)),
             prompts: vec![],
+            client: None,
         }
     }
 
