@@ -366,4 +366,3 @@ fn mutated_inputs_never_panic_hang_or_run_what_validate_refuses() {
     let ran = RAN.load(std::sync::atomic::Ordering::Relaxed);
     eprintln!("fuzz: {cases} cases, {ran} runnable and run");
 }
-
