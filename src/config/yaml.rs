@@ -82,15 +82,20 @@ impl<'e> Source<'e> {
         &self.file
     }
 
-    /// Parses `text` as YAML, reporting a syntax error with its line and column.
+    /// Parses `text` as YAML 1.1, as LiteLLM's `yaml.safe_load` reads it (see [`super::yaml11`]),
+    /// reporting a syntax error or an input past the reader's bounds with its line and column.
+    /// A key given twice in one mapping is a warning (the later value is used).
     pub fn parse(&self, text: &str) -> Result<Value, InputError> {
-        serde_yaml::from_str(text).map_err(|e| {
-            let location = e
-                .location()
-                .map(|l| format!("line {}, column {}: ", l.line(), l.column()))
-                .unwrap_or_default();
-            InputError::new(&self.file, "", format!("{location}not valid YAML: {e}"))
-        })
+        let document = super::yaml11::read(text)
+            .map_err(|message| InputError::new(&self.file, "", message))?;
+        for note in document.notes {
+            self.push_warning(InputWarning {
+                file: self.file.clone(),
+                path: String::new(),
+                message: note,
+            });
+        }
+        Ok(document.value)
     }
 
     /// The root node of a parsed document.
