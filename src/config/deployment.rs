@@ -232,7 +232,12 @@ impl DeploymentConfig {
             }
         };
 
-        let auto_router = if model.starts_with("auto_router/") {
+        let auto_router = if let Some(kind) = strategy_router_kind(&model) {
+            params.require("model")?.warn(format!(
+                "LiteLLM's {kind} router (`auto_router/{kind}_router`) picks a model by its own rules, which Switchyard does not simulate; the entry is read as an ordinary deployment named {model:?}"
+            ));
+            None
+        } else if model.starts_with("auto_router/") {
             Some(AutoRouterConfig {
                 config_path: opt(&params, "auto_router_config_path", Node::string)?,
                 config_inline: params.get("auto_router_config")?.map(|n| n.value().clone()),
@@ -294,6 +299,15 @@ impl DeploymentConfig {
     pub fn api_base_text(&self) -> Option<&str> {
         self.api_base.as_ref().and_then(|s| s.value.as_deref())
     }
+}
+
+/// The kind of a non-semantic strategy router, as LiteLLM classifies `auto_router/…` models
+/// (`classify_strategy_router_model`): everything else under `auto_router/` is a semantic router.
+fn strategy_router_kind(model: &str) -> Option<&'static str> {
+    let rest = model.strip_prefix("auto_router/")?;
+    ["complexity", "adaptive", "quality"]
+        .into_iter()
+        .find(|kind| rest.starts_with(&format!("{kind}_router")))
 }
 
 /// LiteLLM's deployment id: SHA-256 of the group name followed by every `litellm_params` key and

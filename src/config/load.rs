@@ -72,8 +72,8 @@ impl LitellmConfig {
         if root.is_null() {
             return Err(root.error("the config is empty; expected a mapping with `model_list`"));
         }
-        let (mut deployments, settings, master_key) = read(root)?;
-        load_auto_routers(root, &mut deployments, base_dir)?;
+        let (mut deployments, entry_indexes, settings, master_key) = read(root)?;
+        load_auto_routers(root, &mut deployments, &entry_indexes, base_dir)?;
         Ok(LitellmConfig {
             file: root.file().to_string(),
             base_dir: base_dir.to_path_buf(),
@@ -160,7 +160,13 @@ fn base_layers<'a>(root: &Node<'a>) -> Result<Vec<Layer<'a>>, InputError> {
     Ok(layers)
 }
 
-type Parts = (Vec<DeploymentConfig>, RouterSettings, Option<ConfigString>);
+/// The deployments, the `model_list` index each came from, the settings and the master key.
+type Parts = (
+    Vec<DeploymentConfig>,
+    Vec<usize>,
+    RouterSettings,
+    Option<ConfigString>,
+);
 
 fn read(root: &Node<'_>) -> Result<Parts, InputError> {
     for (key, node) in root.entries()? {
@@ -174,26 +180,7 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
         }
     }
     let list = root.require("model_list")?;
-    let mut deployments = Vec::new();
-    let mut ids = BTreeSet::new();
-    for entry in list.items()? {
-        let deployment = DeploymentConfig::parse(&entry)?;
-        if !ids.insert(deployment.id.clone()) {
-            let path_hint = if entry.get("model_info")?.is_some() {
-                "model_info.id"
-            } else {
-                "litellm_params"
-            };
-            return Err(entry.error(format!(
-                "deployment id {:?} is used by an earlier entry (set a distinct {path_hint})",
-                deployment.id
-            )));
-        }
-        deployments.push(deployment);
-    }
-    if deployments.is_empty() {
-        return Err(list.error("expected at least one deployment"));
-    }
+    let (deployments, entry_indexes) = read_model_list(&list)?;
 
     let layers = base_layers(root)?;
     for layer in layers.iter().skip(1) {
@@ -231,7 +218,66 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
             }
         }
     }
-    Ok((deployments, settings, master_key))
+    Ok((deployments, entry_indexes, settings, master_key))
+}
+
+/// Reads `model_list` as LiteLLM would start with it: an entry without `litellm_params` (LiteLLM
+/// fails with `KeyError`) is skipped with a warning, and an entry identical to an earlier one
+/// (same id, same settings; LiteLLM keeps both under one id, sharing cooldowns and usage) is read
+/// once with a warning. Two different entries sharing an explicit `model_info.id` are an error.
+fn read_model_list(list: &Node<'_>) -> Result<(Vec<DeploymentConfig>, Vec<usize>), InputError> {
+    let mut deployments: Vec<DeploymentConfig> = Vec::new();
+    let mut indexes = Vec::new();
+    let items = list.items()?;
+    if items.is_empty() {
+        return Err(list.error("expected at least one deployment"));
+    }
+    for (index, entry) in items.iter().enumerate() {
+        entry.entries()?;
+        if entry.get("litellm_params")?.is_none() {
+            entry.require("model_name")?;
+            entry.warn(
+                "entry without `litellm_params`: LiteLLM 1.108.7 cannot start with it (KeyError in the proxy's config loading and in Router.set_model_list); skipped",
+            );
+            continue;
+        }
+        let deployment = DeploymentConfig::parse(entry)?;
+        match deployments.iter().find(|d| d.id == deployment.id) {
+            Some(earlier) if *earlier == deployment => entry.warn(format!(
+                "the same deployment as an earlier entry (id {}): LiteLLM keeps both under one id, so they share cooldowns, usage and budgets; read once (LiteLLM's simple-shuffle would pick it twice as often as a sibling)",
+                short_id(&deployment.id)
+            )),
+            Some(_) => {
+                let path_hint = if entry.get("model_info")?.is_some() {
+                    "model_info.id"
+                } else {
+                    "litellm_params"
+                };
+                return Err(entry.error(format!(
+                    "deployment id {:?} is used by an earlier, different entry (set a distinct {path_hint})",
+                    deployment.id
+                )));
+            }
+            None => {
+                deployments.push(deployment);
+                indexes.push(index);
+            }
+        }
+    }
+    if deployments.is_empty() {
+        list.warn(
+            "no entry is a deployment Switchyard can read; every request will find no deployment",
+        );
+    }
+    Ok((deployments, indexes))
+}
+
+/// A deployment id shortened for messages (hash ids are 64 hex digits).
+fn short_id(id: &str) -> String {
+    match id.get(..12) {
+        Some(head) if id.len() == 64 => format!("{head}…"),
+        _ => format!("{id:?}"),
+    }
 }
 
 /// `router.json` takes no environment references.
@@ -248,10 +294,12 @@ impl super::yaml::EnvLookup for NoEnv {
 fn load_auto_routers(
     root: &Node<'_>,
     deployments: &mut [DeploymentConfig],
+    entry_indexes: &[usize],
     base_dir: &Path,
 ) -> Result<(), InputError> {
     let entries = root.require("model_list")?.items()?;
-    for (entry, deployment) in entries.iter().zip(deployments.iter_mut()) {
+    for (deployment, &index) in deployments.iter_mut().zip(entry_indexes) {
+        let entry = &entries[index];
         let Some(auto) = deployment.auto_router.as_mut() else {
             continue;
         };

@@ -137,12 +137,40 @@ fn wrong_types_name_file_key_path_and_expectation() {
 }
 
 #[test]
-fn duplicate_deployment_ids_are_refused() {
+fn different_deployments_sharing_an_id_are_refused() {
     let text = "model_list:\n  - model_name: a\n    litellm_params: {model: openai/a}\n    model_info: {id: x}\n  - model_name: b\n    litellm_params: {model: openai/b}\n    model_info: {id: x}\n";
     assert_eq!(
         err(text),
-        r#"config.yaml: model_list[1]: deployment id "x" is used by an earlier entry (set a distinct model_info.id)"#
+        r#"config.yaml: model_list[1]: deployment id "x" is used by an earlier, different entry (set a distinct model_info.id)"#
     );
+}
+
+#[test]
+fn an_identical_entry_is_read_once_with_a_warning() {
+    let entry = "  - model_name: a\n    litellm_params: {model: openai/a, rpm: 10}\n";
+    let c = config(&format!("model_list:\n{entry}{entry}")).unwrap();
+    assert_eq!(c.deployments.len(), 1);
+    assert_eq!(c.warnings.len(), 1);
+    assert_eq!(c.warnings[0].path, "model_list[1]");
+    assert!(
+        c.warnings[0]
+            .message
+            .contains("share cooldowns, usage and budgets")
+    );
+}
+
+#[test]
+fn an_entry_without_litellm_params_is_skipped_with_a_warning() {
+    let text = "model_list:\n  - model_name: ghost\n  - model_name: a\n    litellm_params: {model: openai/a}\n";
+    let c = config(text).unwrap();
+    let names: Vec<&str> = c
+        .deployments
+        .iter()
+        .map(|d| d.model_name.as_str())
+        .collect();
+    assert_eq!(names, ["a"]);
+    assert_eq!(c.warnings[0].path, "model_list[0]");
+    assert!(c.warnings[0].message.contains("KeyError"));
 }
 
 #[test]

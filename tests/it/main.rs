@@ -13,6 +13,7 @@ mod driver;
 mod engine;
 mod layers;
 mod lint;
+mod litellm_examples;
 #[cfg(feature = "live")]
 mod live_agreement;
 #[cfg(feature = "live")]
