@@ -14,8 +14,11 @@ use super::auto_router::AutoRouterSpec;
 use super::deployment::DeploymentConfig;
 use super::deployment_table::DeploymentTable;
 use super::error::{InputError, InputWarning};
-use super::settings::{LITELLM_ROUTER_KEYS, Layer, ROUTER_KEYS, RouterSettings};
-use super::yaml::{ConfigString, EnvLookup, Node, Source};
+use super::settings::{
+    GENERAL_SETTINGS_ONLY, LITELLM_ROUTER_ARGS, LITELLM_ROUTER_KEYS, Layer, ROUTER_KEYS,
+    RouterSettings,
+};
+use super::yaml::{ConfigString, EnvLookup, Node, Source, nearest};
 
 /// The most distinct tags a config may use (the router's tag sets are bitsets of this width).
 pub const MAX_TAGS: usize = 128;
@@ -183,14 +186,20 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
     let (deployments, entry_indexes) = read_model_list(&list)?;
 
     let layers = base_layers(root)?;
-    for layer in layers.iter().skip(1) {
-        for (key, node) in layer.node.entries()? {
-            if !layer.keys.contains(&key) && !ROUTER_KEYS.contains(&key) {
-                node.warn("key does not affect routing; accepted and ignored");
-            } else if !layer.keys.contains(&key) {
+    if let Some(router_settings) = section(root, "router_settings")? {
+        check_router_settings_keys(&router_settings)?;
+    }
+    if let Some(litellm_settings) = section(root, "litellm_settings")? {
+        for (key, node) in litellm_settings.entries()? {
+            if LITELLM_ROUTER_KEYS.contains(&key) {
+                continue;
+            }
+            if ROUTER_KEYS.contains(&key) {
                 node.warn(format!(
                     "LiteLLM reads `{key}` from router_settings, not here; ignored"
                 ));
+            } else {
+                node.warn("key does not affect routing; accepted and ignored");
             }
         }
     }
@@ -219,6 +228,40 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
         }
     }
     Ok((deployments, entry_indexes, settings, master_key))
+}
+
+/// Remarks on `router_settings` keys Switchyard does not read: a key LiteLLM's `Router` takes is
+/// accepted and ignored; any other key LiteLLM ignores too (with a logged warning), and the
+/// closest known key is suggested; `health_check_interval` and `health_check_concurrency` stop
+/// LiteLLM from starting (they belong in `general_settings`).
+fn check_router_settings_keys(router_settings: &Node<'_>) -> Result<(), InputError> {
+    for (key, node) in router_settings.entries()? {
+        if ROUTER_KEYS.contains(&key) {
+            continue;
+        }
+        if GENERAL_SETTINGS_ONLY.contains(&key) {
+            return Err(node.error(format!(
+                "`{key}` is not a router_settings key; LiteLLM refuses to start with it here (move it to general_settings)"
+            )));
+        }
+        if LITELLM_ROUTER_ARGS.contains(&key) {
+            node.warn("key does not affect routing; accepted and ignored");
+            continue;
+        }
+        let known: Vec<&str> = ROUTER_KEYS
+            .iter()
+            .chain(LITELLM_ROUTER_ARGS)
+            .chain(GENERAL_SETTINGS_ONLY)
+            .copied()
+            .collect();
+        let hint = nearest(key, &known)
+            .map(|near| format!("; did you mean `{near}`?"))
+            .unwrap_or_default();
+        node.warn(format!(
+            "unknown router_settings key `{key}` (LiteLLM ignores it too){hint}"
+        ));
+    }
+    Ok(())
 }
 
 /// Reads `model_list` as LiteLLM would start with it: an entry without `litellm_params` (LiteLLM

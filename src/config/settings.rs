@@ -315,6 +315,66 @@ pub const ROUTER_KEYS: &[&str] = &[
     "redis_db",
 ];
 
+/// The arguments of LiteLLM 1.108.7's `Router.__init__` that the proxy takes from
+/// `router_settings` (`Router.get_valid_args()` less `ROUTER_SETTINGS_MANAGED_OUTSIDE_CONFIG`).
+/// Any other key LiteLLM ignores with a logged warning.
+pub const LITELLM_ROUTER_ARGS: &[&str] = &[
+    "alerting_config",
+    "allowed_fails",
+    "allowed_fails_policy",
+    "background_health_check_model_groups",
+    "cache_kwargs",
+    "cache_responses",
+    "caching_groups",
+    "client_ttl",
+    "content_policy_fallbacks",
+    "context_window_fallbacks",
+    "cooldown_time",
+    "debug_level",
+    "default_fallbacks",
+    "default_litellm_params",
+    "default_max_parallel_requests",
+    "default_priority",
+    "deployment_affinity_ttl_seconds",
+    "disable_cooldowns",
+    "enable_health_check_routing",
+    "enable_pre_call_checks",
+    "enable_tag_filtering",
+    "enable_weighted_failover",
+    "fallback_on_unsupported_params",
+    "fallbacks",
+    "guardrail_list",
+    "health_check_ignore_transient_errors",
+    "health_check_staleness_threshold",
+    "max_fallbacks",
+    "model_group_affinity_config",
+    "model_group_alias",
+    "model_group_retry_policy",
+    "num_retries",
+    "optional_pre_call_checks",
+    "plugins",
+    "polling_interval",
+    "provider_budget_config",
+    "redis_db",
+    "redis_host",
+    "redis_password",
+    "redis_port",
+    "redis_url",
+    "retry_after",
+    "retry_policy",
+    "routing_groups",
+    "routing_strategy",
+    "routing_strategy_args",
+    "set_verbose",
+    "stream_timeout",
+    "tag_filtering_match_any",
+    "tag_routing_prefix",
+    "timeout",
+];
+
+/// `router_settings` keys LiteLLM refuses to start with: they belong in `general_settings`.
+pub const GENERAL_SETTINGS_ONLY: &[&str] = &["health_check_interval", "health_check_concurrency"];
+
 /// Keys of `litellm_settings` that set router behaviour; `request_timeout` sets `timeout`.
 pub const LITELLM_ROUTER_KEYS: &[&str] = &[
     "num_retries",

@@ -366,3 +366,25 @@ fn a_budget_period_that_cannot_be_read_is_an_error_naming_its_key() {
         Some(std::time::Duration::from_secs(600))
     );
 }
+
+#[test]
+fn a_misspelled_router_settings_key_suggests_the_known_one() {
+    let base = "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m}\n";
+    let c = config(&format!(
+        "{base}router_settings:\n  num_retires: 3\n  cache_responses: true\n"
+    ))
+    .unwrap();
+    let messages: Vec<String> = c.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        messages,
+        [
+            "config.yaml: router_settings.num_retires: unknown router_settings key `num_retires` (LiteLLM ignores it too); did you mean `num_retries`?",
+            "config.yaml: router_settings.cache_responses: key does not affect routing; accepted and ignored",
+        ]
+    );
+    assert_eq!(c.settings.num_retries, 2, "the misspelled key sets nothing");
+    let e = err(&format!(
+        "{base}router_settings:\n  health_check_interval: 30\n"
+    ));
+    assert!(e.contains("move it to general_settings"), "{e}");
+}
