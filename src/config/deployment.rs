@@ -146,6 +146,19 @@ fn seconds(node: &Node<'_>) -> Result<Duration, InputError> {
     Duration::try_from_secs_f64(secs).map_err(|_| node.expected("a number of seconds"))
 }
 
+/// A budget limit as LiteLLM's budget limiter reads it: `0` is no budget at all (it checks
+/// `if max_budget and spend >= max_budget`), so a zero is `None` with a warning.
+pub fn budget_limit(node: &Node<'_>) -> Result<Option<f64>, InputError> {
+    let limit = node.non_negative()?;
+    if limit == 0.0 {
+        node.warn(
+            "a budget of 0 is no budget in LiteLLM (its budget limiter skips a falsy limit); no limit applied",
+        );
+        return Ok(None);
+    }
+    Ok(Some(limit))
+}
+
 fn tags(node: &Node<'_>) -> Result<Vec<String>, InputError> {
     node.string_list()
 }
@@ -278,7 +291,7 @@ impl DeploymentConfig {
             weight,
             order: opt(&params, "order", Node::u32)?,
             tags: opt(&params, "tags", tags)?.unwrap_or_default(),
-            max_budget: opt(&params, "max_budget", Node::non_negative)?,
+            max_budget: opt(&params, "max_budget", budget_limit)?.flatten(),
             budget_duration: opt(&params, "budget_duration", super::period::period)?,
             timeout: opt(&params, "timeout", seconds)?,
             stream_timeout: opt(&params, "stream_timeout", seconds)?,

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde_yaml::Value;
 
+use super::deployment::budget_limit;
 use super::error::InputError;
 use super::yaml::{ConfigString, Node};
 
@@ -507,8 +508,9 @@ impl RouterSettings {
             "provider_budget_config" => {
                 let mut budgets = BTreeMap::new();
                 for (provider, budget) in node.entries()? {
-                    let limit = budget.require("budget_limit")?.non_negative()?;
+                    let limit = budget_limit(&budget.require("budget_limit")?)?;
                     let period = super::period::period(&budget.require("time_period")?)?;
+                    let Some(limit) = limit else { continue };
                     budgets.insert(
                         provider.to_string(),
                         ProviderBudget {
@@ -522,8 +524,9 @@ impl RouterSettings {
             "tag_budget_config" => {
                 let mut budgets = BTreeMap::new();
                 for (tag, budget) in node.entries()? {
-                    let limit = budget.require("max_budget")?.non_negative()?;
+                    let limit = budget_limit(&budget.require("max_budget")?)?;
                     let period = super::period::period(&budget.require("budget_duration")?)?;
+                    let Some(limit) = limit else { continue };
                     budgets.insert(
                         tag.to_string(),
                         TagBudget {

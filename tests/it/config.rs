@@ -388,3 +388,24 @@ fn a_misspelled_router_settings_key_suggests_the_known_one() {
     ));
     assert!(e.contains("move it to general_settings"), "{e}");
 }
+
+#[test]
+fn a_budget_of_zero_is_no_budget_as_in_litellm() {
+    let text = "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m, max_budget: 0, budget_duration: 1d}\nrouter_settings:\n  provider_budget_config: {openai: {budget_limit: 0, time_period: 1d}, azure: {budget_limit: 1.5, time_period: 1d}}\nlitellm_settings:\n  tag_budget_config:\n    team-a: {max_budget: 0.0, budget_duration: 1d}\n";
+    let c = config(text).unwrap();
+    assert_eq!(c.deployments[0].max_budget, None);
+    let providers: Vec<&str> = c
+        .settings
+        .provider_budget_config
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(providers, ["azure"]);
+    assert!(c.settings.tag_budget_config.is_empty());
+    let zero_warnings = c
+        .warnings
+        .iter()
+        .filter(|w| w.message.starts_with("a budget of 0 is no budget"))
+        .count();
+    assert_eq!(zero_warnings, 3);
+}
