@@ -41,6 +41,19 @@ fn optional_string(node: &Node<'_>, key: &str) -> Result<Option<String>, InputEr
     }
 }
 
+/// A route's `score_threshold`: a similarity score, so within [0, 1]. LiteLLM accepts any number
+/// silently; above 1 the route could never match and below 0 it would match every request, which
+/// is never what was meant.
+fn similarity_threshold(node: &Node<'_>) -> Result<f64, InputError> {
+    let x = node.f64()?;
+    if !(0.0..=1.0).contains(&x) {
+        return Err(node.error(format!(
+            "expected a similarity score between 0 and 1, found {x} (above 1 the route never matches; below 0 it matches every request)"
+        )));
+    }
+    Ok(x)
+}
+
 impl AutoRouterSpec {
     /// Reads a `router.json` document.
     pub fn parse(node: &Node<'_>) -> Result<AutoRouterSpec, InputError> {
@@ -66,7 +79,7 @@ impl AutoRouterSpec {
                 return Err(utterances_node.error("expected at least one utterance"));
             }
             let score_threshold = match route.get("score_threshold")? {
-                Some(n) if !n.is_null() => Some(n.f64()?),
+                Some(n) if !n.is_null() => Some(similarity_threshold(&n)?),
                 _ => None,
             };
             routes.push(RouteSpec {

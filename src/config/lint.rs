@@ -101,6 +101,7 @@ pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
             ));
         }
     }
+    out.extend(auto_router_targets(config, &exists));
     for (key, table) in [
         ("fallbacks", &s.fallbacks),
         ("context_window_fallbacks", &s.context_window_fallbacks),
@@ -247,6 +248,35 @@ fn fallback_cycle(table: &[(String, Vec<String>)]) -> Option<Vec<String>> {
         }
     }
     None
+}
+
+/// Auto-router routes and default models naming a group nothing serves: LiteLLM accepts them and
+/// fails each request routed there.
+fn auto_router_targets(config: &LitellmConfig, exists: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (i, d) in config.deployments.iter().enumerate() {
+        let Some(auto) = &d.auto_router else { continue };
+        let routes = auto.spec.iter().flat_map(|spec| &spec.routes);
+        let named = routes.map(|r| ("a route", &r.name)).chain(
+            auto.default_model
+                .iter()
+                .map(|m| ("auto_router_default_model", m)),
+        );
+        for (what, group) in named {
+            if !exists(group) {
+                out.push(finding(
+                    Severity::Error,
+                    "auto-router-unknown-group",
+                    format!("model_list[{i}].litellm_params"),
+                    format!(
+                        "{what} of auto router {:?} sends requests to {group:?}, which no model_list entry, alias or wildcard serves",
+                        d.model_name
+                    ),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// For each group with fallbacks, the most attempts one request can make: each group in the

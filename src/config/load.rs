@@ -4,7 +4,7 @@
 //! layer, which keys are warned about, and that deployment ids are unique. It reads files only
 //! when asked through [`LitellmConfig::load`]; everything else works on text.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -307,12 +307,36 @@ fn read_model_list(list: &Node<'_>) -> Result<(Vec<DeploymentConfig>, Vec<usize>
             }
         }
     }
+    check_weight_sums(&deployments, &items, &indexes)?;
     if deployments.is_empty() {
         list.warn(
             "no entry is a deployment Switchyard can read; every request will find no deployment",
         );
     }
     Ok((deployments, indexes))
+}
+
+/// Refuses a group whose `weight`s add up past the largest number (two weights of `1e308`): the
+/// shuffle divides by the sum, which must stay finite.
+fn check_weight_sums(
+    deployments: &[DeploymentConfig],
+    items: &[Node<'_>],
+    indexes: &[usize],
+) -> Result<(), InputError> {
+    let mut sums: BTreeMap<&str, f64> = BTreeMap::new();
+    for (d, &index) in deployments.iter().zip(indexes) {
+        let sum = sums.entry(d.model_name.as_str()).or_insert(0.0);
+        *sum += d.weight.unwrap_or(0.0);
+        if !sum.is_finite() {
+            let at = items[index].require("litellm_params")?.require("weight")?;
+            return Err(at.error(format!(
+                "the weights of group {:?} add up past the largest number ({:e}); use smaller weights (only their ratios matter)",
+                d.model_name,
+                f64::MAX
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A deployment id shortened for messages (hash ids are 64 hex digits).

@@ -409,3 +409,33 @@ fn a_budget_of_zero_is_no_budget_as_in_litellm() {
         .count();
     assert_eq!(zero_warnings, 3);
 }
+
+#[test]
+fn an_auto_router_score_threshold_outside_zero_to_one_is_refused() {
+    let text = |t: &str| {
+        format!(
+            "model_list:\n  - model_name: a\n    litellm_params: {{model: openai/a}}\n  - model_name: auto\n    litellm_params:\n      model: auto_router/auto\n      auto_router_default_model: a\n      auto_router_config: {{routes: [{{name: a, utterances: [hi], score_threshold: {t}}}]}}\n"
+        )
+    };
+    assert!(config(&text("0.5")).is_ok());
+    let e = err(&text("1.5"));
+    assert!(
+        e.starts_with("config.yaml: model_list[1].litellm_params.auto_router_config.routes[0].score_threshold: expected a similarity score between 0 and 1, found 1.5"),
+        "{e}"
+    );
+    assert!(err(&text("-0.1")).contains("below 0 it matches every request"));
+}
+
+#[test]
+fn weights_that_add_up_past_the_largest_number_are_refused() {
+    let entry = |m: &str| {
+        format!("  - model_name: g\n    litellm_params: {{model: openai/{m}, weight: 1.0e+308}}\n")
+    };
+    let e = err(&format!("model_list:\n{}{}", entry("a"), entry("b")));
+    assert!(
+        e.starts_with("config.yaml: model_list[1].litellm_params.weight: the weights of group \"g\" add up past the largest number"),
+        "{e}"
+    );
+    let c = config(&format!("model_list:\n{}", entry("a"))).unwrap();
+    assert_eq!(c.deployments[0].weight, Some(1e308));
+}

@@ -235,3 +235,21 @@ fn a_fallback_chain_of_fifty_thousand_groups_is_linted_without_recursion() {
         &cycle.message[..80]
     );
 }
+
+#[test]
+fn an_auto_router_route_to_a_group_nothing_serves_is_an_error() {
+    let auto = |route: &str| {
+        format!(
+            "{BASE}  - model_name: auto\n    litellm_params:\n      model: auto_router/auto\n      auto_router_default_model: a\n      auto_router_config: {{routes: [{{name: {route}, utterances: [hi]}}]}}\n"
+        )
+    };
+    let c = config(&auto("nope")).unwrap();
+    let findings = lint(&c, &c.warnings);
+    let f = findings
+        .iter()
+        .find(|f| f.rule == "auto-router-unknown-group")
+        .expect("a finding");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(f.message.contains("\"nope\""), "{}", f.message);
+    assert!(!has(&auto("b"), "auto-router-unknown-group"));
+}
