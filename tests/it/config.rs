@@ -439,3 +439,79 @@ fn weights_that_add_up_past_the_largest_number_are_refused() {
     let c = config(&format!("model_list:\n{}", entry("a"))).unwrap();
     assert_eq!(c.deployments[0].weight, Some(1e308));
 }
+
+#[test]
+fn validate_and_run_word_a_missing_key_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "model_list:\n  - litellm_params: {model: openai/m}\n",
+    )
+    .unwrap();
+    let scenario =
+        std::fs::read_to_string(crate::common::scenarios_dir().join("mm1.yaml")).unwrap();
+    let start = scenario.find("router:").unwrap();
+    let end = scenario.find("providers:").unwrap();
+    let scenario = format!(
+        "{}config: bad.yaml\n\n{}",
+        &scenario[..start],
+        &scenario[end..]
+    );
+    std::fs::write(dir.path().join("scenario.yaml"), scenario).unwrap();
+    let switchyard = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+    };
+    let message = "bad.yaml: model_list[0]: missing required key `model_name`";
+    let out = dir.path().join("out");
+    let run = switchyard(&[
+        "run",
+        "scenario.yaml",
+        "--brief",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.contains(&format!("error: {message}")), "{run}");
+    for file in ["bad.yaml", "scenario.yaml"] {
+        let validate = switchyard(&["validate", file]);
+        assert!(
+            validate.contains(&format!("error[schema]: {message}")),
+            "{validate}"
+        );
+    }
+}
+
+#[test]
+fn yaml_1_1_merge_keys_underscores_and_yes_no_read_as_in_litellm() {
+    let text = "x-defaults: &defaults\n  rpm: 60\n  tpm: 20_000\nmodel_list:\n  - model_name: m\n    litellm_params:\n      <<: *defaults\n      model: openai/m\nrouter_settings:\n  enable_pre_call_checks: yes\n  disable_cooldowns: off\n";
+    let c = config(text).unwrap();
+    let d = &c.deployments[0];
+    assert_eq!(
+        (d.rpm, d.tpm),
+        (Some(60), Some(20_000)),
+        "the merged limits are read"
+    );
+    assert!(c.settings.enable_pre_call_checks);
+    assert!(!c.settings.disable_cooldowns);
+    // Router.generate_model_id of LiteLLM 1.108.7 over PyYAML's dict (merged keys first).
+    assert_eq!(
+        d.id,
+        "2ee743b3ad69d0dd30761c244f9a4ac4e29b94106b5013a896b1cafca6e526b9"
+    );
+    let merge_warnings = c.warnings.iter().filter(|w| w.path.contains("<<")).count();
+    assert_eq!(merge_warnings, 0, "the merge key is not an unused key");
+}
+
+#[test]
+fn yaml_1_1_strings_that_look_like_numbers_say_so() {
+    let base = "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m, rpm: 1e3}\n";
+    assert_eq!(
+        err(base),
+        r#"config.yaml: model_list[0].litellm_params.rpm: expected an integer, found "1e3""#
+    );
+}

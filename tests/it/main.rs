@@ -27,3 +27,4 @@ mod scenario;
 mod shuffle;
 mod strategies;
 mod tags_budgets;
+mod yaml_bounds;
