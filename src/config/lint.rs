@@ -64,6 +64,8 @@ pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
     for w in warnings {
         let rule = if w.message.contains("environment variable") {
             "unset-env"
+        } else if w.message.contains("appears twice in one mapping") {
+            "duplicate-key"
         } else {
             "unused-key"
         };
@@ -114,7 +116,7 @@ pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
                 format!("router_settings.{key}"),
                 format!(
                     "{key} form a cycle: {} (only max_fallbacks, {}, stops it, as in LiteLLM)",
-                    cycle.join(" > "),
+                    cycle_text(&cycle),
                     s.max_fallbacks
                 ),
             ));
@@ -209,6 +211,17 @@ pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
 }
 
 /// A cycle in the general fallbacks, if any (group names, first repeated at the end).
+/// A cycle as `a > b > a`, its middle elided when it is long.
+fn cycle_text(cycle: &[String]) -> String {
+    const SHOWN: usize = 8;
+    if cycle.len() <= SHOWN {
+        return cycle.join(" > ");
+    }
+    let head = cycle[..SHOWN - 2].join(" > ");
+    let tail = cycle[cycle.len() - 2..].join(" > ");
+    format!("{head} > … ({} more) > {tail}", cycle.len() - SHOWN)
+}
+
 fn fallback_cycle(table: &[(String, Vec<String>)]) -> Option<Vec<String>> {
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (group, targets) in table {
@@ -254,7 +267,7 @@ fn fallback_cycle(table: &[(String, Vec<String>)]) -> Option<Vec<String>> {
 /// fails each request routed there.
 fn auto_router_targets(config: &LitellmConfig, exists: &dyn Fn(&str) -> bool) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (i, d) in config.deployments.iter().enumerate() {
+    for d in &config.deployments {
         let Some(auto) = &d.auto_router else { continue };
         let routes = auto.spec.iter().flat_map(|spec| &spec.routes);
         let named = routes.map(|r| ("a route", &r.name)).chain(
@@ -267,10 +280,10 @@ fn auto_router_targets(config: &LitellmConfig, exists: &dyn Fn(&str) -> bool) ->
                 out.push(finding(
                     Severity::Error,
                     "auto-router-unknown-group",
-                    format!("model_list[{i}].litellm_params"),
+                    "model_list",
                     format!(
-                        "{what} of auto router {:?} sends requests to {group:?}, which no model_list entry, alias or wildcard serves",
-                        d.model_name
+                        "{what} of auto router {:?} (deployment {}) sends requests to {group:?}, which no model_list entry, alias or wildcard serves",
+                        d.model_name, d.id
                     ),
                 ));
             }

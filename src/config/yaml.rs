@@ -240,6 +240,9 @@ impl<'a> Node<'a> {
         map.iter()
             .map(|(k, v)| match k {
                 Value::String(key) => Ok((key.as_str(), self.child(key, v))),
+                Value::Bool(b) => Err(self.error(format!(
+                    "expected string keys, found key {b} (YAML 1.1, as LiteLLM reads it, takes an unquoted yes/no/on/off as a boolean; quote the key)"
+                ))),
                 other => Err(self.error(format!(
                     "expected string keys, found key {}",
                     describe(other)

@@ -230,9 +230,11 @@ fn a_fallback_chain_of_fifty_thousand_groups_is_linted_without_recursion() {
         .find(|f| f.rule == "fallback-cycle")
         .unwrap();
     assert!(
-        cycle.message.contains("g0 > g1 > "),
+        cycle
+            .message
+            .contains("g0 > g1 > g2 > g3 > g4 > g5 > … (49994 more) > g50000 > g0"),
         "{}",
-        &cycle.message[..80]
+        cycle.message
     );
 }
 
