@@ -1,8 +1,9 @@
 //! The auto router's `router.json`: routes, their utterances and score thresholds.
 //!
 //! Read from `auto_router_config_path` (relative to the config file) or inline
-//! `auto_router_config` (a mapping, or JSON text). JSON is read as YAML, so errors carry the
-//! same file-and-key-path wording as the rest of the config. It decides the file's schema; it
+//! `auto_router_config` (a mapping, or JSON text). JSON text is read as JSON, as LiteLLM reads it;
+//! other text as YAML, and errors carry the same file-and-key-path wording as the rest of the
+//! config. It decides the file's schema; it
 //! must not score requests (the router's auto router does).
 
 use std::path::Path;
@@ -114,7 +115,13 @@ impl AutoRouterSpec {
         env: &dyn EnvLookup,
     ) -> Result<AutoRouterSpec, InputError> {
         let src = Source::new(file, env);
-        let value = src.parse(text)?;
+        // LiteLLM reads the routes as JSON (`json.loads` inline, `SemanticRouter.from_json` for a
+        // path), where `1e-1` is a number; YAML 1.1 would make it a string. Text that is not
+        // JSON is read as YAML, so that its error names the line.
+        let value = match serde_json::from_str::<serde_yaml::Value>(text) {
+            Ok(value) => value,
+            Err(_) => src.parse(text)?,
+        };
         AutoRouterSpec::parse(&src.root(&value))
     }
 }

@@ -515,3 +515,17 @@ fn yaml_1_1_strings_that_look_like_numbers_say_so() {
         r#"config.yaml: model_list[0].litellm_params.rpm: expected an integer, found "1e3""#
     );
 }
+
+#[test]
+fn router_json_numbers_are_json_numbers() {
+    let text = "model_list:\n  - model_name: a\n    litellm_params: {model: openai/a}\n  - model_name: auto\n    litellm_params:\n      model: auto_router/auto\n      auto_router_default_model: a\n      auto_router_config: '{\"routes\": [{\"name\": \"a\", \"utterances\": [\"hi\"], \"score_threshold\": 5e-1}]}'\n";
+    let c = config(text).unwrap();
+    let spec = c.deployments[1]
+        .auto_router
+        .as_ref()
+        .unwrap()
+        .spec
+        .as_ref()
+        .unwrap();
+    assert_eq!(spec.routes[0].score_threshold, Some(0.5));
+}
