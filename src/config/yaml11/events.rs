@@ -207,8 +207,9 @@ unsafe fn convert(e: &unsafe_sys::yaml_event_t) -> Event {
 }
 
 /// Refuses text in which more than [`MAX_OPEN_BRACKETS`] `[`/`{` are open at once, counting
-/// outside quoted strings and comments (a generous over-count elsewhere cannot reach the limit
-/// in any real config).
+/// outside quoted strings and comments. A quote counts only where a token can start and ends at
+/// the line's end here, so that text cannot hide brackets from this count for more than a line;
+/// brackets inside block scalars are over-counted, which cannot reach the limit in a real config.
 fn check_open_brackets(text: &str) -> Result<(), String> {
     let (mut open, mut line) = (0usize, 1usize);
     let mut quote: Option<u8> = None;
@@ -219,6 +220,7 @@ fn check_open_brackets(text: &str) -> Result<(), String> {
         if c == b'\n' {
             line += 1;
             comment = false;
+            quote = None;
         } else if comment {
         } else if let Some(q) = quote {
             if c == b'\\' && q == b'"' {
@@ -228,7 +230,7 @@ fn check_open_brackets(text: &str) -> Result<(), String> {
             }
         } else if c == b'#' && prev.is_ascii_whitespace() {
             comment = true;
-        } else if (c == b'"' || c == b'\'') && (open > 0 || b" \t:-[{,\n".contains(&prev)) {
+        } else if (c == b'"' || c == b'\'') && b" \t:-[{,\n".contains(&prev) {
             quote = Some(c);
         } else if c == b'[' || c == b'{' {
             open += 1;
@@ -304,5 +306,16 @@ mod tests {
             .unwrap();
         assert!(err.starts_with("line 1: more than 1000 brackets"), "{err}");
         assert!(Events::new("a: '[[[['\n# [[[[\nb: \"{{\"\n").is_ok());
+    }
+
+    #[test]
+    fn a_quote_cannot_hide_brackets_past_its_line() {
+        let deep = "[".repeat(MAX_OPEN_BRACKETS + 1);
+        for text in [
+            format!("a: [x, it's {deep}"),
+            format!("a: |\n  'open\nb: {deep}"),
+        ] {
+            assert!(Events::new(&text).is_err(), "{text:.40}");
+        }
     }
 }
