@@ -1,8 +1,9 @@
 //! The auto router's `router.json`: routes, their utterances and score thresholds.
 //!
 //! Read from `auto_router_config_path` (relative to the config file) or inline
-//! `auto_router_config` (a mapping, or JSON text). JSON is read as YAML, so errors carry the
-//! same file-and-key-path wording as the rest of the config. It decides the file's schema; it
+//! `auto_router_config` (a mapping, or JSON text). JSON text is read as JSON, as LiteLLM reads it;
+//! other text as YAML, and errors carry the same file-and-key-path wording as the rest of the
+//! config. It decides the file's schema; it
 //! must not score requests (the router's auto router does).
 
 use std::path::Path;
@@ -41,6 +42,19 @@ fn optional_string(node: &Node<'_>, key: &str) -> Result<Option<String>, InputEr
     }
 }
 
+/// A route's `score_threshold`: a similarity score, so within [0, 1]. LiteLLM accepts any number
+/// silently; above 1 the route could never match and below 0 it would match every request, which
+/// is never what was meant.
+fn similarity_threshold(node: &Node<'_>) -> Result<f64, InputError> {
+    let x = node.f64()?;
+    if !(0.0..=1.0).contains(&x) {
+        return Err(node.error(format!(
+            "expected a similarity score between 0 and 1, found {x} (above 1 the route never matches; below 0 it matches every request)"
+        )));
+    }
+    Ok(x)
+}
+
 impl AutoRouterSpec {
     /// Reads a `router.json` document.
     pub fn parse(node: &Node<'_>) -> Result<AutoRouterSpec, InputError> {
@@ -66,7 +80,7 @@ impl AutoRouterSpec {
                 return Err(utterances_node.error("expected at least one utterance"));
             }
             let score_threshold = match route.get("score_threshold")? {
-                Some(n) if !n.is_null() => Some(n.f64()?),
+                Some(n) if !n.is_null() => Some(similarity_threshold(&n)?),
                 _ => None,
             };
             routes.push(RouteSpec {
@@ -101,7 +115,13 @@ impl AutoRouterSpec {
         env: &dyn EnvLookup,
     ) -> Result<AutoRouterSpec, InputError> {
         let src = Source::new(file, env);
-        let value = src.parse(text)?;
+        // LiteLLM reads the routes as JSON (`json.loads` inline, `SemanticRouter.from_json` for a
+        // path), where `1e-1` is a number; YAML 1.1 would make it a string. Text that is not
+        // JSON is read as YAML, so that its error names the line.
+        let value = match serde_json::from_str::<serde_yaml::Value>(text) {
+            Ok(value) => value,
+            Err(_) => src.parse(text)?,
+        };
         AutoRouterSpec::parse(&src.root(&value))
     }
 }

@@ -146,6 +146,19 @@ fn seconds(node: &Node<'_>) -> Result<Duration, InputError> {
     Duration::try_from_secs_f64(secs).map_err(|_| node.expected("a number of seconds"))
 }
 
+/// A budget limit as LiteLLM's budget limiter reads it: `0` is no budget at all (it checks
+/// `if max_budget and spend >= max_budget`), so a zero is `None` with a warning.
+pub fn budget_limit(node: &Node<'_>) -> Result<Option<f64>, InputError> {
+    let limit = node.non_negative()?;
+    if limit == 0.0 {
+        node.warn(
+            "a budget of 0 is no budget in LiteLLM (its budget limiter skips a falsy limit); no limit applied",
+        );
+        return Ok(None);
+    }
+    Ok(Some(limit))
+}
+
 fn tags(node: &Node<'_>) -> Result<Vec<String>, InputError> {
     node.string_list()
 }
@@ -232,7 +245,12 @@ impl DeploymentConfig {
             }
         };
 
-        let auto_router = if model.starts_with("auto_router/") {
+        let auto_router = if let Some(kind) = strategy_router_kind(&model) {
+            params.require("model")?.warn(format!(
+                "LiteLLM's {kind} router (`auto_router/{kind}_router`) picks a model by its own rules, which Switchyard does not simulate; the entry is read as an ordinary deployment named {model:?}"
+            ));
+            None
+        } else if model.starts_with("auto_router/") {
             Some(AutoRouterConfig {
                 config_path: opt(&params, "auto_router_config_path", Node::string)?,
                 config_inline: params.get("auto_router_config")?.map(|n| n.value().clone()),
@@ -273,7 +291,7 @@ impl DeploymentConfig {
             weight,
             order: opt(&params, "order", Node::u32)?,
             tags: opt(&params, "tags", tags)?.unwrap_or_default(),
-            max_budget: opt(&params, "max_budget", Node::non_negative)?,
+            max_budget: opt(&params, "max_budget", budget_limit)?.flatten(),
             budget_duration: opt(&params, "budget_duration", super::period::period)?,
             timeout: opt(&params, "timeout", seconds)?,
             stream_timeout: opt(&params, "stream_timeout", seconds)?,
@@ -294,6 +312,15 @@ impl DeploymentConfig {
     pub fn api_base_text(&self) -> Option<&str> {
         self.api_base.as_ref().and_then(|s| s.value.as_deref())
     }
+}
+
+/// The kind of a non-semantic strategy router, as LiteLLM classifies `auto_router/…` models
+/// (`classify_strategy_router_model`): everything else under `auto_router/` is a semantic router.
+fn strategy_router_kind(model: &str) -> Option<&'static str> {
+    let rest = model.strip_prefix("auto_router/")?;
+    ["complexity", "adaptive", "quality"]
+        .into_iter()
+        .find(|kind| rest.starts_with(&format!("{kind}_router")))
 }
 
 /// LiteLLM's deployment id: SHA-256 of the group name followed by every `litellm_params` key and

@@ -64,6 +64,8 @@ pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
     for w in warnings {
         let rule = if w.message.contains("environment variable") {
             "unset-env"
+        } else if w.message.contains("appears twice in one mapping") {
+            "duplicate-key"
         } else {
             "unused-key"
         };
@@ -101,16 +103,24 @@ pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
             ));
         }
     }
-    if let Some(cycle) = fallback_cycle(&s.fallbacks) {
-        out.push(finding(
-            Severity::Warning,
-            "fallback-cycle",
-            "router_settings.fallbacks",
-            format!(
-                "fallbacks form a cycle: {} (only max_fallbacks stops it)",
-                cycle.join(" > ")
-            ),
-        ));
+    out.extend(auto_router_targets(config, &exists));
+    for (key, table) in [
+        ("fallbacks", &s.fallbacks),
+        ("context_window_fallbacks", &s.context_window_fallbacks),
+        ("content_policy_fallbacks", &s.content_policy_fallbacks),
+    ] {
+        if let Some(cycle) = fallback_cycle(table) {
+            out.push(finding(
+                Severity::Warning,
+                "fallback-cycle",
+                format!("router_settings.{key}"),
+                format!(
+                    "{key} form a cycle: {} (only max_fallbacks, {}, stops it, as in LiteLLM)",
+                    cycle_text(&cycle),
+                    s.max_fallbacks
+                ),
+            ));
+        }
     }
     for (alias, target) in &s.model_group_alias {
         if table.group_named(target).is_none()
@@ -201,41 +211,85 @@ pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
 }
 
 /// A cycle in the general fallbacks, if any (group names, first repeated at the end).
-fn fallback_cycle(table: &[(String, Vec<String>)]) -> Option<Vec<String>> {
-    let edges: BTreeMap<&str, Vec<&str>> = table
-        .iter()
-        .map(|(g, ts)| (g.as_str(), ts.iter().map(String::as_str).collect()))
-        .collect();
-    fn visit<'a>(
-        n: &'a str,
-        edges: &BTreeMap<&'a str, Vec<&'a str>>,
-        path: &mut Vec<&'a str>,
-        done: &mut BTreeSet<&'a str>,
-    ) -> Option<Vec<String>> {
-        if let Some(i) = path.iter().position(|p| *p == n) {
-            let mut cycle: Vec<String> = path[i..].iter().map(|s| s.to_string()).collect();
-            cycle.push(n.to_string());
-            return Some(cycle);
-        }
-        if !done.insert(n) {
-            return None;
-        }
-        path.push(n);
-        for next in edges.get(n).into_iter().flatten() {
-            if let Some(c) = visit(next, edges, path, done) {
-                return Some(c);
-            }
-        }
-        path.pop();
-        None
+/// A cycle as `a > b > a`, its middle elided when it is long.
+fn cycle_text(cycle: &[String]) -> String {
+    const SHOWN: usize = 8;
+    if cycle.len() <= SHOWN {
+        return cycle.join(" > ");
     }
-    let mut done = BTreeSet::new();
-    for start in edges.keys() {
-        if let Some(c) = visit(start, &edges, &mut Vec::new(), &mut done) {
-            return Some(c);
+    let head = cycle[..SHOWN - 2].join(" > ");
+    let tail = cycle[cycle.len() - 2..].join(" > ");
+    format!("{head} > … ({} more) > {tail}", cycle.len() - SHOWN)
+}
+
+fn fallback_cycle(table: &[(String, Vec<String>)]) -> Option<Vec<String>> {
+    let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (group, targets) in table {
+        edges
+            .entry(group.as_str())
+            .or_default()
+            .extend(targets.iter().map(String::as_str));
+    }
+    // Depth-first, with an explicit stack so that a chain of any length cannot overflow it.
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    for start in edges.keys().copied() {
+        if done.contains(start) {
+            continue;
+        }
+        let mut path: Vec<(&str, usize)> = vec![(start, 0)];
+        let mut on_path: BTreeSet<&str> = BTreeSet::from([start]);
+        while let Some((node, next)) = path.last_mut() {
+            let targets = edges.get(node).map(Vec::as_slice).unwrap_or_default();
+            let Some(&target) = targets.get(*next) else {
+                on_path.remove(*node);
+                done.insert(*node);
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            if on_path.contains(target) {
+                let from = path.iter().position(|(n, _)| *n == target).unwrap_or(0);
+                let mut cycle: Vec<String> =
+                    path[from..].iter().map(|(n, _)| n.to_string()).collect();
+                cycle.push(target.to_string());
+                return Some(cycle);
+            }
+            if !done.contains(target) {
+                path.push((target, 0));
+                on_path.insert(target);
+            }
         }
     }
     None
+}
+
+/// Auto-router routes and default models naming a group nothing serves: LiteLLM accepts them and
+/// fails each request routed there.
+fn auto_router_targets(config: &LitellmConfig, exists: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for d in &config.deployments {
+        let Some(auto) = &d.auto_router else { continue };
+        let routes = auto.spec.iter().flat_map(|spec| &spec.routes);
+        let named = routes.map(|r| ("a route", &r.name)).chain(
+            auto.default_model
+                .iter()
+                .map(|m| ("auto_router_default_model", m)),
+        );
+        for (what, group) in named {
+            if !exists(group) {
+                out.push(finding(
+                    Severity::Error,
+                    "auto-router-unknown-group",
+                    "model_list",
+                    format!(
+                        "{what} of auto router {:?} (deployment {}) sends requests to {group:?}, which no model_list entry, alias or wildcard serves",
+                        d.model_name, d.id
+                    ),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// For each group with fallbacks, the most attempts one request can make: each group in the

@@ -4,7 +4,7 @@
 //! layer, which keys are warned about, and that deployment ids are unique. It reads files only
 //! when asked through [`LitellmConfig::load`]; everything else works on text.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,8 +14,11 @@ use super::auto_router::AutoRouterSpec;
 use super::deployment::DeploymentConfig;
 use super::deployment_table::DeploymentTable;
 use super::error::{InputError, InputWarning};
-use super::settings::{LITELLM_ROUTER_KEYS, Layer, ROUTER_KEYS, RouterSettings};
-use super::yaml::{ConfigString, EnvLookup, Node, Source};
+use super::settings::{
+    GENERAL_SETTINGS_ONLY, LITELLM_ROUTER_ARGS, LITELLM_ROUTER_KEYS, Layer, ROUTER_KEYS,
+    RouterSettings,
+};
+use super::yaml::{ConfigString, EnvLookup, Node, Source, nearest};
 
 /// The most distinct tags a config may use (the router's tag sets are bitsets of this width).
 pub const MAX_TAGS: usize = 128;
@@ -72,8 +75,8 @@ impl LitellmConfig {
         if root.is_null() {
             return Err(root.error("the config is empty; expected a mapping with `model_list`"));
         }
-        let (mut deployments, settings, master_key) = read(root)?;
-        load_auto_routers(root, &mut deployments, base_dir)?;
+        let (mut deployments, entry_indexes, settings, master_key) = read(root)?;
+        load_auto_routers(root, &mut deployments, &entry_indexes, base_dir)?;
         Ok(LitellmConfig {
             file: root.file().to_string(),
             base_dir: base_dir.to_path_buf(),
@@ -160,7 +163,13 @@ fn base_layers<'a>(root: &Node<'a>) -> Result<Vec<Layer<'a>>, InputError> {
     Ok(layers)
 }
 
-type Parts = (Vec<DeploymentConfig>, RouterSettings, Option<ConfigString>);
+/// The deployments, the `model_list` index each came from, the settings and the master key.
+type Parts = (
+    Vec<DeploymentConfig>,
+    Vec<usize>,
+    RouterSettings,
+    Option<ConfigString>,
+);
 
 fn read(root: &Node<'_>) -> Result<Parts, InputError> {
     for (key, node) in root.entries()? {
@@ -174,36 +183,23 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
         }
     }
     let list = root.require("model_list")?;
-    let mut deployments = Vec::new();
-    let mut ids = BTreeSet::new();
-    for entry in list.items()? {
-        let deployment = DeploymentConfig::parse(&entry)?;
-        if !ids.insert(deployment.id.clone()) {
-            let path_hint = if entry.get("model_info")?.is_some() {
-                "model_info.id"
-            } else {
-                "litellm_params"
-            };
-            return Err(entry.error(format!(
-                "deployment id {:?} is used by an earlier entry (set a distinct {path_hint})",
-                deployment.id
-            )));
-        }
-        deployments.push(deployment);
-    }
-    if deployments.is_empty() {
-        return Err(list.error("expected at least one deployment"));
-    }
+    let (deployments, entry_indexes) = read_model_list(&list)?;
 
     let layers = base_layers(root)?;
-    for layer in layers.iter().skip(1) {
-        for (key, node) in layer.node.entries()? {
-            if !layer.keys.contains(&key) && !ROUTER_KEYS.contains(&key) {
-                node.warn("key does not affect routing; accepted and ignored");
-            } else if !layer.keys.contains(&key) {
+    if let Some(router_settings) = section(root, "router_settings")? {
+        check_router_settings_keys(&router_settings)?;
+    }
+    if let Some(litellm_settings) = section(root, "litellm_settings")? {
+        for (key, node) in litellm_settings.entries()? {
+            if LITELLM_ROUTER_KEYS.contains(&key) {
+                continue;
+            }
+            if ROUTER_KEYS.contains(&key) {
                 node.warn(format!(
                     "LiteLLM reads `{key}` from router_settings, not here; ignored"
                 ));
+            } else {
+                node.warn("key does not affect routing; accepted and ignored");
             }
         }
     }
@@ -231,7 +227,124 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
             }
         }
     }
-    Ok((deployments, settings, master_key))
+    Ok((deployments, entry_indexes, settings, master_key))
+}
+
+/// Remarks on `router_settings` keys Switchyard does not read: a key LiteLLM's `Router` takes is
+/// accepted and ignored; any other key LiteLLM ignores too (with a logged warning), and the
+/// closest known key is suggested; `health_check_interval` and `health_check_concurrency` stop
+/// LiteLLM from starting (they belong in `general_settings`).
+fn check_router_settings_keys(router_settings: &Node<'_>) -> Result<(), InputError> {
+    for (key, node) in router_settings.entries()? {
+        if ROUTER_KEYS.contains(&key) {
+            continue;
+        }
+        if GENERAL_SETTINGS_ONLY.contains(&key) {
+            return Err(node.error(format!(
+                "`{key}` is not a router_settings key; LiteLLM refuses to start with it here (move it to general_settings)"
+            )));
+        }
+        if LITELLM_ROUTER_ARGS.contains(&key) {
+            node.warn("key does not affect routing; accepted and ignored");
+            continue;
+        }
+        let known: Vec<&str> = ROUTER_KEYS
+            .iter()
+            .chain(LITELLM_ROUTER_ARGS)
+            .chain(GENERAL_SETTINGS_ONLY)
+            .copied()
+            .collect();
+        let hint = nearest(key, &known)
+            .map(|near| format!("; did you mean `{near}`?"))
+            .unwrap_or_default();
+        node.warn(format!(
+            "unknown router_settings key `{key}` (LiteLLM ignores it too){hint}"
+        ));
+    }
+    Ok(())
+}
+
+/// Reads `model_list` as LiteLLM would start with it: an entry without `litellm_params` (LiteLLM
+/// fails with `KeyError`) is skipped with a warning, and an entry identical to an earlier one
+/// (same id, same settings; LiteLLM keeps both under one id, sharing cooldowns and usage) is read
+/// once with a warning. Two different entries sharing an explicit `model_info.id` are an error.
+fn read_model_list(list: &Node<'_>) -> Result<(Vec<DeploymentConfig>, Vec<usize>), InputError> {
+    let mut deployments: Vec<DeploymentConfig> = Vec::new();
+    let mut indexes = Vec::new();
+    let items = list.items()?;
+    if items.is_empty() {
+        return Err(list.error("expected at least one deployment"));
+    }
+    for (index, entry) in items.iter().enumerate() {
+        entry.entries()?;
+        if entry.get("litellm_params")?.is_none() {
+            entry.require("model_name")?;
+            entry.warn(
+                "entry without `litellm_params`: LiteLLM 1.108.7 cannot start with it (KeyError in the proxy's config loading and in Router.set_model_list); skipped",
+            );
+            continue;
+        }
+        let deployment = DeploymentConfig::parse(entry)?;
+        match deployments.iter().find(|d| d.id == deployment.id) {
+            Some(earlier) if *earlier == deployment => entry.warn(format!(
+                "the same deployment as an earlier entry (id {}): LiteLLM keeps both under one id, so they share cooldowns, usage and budgets; read once (LiteLLM's simple-shuffle would pick it twice as often as a sibling)",
+                short_id(&deployment.id)
+            )),
+            Some(_) => {
+                let path_hint = if entry.get("model_info")?.is_some() {
+                    "model_info.id"
+                } else {
+                    "litellm_params"
+                };
+                return Err(entry.error(format!(
+                    "deployment id {:?} is used by an earlier, different entry (set a distinct {path_hint})",
+                    deployment.id
+                )));
+            }
+            None => {
+                deployments.push(deployment);
+                indexes.push(index);
+            }
+        }
+    }
+    check_weight_sums(&deployments, &items, &indexes)?;
+    if deployments.is_empty() {
+        list.warn(
+            "no entry is a deployment Switchyard can read; every request will find no deployment",
+        );
+    }
+    Ok((deployments, indexes))
+}
+
+/// Refuses a group whose `weight`s add up past the largest number (two weights of `1e308`): the
+/// shuffle divides by the sum, which must stay finite.
+fn check_weight_sums(
+    deployments: &[DeploymentConfig],
+    items: &[Node<'_>],
+    indexes: &[usize],
+) -> Result<(), InputError> {
+    let mut sums: BTreeMap<&str, f64> = BTreeMap::new();
+    for (d, &index) in deployments.iter().zip(indexes) {
+        let sum = sums.entry(d.model_name.as_str()).or_insert(0.0);
+        *sum += d.weight.unwrap_or(0.0);
+        if !sum.is_finite() {
+            let at = items[index].require("litellm_params")?.require("weight")?;
+            return Err(at.error(format!(
+                "the weights of group {:?} add up past the largest number ({:e}); use smaller weights (only their ratios matter)",
+                d.model_name,
+                f64::MAX
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A deployment id shortened for messages (hash ids are 64 hex digits).
+fn short_id(id: &str) -> String {
+    match id.get(..12) {
+        Some(head) if id.len() == 64 => format!("{head}…"),
+        _ => format!("{id:?}"),
+    }
 }
 
 /// `router.json` takes no environment references.
@@ -248,10 +361,12 @@ impl super::yaml::EnvLookup for NoEnv {
 fn load_auto_routers(
     root: &Node<'_>,
     deployments: &mut [DeploymentConfig],
+    entry_indexes: &[usize],
     base_dir: &Path,
 ) -> Result<(), InputError> {
     let entries = root.require("model_list")?.items()?;
-    for (entry, deployment) in entries.iter().zip(deployments.iter_mut()) {
+    for (deployment, &index) in deployments.iter_mut().zip(entry_indexes) {
+        let entry = &entries[index];
         let Some(auto) = deployment.auto_router.as_mut() else {
             continue;
         };

@@ -24,6 +24,7 @@ pub mod price_file;
 pub mod settings;
 pub mod units;
 pub mod yaml;
+pub mod yaml11;
 
 pub use deployment::DeploymentConfig;
 pub use error::{InputError, InputWarning};

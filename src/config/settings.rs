@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde_yaml::Value;
 
+use super::deployment::budget_limit;
 use super::error::InputError;
 use super::yaml::{ConfigString, Node};
 
@@ -315,6 +316,66 @@ pub const ROUTER_KEYS: &[&str] = &[
     "redis_db",
 ];
 
+/// The arguments of LiteLLM 1.108.7's `Router.__init__` that the proxy takes from
+/// `router_settings` (`Router.get_valid_args()` less `ROUTER_SETTINGS_MANAGED_OUTSIDE_CONFIG`).
+/// Any other key LiteLLM ignores with a logged warning.
+pub const LITELLM_ROUTER_ARGS: &[&str] = &[
+    "alerting_config",
+    "allowed_fails",
+    "allowed_fails_policy",
+    "background_health_check_model_groups",
+    "cache_kwargs",
+    "cache_responses",
+    "caching_groups",
+    "client_ttl",
+    "content_policy_fallbacks",
+    "context_window_fallbacks",
+    "cooldown_time",
+    "debug_level",
+    "default_fallbacks",
+    "default_litellm_params",
+    "default_max_parallel_requests",
+    "default_priority",
+    "deployment_affinity_ttl_seconds",
+    "disable_cooldowns",
+    "enable_health_check_routing",
+    "enable_pre_call_checks",
+    "enable_tag_filtering",
+    "enable_weighted_failover",
+    "fallback_on_unsupported_params",
+    "fallbacks",
+    "guardrail_list",
+    "health_check_ignore_transient_errors",
+    "health_check_staleness_threshold",
+    "max_fallbacks",
+    "model_group_affinity_config",
+    "model_group_alias",
+    "model_group_retry_policy",
+    "num_retries",
+    "optional_pre_call_checks",
+    "plugins",
+    "polling_interval",
+    "provider_budget_config",
+    "redis_db",
+    "redis_host",
+    "redis_password",
+    "redis_port",
+    "redis_url",
+    "retry_after",
+    "retry_policy",
+    "routing_groups",
+    "routing_strategy",
+    "routing_strategy_args",
+    "set_verbose",
+    "stream_timeout",
+    "tag_filtering_match_any",
+    "tag_routing_prefix",
+    "timeout",
+];
+
+/// `router_settings` keys LiteLLM refuses to start with: they belong in `general_settings`.
+pub const GENERAL_SETTINGS_ONLY: &[&str] = &["health_check_interval", "health_check_concurrency"];
+
 /// Keys of `litellm_settings` that set router behaviour; `request_timeout` sets `timeout`.
 pub const LITELLM_ROUTER_KEYS: &[&str] = &[
     "num_retries",
@@ -447,8 +508,9 @@ impl RouterSettings {
             "provider_budget_config" => {
                 let mut budgets = BTreeMap::new();
                 for (provider, budget) in node.entries()? {
-                    let limit = budget.require("budget_limit")?.non_negative()?;
+                    let limit = budget_limit(&budget.require("budget_limit")?)?;
                     let period = super::period::period(&budget.require("time_period")?)?;
+                    let Some(limit) = limit else { continue };
                     budgets.insert(
                         provider.to_string(),
                         ProviderBudget {
@@ -462,8 +524,9 @@ impl RouterSettings {
             "tag_budget_config" => {
                 let mut budgets = BTreeMap::new();
                 for (tag, budget) in node.entries()? {
-                    let limit = budget.require("max_budget")?.non_negative()?;
+                    let limit = budget_limit(&budget.require("max_budget")?)?;
                     let period = super::period::period(&budget.require("budget_duration")?)?;
+                    let Some(limit) = limit else { continue };
                     budgets.insert(
                         tag.to_string(),
                         TagBudget {

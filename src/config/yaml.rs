@@ -82,15 +82,20 @@ impl<'e> Source<'e> {
         &self.file
     }
 
-    /// Parses `text` as YAML, reporting a syntax error with its line and column.
+    /// Parses `text` as YAML 1.1, as LiteLLM's `yaml.safe_load` reads it (see [`super::yaml11`]),
+    /// reporting a syntax error or an input past the reader's bounds with its line and column.
+    /// A key given twice in one mapping is a warning (the later value is used).
     pub fn parse(&self, text: &str) -> Result<Value, InputError> {
-        serde_yaml::from_str(text).map_err(|e| {
-            let location = e
-                .location()
-                .map(|l| format!("line {}, column {}: ", l.line(), l.column()))
-                .unwrap_or_default();
-            InputError::new(&self.file, "", format!("{location}not valid YAML: {e}"))
-        })
+        let document = super::yaml11::read(text)
+            .map_err(|message| InputError::new(&self.file, "", message))?;
+        for note in document.notes {
+            self.push_warning(InputWarning {
+                file: self.file.clone(),
+                path: String::new(),
+                message: note,
+            });
+        }
+        Ok(document.value)
     }
 
     /// The root node of a parsed document.
@@ -235,6 +240,9 @@ impl<'a> Node<'a> {
         map.iter()
             .map(|(k, v)| match k {
                 Value::String(key) => Ok((key.as_str(), self.child(key, v))),
+                Value::Bool(b) => Err(self.error(format!(
+                    "expected string keys, found key {b} (YAML 1.1, as LiteLLM reads it, takes an unquoted yes/no/on/off as a boolean; quote the key)"
+                ))),
                 other => Err(self.error(format!(
                     "expected string keys, found key {}",
                     describe(other)

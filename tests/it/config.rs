@@ -137,12 +137,40 @@ fn wrong_types_name_file_key_path_and_expectation() {
 }
 
 #[test]
-fn duplicate_deployment_ids_are_refused() {
+fn different_deployments_sharing_an_id_are_refused() {
     let text = "model_list:\n  - model_name: a\n    litellm_params: {model: openai/a}\n    model_info: {id: x}\n  - model_name: b\n    litellm_params: {model: openai/b}\n    model_info: {id: x}\n";
     assert_eq!(
         err(text),
-        r#"config.yaml: model_list[1]: deployment id "x" is used by an earlier entry (set a distinct model_info.id)"#
+        r#"config.yaml: model_list[1]: deployment id "x" is used by an earlier, different entry (set a distinct model_info.id)"#
     );
+}
+
+#[test]
+fn an_identical_entry_is_read_once_with_a_warning() {
+    let entry = "  - model_name: a\n    litellm_params: {model: openai/a, rpm: 10}\n";
+    let c = config(&format!("model_list:\n{entry}{entry}")).unwrap();
+    assert_eq!(c.deployments.len(), 1);
+    assert_eq!(c.warnings.len(), 1);
+    assert_eq!(c.warnings[0].path, "model_list[1]");
+    assert!(
+        c.warnings[0]
+            .message
+            .contains("share cooldowns, usage and budgets")
+    );
+}
+
+#[test]
+fn an_entry_without_litellm_params_is_skipped_with_a_warning() {
+    let text = "model_list:\n  - model_name: ghost\n  - model_name: a\n    litellm_params: {model: openai/a}\n";
+    let c = config(text).unwrap();
+    let names: Vec<&str> = c
+        .deployments
+        .iter()
+        .map(|d| d.model_name.as_str())
+        .collect();
+    assert_eq!(names, ["a"]);
+    assert_eq!(c.warnings[0].path, "model_list[0]");
+    assert!(c.warnings[0].message.contains("KeyError"));
 }
 
 #[test]
@@ -337,4 +365,167 @@ fn a_budget_period_that_cannot_be_read_is_an_error_naming_its_key() {
         ok.deployments[0].budget_duration,
         Some(std::time::Duration::from_secs(600))
     );
+}
+
+#[test]
+fn a_misspelled_router_settings_key_suggests_the_known_one() {
+    let base = "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m}\n";
+    let c = config(&format!(
+        "{base}router_settings:\n  num_retires: 3\n  cache_responses: true\n"
+    ))
+    .unwrap();
+    let messages: Vec<String> = c.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        messages,
+        [
+            "config.yaml: router_settings.num_retires: unknown router_settings key `num_retires` (LiteLLM ignores it too); did you mean `num_retries`?",
+            "config.yaml: router_settings.cache_responses: key does not affect routing; accepted and ignored",
+        ]
+    );
+    assert_eq!(c.settings.num_retries, 2, "the misspelled key sets nothing");
+    let e = err(&format!(
+        "{base}router_settings:\n  health_check_interval: 30\n"
+    ));
+    assert!(e.contains("move it to general_settings"), "{e}");
+}
+
+#[test]
+fn a_budget_of_zero_is_no_budget_as_in_litellm() {
+    let text = "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m, max_budget: 0, budget_duration: 1d}\nrouter_settings:\n  provider_budget_config: {openai: {budget_limit: 0, time_period: 1d}, azure: {budget_limit: 1.5, time_period: 1d}}\nlitellm_settings:\n  tag_budget_config:\n    team-a: {max_budget: 0.0, budget_duration: 1d}\n";
+    let c = config(text).unwrap();
+    assert_eq!(c.deployments[0].max_budget, None);
+    let providers: Vec<&str> = c
+        .settings
+        .provider_budget_config
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(providers, ["azure"]);
+    assert!(c.settings.tag_budget_config.is_empty());
+    let zero_warnings = c
+        .warnings
+        .iter()
+        .filter(|w| w.message.starts_with("a budget of 0 is no budget"))
+        .count();
+    assert_eq!(zero_warnings, 3);
+}
+
+#[test]
+fn an_auto_router_score_threshold_outside_zero_to_one_is_refused() {
+    let text = |t: &str| {
+        format!(
+            "model_list:\n  - model_name: a\n    litellm_params: {{model: openai/a}}\n  - model_name: auto\n    litellm_params:\n      model: auto_router/auto\n      auto_router_default_model: a\n      auto_router_config: {{routes: [{{name: a, utterances: [hi], score_threshold: {t}}}]}}\n"
+        )
+    };
+    assert!(config(&text("0.5")).is_ok());
+    let e = err(&text("1.5"));
+    assert!(
+        e.starts_with("config.yaml: model_list[1].litellm_params.auto_router_config.routes[0].score_threshold: expected a similarity score between 0 and 1, found 1.5"),
+        "{e}"
+    );
+    assert!(err(&text("-0.1")).contains("below 0 it matches every request"));
+}
+
+#[test]
+fn weights_that_add_up_past_the_largest_number_are_refused() {
+    let entry = |m: &str| {
+        format!("  - model_name: g\n    litellm_params: {{model: openai/{m}, weight: 1.0e+308}}\n")
+    };
+    let e = err(&format!("model_list:\n{}{}", entry("a"), entry("b")));
+    assert!(
+        e.starts_with("config.yaml: model_list[1].litellm_params.weight: the weights of group \"g\" add up past the largest number"),
+        "{e}"
+    );
+    let c = config(&format!("model_list:\n{}", entry("a"))).unwrap();
+    assert_eq!(c.deployments[0].weight, Some(1e308));
+}
+
+#[test]
+fn validate_and_run_word_a_missing_key_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        "model_list:\n  - litellm_params: {model: openai/m}\n",
+    )
+    .unwrap();
+    let scenario =
+        std::fs::read_to_string(crate::common::scenarios_dir().join("mm1.yaml")).unwrap();
+    let start = scenario.find("router:").unwrap();
+    let end = scenario.find("providers:").unwrap();
+    let scenario = format!(
+        "{}config: bad.yaml\n\n{}",
+        &scenario[..start],
+        &scenario[end..]
+    );
+    std::fs::write(dir.path().join("scenario.yaml"), scenario).unwrap();
+    let switchyard = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+    };
+    let message = "bad.yaml: model_list[0]: missing required key `model_name`";
+    let out = dir.path().join("out");
+    let run = switchyard(&[
+        "run",
+        "scenario.yaml",
+        "--brief",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.contains(&format!("error: {message}")), "{run}");
+    for file in ["bad.yaml", "scenario.yaml"] {
+        let validate = switchyard(&["validate", file]);
+        assert!(
+            validate.contains(&format!("error[schema]: {message}")),
+            "{validate}"
+        );
+    }
+}
+
+#[test]
+fn yaml_1_1_merge_keys_underscores_and_yes_no_read_as_in_litellm() {
+    let text = "x-defaults: &defaults\n  rpm: 60\n  tpm: 20_000\nmodel_list:\n  - model_name: m\n    litellm_params:\n      <<: *defaults\n      model: openai/m\nrouter_settings:\n  enable_pre_call_checks: yes\n  disable_cooldowns: off\n";
+    let c = config(text).unwrap();
+    let d = &c.deployments[0];
+    assert_eq!(
+        (d.rpm, d.tpm),
+        (Some(60), Some(20_000)),
+        "the merged limits are read"
+    );
+    assert!(c.settings.enable_pre_call_checks);
+    assert!(!c.settings.disable_cooldowns);
+    // Router.generate_model_id of LiteLLM 1.108.7 over PyYAML's dict (merged keys first).
+    assert_eq!(
+        d.id,
+        "2ee743b3ad69d0dd30761c244f9a4ac4e29b94106b5013a896b1cafca6e526b9"
+    );
+    let merge_warnings = c.warnings.iter().filter(|w| w.path.contains("<<")).count();
+    assert_eq!(merge_warnings, 0, "the merge key is not an unused key");
+}
+
+#[test]
+fn yaml_1_1_strings_that_look_like_numbers_say_so() {
+    let base = "model_list:\n  - model_name: m\n    litellm_params: {model: openai/m, rpm: 1e3}\n";
+    assert_eq!(
+        err(base),
+        r#"config.yaml: model_list[0].litellm_params.rpm: expected an integer, found "1e3""#
+    );
+}
+
+#[test]
+fn router_json_numbers_are_json_numbers() {
+    let text = "model_list:\n  - model_name: a\n    litellm_params: {model: openai/a}\n  - model_name: auto\n    litellm_params:\n      model: auto_router/auto\n      auto_router_default_model: a\n      auto_router_config: '{\"routes\": [{\"name\": \"a\", \"utterances\": [\"hi\"], \"score_threshold\": 5e-1}]}'\n";
+    let c = config(text).unwrap();
+    let spec = c.deployments[1]
+        .auto_router
+        .as_ref()
+        .unwrap()
+        .spec
+        .as_ref()
+        .unwrap();
+    assert_eq!(spec.routes[0].score_threshold, Some(0.5));
 }

@@ -194,3 +194,64 @@ fn the_routing_articles_config_blocks_validate_with_at_most_warnings() {
         assert!(errors.is_empty(), "{name}: {errors:?}");
     }
 }
+
+#[test]
+fn cycles_in_context_window_and_content_policy_fallbacks_are_found() {
+    for key in ["context_window_fallbacks", "content_policy_fallbacks"] {
+        let text = format!("{BASE}router_settings:\n  {key}: [{{a: [b]}}, {{b: [a]}}]\n");
+        let c = config(&text).unwrap();
+        let cycle = lint(&c, &c.warnings)
+            .into_iter()
+            .find(|f| f.rule == "fallback-cycle")
+            .unwrap_or_else(|| panic!("{key}: no cycle finding"));
+        assert_eq!(cycle.path, format!("router_settings.{key}"));
+        assert!(cycle.message.contains("a > b > a"), "{}", cycle.message);
+        assert!(!has(
+            &format!("{BASE}router_settings:\n  {key}: [{{a: [b]}}]\n"),
+            "fallback-cycle"
+        ));
+    }
+}
+
+#[test]
+fn a_fallback_chain_of_fifty_thousand_groups_is_linted_without_recursion() {
+    let n = 50_000;
+    let mut text = String::from(
+        "model_list:\n  - {model_name: '*', litellm_params: {model: openai/x}}\nrouter_settings:\n  fallbacks:\n",
+    );
+    for i in 0..n {
+        text.push_str(&format!("    - {{g{i}: [g{}]}}\n", i + 1));
+    }
+    text.push_str(&format!("    - {{g{n}: [g0]}}\n"));
+    let c = config(&text).unwrap();
+    let findings = lint(&c, &c.warnings);
+    let cycle = findings
+        .iter()
+        .find(|f| f.rule == "fallback-cycle")
+        .unwrap();
+    assert!(
+        cycle
+            .message
+            .contains("g0 > g1 > g2 > g3 > g4 > g5 > … (49994 more) > g50000 > g0"),
+        "{}",
+        cycle.message
+    );
+}
+
+#[test]
+fn an_auto_router_route_to_a_group_nothing_serves_is_an_error() {
+    let auto = |route: &str| {
+        format!(
+            "{BASE}  - model_name: auto\n    litellm_params:\n      model: auto_router/auto\n      auto_router_default_model: a\n      auto_router_config: {{routes: [{{name: {route}, utterances: [hi]}}]}}\n"
+        )
+    };
+    let c = config(&auto("nope")).unwrap();
+    let findings = lint(&c, &c.warnings);
+    let f = findings
+        .iter()
+        .find(|f| f.rule == "auto-router-unknown-group")
+        .expect("a finding");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(f.message.contains("\"nope\""), "{}", f.message);
+    assert!(!has(&auto("b"), "auto-router-unknown-group"));
+}

@@ -18,6 +18,7 @@ mod fuzz;
 mod layers;
 mod least_busy;
 mod lint;
+mod litellm_examples;
 #[cfg(feature = "live")]
 mod live_agreement;
 #[cfg(feature = "live")]
@@ -32,3 +33,4 @@ mod shuffle;
 mod strategies;
 mod tags_budgets;
 mod workloads;
+mod yaml_bounds;
