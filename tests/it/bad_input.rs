@@ -94,7 +94,7 @@ fn an_infinite_spend_draws_a_budget_chart_instead_of_looping() {
     let dir = tempfile::tempdir().unwrap();
     let text = SCENARIO.replace(
         "litellm_params: {model: openai/a}",
-        "litellm_params: {model: openai/a, input_cost_per_token: 1e308, output_cost_per_token: 1e308, max_budget: 10, budget_duration: 1d}",
+        "litellm_params: {model: openai/a, input_cost_per_token: 1.0e+308, output_cost_per_token: 1.0e+308, max_budget: 10, budget_duration: 1d}",
     );
     write(dir.path(), "s.yaml", &text);
     let out = switchyard(
