@@ -86,7 +86,7 @@ fn budget_problem(scenario: &Scenario, rest: &str) -> Option<String> {
 
 /// Why `metric` can never be found in a summary of `scenario`'s policies, if it cannot: it is
 /// resolved against the summary of a run with no requests (every fixed key and every
-/// deployment present); a budget must be one some policy configures; paths into maps keyed by
+/// deployment present, and the client figures when the workload's clients retry or loop); a budget must be one some policy configures; paths into maps keyed by
 /// what happened are accepted.
 pub fn metric_problem(scenario: &Scenario, metric: &str) -> Option<String> {
     if metric.starts_with("errors.") || RUN_KEYED.iter().any(|p| metric.starts_with(p)) {
@@ -96,7 +96,9 @@ pub fn metric_problem(scenario: &Scenario, metric: &str) -> Option<String> {
         return budget_problem(scenario, rest);
     }
     let table = &scenario.config.table;
-    let empty = PolicyStats::new(table.deployments().len());
+    let mut empty = PolicyStats::new(table.deployments().len());
+    empty.uses_client_retries = scenario.workload.uses_client_retries();
+    empty.request_limit_reached = !scenario.workload.is_open_loop();
     let template = serde_json::to_value(PolicySummary::new(&empty, table)).ok()?;
     match find(&template, metric) {
         Some(Value::Object(_)) => Some(format!(

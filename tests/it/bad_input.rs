@@ -392,3 +392,28 @@ fn a_litellm_config_with_a_policies_key_is_still_a_config() {
     std::fs::write(&path, "name: x\n").unwrap();
     assert!(validate_file(&path, &env()).unwrap().is_scenario);
 }
+
+#[test]
+fn client_metrics_are_expectable_exactly_when_the_workload_has_clients_that_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.yaml");
+    let with_client = with_expect(r#""client_retries >= 0""#).replace(
+        "{model: m, input_tokens: 10, output_tokens: 10}",
+        "{model: m, input_tokens: 10, output_tokens: 10, client: {max_retries: 2}}",
+    );
+    assert!(with_client.contains("client:"), "the base scenario changed");
+    for (text, ok) in [
+        (with_client.clone(), true),
+        (
+            with_client.replace("client_retries", "attempts_per_request"),
+            true,
+        ),
+        (with_expect(r#""client_retries >= 0""#), false),
+        (with_expect(r#""attempts_per_request >= 0""#), false),
+    ] {
+        std::fs::write(&path, &text).unwrap();
+        let v = validate_file(&path, &env()).unwrap();
+        assert_eq!(v.errors() == 0, ok, "{text}: {:?}", v.findings);
+        assert_eq!(load_runnable(&path, &env()).is_ok(), ok, "{text}");
+    }
+}
