@@ -14,28 +14,8 @@ use std::io::Write;
 use crate::metrics::{RecordSink, RequestRecord};
 use crate::router::{CallResult, DeploymentTable};
 
-/// The header row.
-pub const HEADER: [&str; 16] = [
-    "id",
-    "policy",
-    "arrival_s",
-    "model",
-    "deployment",
-    "status",
-    "error_class",
-    "latency_ms",
-    "ttft_ms",
-    "attempts",
-    "input_tokens",
-    "output_tokens",
-    "cost_usd",
-    "retries",
-    "fallback_path",
-    "final_group",
-];
-
-/// The header row when clients retry by themselves: [`HEADER`] and `client_retries`.
-pub const CLIENT_RETRIES_HEADER: [&str; 17] = [
+/// Every column, `client_retries` last.
+const COLUMNS: [&str; 17] = [
     "id",
     "policy",
     "arrival_s",
@@ -55,12 +35,18 @@ pub const CLIENT_RETRIES_HEADER: [&str; 17] = [
     "client_retries",
 ];
 
+/// The header row when clients do not retry by themselves: every column but `client_retries`.
+pub const HEADER: &[&str] = COLUMNS.split_last().expect("columns").1;
+
+/// The header row when clients retry by themselves: [`HEADER`] and `client_retries`.
+pub const CLIENT_RETRIES_HEADER: &[&str] = &COLUMNS;
+
 /// The header row, with the `client_retries` column when clients retry by themselves.
 pub fn header(client_retries: bool) -> &'static [&'static str] {
     if client_retries {
-        &CLIENT_RETRIES_HEADER
+        CLIENT_RETRIES_HEADER
     } else {
-        &HEADER
+        HEADER
     }
 }
 
