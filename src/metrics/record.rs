@@ -67,7 +67,7 @@ impl RequestRecord<'_> {
         }
     }
 
-    /// Fallback depth reached.
+    /// Attempted fallbacks, as LiteLLM's `x-litellm-attempted-fallbacks` counts them.
     pub fn fallbacks(&self) -> u32 {
         match self.result {
             CallResult::Served(s) => s.fallbacks,
