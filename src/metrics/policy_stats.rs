@@ -158,7 +158,8 @@ pub struct PolicyStats {
     pub attempts: u64,
     /// Retries in all.
     pub retries: u64,
-    /// Requests served or failed after falling back, weighted by depth.
+    /// Requests served or failed after falling back, each weighted by its attempted-fallbacks
+    /// count.
     pub fallbacks: u64,
     /// Spend on served requests.
     pub cost_usd: f64,

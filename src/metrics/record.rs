@@ -90,7 +90,7 @@ impl RequestRecord<'_> {
             .saturating_add(self.client.earlier_attempts)
     }
 
-    /// Fallback depth reached.
+    /// Attempted fallbacks, as LiteLLM's `x-litellm-attempted-fallbacks` counts them.
     pub fn fallbacks(&self) -> u32 {
         match self.result {
             CallResult::Served(s) => s.fallbacks,

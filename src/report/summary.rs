@@ -45,7 +45,7 @@ pub struct PolicySummary {
     pub attempts: u64,
     /// Retries in all.
     pub retries: u64,
-    /// Fallbacks in all (by depth).
+    /// Attempted fallbacks in all (each request's count as LiteLLM reports it).
     pub fallbacks: u64,
     /// Spend on served requests.
     pub cost_usd: f64,

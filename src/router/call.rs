@@ -105,8 +105,13 @@ pub(super) enum ListRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Frame {
     pub(super) list: ListRef,
+    /// Index of the next entry to look at.
     pub(super) next: u32,
-    pub(super) depth: u32,
+    /// The fallback count of the group whose failure pushed the list (LiteLLM's
+    /// `fallback_depth` on entering `run_async_fallback`).
+    pub(super) base: u32,
+    /// Targets of this list tried so far (skipped ones not counted).
+    pub(super) taken: u32,
 }
 
 /// One group's failure, for the final error and the fallback path.
@@ -141,7 +146,12 @@ pub struct Call {
     phase: Phase,
     pub(super) attempts: u32,
     pub(super) current: Route,
+    /// LiteLLM's `fallback_depth` for the current group: its list's base plus its place among
+    /// the targets tried from that list. `max_fallbacks` bounds it.
     pub(super) depth: u32,
+    /// LiteLLM's `attempted_fallbacks` as reported: the targets tried from the requested
+    /// group's own list (and its next `order` tier), the count the outermost level stamps last.
+    pub(super) outer_fallbacks: u32,
     pub(super) group: GroupAttempts,
     pub(super) tier_floor: Option<u32>,
     pub(super) frames: Vec<Frame>,
@@ -160,6 +170,7 @@ impl Call {
             attempts: 0,
             current,
             depth: 0,
+            outer_fallbacks: 0,
             group: GroupAttempts::default(),
             tier_floor: None,
             frames: Vec::new(),
@@ -283,16 +294,16 @@ impl Call {
         self.phase = Phase::Done { result, at };
     }
 
-    /// Retries made in the current group and the fallback depth reached, as the response
-    /// headers report them for an attempt about to serve (retries count only at depth 0, as in
-    /// [`super::request::Served`]).
+    /// Retries made in the current group and the attempted-fallbacks count, as the response
+    /// headers report them for an attempt about to serve (retries count only in the requested
+    /// group, as in [`super::request::Served`]).
     pub fn retries_and_fallbacks(&self) -> (u32, u32) {
         let retries = if self.depth == 0 {
             self.group.sent.saturating_sub(1)
         } else {
             0
         };
-        (retries, self.depth)
+        (retries, self.outer_fallbacks)
     }
 
     /// Moves to another group or `order` tier: its attempts start from nothing.

@@ -16,8 +16,8 @@
 //!   the allowance cools it; a lone deployment counts only when its group has a fallback or
 //!   the policy names the failure's class.
 //!
-//! Only classes that [`ErrorClass::may_cool_down`] (or that the `allowed_fails_policy` names)
-//! reach either rule; `disable_cooldowns` and a deployment `cooldown_time` of 0 turn both off.
+//! Only classes that [`ErrorClass::may_cool_down`] reach either rule (a router-level
+//! `allowed_fails_policy` entry for a 400 class changes nothing, as in LiteLLM 1.108.7); `disable_cooldowns` and a deployment `cooldown_time` of 0 turn both off.
 //! The improvements `cool_lone_deployments`, `failure_rate_min_requests`,
 //! `extend_running_cooldown` and `cooldown_jitter` (`switchyard_settings`, all off by default)
 //! change the rules as their names say.
@@ -209,13 +209,16 @@ fn cooldown_reason(
     if failure.deployment_cooldown.is_some_and(|d| d.is_zero()) || settings.disable_cooldowns {
         return None;
     }
+    // A router-level `allowed_fails_policy` entry does not let a class `_is_cooldown_required`
+    // excludes (a 400) cool: in LiteLLM 1.108.7 only a deployment-level policy does
+    // (`_has_explicit_allowed_fails_policy_for_exception`, cooldown_handlers.py 221–244, 386–396).
+    if !failure.class.may_cool_down() {
+        return None;
+    }
     let policy_count = settings
         .allowed_fails_policy
         .as_ref()
         .and_then(|p| failure.class.allowed_fails_count(p));
-    if !failure.class.may_cool_down() && policy_count.is_none() {
-        return None;
-    }
     // `_should_cooldown_deployment`.
     let single = failure.single_deployment_group && !settings.improvements.cool_lone_deployments;
     let min_requests = settings

@@ -14,9 +14,11 @@ use crate::config::settings::PerClass;
 pub enum FallbackKind {
     /// `fallbacks` (and `default_fallbacks`).
     General,
-    /// `context_window_fallbacks`, else `fallbacks`.
+    /// `context_window_fallbacks` when configured (nothing if it has no entry for the group),
+    /// else `fallbacks`.
     ContextWindow,
-    /// `content_policy_fallbacks`, else `fallbacks`.
+    /// `content_policy_fallbacks` when configured (nothing if it has no entry for the group),
+    /// else `fallbacks`.
     ContentPolicy,
 }
 

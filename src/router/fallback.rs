@@ -2,8 +2,11 @@
 //!
 //! The three tables (`fallbacks`, `context_window_fallbacks`, `content_policy_fallbacks`) are
 //! resolved once to [`Route`]s; `default_fallbacks` acts as a `*` entry of `fallbacks`. A
-//! context-window or content-policy failure uses its own table's exact entry for the group, else
-//! the general table (exact key, then `*`, then `default_fallbacks`). It decides which list
+//! context-window or content-policy failure uses its own table when that table is configured
+//! (not empty): the exact entry for the group, else its `*` entry, else no fallback at all, as
+//! LiteLLM 1.108.7 raises the original error (router.py 8112–8121, 8144–8153). Only when the
+//! kind's table is empty does it use the general table (exact key, then `*`, then
+//! `default_fallbacks`). It decides which list
 //! applies; the walk through the lists (depth-first, bounded by `max_fallbacks`) is
 //! `fallback_walk`'s, and it reads no live state.
 
@@ -30,9 +33,9 @@ pub struct FallbackPlans {
     lists: Vec<FallbackList>,
     /// `fallbacks` by group name (the first entry for a name wins).
     general: BTreeMap<String, ListId>,
-    /// `context_window_fallbacks` by group name (exact names only).
+    /// `context_window_fallbacks` by group name (`*` included); empty when not configured.
     context_window: BTreeMap<String, ListId>,
-    /// `content_policy_fallbacks` by group name (exact names only).
+    /// `content_policy_fallbacks` by group name (`*` included); empty when not configured.
     content_policy: BTreeMap<String, ListId>,
     /// The `*` entry of `fallbacks`.
     general_star: Option<ListId>,
@@ -106,13 +109,20 @@ impl FallbackPlans {
     }
 
     /// The list a failure of `kind` in group `group` moves to.
+    ///
+    /// A configured kind-specific table decides alone: without an entry for the group (exact or
+    /// `*`) the failure has no fallback, even if `fallbacks` has one (LiteLLM 1.108.7,
+    /// `if context_window_fallback_model_group is None: raise original_exception`).
     pub fn for_failure(&self, group: &str, kind: FallbackKind) -> Option<ListId> {
         let specific = match kind {
-            FallbackKind::General => None,
-            FallbackKind::ContextWindow => self.context_window.get(group).copied(),
-            FallbackKind::ContentPolicy => self.content_policy.get(group).copied(),
+            FallbackKind::General => return self.general_for(group),
+            FallbackKind::ContextWindow => &self.context_window,
+            FallbackKind::ContentPolicy => &self.content_policy,
         };
-        specific.or_else(|| self.general_for(group))
+        if specific.is_empty() {
+            return self.general_for(group);
+        }
+        specific.get(group).or_else(|| specific.get("*")).copied()
     }
 
     /// `default_fallbacks`, where an unknown model goes.

@@ -1,6 +1,7 @@
 //! What happens when a group gives up: the next `order` tier of the same group, then the
 //! fallback lists walked depth-first (each group with its own retries, `max_fallbacks` bounding
-//! the depth, targets already tried skipped), and finally the request's error.
+//! LiteLLM's attempted-fallbacks count, targets already tried skipped), and finally the
+//! request's error.
 //!
 //! It decides only the next route or the end, and moves the [`Call`] there; choosing a
 //! deployment in that route is `eligibility`'s, and counting retries is `retry`'s. It reads no
@@ -92,7 +93,7 @@ impl Walk<'_> {
             last_deployment: call.last_deployment,
             attempts: call.attempts,
             retries: call.group.sent.saturating_sub(1),
-            fallbacks: call.depth,
+            fallbacks: call.outer_fallbacks,
         })
     }
 
@@ -117,8 +118,9 @@ impl Walk<'_> {
     /// context-window or content-policy failures, which have fallbacks of their own).
     ///
     /// Applies only when the last attempt's deployment sets `order` and the group has a higher
-    /// one; the move counts as one fallback depth, raises the call's tier floor and gives the
-    /// tier fresh retries. A refusal before any attempt in the group moves no tier.
+    /// one; the move counts as one fallback (LiteLLM puts the higher tiers first in the failed
+    /// group's fallback list), raises the call's tier floor and gives the tier fresh retries. A
+    /// refusal before any attempt in the group moves no tier.
     fn next_tier(&self, call: &mut Call, class: ErrorClass) -> bool {
         if matches!(
             class,
@@ -140,6 +142,9 @@ impl Walk<'_> {
             return false;
         };
         call.tier_floor = Some(next);
+        if call.depth == 0 {
+            call.outer_fallbacks = 1;
+        }
         call.depth += 1;
         call.reset_group();
         true
@@ -159,10 +164,14 @@ impl Walk<'_> {
     /// Pushes the failed group's fallback list (within `max_fallbacks`), then takes the next
     /// untried target of the innermost list, depth-first.
     ///
-    /// A list is pushed only while the call's depth is below `max_fallbacks`, so the setting
-    /// bounds nesting, not a list's length (ROUTING.md §6). Its targets run one level deeper
-    /// than the group that failed. A target whose group already failed in this request is
-    /// skipped; an unknown name is not (it fails as an unknown model). An exhausted list is
+    /// Counts as LiteLLM 1.108.7's `run_async_fallback` does
+    /// (router_utils/fallback_event_handlers.py 762–838): a list starts from the failed group's
+    /// count, and each target tried from it adds one, so the second target of a list pushed at
+    /// count 0 runs at count 2. A list is pushed only while the failed group's count is below
+    /// `max_fallbacks`: the setting bounds that count, not a list's length (a list is walked in
+    /// full) nor the nesting as such. The count of the outermost list is what the response
+    /// reports. A target whose group already failed in this request is skipped (and not
+    /// counted); an unknown name is not (it fails as an unknown model). An exhausted list is
     /// popped and its parent list resumes.
     fn next_fallback(&self, call: &mut Call, class: ErrorClass) -> bool {
         if !call.spec.disable_fallbacks
@@ -172,7 +181,8 @@ impl Walk<'_> {
             call.frames.push(Frame {
                 list,
                 next: 0,
-                depth: call.depth + 1,
+                base: call.depth,
+                taken: 0,
             });
         }
         while let Some(frame) = call.frames.last_mut() {
@@ -185,13 +195,16 @@ impl Walk<'_> {
                 continue;
             };
             frame.next += 1;
-            let depth = frame.depth;
             // LiteLLM skips targets this request already tried (cycles included).
             let group = self.route_group(route);
             if group.is_some() && call.failures.iter().any(|f| f.group == group) {
                 continue;
             }
-            call.depth = depth;
+            frame.taken += 1;
+            call.depth = frame.base + frame.taken;
+            if frame.base == 0 {
+                call.outer_fallbacks = call.depth;
+            }
             call.current = route;
             call.tier_floor = None;
             call.last_deployment = None;

@@ -538,7 +538,7 @@ impl Router {
             completion,
             attempts: call.attempts,
             retries,
-            fallbacks: call.depth,
+            fallbacks: call.outer_fallbacks,
         };
         call.finish(CallResult::Served(served), now);
         charged

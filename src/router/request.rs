@@ -113,7 +113,10 @@ pub struct Served {
     pub attempts: u32,
     /// Retries within the group that served (0 when a fallback served).
     pub retries: u32,
-    /// Depth of fallback at which the request was served (0: the requested group).
+    /// Attempted fallbacks as LiteLLM 1.108.7 reports them (`x-litellm-attempted-fallbacks`):
+    /// the targets tried from the requested group's own fallback list (its next `order` tier
+    /// counting as the first), up to the one whose walk served; 0 when the requested group
+    /// served. A group reached through a nested list adds nothing.
     pub fallbacks: u32,
 }
 
@@ -130,7 +133,7 @@ pub struct Failed {
     pub attempts: u32,
     /// Retries made in the last group tried.
     pub retries: u32,
-    /// Fallback depth reached.
+    /// Attempted fallbacks, counted as for a served request ([`Served::fallbacks`]).
     pub fallbacks: u32,
 }
 

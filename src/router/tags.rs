@@ -4,7 +4,8 @@
 //! each deployment's tags become a [`TagSet`] bitmask, so the filter is a few integer operations
 //! per candidate. With tags on the request: the deployments having any of them (all of them
 //! when `tag_filtering_match_any` is false; untagged deployments never match), else those
-//! tagged `default`, else a refusal naming the model and tags. Without tags: the `default`
+//! tagged `default` when none of the request's tags is known to the group, else a refusal naming
+//! the model and tags. Without tags: the `default`
 //! deployments if any, else all.
 
 use std::collections::BTreeMap;

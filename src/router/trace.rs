@@ -75,7 +75,8 @@ pub enum TraceEvent {
     Group {
         /// The group, `None` for a name nothing matches.
         group: Option<GroupIdx>,
-        /// Fallback depth.
+        /// LiteLLM's `fallback_depth` for the group: the failed group's count plus the group's
+        /// place among the targets tried from its list (0 for the requested group).
         depth: u32,
     },
     /// The auto router chose a group (`None`: a name nothing matches) for the prompt.

@@ -273,6 +273,34 @@ async fn a_failing_group_retries_then_falls_back_and_says_so() {
     );
 }
 
+/// LiteLLM 1.108.7 counts the targets tried from the requested group's list, not the depth:
+/// `flaky → [busy, good]` served by `good`, the list's second target, says 2.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_attempted_fallbacks_header_counts_the_targets_tried_from_the_list() {
+    let f = fixture().await;
+    let r = f
+        .chat(
+            serde_json::json!({"model": "flaky", "num_retries": 0, "fallbacks": ["busy", "good"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "x-litellm-model-id"), "good-1");
+    assert_eq!(header(&r, "x-litellm-attempted-fallbacks"), "2");
+    let lines = f.log_lines().await;
+    let attempts: Vec<&str> = lines[0]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["deployment"].as_str().unwrap())
+        .collect();
+    assert_eq!(attempts.first(), Some(&"flaky-1"));
+    assert_eq!(attempts.last(), Some(&"good-1"));
+    assert!(
+        attempts.iter().any(|a| a.starts_with("busy-")),
+        "busy was tried first: {attempts:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_every_deployment_is_cooling_the_client_gets_429_with_retry_after() {
     let f = fixture().await;

@@ -212,6 +212,7 @@ impl Pipeline<'_> {
                 &call.spec.tags,
                 self.default_tags,
                 self.settings.tag_filtering_match_any,
+                self.group_tags(&target),
             );
             apply(&tags, candidates, now, trace)?;
         }
@@ -283,6 +284,22 @@ impl Pipeline<'_> {
         match target {
             Target::Group(g) => &self.table.group(*g).members,
             Target::Deployment(d) => std::slice::from_ref(d),
+        }
+    }
+
+    /// Every tag the target's group carries, whichever members are still candidates; empty for
+    /// a pinned deployment (LiteLLM's `get_all_deployments(model_name=id)` finds no group).
+    fn group_tags(&self, target: &Target) -> TagSet {
+        match target {
+            Target::Group(g) => self
+                .table
+                .group(*g)
+                .members
+                .iter()
+                .fold(TagSet::EMPTY, |all, d| {
+                    TagSet(all.0 | self.deployment_tags[d.get()].0)
+                }),
+            Target::Deployment(_) => TagSet::EMPTY,
         }
     }
 

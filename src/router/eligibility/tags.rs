@@ -1,10 +1,11 @@
 //! ROUTING.md §8 as a filter (`enable_tag_filtering`): which deployments a request's tags admit.
 //!
 //! A tagged request goes to deployments whose tags match (any, or all with
-//! `tag_filtering_match_any: false`), else to those tagged `default`, else nowhere; an untagged
-//! request goes to `default`-tagged deployments when there are any, else anywhere. When none is
-//! left the group fails with LiteLLM's tag refusal. The rule depends on the candidates, so it is
-//! chosen once per decision; it decides only the exclusion.
+//! `tag_filtering_match_any: false`), else — when none of its tags is known to the group (carried
+//! by any member, cooling or not) — to those tagged `default`, else nowhere; an untagged request
+//! goes to `default`-tagged deployments when there are any, else anywhere. When none is left the
+//! group fails with LiteLLM's tag refusal. The rule depends on the candidates, so it is chosen
+//! once per decision; it decides only the exclusion.
 
 use super::Filter;
 use crate::config::deployment_table::DeploymentIdx;
@@ -35,13 +36,22 @@ pub(in crate::router) struct Tags<'a> {
 }
 
 impl<'a> Tags<'a> {
-    /// The rule for `request` among `candidates`.
+    /// The rule for `request` among `candidates`, in a group whose members carry the tags
+    /// `known` between them ([`TagSet::EMPTY`] for a pinned deployment, which LiteLLM looks up as
+    /// a group of its own name).
+    ///
+    /// As LiteLLM 1.108.7's `get_deployments_for_tag` (router_strategy/tag_based_routing.py
+    /// 608–642): when no candidate matches, the `default` deployments are used only if none of
+    /// the request's tags is known to the group (`_tag_known_to_group`); otherwise the request is
+    /// refused. With match-any this bites only when the deployments carrying the tag are
+    /// filtered out (cooling, say); with match-all, whenever a tag set is carried only in part.
     pub(in crate::router) fn new(
         candidates: &[DeploymentIdx],
         deployment_tags: &'a [TagSet],
         request: &'a RequestTags,
         default: TagSet,
         match_any: bool,
+        known: TagSet,
     ) -> Self {
         let mut tags = Tags {
             deployment_tags,
@@ -59,7 +69,7 @@ impl<'a> Tags<'a> {
             }
         } else if any(Admit::Matching) {
             Admit::Matching
-        } else if any(Admit::Default) {
+        } else if !known.intersects(request.set) && any(Admit::Default) {
             Admit::Default
         } else {
             Admit::Nothing
