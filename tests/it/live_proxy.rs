@@ -384,3 +384,35 @@ async fn a_client_that_leaves_a_stream_frees_its_slot_and_is_logged_as_499() {
         "the abandoned attempt went back to the router"
     );
 }
+
+#[test]
+fn an_api_base_that_is_no_url_is_refused_at_start_and_keys_are_never_printed() {
+    use switchyard::live::upstream::Upstreams;
+    let load = |api_base: &str| {
+        let text = format!(
+            "model_list:\n  - {{model_name: m, litellm_params: {{model: openai/m, api_base: \"{api_base}\", api_key: sk-secret-upstream}}, model_info: {{id: m-1}}}}\n"
+        );
+        LitellmConfig::from_str(&text, "proxy.yaml", Path::new("."), &env()).expect("config loads")
+    };
+    let refused = Upstreams::new(&load("not a url").table, None).unwrap_err();
+    assert_eq!(refused.deployment, "m-1");
+    assert_eq!(refused.path, "model_list[0].litellm_params.api_base");
+    assert!(
+        refused.message.contains("is not a URL"),
+        "{}",
+        refused.message
+    );
+
+    let upstreams = Upstreams::new(&load("http://127.0.0.1:9/v1").table, None).unwrap();
+    let target = upstreams
+        .target(switchyard::router::DeploymentIdx(0))
+        .expect("an OpenAI-compatible upstream");
+    assert_eq!(
+        target.chat_url.as_str(),
+        "http://127.0.0.1:9/v1/chat/completions"
+    );
+    let (name, value) = target.credential.as_ref().expect("a key was configured");
+    assert_eq!(*name, "authorization");
+    assert!(value.is_sensitive());
+    assert!(!format!("{target:?}").contains("sk-secret-upstream"));
+}

@@ -69,7 +69,7 @@ impl Upstreams {
             .iter()
             .enumerate()
             .map(|(i, d)| match mock {
-                Some(base) => Ok(target::mocked(base, &d.config)),
+                Some(base) => target::mocked(base, &d.config),
                 None => target::target(i, &d.config),
             })
             .collect::<Result<_, _>>()?;
@@ -112,11 +112,11 @@ impl Upstreams {
         };
         let mut request = self
             .http
-            .post(url)
+            .post(url.clone())
             .header("content-type", "application/json")
             .body(body);
         if let Some((name, value)) = &target.credential {
-            request = request.header(*name, value);
+            request = request.header(*name, value.clone());
         }
         let response = match tokio::time::timeout(timeout, request.send()).await {
             Err(_) => return Err(timed_out(timeout)),

@@ -7,7 +7,11 @@
 //! `POST {api_base}/openai/deployments/<deployment>/chat/completions?api-version=V` with an
 //! `api-key` header. A provider Switchyard cannot call, or an `os.environ/` reference that is
 //! unset, is an error at start naming the deployment, the key path and the variable: never a
-//! silent skip. It decides no routing and sends nothing.
+//! silent skip. URLs are parsed and credential headers built here, once, so an attempt only
+//! copies them. It decides no routing and sends nothing.
+
+use reqwest::Url;
+use reqwest::header::HeaderValue;
 
 use crate::config::DeploymentConfig;
 use crate::config::yaml::ConfigString;
@@ -19,11 +23,11 @@ pub const OPENAI_API_BASE: &str = "https://api.openai.com/v1";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// `POST` here for chat completions.
-    pub chat_url: String,
+    pub chat_url: Url,
     /// `POST` here for embeddings.
-    pub embeddings_url: String,
-    /// The credential header (name, value), if any. Never logged.
-    pub credential: Option<(&'static str, String)>,
+    pub embeddings_url: Url,
+    /// The credential header (name, value marked sensitive), if any. Never logged.
+    pub credential: Option<(&'static str, HeaderValue)>,
     /// The model name sent upstream (the part of `model` after the provider prefix).
     pub model: String,
     /// `api_base` as configured, for the `x-litellm-model-api-base` header.
@@ -55,11 +59,17 @@ impl std::error::Error for TargetError {}
 
 /// Deployment `d` served by the mock provider at `base` (`switchyard mock-provider`, which
 /// serves each deployment under `/p/<deployment id>`): an Azure deployment keeps Azure's URL
-/// shape, every other one is OpenAI-compatible; no credential is sent.
-pub fn mocked(base: &str, d: &DeploymentConfig) -> Option<Target> {
+/// shape, every other one is OpenAI-compatible; no credential is sent. `Ok(None)` for an auto
+/// router; an error when `base` makes no URL.
+pub fn mocked(base: &str, d: &DeploymentConfig) -> Result<Option<Target>, TargetError> {
     if d.auto_router.is_some() {
-        return None;
+        return Ok(None);
     }
+    let error = |message: String| TargetError {
+        deployment: d.id.clone(),
+        path: "--mock-upstream".into(),
+        message,
+    };
     let base = format!("{}/p/{}", base.trim_end_matches('/'), d.id);
     let model = upstream_model(d);
     let (chat_url, embeddings_url) = if d.provider == "azure" {
@@ -69,13 +79,26 @@ pub fn mocked(base: &str, d: &DeploymentConfig) -> Option<Target> {
         let v1 = format!("{base}/v1");
         (format!("{v1}/chat/completions"), format!("{v1}/embeddings"))
     };
-    Some(Target {
-        chat_url,
-        embeddings_url,
+    Ok(Some(Target {
+        chat_url: parse_url(&chat_url).map_err(error)?,
+        embeddings_url: parse_url(&embeddings_url).map_err(error)?,
         credential: None,
         model,
         api_base: base,
-    })
+    }))
+}
+
+/// `url` parsed, or why it is not a URL an upstream can be called at.
+fn parse_url(url: &str) -> Result<Url, String> {
+    Url::parse(url).map_err(|e| format!("{url:?} is not a URL: {e}"))
+}
+
+/// A credential header's value, marked sensitive so that it is never printed.
+fn credential_value(value: &str) -> Result<HeaderValue, String> {
+    let mut v = HeaderValue::from_str(value)
+        .map_err(|_| "the key has characters an HTTP header cannot carry".to_string())?;
+    v.set_sensitive(true);
+    Ok(v)
 }
 
 /// The upstream of deployment number `index` (its place in `model_list`), `Ok(None)` for a
@@ -125,12 +148,19 @@ pub fn target(index: usize, d: &DeploymentConfig) -> Result<Option<Target>, Targ
                     "an azure/… deployment needs api_version".into(),
                 ));
             };
-            let url =
-                |op: &str| format!("{base}/openai/deployments/{model}/{op}?api-version={version}");
+            let url = |op: &str| {
+                parse_url(&format!(
+                    "{base}/openai/deployments/{model}/{op}?api-version={version}"
+                ))
+                .map_err(|m| error("api_base", m))
+            };
             Ok(Some(Target {
-                chat_url: url("chat/completions"),
-                embeddings_url: url("embeddings"),
-                credential: api_key.map(|k| ("api-key", k)),
+                chat_url: url("chat/completions")?,
+                embeddings_url: url("embeddings")?,
+                credential: api_key
+                    .map(|k| credential_value(&k).map(|v| ("api-key", v)))
+                    .transpose()
+                    .map_err(|m| error("api_key", m))?,
                 model,
                 api_base: base,
             }))
@@ -148,10 +178,15 @@ pub fn target(index: usize, d: &DeploymentConfig) -> Result<Option<Target>, Targ
                     ));
                 }
             };
+            let url =
+                |op: &str| parse_url(&format!("{base}/{op}")).map_err(|m| error("api_base", m));
             Ok(Some(Target {
-                chat_url: format!("{base}/chat/completions"),
-                embeddings_url: format!("{base}/embeddings"),
-                credential: api_key.map(|k| ("authorization", format!("Bearer {k}"))),
+                chat_url: url("chat/completions")?,
+                embeddings_url: url("embeddings")?,
+                credential: api_key
+                    .map(|k| credential_value(&format!("Bearer {k}")).map(|v| ("authorization", v)))
+                    .transpose()
+                    .map_err(|m| error("api_key", m))?,
                 model,
                 api_base: base,
             }))
