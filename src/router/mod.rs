@@ -98,6 +98,8 @@ pub struct Router {
     tags: TagVocabulary,
     /// Each deployment's tags as a bitmask over `tags`.
     deployment_tags: Vec<TagSet>,
+    /// By group: every tag its members carry (the tag filter's "known to the group" rule).
+    group_tags: Vec<TagSet>,
     /// The `default` tag as a set (looked up once: it is read on every tag-filtered decision).
     default_tags: TagSet,
     /// Provider, deployment and tag spend windows.
@@ -166,6 +168,15 @@ impl Router {
                 .map(|d| pricing::price_of(d, price_file))
                 .collect(),
             deployment_tags: deployments.iter().map(|d| tags.set(&d.tags)).collect(),
+            group_tags: table
+                .groups()
+                .iter()
+                .map(|g| {
+                    g.members.iter().fold(TagSet::EMPTY, |all, d| {
+                        TagSet(all.0 | tags.set(&deployments[d.get()].tags).0)
+                    })
+                })
+                .collect(),
             default_tags: tags.default_set(),
             budgets: Budgets::new(&deployments, &settings, &tags),
             auto_routers: auto_routers(&table, &settings),
@@ -383,6 +394,7 @@ impl Router {
             live: &self.live,
             prices: &self.prices,
             deployment_tags: &self.deployment_tags,
+            group_tags: &self.group_tags,
             default_tags: self.default_tags,
         }
     }

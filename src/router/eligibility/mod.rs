@@ -132,6 +132,8 @@ pub(super) struct Pipeline<'a> {
     pub(super) prices: &'a [Option<Price>],
     /// Each deployment's tags as a bitmask.
     pub(super) deployment_tags: &'a [TagSet],
+    /// By group: every tag its members carry.
+    pub(super) group_tags: &'a [TagSet],
     /// The bit of the `default` tag.
     pub(super) default_tags: TagSet,
 }
@@ -287,18 +289,12 @@ impl Pipeline<'_> {
         }
     }
 
-    /// Every tag the target's group carries, whichever members are still candidates; empty for
-    /// a pinned deployment (LiteLLM's `get_all_deployments(model_name=id)` finds no group).
+    /// Every tag the target's group carries, whichever members are still candidates (gathered
+    /// once when the router is built); empty for a pinned deployment (LiteLLM's
+    /// `get_all_deployments(model_name=id)` finds no group).
     fn group_tags(&self, target: &Target) -> TagSet {
         match target {
-            Target::Group(g) => self
-                .table
-                .group(*g)
-                .members
-                .iter()
-                .fold(TagSet::EMPTY, |all, d| {
-                    TagSet(all.0 | self.deployment_tags[d.get()].0)
-                }),
+            Target::Group(g) => self.group_tags[g.get()],
             Target::Deployment(_) => TagSet::EMPTY,
         }
     }
