@@ -4,10 +4,12 @@
 # `switchyard serve` in front of it with that upstream as its only deployment. wrk drives each at
 # concurrency 1 (added latency) and 50 (throughput); the proxy's resident memory is read after
 # the runs (at least 100,000 requests). Prints one table; report ratios, not absolute times.
-# Usage: scripts/proxy-bench.sh [SECONDS_PER_RUN]
+# Each target is warmed up alike, then measured in interleaved rounds; medians are reported.
+# Usage: scripts/proxy-bench.sh [SECONDS_PER_RUN] (ROUNDS=5 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs=${1:-8}
+secs=${1:-4}
+rounds=${ROUNDS:-5}
 floor_src=${FLOOR_SRC:-../shared/tools/proxy-floor}
 work=$(mktemp -d)
 pids=()
@@ -36,20 +38,39 @@ for port in 18090 14000 14001; do
 done
 
 lua="$floor_src/post.lua"
-run() { # name url connections
-  out=$(wrk -t1 -c"$3" -d"${secs}s" --latency -s "$lua" "$2")
-  p50=$(awk '/ 50%/{print $2}' <<<"$out"); p99=$(awk '/ 99%/{print $2}' <<<"$out")
-  rps=$(awk '/Requests\/sec/{print $2}' <<<"$out"); total=$(awk '/requests in/{print $1}' <<<"$out")
-  errs=$(awk '/Non-2xx/{print $5}' <<<"$out")
-  printf '%-12s c=%-3s p50 %-9s p99 %-9s %10s req/s  %8s requests %s\n' "$1" "$3" "$p50" "$p99" "$rps" "$total" "${errs:+non-2xx $errs}"
-}
 url=/v1/chat/completions
-run upstream  http://127.0.0.1:18090$url 1
-run floor     http://127.0.0.1:14000$url 1
-run switchyard http://127.0.0.1:14001$url 1
-run upstream  http://127.0.0.1:18090$url 50
-run floor     http://127.0.0.1:14000$url 50
-run switchyard http://127.0.0.1:14001$url 50
+names=(upstream floor switchyard); ports=(18090 14000 14001)
+# Warm-up, unmeasured and alike for all three: first connections, allocator arenas, page faults.
+for port in "${ports[@]}"; do wrk -t1 -c8 -d2s -s "$lua" "http://127.0.0.1:$port$url" >/dev/null; done
+
+us() { # wrk's latency (e.g. 181.00us, 1.62ms) in microseconds
+  awk '{v=$1; if (v ~ /us$/) {sub("us","",v)} else if (v ~ /ms$/) {sub("ms","",v); v*=1000} else if (v ~ /s$/) {sub("s","",v); v*=1e6}; print v}'
+}
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+declare -A p50 p99 rps
+# Rounds interleave the three targets, so that a slow spell of the machine hits them alike.
+for round in $(seq "$rounds"); do
+  for c in 1 50; do
+    for i in 0 1 2; do
+      out=$(wrk -t1 -c"$c" -d"${secs}s" --latency -s "$lua" "http://127.0.0.1:${ports[$i]}$url")
+      p50[$i,$c]+="$(awk '/ 50%/{print $2}' <<<"$out" | us) "
+      p99[$i,$c]+="$(awk '/ 99%/{print $2}' <<<"$out" | us) "
+      rps[$i,$c]+="$(awk '/Requests\/sec/{print $2}' <<<"$out") "
+      errs=$(awk '/Non-2xx/{print $5}' <<<"$out")
+      [ -z "$errs" ] || echo "${names[$i]} c=$c: $errs non-2xx answers" >&2
+    done
+  done
+done
+for c in 1 50; do
+  for i in 0 1 2; do
+    printf '%-11s c=%-3s p50 %7s us  p99 %7s us  %9s req/s   (median of %s rounds; p99s: %s)\n' \
+      "${names[$i]}" "$c" "$(median <<<"${p50[$i,$c]}")" "$(median <<<"${p99[$i,$c]}")" \
+      "$(median <<<"${rps[$i,$c]}")" "$rounds" "${p99[$i,$c]}"
+  done
+done
+up=$(median <<<"${p99[0,1]}"); fl=$(median <<<"${p99[1,1]}"); sy=$(median <<<"${p99[2,1]}")
+awk -v u="$up" -v f="$fl" -v s="$sy" 'BEGIN{printf "c=1 added p99 over the upstream: floor %.0f us, switchyard %.0f us, ratio %.2f (target <= 1.2)\n", f-u, s-u, (s-u)/(f-u)}'
+awk -v f="$(median <<<"${rps[1,50]}")" -v s="$(median <<<"${rps[2,50]}")" 'BEGIN{printf "c=50 throughput: switchyard / floor %.2f (target >= 0.8)\n", s/f}'
 rss_kb=$(awk '/VmRSS/{print $2}' "/proc/$serve_pid/status")
 lines=$(wc -l < "$work/requests.jsonl")
 echo "switchyard serve resident memory after $lines logged requests: $((rss_kb / 1024)) MB"

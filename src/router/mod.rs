@@ -31,6 +31,7 @@ pub mod pricing;
 pub mod request;
 pub mod retry;
 pub mod strategy;
+pub mod sync;
 pub mod tags;
 pub mod trace;
 pub mod usage;

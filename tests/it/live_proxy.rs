@@ -412,7 +412,7 @@ fn an_api_base_that_is_no_url_is_refused_at_start_and_keys_are_never_printed() {
         "http://127.0.0.1:9/v1/chat/completions"
     );
     let (name, value) = target.credential.as_ref().expect("a key was configured");
-    assert_eq!(*name, "authorization");
+    assert_eq!(name.as_str(), "authorization");
     assert!(value.is_sensitive());
     assert!(!format!("{target:?}").contains("sk-secret-upstream"));
 }

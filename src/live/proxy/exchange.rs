@@ -10,7 +10,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::{Map, Value};
@@ -19,12 +20,17 @@ use super::Proxy;
 use super::controls::{self, Controls};
 use super::errors::ApiError;
 use super::request_log::{AttemptLine, RequestLine};
+use super::response_headers::{self, AnswerFacts};
+use super::usage::{Usage, usage_of};
 use crate::live::upstream::{Endpoint, UpstreamFailure, timed_out};
 use crate::router::{
     AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, Outcome, RequestSpec,
     Step,
 };
 use crate::time::Time;
+
+/// The content type of a JSON answer.
+const JSON: axum::http::HeaderValue = axum::http::HeaderValue::from_static("application/json");
 
 /// A request being served.
 pub(super) struct Exchange {
@@ -46,13 +52,6 @@ pub(super) struct Exchange {
     last_failure: Option<UpstreamFailure>,
     pub(super) line: RequestLine,
     pub(super) logged: bool,
-}
-
-/// Tokens an answer used.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Usage {
-    pub(super) input: u32,
-    pub(super) output: u32,
 }
 
 impl Exchange {
@@ -145,9 +144,7 @@ impl Exchange {
         let upstreams = &self.proxy.upstreams;
         let wall_timeout = self.proxy.clock.wall_span(timeout);
         let answer = async {
-            let response = upstreams
-                .post(deployment, self.endpoint, body, timeout)
-                .await?;
+            let response = upstreams.post(deployment, self.endpoint, body).await?;
             response
                 .bytes()
                 .await
@@ -254,8 +251,8 @@ impl Exchange {
             Outcome::Failure(f) => (f.class.name(), status, f.latency),
         };
         self.line.attempts.push(AttemptLine {
-            deployment: self.proxy.table.deployment(deployment).config.id.clone(),
-            outcome: outcome_name.to_string(),
+            deployment: self.proxy.labels[deployment.get()].id.clone(),
+            outcome: outcome_name,
             status,
             duration_ms: latency.as_secs_f64() * 1000.0,
         });
@@ -266,11 +263,14 @@ impl Exchange {
         match result {
             CallResult::Served(served) => {
                 let body = self.answer.take().unwrap_or_default();
-                let headers =
-                    self.served_headers(served.deployment, served.retries, served.fallbacks);
+                let mut response = ([(CONTENT_TYPE, JSON)], body.clone()).into_response();
+                self.add_served_headers(
+                    response.headers_mut(),
+                    served.deployment,
+                    served.retries,
+                    served.fallbacks,
+                );
                 self.log_served(served.deployment, served.retries, served.fallbacks, &body);
-                let mut response = ([("content-type", "application/json")], body).into_response();
-                response.headers_mut().extend(headers);
                 response
             }
             CallResult::Failed(failed) => {
@@ -287,7 +287,7 @@ impl Exchange {
                     message,
                     retry_after: failed.retry_after.filter(|_| failed.class.status() == 429),
                 };
-                self.line.error_class = Some(failed.class.name().to_string());
+                self.line.error_class = Some(failed.class.name());
                 self.line.retries = failed.retries;
                 self.line.fallbacks = failed.fallbacks;
                 self.end_with_error(error)
@@ -302,46 +302,24 @@ impl Exchange {
         error.into_response()
     }
 
-    /// LiteLLM's response headers for an answer from `deployment`.
-    pub(super) fn served_headers(
+    /// Adds LiteLLM's response headers for an answer from `deployment` to `headers`.
+    pub(super) fn add_served_headers(
         &self,
+        headers: &mut HeaderMap,
         deployment: DeploymentIdx,
         retries: u32,
         fallbacks: u32,
-    ) -> HeaderMap {
-        let d = self.proxy.table.deployment(deployment);
-        let group = &self.proxy.table.group(d.group).name;
+    ) {
         let total = self.proxy.clock.now() - self.arrived;
-        let overhead = total.saturating_sub(self.upstream_time);
-        let cost = self.cost(deployment, self.line.input_tokens, self.line.output_tokens);
-        let api_base = self
-            .proxy
-            .upstreams
-            .target(deployment)
-            .map(|t| t.api_base.as_str())
-            .unwrap_or("");
-        let mut headers = HeaderMap::new();
-        let mut put = |name: &'static str, value: String| {
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                headers.insert(name, v);
-            }
+        let facts = AnswerFacts {
+            retries,
+            fallbacks,
+            cost: self.cost(deployment, self.line.input_tokens, self.line.output_tokens),
+            total,
+            overhead: total.saturating_sub(self.upstream_time),
+            request_id: self.line.request_id,
         };
-        put("x-litellm-model-id", d.config.id.clone());
-        put("x-litellm-model-group", group.clone());
-        put("x-litellm-model-api-base", api_base.to_string());
-        put("x-litellm-attempted-retries", retries.to_string());
-        put("x-litellm-attempted-fallbacks", fallbacks.to_string());
-        put("x-litellm-response-cost", cost.to_string());
-        put(
-            "x-litellm-response-duration-ms",
-            format!("{:.3}", total.as_secs_f64() * 1000.0),
-        );
-        put(
-            "x-litellm-overhead-duration-ms",
-            format!("{:.3}", overhead.as_secs_f64() * 1000.0),
-        );
-        put("x-switchyard-request-id", self.line.request_id.to_string());
-        headers
+        response_headers::add(headers, &self.proxy.labels[deployment.get()], facts);
     }
 
     /// The cost of an answer from `deployment` at the router's prices.
@@ -357,10 +335,10 @@ impl Exchange {
         fallbacks: u32,
         body: &[u8],
     ) {
-        let d = self.proxy.table.deployment(deployment);
+        let labels = &self.proxy.labels[deployment.get()];
         self.line.status = 200;
-        self.line.deployment = Some(d.config.id.clone());
-        self.line.model_group = Some(self.proxy.table.group(d.group).name.clone());
+        self.line.deployment = Some(labels.id.clone());
+        self.line.model_group = Some(labels.group.clone());
         self.line.retries = retries;
         self.line.fallbacks = fallbacks;
         self.line.cost_usd = self.cost(deployment, self.line.input_tokens, self.line.output_tokens);
@@ -391,7 +369,7 @@ impl Drop for Exchange {
         }
         if !self.logged {
             self.line.status = 499;
-            self.line.error_class = Some("client_closed".into());
+            self.line.error_class = Some("client_closed");
             self.write_log();
         }
     }
@@ -421,42 +399,6 @@ fn spec_of(
         spec.prompt = controls::last_user_message(body).map(Into::into);
     }
     spec
-}
-
-/// The `usage` of an OpenAI-shaped answer.
-pub(super) fn usage_of(body: &[u8]) -> Option<Usage> {
-    /// Only the `usage` of an answer: serde skips the rest without building it.
-    #[derive(serde::Deserialize)]
-    struct Answer {
-        usage: Option<Counts>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Counts {
-        prompt_tokens: u64,
-        #[serde(default)]
-        completion_tokens: u64,
-    }
-    let counts = serde_json::from_slice::<Answer>(body).ok()?.usage?;
-    let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
-    Some(Usage {
-        input: clamp(counts.prompt_tokens),
-        output: clamp(counts.completion_tokens),
-    })
-}
-
-/// The `usage` object of a parsed answer or chunk.
-pub(super) fn usage_in(v: &Value) -> Option<Usage> {
-    let usage = v.get("usage")?;
-    let n = |k: &str| {
-        usage
-            .get(k)
-            .and_then(Value::as_u64)
-            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
-    };
-    Some(Usage {
-        input: n("prompt_tokens")?,
-        output: n("completion_tokens").unwrap_or(0),
-    })
 }
 
 /// The answer's text, for `--log-prompts`.

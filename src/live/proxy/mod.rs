@@ -15,8 +15,10 @@ pub mod controls;
 pub mod errors;
 mod exchange;
 pub mod request_log;
+mod response_headers;
 pub mod state;
 mod stream;
+mod usage;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,6 +37,7 @@ use serde_json::{Map, Value};
 use self::errors::ApiError;
 use self::exchange::Exchange;
 use self::request_log::{RequestLine, RequestLog};
+use self::response_headers::DeploymentLabels;
 use self::state::SharedCore;
 use super::clock::{self, LiveClock};
 use super::upstream::{Endpoint, Upstreams};
@@ -76,6 +79,8 @@ pub struct Proxy {
     clock: LiveClock,
     /// The router's price of each deployment (fixed at start; read without the lock).
     prices: Vec<Option<Price>>,
+    /// Each deployment's names for response headers and log lines.
+    labels: Vec<DeploymentLabels>,
 }
 
 impl Proxy {
@@ -157,6 +162,9 @@ pub async fn start(
     let deployment_prices = (0..table.deployments().len())
         .map(|d| router.price(crate::router::DeploymentIdx(d as u32)))
         .collect();
+    let labels = DeploymentLabels::for_table(&table, |d| {
+        upstreams.target(d).map_or("", |t| t.api_base.as_str())
+    });
     let (log, log_writer) =
         RequestLog::open(&options.log_path, options.log_prompts).map_err(|e| {
             StartError(format!(
@@ -176,6 +184,7 @@ pub async fn start(
         next_id: AtomicU64::new(1),
         clock: LiveClock::scaled(options.speed),
         prices: deployment_prices,
+        labels,
     });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -242,14 +251,11 @@ async fn handle(
             arrival_unix_s: arrived.as_secs_f64(),
             request_id,
             status,
-            error_class: Some(
-                if status == 401 {
-                    "authentication"
-                } else {
-                    "bad_request"
-                }
-                .into(),
-            ),
+            error_class: Some(if status == 401 {
+                "authentication"
+            } else {
+                "bad_request"
+            }),
             ..RequestLine::default()
         });
         ApiError::new(status, message).into_response()

@@ -11,6 +11,7 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -18,9 +19,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AttemptLine {
     /// The deployment's id.
-    pub deployment: String,
+    pub deployment: Arc<str>,
     /// `ok`, or the error class's name.
-    pub outcome: String,
+    pub outcome: &'static str,
     /// The upstream's status, when it answered.
     pub status: Option<u16>,
     /// From sending the attempt to its outcome.
@@ -49,11 +50,11 @@ pub struct RequestLine {
     /// The status the client got (499: the client went away first).
     pub status: u16,
     /// The final error's class, when the request failed.
-    pub error_class: Option<String>,
+    pub error_class: Option<&'static str>,
     /// The deployment that served.
-    pub deployment: Option<String>,
+    pub deployment: Option<Arc<str>>,
     /// The model group that served.
-    pub model_group: Option<String>,
+    pub model_group: Option<Arc<str>>,
     /// What the answer cost at the router's prices.
     pub cost_usd: f64,
     /// Retries in the group that served (or the last group tried).
@@ -81,12 +82,15 @@ struct Pending {
     closed: std::sync::atomic::AtomicBool,
 }
 
-/// Appends request lines to the log. Handlers serialise their line into a shared buffer (no
-/// system call, no thread wake-up per request); one writer moves the buffer to the file every
-/// [`FLUSH_EVERY`] and once more when the last `RequestLog` is gone.
+/// Appends request lines to the log. A handler serialises its line into its thread's buffer and
+/// appends that to a shared one under a short lock (no system call, no thread wake-up per
+/// request); one writer moves the shared buffer to the file every [`FLUSH_EVERY`] and once more
+/// when the last `RequestLog` is gone. Serialising on the request's own thread keeps the
+/// writer's work a copy: a writer that serialised a whole interval's lines at once held a core
+/// long enough to show in the proxy's slowest requests.
 #[derive(Debug, Clone)]
 pub struct RequestLog {
-    pending: std::sync::Arc<Pending>,
+    pending: Arc<Pending>,
     /// Whether prompts and answers are logged.
     pub with_prompts: bool,
 }
@@ -109,7 +113,7 @@ impl RequestLog {
             .create(true)
             .append(true)
             .open(path)?;
-        let pending = std::sync::Arc::new(Pending::default());
+        let pending = Arc::new(Pending::default());
         let theirs = pending.clone();
         let writer = tokio::task::spawn_blocking(move || write_lines(&theirs, file));
         Ok((
@@ -131,19 +135,30 @@ impl RequestLog {
 
     /// Queues `line`.
     pub fn write(&self, line: RequestLine) {
-        let mut bytes = self.pending.bytes.lock().unwrap_or_else(|p| p.into_inner());
-        if serde_json::to_writer(&mut *bytes, &line).is_ok() {
-            bytes.push(b'\n');
+        thread_local! {
+            static SERIALISED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
+        SERIALISED.with_borrow_mut(|buf| {
+            buf.clear();
+            if serde_json::to_writer(&mut *buf, &line).is_err() {
+                return;
+            }
+            buf.push(b'\n');
+            self.pending
+                .bytes
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(buf);
+        });
     }
 }
 
 /// The writer: every [`FLUSH_EVERY`], what the handlers queued goes to the file; when only the
 /// writer still holds the queue, the last of it goes and the writer ends.
-fn write_lines(pending: &std::sync::Arc<Pending>, mut file: std::fs::File) {
+fn write_lines(pending: &Arc<Pending>, mut file: std::fs::File) {
     let mut spare = Vec::new();
     loop {
-        let last = std::sync::Arc::strong_count(pending) == 1
+        let last = Arc::strong_count(pending) == 1
             || pending.closed.load(std::sync::atomic::Ordering::Acquire);
         {
             let mut bytes = pending.bytes.lock().unwrap_or_else(|p| p.into_inner());

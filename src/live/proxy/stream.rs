@@ -17,7 +17,8 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use super::Proxy;
-use super::exchange::{Exchange, Usage, usage_in};
+use super::exchange::Exchange;
+use super::usage::{Usage, usage_in};
 use crate::live::upstream::{Endpoint, UpstreamFailure, timed_out, transport_failure};
 use crate::router::{CallResult, DeploymentIdx, ErrorClass, Step};
 use crate::time::Time;
@@ -42,15 +43,11 @@ pub(super) async fn open(
     timeout: Duration,
 ) -> Result<Opened, UpstreamFailure> {
     let sent = proxy.clock.now();
-    let response = proxy
-        .upstreams
-        .post(
-            deployment,
-            Endpoint::Chat,
-            bytes,
-            proxy.clock.wall_span(timeout),
-        )
-        .await?;
+    let posted = proxy.upstreams.post(deployment, Endpoint::Chat, bytes);
+    let response = match tokio::time::timeout(proxy.clock.wall_span(timeout), posted).await {
+        Err(_) => return Err(timed_out(timeout)),
+        Ok(answer) => answer?,
+    };
     let mut chunks: Chunks = response.bytes_stream().boxed();
     let deadline = sent + timeout;
     let first = match tokio::time::timeout(
@@ -98,7 +95,8 @@ struct Relay {
 /// The streaming response: headers now, events as they come.
 pub(super) fn respond(exchange: Exchange, opened: Opened) -> Response {
     let (retries, fallbacks) = exchange.call.retries_and_fallbacks();
-    let headers = exchange.served_headers(opened.deployment, retries, fallbacks);
+    let mut headers = axum::http::HeaderMap::new();
+    exchange.add_served_headers(&mut headers, opened.deployment, retries, fallbacks);
     let relay = Relay {
         exchange,
         opened,
@@ -204,7 +202,7 @@ impl Relay {
         let message = failure.message.clone();
         self.exchange.failed(failure);
         self.exchange.line.status = 200;
-        self.exchange.line.error_class = Some(class.name().to_string());
+        self.exchange.line.error_class = Some(class.name());
         self.exchange.write_log();
         let event = serde_json::json!({
             "error": {"message": format!("the upstream failed mid-stream: {message}"), "type": "api_error", "param": null, "code": class.status().to_string()}

@@ -10,6 +10,7 @@ pub mod target;
 use std::time::Duration;
 
 use bytes::Bytes;
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
 pub use target::{Target, TargetError};
 
@@ -52,6 +53,9 @@ impl UpstreamFailure {
 /// Largest error body read from an upstream (enough for any error message).
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// The content type of every request body sent upstream.
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
 /// Every deployment's upstream and the shared client.
 #[derive(Debug, Clone)]
 pub struct Upstreams {
@@ -90,15 +94,14 @@ impl Upstreams {
         self.targets.get(d.get()).and_then(Option::as_ref)
     }
 
-    /// Posts `body` to `d`'s `endpoint` and waits, within `timeout`, for the status and
-    /// headers. A 2xx answer comes back to be read (whole or streamed); anything else is read
-    /// and classified.
+    /// Posts `body` to `d`'s `endpoint` and waits for the status and headers (the caller bounds
+    /// the wait: one timer covers an attempt). A 2xx answer comes back to be read (whole or
+    /// streamed); anything else is read and classified.
     pub async fn post(
         &self,
         d: DeploymentIdx,
         endpoint: Endpoint,
         body: Bytes,
-        timeout: Duration,
     ) -> Result<reqwest::Response, UpstreamFailure> {
         let Some(target) = self.target(d) else {
             return Err(UpstreamFailure::transport(
@@ -113,16 +116,12 @@ impl Upstreams {
         let mut request = self
             .http
             .post(url.clone())
-            .header("content-type", "application/json")
+            .header(CONTENT_TYPE, JSON)
             .body(body);
         if let Some((name, value)) = &target.credential {
-            request = request.header(*name, value.clone());
+            request = request.header(name, value.clone());
         }
-        let response = match tokio::time::timeout(timeout, request.send()).await {
-            Err(_) => return Err(timed_out(timeout)),
-            Ok(Err(e)) => return Err(transport_failure(&e)),
-            Ok(Ok(r)) => r,
-        };
+        let response = request.send().await.map_err(|e| transport_failure(&e))?;
         if response.status().is_success() {
             return Ok(response);
         }

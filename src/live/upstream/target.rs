@@ -11,7 +11,7 @@
 //! copies them. It decides no routing and sends nothing.
 
 use reqwest::Url;
-use reqwest::header::HeaderValue;
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 
 use crate::config::DeploymentConfig;
 use crate::config::yaml::ConfigString;
@@ -27,7 +27,7 @@ pub struct Target {
     /// `POST` here for embeddings.
     pub embeddings_url: Url,
     /// The credential header (name, value marked sensitive), if any. Never logged.
-    pub credential: Option<(&'static str, HeaderValue)>,
+    pub credential: Option<(HeaderName, HeaderValue)>,
     /// The model name sent upstream (the part of `model` after the provider prefix).
     pub model: String,
     /// `api_base` as configured, for the `x-litellm-model-api-base` header.
@@ -158,7 +158,7 @@ pub fn target(index: usize, d: &DeploymentConfig) -> Result<Option<Target>, Targ
                 chat_url: url("chat/completions")?,
                 embeddings_url: url("embeddings")?,
                 credential: api_key
-                    .map(|k| credential_value(&k).map(|v| ("api-key", v)))
+                    .map(|k| credential_value(&k).map(|v| (HeaderName::from_static("api-key"), v)))
                     .transpose()
                     .map_err(|m| error("api_key", m))?,
                 model,
@@ -184,7 +184,7 @@ pub fn target(index: usize, d: &DeploymentConfig) -> Result<Option<Target>, Targ
                 chat_url: url("chat/completions")?,
                 embeddings_url: url("embeddings")?,
                 credential: api_key
-                    .map(|k| credential_value(&format!("Bearer {k}")).map(|v| ("authorization", v)))
+                    .map(|k| credential_value(&format!("Bearer {k}")).map(|v| (AUTHORIZATION, v)))
                     .transpose()
                     .map_err(|m| error("api_key", m))?,
                 model,
