@@ -25,6 +25,7 @@ mod eligibility;
 pub mod error_class;
 mod failure_message;
 pub mod fallback;
+mod fleet_sync;
 mod fallback_walk;
 pub mod live_state;
 pub mod pricing;
