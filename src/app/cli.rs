@@ -448,6 +448,9 @@ fn run(args: RunArgs) -> Result<()> {
         }
     );
     say!("{}", table::policies_table(summary));
+    if let Some(fleet) = table::fleet_table(summary) {
+        say!("\ngateway instances:\n{fleet}");
+    }
     if !brief {
         for (name, p) in &summary.policies {
             say!("\npolicy {name}: {}", table::errors_line(p));

@@ -145,3 +145,58 @@ pub fn comparison_table(c: &super::comparison::Comparison) -> Table {
     }
     t
 }
+
+/// The policies that ran on several gateway instances: traffic per instance, the providers'
+/// 429s, the busiest minute against `rpm`, budget overshoot and cooldown disagreement. `None`
+/// when no policy had an `instances:` block.
+pub fn fleet_table(summary: &Summary) -> Option<Table> {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "policy",
+        "instances",
+        "shared",
+        "sync s",
+        "requests per instance",
+        "provider 429s",
+        "peak min / rpm",
+        "budget over $",
+        "cooldown disagreement s",
+    ]);
+    let mut any = false;
+    for (name, p) in &summary.policies {
+        let Some(f) = &p.fleet else { continue };
+        any = true;
+        let per_instance: Vec<String> = f
+            .per_instance
+            .iter()
+            .map(|i| i.requests.to_string())
+            .collect();
+        let limited: u64 = f
+            .deployments
+            .values()
+            .map(|d| d.provider_rate_limited)
+            .sum();
+        let over: f64 = f.budgets.values().map(|b| b.overshoot_usd).sum();
+        let disagreement: f64 = f
+            .deployments
+            .values()
+            .map(|d| d.cooldown_disagreement_s)
+            .sum();
+        t.add_row(vec![
+            Cell::new(name),
+            right(f.instances.to_string()),
+            Cell::new(if f.shared_state { "yes" } else { "no" }),
+            right(fmt_value(f.sync_interval_s)),
+            Cell::new(per_instance.join(" / ")),
+            right(limited.to_string()),
+            right(
+                f.worst_peak_over_rpm()
+                    .map_or("—".into(), |x| format!("{x:.3}")),
+            ),
+            right(format!("{over:.4}")),
+            right(format!("{disagreement:.1}")),
+        ]);
+    }
+    any.then_some(t)
+}

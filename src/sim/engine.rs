@@ -18,11 +18,15 @@ use slab::Slab;
 use super::arrival_source::ArrivalSource;
 use super::event_queue::EventQueue;
 use super::faults::Rejection;
+use super::fleet::{FleetSpec, Spreader, router_stream, shares_state};
 use super::provider::{Admission, ProviderProfile, Started, SyntheticProvider};
 use super::rng::{SimRng, stream};
 use super::workload::{MAX_REQUESTS, MixSampler, WorkloadSpec};
 use crate::config::RouterSettings;
-use crate::metrics::{BudgetLedger, ClientTries, PolicyStats, RecordSink, RequestRecord};
+use crate::metrics::{
+    BudgetLedger, ClientTries, FleetStats, PolicyStats, RecordSink, RequestRecord,
+};
+use crate::router::sync::{SharedTotals, SyncDelta, SyncTotals};
 use crate::router::{
     AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, DeploymentTable,
     ErrorClass, Failed, NoTrace, Outcome, PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
@@ -44,6 +48,9 @@ pub struct World<'a> {
     pub duration: Duration,
     /// Prices from a `--prices` file, beside the deployments' own and the built-in table.
     pub price_file: Option<&'a PriceFile>,
+    /// Several gateway instances in front of the providers (`instances:`); `None` is one
+    /// router, as without the block.
+    pub fleet: Option<&'a FleetSpec>,
 }
 
 /// Where an attempt's answer goes: the request's slot and the router's id for the attempt
@@ -76,6 +83,18 @@ enum Event {
         slot: u32,
     },
     BudgetSample,
+    /// An instance takes its delta and starts writing it to the store.
+    SyncTake {
+        instance: u32,
+    },
+    /// The write reaches the store (or fails, the store unreachable).
+    SyncWritten {
+        instance: u32,
+    },
+    /// The totals read back reach the instance.
+    SyncRead {
+        instance: u32,
+    },
 }
 
 /// How often budgets are sampled for `budgets.csv`.
@@ -83,6 +102,7 @@ const BUDGET_SAMPLE_EVERY: Duration = Duration::from_secs(60);
 
 struct Active {
     call: Call,
+    instance: u32,
     id: u64,
     class: u32,
     arrival: Time,
@@ -102,10 +122,37 @@ pub struct RunResult {
     pub trace: Vec<(Time, TraceEvent)>,
 }
 
+/// One gateway instance: its router and the router's random stream.
+struct Instance {
+    router: Router,
+    rng: SimRng,
+}
+
+/// An instance's sync in flight: what it took and, once read, the store's totals.
+#[derive(Default)]
+struct SyncInFlight {
+    taken_at: Option<Time>,
+    delta: SyncDelta,
+    totals: SyncTotals,
+}
+
+/// The fleet's side of a run: the load balancer, the simulated store and what it observed.
+struct Fleet {
+    spec: FleetSpec,
+    spreader: Spreader,
+    shared: bool,
+    store: SharedTotals,
+    syncs: Vec<SyncInFlight>,
+    /// Sync events in the queue (the run is over when nothing else is).
+    sync_events: usize,
+    stats: FleetStats,
+}
+
 struct Engine<'w, S> {
     world: World<'w>,
-    router: Router,
-    router_rng: SimRng,
+    /// The gateway instances; one without a fleet.
+    instances: Vec<Instance>,
+    fleet: Option<Fleet>,
     providers: Vec<SyntheticProvider<AttemptRef>>,
     templates: Vec<RequestSpec>,
     source: ArrivalSource,
@@ -144,7 +191,17 @@ pub fn run_explained<S: RecordSink>(
     sink: S,
     explain: Option<u64>,
 ) -> RunResult {
-    let router = Router::from_table(world.table.clone(), settings, world.price_file);
+    let fleet = world
+        .fleet
+        .map(|spec| new_fleet(spec, &settings, &world, seed));
+    let count = world.fleet.map_or(1, |f| f.count.max(1));
+    let instances: Vec<Instance> = (0..count)
+        .map(|i| Instance {
+            router: Router::from_table(world.table.clone(), settings.clone(), world.price_file),
+            rng: router_stream(seed, i),
+        })
+        .collect();
+    let router = &instances[0].router;
     let categories: Vec<Option<String>> = world
         .workload
         .mix
@@ -191,10 +248,17 @@ pub fn run_explained<S: RecordSink>(
         .map(|(b, _)| router.budget_scope(b).key())
         .collect();
     let end = Time::ZERO + world.duration;
+    let mut fleet = fleet;
+    if let Some(f) = &mut fleet {
+        for (b, w) in router.budgets() {
+            f.stats
+                .add_budget(router.budget_scope(b).key(), w.limit, w.period);
+        }
+    }
     let mut engine = Engine {
         world,
-        router,
-        router_rng: stream(seed, "router"),
+        instances,
+        fleet,
         providers,
         templates,
         source: ArrivalSource::new(world.workload, end, seed),
@@ -216,6 +280,27 @@ pub fn run_explained<S: RecordSink>(
     }
 }
 
+/// The fleet of `spec` for a policy with `settings`: it shares state only when the config
+/// has Redis, as LiteLLM's router does.
+fn new_fleet(spec: &FleetSpec, settings: &RouterSettings, world: &World<'_>, seed: u64) -> Fleet {
+    let count = spec.count.max(1);
+    let shared = shares_state(settings);
+    Fleet {
+        spec: spec.clone(),
+        spreader: Spreader::new(spec, seed),
+        shared,
+        store: SharedTotals::default(),
+        syncs: (0..count).map(|_| SyncInFlight::default()).collect(),
+        sync_events: 0,
+        stats: FleetStats::new(
+            count,
+            world.table.deployments().len(),
+            shared,
+            spec.sync_interval,
+        ),
+    }
+}
+
 /// Empty aggregates for `world`'s deployments, with a timeline sized to its duration.
 fn policy_stats(world: &World<'_>) -> PolicyStats {
     let n = world.table.deployments().len();
@@ -234,10 +319,11 @@ impl<S: RecordSink> Engine<'_, S> {
         for at in self.source.first(self.world.workload) {
             self.queue.push(at, Event::Arrival);
         }
-        if self.router.budgets().next().is_some() {
+        if self.instances[0].router.budgets().next().is_some() {
             self.queue
                 .push(Time::ZERO + BUDGET_SAMPLE_EVERY, Event::BudgetSample);
         }
+        self.schedule_first_syncs();
         let mut last = Time::ZERO;
         while let Some((now, event)) = self.queue.pop() {
             debug_assert!(now >= last, "virtual time went back from {last} to {now}");
@@ -247,6 +333,7 @@ impl<S: RecordSink> Engine<'_, S> {
                 Event::Resume { slot } => self.advance(slot, now),
                 Event::Done { attempt } => self.done(attempt, now),
                 Event::Rejected { attempt, rejection } => {
+                    self.provider_answered(attempt, rejection.class);
                     self.fail(attempt, rejection.class, rejection.retry_after, now);
                 }
                 Event::TimedOut { attempt } => {
@@ -260,16 +347,25 @@ impl<S: RecordSink> Engine<'_, S> {
                             .push(now + BUDGET_SAMPLE_EVERY, Event::BudgetSample);
                     }
                 }
+                Event::SyncTake { instance } => self.sync_take(instance, now),
+                Event::SyncWritten { instance } => self.sync_written(instance, now),
+                Event::SyncRead { instance } => self.sync_read(instance, now),
             }
         }
         let keys = self.budget_keys.iter().cloned();
+        let router = &self.instances[0].router;
         self.sink.0.budgets = self
             .ledger
-            .states(keys.zip(self.router.budgets().map(|(_, w)| w)));
+            .states(keys.zip(router.budgets().map(|(_, w)| w)));
+        if let Some(mut fleet) = self.fleet.take() {
+            fleet.stats.finish(last);
+            self.sink.0.fleet = Some(fleet.stats);
+        }
     }
 
     fn sample_budgets(&mut self, now: Time) {
-        for ((_, b), key) in self.router.budgets().zip(&self.budget_keys) {
+        let router = &self.instances[0].router;
+        for ((_, b), key) in router.budgets().zip(&self.budget_keys) {
             self.sink.budget_sample(now, key, b.spent(now), b.limit);
         }
     }
@@ -301,8 +397,17 @@ impl<S: RecordSink> Engine<'_, S> {
             spec.prompt =
                 Some(self.world.workload.mix[drawn.class as usize].prompts[p as usize].clone());
         }
+        let instance = match &mut self.fleet {
+            None => 0,
+            Some(fleet) => {
+                let i = fleet.spreader.pick();
+                fleet.stats.arrival(i);
+                i
+            }
+        };
         let slot = self.active.insert(Active {
-            call: self.router.start(spec),
+            call: self.instances[instance as usize].router.start(spec),
+            instance,
             id: self.next_id,
             class: drawn.class,
             arrival: now,
@@ -350,7 +455,7 @@ impl<S: RecordSink> Engine<'_, S> {
     fn client_retried(&mut self, slot: u32, now: Time) {
         let active = &mut self.active[slot as usize];
         let spec = active.call.spec().clone();
-        active.call = self.router.start(spec);
+        active.call = self.instances[active.instance as usize].router.start(spec);
         active.attempt_sent = now;
         active.first_token_at = now;
         self.advance(slot, now);
@@ -359,13 +464,13 @@ impl<S: RecordSink> Engine<'_, S> {
     /// Asks the router what `slot` does next and carries it out.
     fn advance(&mut self, slot: u32, now: Time) {
         let traced = self.traced(slot);
-        let call = &mut self.active[slot as usize].call;
+        let active = &mut self.active[slot as usize];
+        let call = &mut active.call;
+        let Instance { router, rng } = &mut self.instances[active.instance as usize];
         let step = if traced {
-            self.router
-                .next_step_traced(call, now, &mut self.router_rng, &mut self.trace)
+            router.next_step_traced(call, now, rng, &mut self.trace)
         } else {
-            self.router
-                .next_step_traced(call, now, &mut self.router_rng, &mut NoTrace)
+            router.next_step_traced(call, now, rng, &mut NoTrace)
         };
         match step {
             Step::Send {
@@ -393,6 +498,9 @@ impl<S: RecordSink> Engine<'_, S> {
         let active = &mut self.active[attempt.slot as usize];
         active.attempt_sent = now;
         let (class, input, output) = (active.class, active.input_tokens, active.output_tokens);
+        if let Some(fleet) = &mut self.fleet {
+            fleet.stats.attempt(active.instance, deployment.get(), now);
+        }
         let admission = self.providers[deployment.get()].offer(attempt, class, input, output, now);
         let answer_at = match admission {
             Admission::Started(started) => {
@@ -459,29 +567,35 @@ impl<S: RecordSink> Engine<'_, S> {
     fn record(&mut self, attempt: AttemptRef, outcome: &Outcome, now: Time) {
         let (slot, id, deployment) = (attempt.slot, attempt.attempt, attempt.deployment);
         let traced = self.traced(slot);
-        let call = &mut self.active[slot as usize].call;
-        let rng = &mut self.router_rng;
+        let active = &mut self.active[slot as usize];
+        let (call, instance) = (&mut active.call, active.instance);
+        let Instance { router, rng } = &mut self.instances[instance as usize];
         let recorded = if traced {
-            let trace = &mut self.trace;
-            self.router
-                .record_traced(call, id, outcome, now, rng, trace)
+            router.record_traced(call, id, outcome, now, rng, &mut self.trace)
         } else {
-            self.router
-                .record_traced(call, id, outcome, now, rng, &mut NoTrace)
+            router.record_traced(call, id, outcome, now, rng, &mut NoTrace)
         };
         if recorded.stale {
             return;
         }
         if let Some(cost) = recorded.charged {
-            let tags = self.active[slot as usize].call.spec().tags.set;
-            for (budget, window) in self.router.budgets_charged_by(deployment, tags) {
+            let tags = call.spec().tags.set;
+            for (budget, window) in router.budgets_charged_by(deployment, tags) {
                 self.ledger.charged(budget, cost, window, now);
+                if let Some(fleet) = &mut self.fleet {
+                    fleet.stats.spent(budget.get(), cost, now);
+                }
             }
         }
         let ok = matches!(outcome, Outcome::Success(_));
         self.sink.attempt(deployment, ok);
         if let Some(cooldown) = recorded.cooldown {
             self.sink.cooldown(deployment, now, cooldown);
+            if let Some(fleet) = &mut self.fleet {
+                fleet
+                    .stats
+                    .cooling(instance, deployment.get(), now, cooldown.until);
+            }
         }
         self.advance(slot, now);
     }
@@ -493,11 +607,11 @@ impl<S: RecordSink> Engine<'_, S> {
             return;
         }
         let active = self.active.remove(slot as usize);
+        let router = &self.instances[active.instance as usize].router;
         let (ttft, output_tokens, cost_usd) = match result {
             CallResult::Served(served) => {
                 let c = served.completion;
-                let cost = self
-                    .router
+                let cost = router
                     .price(served.deployment)
                     .map_or(0.0, |p| p.cost(c.input_tokens, c.output_tokens));
                 (
@@ -519,7 +633,7 @@ impl<S: RecordSink> Engine<'_, S> {
             output_tokens,
             cost_usd,
             failed_groups: active.call.group_failures(),
-            final_group: self.router.route_group(active.call.current_route()),
+            final_group: router.route_group(active.call.current_route()),
             client: active.client,
         };
         self.sink.request(&record);
@@ -530,4 +644,102 @@ impl<S: RecordSink> Engine<'_, S> {
             self.queue.push(at, Event::Arrival);
         }
     }
+
+    /// A provider answered an attempt with `class`: the fleet counts the providers' own 429s.
+    fn provider_answered(&mut self, attempt: AttemptRef, class: ErrorClass) {
+        if let Some(fleet) = &mut self.fleet
+            && class == ErrorClass::RateLimit
+        {
+            fleet.stats.provider_rate_limited(attempt.deployment.get());
+        }
+    }
+
+    /// Queues every instance's first sync, staggered, when the instances share state.
+    fn schedule_first_syncs(&mut self) {
+        let Some(fleet) = self.fleet.as_mut().filter(|f| f.shared) else {
+            return;
+        };
+        for instance in 0..fleet.spec.count.max(1) {
+            let at = fleet.spec.first_sync(instance);
+            fleet.sync_events += 1;
+            self.queue.push(at, Event::SyncTake { instance });
+        }
+    }
+
+    /// Queues a sync event of the fleet.
+    fn push_sync(&mut self, at: Time, event: Event) {
+        if let Some(fleet) = &mut self.fleet {
+            fleet.sync_events += 1;
+        }
+        self.queue.push(at, event);
+    }
+
+    /// `instance` takes what it added since its last sync and starts writing it.
+    fn sync_take(&mut self, instance: u32, now: Time) {
+        let delta = self.instances[instance as usize]
+            .router
+            .take_sync_delta(now);
+        let fleet = popped(&mut self.fleet);
+        let sync = &mut fleet.syncs[instance as usize];
+        sync.taken_at = Some(now);
+        sync.delta = delta;
+        let at = now + fleet.spec.write_latency;
+        self.push_sync(at, Event::SyncWritten { instance });
+    }
+
+    /// `instance`'s write reaches the store, which absorbs it and answers its totals; or the
+    /// store is unreachable, and the instance keeps its counts for the next sync.
+    fn sync_written(&mut self, instance: u32, now: Time) {
+        let fleet = popped(&mut self.fleet);
+        if !fleet.spec.store_reachable(now) {
+            fleet.stats.synced(false);
+            self.instances[instance as usize].router.sync_failed();
+            self.schedule_next_sync(instance, now);
+            return;
+        }
+        let sync = &mut fleet.syncs[instance as usize];
+        fleet.store.absorb(&sync.delta, now);
+        sync.totals = fleet.store.totals(now);
+        let at = now + fleet.spec.read_latency;
+        self.push_sync(at, Event::SyncRead { instance });
+    }
+
+    /// The totals reach `instance`, which applies them; the fleet notes the cooldowns it now
+    /// sees.
+    fn sync_read(&mut self, instance: u32, now: Time) {
+        let fleet = popped(&mut self.fleet);
+        let sync = &mut fleet.syncs[instance as usize];
+        let totals = std::mem::take(&mut sync.totals);
+        fleet.stats.synced(true);
+        let router = &mut self.instances[instance as usize].router;
+        router.apply_sync_totals(&totals, now);
+        for d in 0..router.table().deployments().len() {
+            let until = router.health(DeploymentIdx(d as u32)).cooling_until;
+            fleet.stats.cooling(instance, d, now, until);
+        }
+        self.schedule_next_sync(instance, now);
+    }
+
+    /// Queues `instance`'s next sync one interval after its last take (never before `now`),
+    /// unless only sync events are left: then the run is over.
+    fn schedule_next_sync(&mut self, instance: u32, now: Time) {
+        let Some(fleet) = &mut self.fleet else {
+            return;
+        };
+        if self.queue.len() <= fleet.sync_events {
+            return;
+        }
+        let taken = fleet.syncs[instance as usize].taken_at.unwrap_or(now);
+        let at = (taken + fleet.spec.sync_interval).max(now);
+        self.push_sync(at, Event::SyncTake { instance });
+    }
+}
+
+/// The fleet, when a sync event was popped (which it counts as no longer queued).
+fn popped(fleet: &mut Option<Fleet>) -> &mut Fleet {
+    let fleet = fleet
+        .as_mut()
+        .expect("sync events are queued only with a fleet");
+    fleet.sync_events -= 1;
+    fleet
 }
