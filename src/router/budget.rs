@@ -22,8 +22,14 @@ pub struct BudgetWindow {
     /// The period.
     pub period: Duration,
     started: Option<Time>,
+    /// Spent in the window: with a fleet, the store's total plus what this instance has not
+    /// yet seen come back from it.
     spent: f64,
     opened: u32,
+    /// This instance's own spend not yet taken for the store.
+    pending: f64,
+    /// Taken for the store, not yet confirmed by totals read back.
+    sent: f64,
 }
 
 impl BudgetWindow {
@@ -35,6 +41,8 @@ impl BudgetWindow {
             started: None,
             spent: 0.0,
             opened: 0,
+            pending: 0.0,
+            sent: 0.0,
         }
     }
 
@@ -64,8 +72,45 @@ impl BudgetWindow {
             self.opened += 1;
             self.started = Some(now);
             self.spent = 0.0;
+            self.pending = 0.0;
+            self.sent = 0.0;
         }
         self.spent += amount;
+        self.pending += amount;
+    }
+
+    /// This instance's spend in the open window since the last take, as (window start,
+    /// amount), now counted as sent; `None` when there is none.
+    pub fn take(&mut self, now: Time) -> Option<(Time, f64)> {
+        let start = self.started.filter(|_| self.open(now))?;
+        let amount = std::mem::take(&mut self.pending);
+        if amount == 0.0 {
+            return None;
+        }
+        self.sent += amount;
+        Some((start, amount))
+    }
+
+    /// The fleet's open window at `now` as (start, spent), `None` when the store holds none: it
+    /// includes what was sent, so the view becomes it plus what was spent since the take.
+    pub fn apply(&mut self, now: Time, fleet: Option<(Time, f64)>) {
+        self.sent = 0.0;
+        match fleet {
+            Some((start, spent)) if now < start + self.period => {
+                if !self.open(now) {
+                    self.opened += 1;
+                }
+                self.started = Some(start);
+                self.spent = spent + self.pending;
+            }
+            _ if self.open(now) => self.spent = self.pending,
+            _ => {}
+        }
+    }
+
+    /// What was sent never reached the store: it is this instance's own again.
+    pub fn unsend(&mut self) {
+        self.pending += std::mem::take(&mut self.sent);
     }
 }
 
@@ -120,6 +165,36 @@ mod tests {
 
     fn at(s: f64) -> Time {
         Time::from_secs_f64(s)
+    }
+
+    #[test]
+    fn a_fleet_window_is_the_stores_total_plus_what_is_not_yet_back() {
+        let mut b = BudgetWindow::new(10.0, Duration::from_secs(100));
+        b.spend(2.0, at(10.0));
+        assert_eq!(b.take(at(11.0)), Some((at(10.0), 2.0)));
+        b.spend(1.0, at(12.0));
+        b.apply(at(13.0), Some((at(5.0), 8.0)));
+        assert_eq!(
+            b.spent(at(13.0)),
+            9.0,
+            "the store's 8 (ours included) and the new 1"
+        );
+        assert!(!b.exhausted(at(13.0)));
+        assert!(
+            !b.exhausted(at(105.0)),
+            "the shared window started at 5 s ends at 105 s"
+        );
+        assert_eq!(b.take(at(20.0)), Some((at(5.0), 1.0)));
+        b.unsend();
+        assert_eq!(
+            b.take(at(21.0)),
+            Some((at(5.0), 1.0)),
+            "a failed write goes again"
+        );
+        let mut idle = BudgetWindow::new(10.0, Duration::from_secs(100));
+        idle.apply(at(50.0), Some((at(0.0), 12.0)));
+        assert!(idle.exhausted(at(50.0)), "spend by other instances counts");
+        assert_eq!(idle.opened(), 1);
     }
 
     #[test]
@@ -230,6 +305,11 @@ impl Budgets {
             .iter()
             .enumerate()
             .map(|(i, w)| (BudgetIdx(i as u32), w))
+    }
+
+    /// Budget `b`'s window, to take or apply what the fleet shares.
+    pub fn window_mut(&mut self, b: BudgetIdx) -> &mut BudgetWindow {
+        &mut self.windows[b.get()]
     }
 
     /// Whether no budget is configured.

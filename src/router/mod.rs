@@ -91,6 +91,9 @@ pub struct Router {
     health: Vec<Health>,
     /// Requests and tokens in the current minute, by deployment.
     usage: Vec<MinuteUsage>,
+    /// By deployment: the latest cooldown deadline the fleet's store is known to hold (what a
+    /// sync need not send again); [`Time::ZERO`] without a fleet.
+    shared_cooldowns: Vec<Time>,
     /// The fallback tables, resolved to routes once.
     plans: FallbackPlans,
     /// Price per token, by deployment; `None` when no source knows it (cost-based routing
@@ -164,6 +167,7 @@ impl Router {
             live: LiveState::new(n),
             health: vec![Health::default(); n],
             usage: vec![MinuteUsage::default(); n],
+            shared_cooldowns: vec![Time::ZERO; n],
             plans: FallbackPlans::new(&settings, &table),
             prices: deployments
                 .iter()
