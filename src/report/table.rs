@@ -177,24 +177,28 @@ pub fn fleet_table(summary: &Summary) -> Option<Table> {
             .values()
             .map(|d| d.provider_rate_limited)
             .sum();
-        let over: f64 = f.budgets.values().map(|b| b.overshoot_usd).sum();
-        let disagreement: f64 = f
+        let over = (!f.budgets.is_empty())
+            .then(|| f.budgets.values().fold(0.0, |sum, b| sum + b.overshoot_usd));
+        let disagreement = f
             .deployments
             .values()
-            .map(|d| d.cooldown_disagreement_s)
-            .sum();
+            .fold(0.0, |sum, d| sum + d.cooldown_disagreement_s);
         t.add_row(vec![
             Cell::new(name),
             right(f.instances.to_string()),
             Cell::new(if f.shared_state { "yes" } else { "no" }),
-            right(fmt_value(f.sync_interval_s)),
+            right(if f.shared_state {
+                fmt_value(f.sync_interval_s)
+            } else {
+                "—".into()
+            }),
             Cell::new(per_instance.join(" / ")),
             right(limited.to_string()),
             right(
                 f.worst_peak_over_rpm()
                     .map_or("—".into(), |x| format!("{x:.3}")),
             ),
-            right(format!("{over:.4}")),
+            right(over.map_or("—".into(), |x| format!("{x:.4}"))),
             right(format!("{disagreement:.1}")),
         ]);
     }
