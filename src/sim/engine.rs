@@ -26,7 +26,7 @@ use crate::config::RouterSettings;
 use crate::metrics::{
     BudgetLedger, ClientTries, FleetStats, PolicyStats, RecordSink, RequestRecord,
 };
-use crate::router::sync::{SharedTotals, SyncDelta, SyncTotals};
+use crate::router::sync::{CooldownMark, SharedTotals, SyncDelta, SyncTotals};
 use crate::router::{
     AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, DeploymentTable,
     ErrorClass, Failed, NoTrace, Outcome, PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
@@ -94,6 +94,12 @@ enum Event {
     /// The totals read back reach the instance.
     SyncRead {
         instance: u32,
+    },
+    /// A cooldown an instance started reaches the store: LiteLLM writes cooldowns to Redis at
+    /// once, not with the periodic sync.
+    CooldownWritten {
+        deployment: DeploymentIdx,
+        until: Time,
     },
 }
 
@@ -350,6 +356,9 @@ impl<S: RecordSink> Engine<'_, S> {
                 Event::SyncTake { instance } => self.sync_take(instance, now),
                 Event::SyncWritten { instance } => self.sync_written(instance, now),
                 Event::SyncRead { instance } => self.sync_read(instance, now),
+                Event::CooldownWritten { deployment, until } => {
+                    self.cooldown_written(deployment, until, now);
+                }
             }
         }
         let keys = self.budget_keys.iter().cloned();
@@ -591,11 +600,7 @@ impl<S: RecordSink> Engine<'_, S> {
         self.sink.attempt(deployment, ok);
         if let Some(cooldown) = recorded.cooldown {
             self.sink.cooldown(deployment, now, cooldown);
-            if let Some(fleet) = &mut self.fleet {
-                fleet
-                    .stats
-                    .cooling(instance, deployment.get(), now, cooldown.until);
-            }
+            self.cooldown_started(instance, deployment, cooldown.until, now);
         }
         self.advance(slot, now);
     }
@@ -652,6 +657,43 @@ impl<S: RecordSink> Engine<'_, S> {
         {
             fleet.stats.provider_rate_limited(attempt.deployment.get());
         }
+    }
+
+    /// `instance` cooled `deployment` until `until`: the fleet notes it and, sharing state,
+    /// writes it to the store at once.
+    fn cooldown_started(
+        &mut self,
+        instance: u32,
+        deployment: DeploymentIdx,
+        until: Time,
+        now: Time,
+    ) {
+        let Some(fleet) = &mut self.fleet else {
+            return;
+        };
+        fleet.stats.cooling(instance, deployment.get(), now, until);
+        if fleet.shared {
+            let at = now + fleet.spec.write_latency;
+            self.push_sync(at, Event::CooldownWritten { deployment, until });
+        }
+    }
+
+    /// A cooldown's write reaches the store, unless it is unreachable (the instance's next
+    /// sync carries the cooldown again).
+    fn cooldown_written(&mut self, deployment: DeploymentIdx, until: Time, now: Time) {
+        let fleet = popped(&mut self.fleet);
+        if !fleet.spec.store_reachable(now) {
+            return;
+        }
+        let id = self.world.table.deployment(deployment).config.id.clone();
+        let mark = SyncDelta {
+            cooldowns: vec![CooldownMark {
+                deployment: id,
+                until,
+            }],
+            ..SyncDelta::default()
+        };
+        fleet.store.absorb(&mark, now);
     }
 
     /// Queues every instance's first sync, staggered, when the instances share state.
