@@ -35,6 +35,31 @@ const INSTANCES_KEYS: &[&str] = &[
 
 /// The most instances a scenario may simulate: each is a whole router.
 pub const MAX_INSTANCES: u64 = 1000;
+/// The shortest sync interval (below it a sync would not finish before the next).
+pub const MIN_SYNC_INTERVAL: Duration = Duration::from_millis(1);
+/// The longest store latency.
+pub const MAX_STORE_LATENCY: Duration = Duration::from_secs(3600);
+/// The most syncs one policy's run may make (instances × duration ÷ interval).
+pub const MAX_SYNCS: f64 = 20e6;
+
+/// Checks that `spec` (read at `node`) syncs at most [`MAX_SYNCS`] times over `duration`.
+pub fn check_sync_volume(
+    spec: &FleetSpec,
+    node: &Node<'_>,
+    duration: Duration,
+) -> Result<(), InputError> {
+    let syncs = f64::from(spec.count) * duration.as_secs_f64() / spec.sync_interval.as_secs_f64();
+    if syncs > MAX_SYNCS {
+        return Err(node.error(format!(
+            "{} instances syncing every {} s for {} s would sync {syncs:.0} times, more than \
+             {MAX_SYNCS:.0}: lengthen `sync_interval` or lower `count`",
+            spec.count,
+            spec.sync_interval.as_secs_f64(),
+            duration.as_secs_f64()
+        )));
+    }
+    Ok(())
+}
 
 /// Reads an `instances:` block over `base` (the scenario's block, for a policy's); without a
 /// base, `count` is required.
@@ -55,15 +80,15 @@ pub fn instances(node: &Node<'_>, base: Option<&FleetSpec>) -> Result<FleetSpec,
     }
     if let Some(n) = node.get("sync_interval")? {
         spec.sync_interval = units::duration(&n)?;
-        if spec.sync_interval.is_zero() {
-            return Err(n.error("expected a sync interval longer than zero (e.g. `100ms`)"));
+        if spec.sync_interval < MIN_SYNC_INTERVAL {
+            return Err(n.error("expected a sync interval of at least 1ms (e.g. `100ms`)"));
         }
     }
     if let Some(n) = node.get("read_latency")? {
-        spec.read_latency = units::duration(&n)?;
+        spec.read_latency = latency(&n)?;
     }
     if let Some(n) = node.get("write_latency")? {
-        spec.write_latency = units::duration(&n)?;
+        spec.write_latency = latency(&n)?;
     }
     if let Some(n) = node.get("store_unreachable")? {
         spec.store_unreachable = Some(window(&n)?);
@@ -78,6 +103,17 @@ pub fn instances(node: &Node<'_>, base: Option<&FleetSpec>) -> Result<FleetSpec,
         )));
     }
     Ok(spec)
+}
+
+fn latency(node: &Node<'_>) -> Result<Duration, InputError> {
+    let d = units::duration(node)?;
+    if d > MAX_STORE_LATENCY {
+        return Err(node.error(format!(
+            "expected a store latency of at most 1h, found {} s",
+            d.as_secs_f64()
+        )));
+    }
+    Ok(d)
 }
 
 fn count_of(node: &Node<'_>) -> Result<u32, InputError> {
@@ -180,7 +216,12 @@ mod tests {
             (
                 "instances: {count: 2, sync_interval: 0s}",
                 "instances.sync_interval",
-                "longer",
+                "at least",
+            ),
+            (
+                "instances: {count: 2, read_latency: 2h}",
+                "instances.read_latency",
+                "at most 1h",
             ),
             (
                 "instances: {count: 2, store_unreachable: {from: 9s, until: 3s}}",

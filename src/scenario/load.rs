@@ -12,7 +12,7 @@ use crate::config::{InputError, LitellmConfig, RouterSettings};
 use crate::router::PriceFile;
 use crate::sim::FleetSpec;
 
-use super::instances::instances;
+use super::instances::{check_sync_volume, instances};
 use super::provider::{bind, profile};
 use super::workload::workload;
 use super::{Policy, Scenario};
@@ -138,12 +138,14 @@ fn policy_overrides(
     config: &LitellmConfig,
     overrides: &crate::config::yaml::Node<'_>,
     fleet: Option<&FleetSpec>,
+    duration: std::time::Duration,
     env: &dyn EnvLookup,
 ) -> Result<(RouterSettings, Option<FleetSpec>), InputError> {
     let Some(block) = overrides.get("instances")? else {
         return Ok((config.settings_with(overrides, env)?, fleet.cloned()));
     };
     let policy_fleet = instances(&block, fleet)?;
+    check_sync_volume(&policy_fleet, &block, duration)?;
     let mut rest = overrides.value().clone();
     if let Some(map) = rest.as_mapping_mut() {
         map.remove("instances");
@@ -226,7 +228,11 @@ pub fn parse_scenario(
     let workload = workload(&workload_node, base_dir, duration)?;
 
     let fleet = match root.get("instances")? {
-        Some(node) => Some(instances(&node, None)?),
+        Some(node) => {
+            let spec = instances(&node, None)?;
+            check_sync_volume(&spec, &node, duration)?;
+            Some(spec)
+        }
         None => None,
     };
     let policies = match root.get("policies")? {
@@ -241,7 +247,7 @@ pub fn parse_scenario(
                 let (settings, policy_fleet) = if overrides.is_null() {
                     (config.settings.clone(), fleet.clone())
                 } else {
-                    policy_overrides(&src, &config, &overrides, fleet.as_ref(), env)?
+                    policy_overrides(&src, &config, &overrides, fleet.as_ref(), duration, env)?
                 };
                 policies.push(Policy {
                     name: policy_name.to_string(),

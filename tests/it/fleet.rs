@@ -285,3 +285,41 @@ fn a_policy_layers_its_instances_over_the_scenarios_and_bad_values_name_their_ke
     let e = scenario(&bad).unwrap_err().to_string();
     assert!(e.contains("one weight per instance"), "{e}");
 }
+
+#[test]
+fn fleet_metrics_need_instances_and_a_fleet_that_would_sync_forever_is_refused() {
+    let plain = rpm_scenario("60/min", "", false);
+    let problem =
+        switchyard::app::expectations::metric_problem(&plain, "fleet.deployments.a.peak_over_rpm")
+            .expect("no instances, no fleet metrics");
+    assert!(problem.contains("instances:"), "{problem}");
+    let fleet = rpm_scenario("60/min", "{count: 2}", false);
+    assert_eq!(
+        switchyard::app::expectations::metric_problem(&fleet, "fleet.deployments.a.peak_over_rpm"),
+        None
+    );
+    assert!(
+        switchyard::app::expectations::metric_problem(&fleet, "fleet.deployments.a.nothing")
+            .is_some()
+    );
+
+    let text = r#"
+name: busy
+duration: 400d
+router:
+  model_list:
+    - {model_name: m, litellm_params: {model: openai/a}, model_info: {id: a}}
+providers:
+  - {match: {model_name: m}, ttft: 50ms, per_token: 1ms}
+workload:
+  rate: 1/h
+  mix:
+    - {model: m, input_tokens: 10, output_tokens: 10}
+instances: {count: 1000, sync_interval: 1ms}
+"#;
+    let e = scenario(text).unwrap_err().to_string();
+    assert!(
+        e.contains("instances") && e.contains("sync_interval"),
+        "{e}"
+    );
+}
