@@ -323,3 +323,52 @@ instances: {count: 1000, sync_interval: 1ms}
         "{e}"
     );
 }
+
+#[test]
+fn a_shared_budget_overshoots_less_the_more_often_instances_sync() {
+    // Three instances spend against one $1-a-minute provider budget at about $0.02 a request,
+    // 10 requests a second: alone each spends its own dollar; synced, the fleet stops near one.
+    let text = |redis: &str, interval: &str| {
+        format!(
+            r#"
+name: spend
+duration: 5m
+seed: 6
+router:
+  model_list:
+    - {{model_name: m, litellm_params: {{model: openai/gpt-4o, input_cost_per_token: 0.00001, output_cost_per_token: 0.00003}}, model_info: {{id: a}}}}
+  router_settings:
+    num_retries: 0
+    provider_budget_config:
+      openai: {{budget_limit: 1.0, time_period: 1m}}
+    {redis}
+providers:
+  - {{match: {{model_name: m}}, ttft: 50ms, per_token: 1ms}}
+workload:
+  arrivals: constant
+  rate: 10/s
+  mix:
+    - {{model: m, input_tokens: 1000, output_tokens: 300}}
+instances: {{count: 3, sync_interval: {interval}}}
+"#
+        )
+    };
+    let overshoot = |redis: &str, interval: &str| {
+        let s = scenario(&text(redis, interval)).unwrap();
+        let b = &fleet_of(&s).budgets[0];
+        assert_eq!(b.key, "provider:openai");
+        assert!(b.windows >= 4, "{b:?}");
+        b.max_window_overshoot_usd
+    };
+    let alone = overshoot("", "1s");
+    let slow = overshoot(REDIS, "5s");
+    let fast = overshoot(REDIS, "100ms");
+    assert!(
+        alone > 1.5,
+        "each of 3 instances spends its own limit: {alone}"
+    );
+    assert!(fast < slow && slow < alone, "{fast} < {slow} < {alone}");
+    // Spend is charged when an answer ends, so even one router overshoots by what is in flight
+    // (10/s × 0.35 s); two 100 ms intervals add 2 requests: about 5.5 × $0.019.
+    assert!(fast < 0.15, "{fast}");
+}
