@@ -360,6 +360,9 @@ fn compare(
         comparison.baseline
     );
     say!("{}", table::comparison_table(&comparison));
+    if let Some(sweep) = table::sync_sweep_table(&comparison) {
+        say!("\novershoot against sync interval (means over the seeds):\n{sweep}");
+    }
     say!(
         "wrote {}, {}, {} charts and {}",
         out_dir.join("comparison.json").display(),

@@ -204,3 +204,30 @@ pub fn fleet_table(summary: &Summary) -> Option<Table> {
     }
     any.then_some(t)
 }
+
+/// A comparison's sync-interval sweep: per interval, the fleet's overshoot of the rate limit,
+/// the providers' 429s and the budget overshoot. `None` without a sweep.
+pub fn sync_sweep_table(c: &super::comparison::Comparison) -> Option<Table> {
+    if c.sync_sweep.is_empty() {
+        return None;
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "policy",
+        "sync s",
+        "busiest minute over rpm",
+        "provider 429s",
+        "budget over $",
+    ]);
+    for p in &c.sync_sweep {
+        t.add_row(vec![
+            Cell::new(&p.policy),
+            right(fmt_value(p.sync_interval_s)),
+            right(format!("{:.2}%", p.rpm_overshoot * 100.0)),
+            right(format!("{:.1}", p.provider_rate_limited)),
+            right(format!("{:.4}", p.budget_overshoot_usd)),
+        ]);
+    }
+    Some(t)
+}

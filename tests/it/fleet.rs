@@ -372,3 +372,24 @@ instances: {{count: 3, sync_interval: {interval}}}
     // (10/s × 0.35 s); two 100 ms intervals add 2 requests: about 5.5 × $0.019.
     assert!(fast < 0.15, "{fast}");
 }
+
+#[test]
+fn a_comparison_whose_policies_differ_only_in_sync_interval_charts_the_overshoot() {
+    let s = bundled("fleet-shared-rpm.yaml");
+    let c = switchyard::app::compare::compare(&s, &[1, 2], "one-instance", &|| {}).unwrap();
+    let names: Vec<&str> = c.sync_sweep.iter().map(|p| p.policy.as_str()).collect();
+    assert_eq!(names, ["redis-100ms", "redis-1s", "redis-10s"]);
+    let overshoot: Vec<f64> = c.sync_sweep.iter().map(|p| p.rpm_overshoot).collect();
+    assert!(overshoot.windows(2).all(|w| w[0] < w[1]), "{overshoot:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let charts = switchyard::report::comparison_charts::comparison_charts(dir.path(), &c).unwrap();
+    assert!(
+        charts
+            .iter()
+            .any(|f| f.svg.ends_with("compare-overshoot-vs-sync-interval.svg") && f.svg.exists())
+    );
+    let plain = bundled("seed-load-balancing.yaml");
+    let names: Vec<String> = plain.policies.iter().map(|p| p.name.clone()).collect();
+    let c = switchyard::app::compare::compare(&plain, &[1, 2], &names[0], &|| {}).unwrap();
+    assert!(c.sync_sweep.is_empty(), "no instances, no sweep");
+}
