@@ -1,6 +1,7 @@
 //! One routing decision of the core: `next_step` (resolve candidates, simple-shuffle pick,
 //! dispatch bookkeeping) plus `record` of a success, for groups of 2, 10 and 100 deployments.
 //! Target: under 100 ns with 10 deployments; every strategy under 250 ns with 10.
+//! Also one fleet sync of 100 deployments (take, the store's absorb, apply): under 1 ms.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -12,6 +13,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use switchyard::config::LitellmConfig;
+use switchyard::router::sync::SharedTotals;
 use switchyard::router::{Completion, Outcome, RequestSpec, Router, Step};
 use switchyard::time::Time;
 
@@ -233,5 +235,43 @@ fn auto_router(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, decision, filters, auto_router);
+/// One sync of a fleet instance with 100 deployments, each with this minute's usage to send
+/// and the store holding another instance's counts for all of them: take the delta, the
+/// store's absorb, read the totals back and apply them. Target: under 1 ms.
+fn fleet_sync(c: &mut Criterion) {
+    let done = Outcome::Success(Completion {
+        input_tokens: 500,
+        output_tokens: 200,
+        latency: Duration::from_millis(800),
+        time_to_first_token: Duration::from_millis(200),
+    });
+    let mut r = router_with(100, false, "usage-based-routing-v2", true);
+    let mut other = r.clone();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let now = Time::from_secs_f64(1.0);
+    for router in [&mut r, &mut other] {
+        for _ in 0..400 {
+            let mut call = router.start(RequestSpec::new(router.resolve("g"), 500));
+            if let Step::Send { attempt, .. } = router.next_step(&mut call, now, &mut rng) {
+                router.record(&mut call, attempt, &done, now, &mut rng);
+            }
+        }
+    }
+    let mut store = SharedTotals::default();
+    store.absorb(&other.take_sync_delta(now), now);
+    c.bench_function("fleet_sync/take_absorb_apply/100", |b| {
+        b.iter_batched(
+            || (r.clone(), store.clone()),
+            |(mut r, mut store)| {
+                let delta = r.take_sync_delta(now);
+                store.absorb(&delta, now);
+                r.apply_sync_totals(&store.totals(now), now);
+                black_box(r)
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
+}
+
+criterion_group!(benches, decision, filters, auto_router, fleet_sync);
 criterion_main!(benches);
