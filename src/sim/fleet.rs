@@ -167,6 +167,21 @@ mod tests {
     }
 
     #[test]
+    fn random_spread_is_even_and_the_same_for_the_same_seed() {
+        let picks = |seed| {
+            let mut random = Spreader::new(&spec(Spread::Random), seed);
+            (0..9000).map(|_| random.pick()).collect::<Vec<u32>>()
+        };
+        let a = picks(5);
+        assert_eq!(a, picks(5));
+        assert_ne!(a, picks(6));
+        for i in 0..3 {
+            let n = a.iter().filter(|p| **p == i).count();
+            assert!((2800..3200).contains(&n), "instance {i}: {n}");
+        }
+    }
+
+    #[test]
     fn first_syncs_are_staggered_within_one_interval_and_the_window_blocks_the_store() {
         let mut s = spec(Spread::Random);
         s.store_unreachable = Some((Time::from_secs_f64(10.0), Time::from_secs_f64(20.0)));
