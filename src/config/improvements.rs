@@ -22,6 +22,7 @@ pub const IMPROVEMENT_KEYS: &[&str] = &[
     "usage_exact_rpm",
     "least_busy_exact",
     "final_error_last_group",
+    "resend_unsynced_usage",
 ];
 
 /// The improvements in force. `Default` is LiteLLM's behaviour.
@@ -53,6 +54,10 @@ pub struct Improvements {
     /// A request whose every group failed ends with the last group's error (LiteLLM returns
     /// the primary group's).
     pub final_error_last_group: bool,
+    /// With several instances sharing a store: usage counts whose write to the store failed go
+    /// again with the next sync (LiteLLM drops a usage batch its push to Redis could not
+    /// write, so a store outage loses that usage fleet-wide; spend it keeps either way).
+    pub resend_unsynced_usage: bool,
 }
 
 impl Improvements {
@@ -78,6 +83,7 @@ impl Improvements {
                 "usage_exact_rpm" => out.usage_exact_rpm = value.bool()?,
                 "least_busy_exact" => out.least_busy_exact = value.bool()?,
                 "final_error_last_group" => out.final_error_last_group = value.bool()?,
+                "resend_unsynced_usage" => out.resend_unsynced_usage = value.bool()?,
                 _ => unreachable!("deny_unknown_keys admitted only known keys"),
             }
         }

@@ -104,11 +104,18 @@ impl Router {
         }
     }
 
-    /// The last take's delta never reached the store: its amounts are local again and go with
-    /// the next take (cooldowns not confirmed by the store are sent again anyway).
+    /// The last take's delta never reached the store. Spend is local again and goes with the
+    /// next take, as LiteLLM's budget limiter keeps it; usage is given up, as LiteLLM's batched
+    /// usage push drops a batch it could not write — unless `resend_unsynced_usage` keeps it
+    /// too. Cooldowns the store has not confirmed are sent again anyway.
     pub fn sync_failed(&mut self) {
+        let resend = self.settings.improvements.resend_unsynced_usage;
         for u in &mut self.usage {
-            u.unsend();
+            if resend {
+                u.unsend();
+            } else {
+                u.drop_sent();
+            }
         }
         for b in 0..self.budgets.iter().count() {
             self.budgets.window_mut(BudgetIdx(b as u32)).unsend();

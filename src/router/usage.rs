@@ -110,6 +110,12 @@ impl MinuteUsage {
         self.sent = Counts::default();
     }
 
+    /// What was sent never reached the store and is given up (LiteLLM's way): it counts here
+    /// until the next totals replace the view, and never fleet-wide.
+    pub fn drop_sent(&mut self) {
+        self.sent = Counts::default();
+    }
+
     /// What was sent never reached the store: it is this instance's own again.
     pub fn unsend(&mut self) {
         self.pending.requests += self.sent.requests;

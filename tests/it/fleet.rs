@@ -14,6 +14,11 @@ const REDIS: &str = "redis_host: localhost\n    redis_port: 6379";
 /// One 100-rpm deployment checked before each call, offered `rate`, on the `instances` block
 /// given (YAML flow mapping or empty); `redis` adds Redis to the config.
 fn rpm_scenario(rate: &str, instances: &str, redis: bool) -> Scenario {
+    rpm_scenario_with(rate, instances, redis, "")
+}
+
+/// [`rpm_scenario`] with a `switchyard_settings` block in the router's config.
+fn rpm_scenario_with(rate: &str, instances: &str, redis: bool, switchyard: &str) -> Scenario {
     let instances = if instances.is_empty() {
         String::new()
     } else {
@@ -32,6 +37,7 @@ router:
     enable_pre_call_checks: true
     num_retries: 0
     {redis}
+  {switchyard}
 providers:
   - {{match: {{model_name: m}}, ttft: 50ms, per_token: 1ms}}
 workload:
@@ -214,24 +220,34 @@ instances:
 }
 
 #[test]
-fn an_unreachable_store_loses_no_counts_once_it_is_back() {
+fn an_unreachable_store_loses_the_usage_it_could_not_write_unless_told_to_resend_it() {
     // 300 a minute over 2 instances against rpm 100: the fleet reaches 100 at about 20 s. The
-    // store is unreachable from 5 s to 15 s; the writes that failed then go with the next sync,
-    // so after it is back the instances know the whole count and the minute stays near 100.
+    // store is unreachable from 5 s to 15 s. By default the usage whose write failed is given
+    // up, as LiteLLM's batched push drops it, so the fleet forgets it and the minute goes over;
+    // with `resend_unsynced_usage` the failed writes go with the next sync, so after the store
+    // is back the instances know the whole count and the minute stays near 100.
     let block = |window: &str| {
         format!("{{count: 2, sync_interval: 1s, write_latency: 5ms, read_latency: 5ms{window}}}")
     };
-    let cut = fleet_of(&rpm_scenario(
-        "300/min",
-        &block(", store_unreachable: {from: 5s, until: 15s}"),
-        true,
-    ));
+    let outage = block(", store_unreachable: {from: 5s, until: 15s}");
+    let resend = "switchyard_settings: {resend_unsynced_usage: true}";
+    let kept = fleet_of(&rpm_scenario_with("300/min", &outage, true, resend));
+    let lost = fleet_of(&rpm_scenario("300/min", &outage, true));
     let whole = peak(&rpm_scenario("300/min", &block(""), true));
-    assert!(cut.failed_syncs >= 18, "{} failed syncs", cut.failed_syncs);
-    let cut_peak = cut.deployments[0].peak_minute_requests;
     assert!(
-        cut_peak <= whole + 3 && cut_peak <= 106,
-        "peak {cut_peak} with the outage, {whole} without"
+        kept.failed_syncs >= 18,
+        "{} failed syncs",
+        kept.failed_syncs
+    );
+    let kept_peak = kept.deployments[0].peak_minute_requests;
+    assert!(
+        kept_peak <= whole + 3 && kept_peak <= 106,
+        "peak {kept_peak} with the outage and resending, {whole} without the outage"
+    );
+    let lost_peak = lost.deployments[0].peak_minute_requests;
+    assert!(
+        lost_peak >= kept_peak + 20,
+        "the usage lost in the outage lets the minute go over: {lost_peak} against {kept_peak}"
     );
 }
 

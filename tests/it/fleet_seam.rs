@@ -170,3 +170,24 @@ fn a_provider_budget_is_spent_fleet_wide_and_a_failed_write_is_sent_again() {
         );
     }
 }
+
+#[test]
+fn usage_whose_write_failed_is_given_up_as_litellm_does_unless_told_to_resend_it() {
+    let resend = format!("{RPM_1}switchyard_settings: {{resend_unsynced_usage: true}}\n");
+    for (config, again) in [(RPM_1.to_string(), false), (resend, true)] {
+        let mut r = router(&config);
+        assert!(request(&mut r, at(0.0), &ok()).is_some());
+        assert_eq!(r.take_sync_delta(at(1.0)).usage.len(), 1);
+        r.sync_failed();
+        assert_eq!(
+            !r.take_sync_delta(at(2.0)).usage.is_empty(),
+            again,
+            "{config}"
+        );
+        assert_eq!(
+            request(&mut r, at(3.0), &ok()),
+            None,
+            "it still counts here"
+        );
+    }
+}
