@@ -22,6 +22,7 @@ pub const IMPROVEMENT_KEYS: &[&str] = &[
     "usage_exact_rpm",
     "least_busy_exact",
     "final_error_last_group",
+    "redis_sync_interval",
 ];
 
 /// The improvements in force. `Default` is LiteLLM's behaviour.
@@ -53,6 +54,10 @@ pub struct Improvements {
     /// A request whose every group failed ends with the last group's error (LiteLLM returns
     /// the primary group's).
     pub final_error_last_group: bool,
+    /// How often `serve` syncs its shared state with Redis when several instances share one
+    /// (LiteLLM: `DEFAULT_REDIS_SYNC_INTERVAL`, 1 s). Not a routing rule: it only sets how
+    /// stale one instance's view of the others may be.
+    pub redis_sync_interval: Option<Duration>,
 }
 
 impl Improvements {
@@ -78,6 +83,13 @@ impl Improvements {
                 "usage_exact_rpm" => out.usage_exact_rpm = value.bool()?,
                 "least_busy_exact" => out.least_busy_exact = value.bool()?,
                 "final_error_last_group" => out.final_error_last_group = value.bool()?,
+                "redis_sync_interval" => {
+                    let interval = super::units::duration(&value)?;
+                    if interval.is_zero() {
+                        return Err(value.expected("a positive duration (e.g. 1s, 250ms)"));
+                    }
+                    out.redis_sync_interval = Some(interval);
+                }
                 _ => unreachable!("deny_unknown_keys admitted only known keys"),
             }
         }
