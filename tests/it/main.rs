@@ -25,6 +25,8 @@ mod live_agreement;
 #[cfg(feature = "live")]
 mod live_proxy;
 #[cfg(feature = "live")]
+mod live_redis;
+#[cfg(feature = "live")]
 mod mock_provider;
 mod queueing;
 mod reliability;

@@ -123,15 +123,20 @@ pub fn start(
     let names = core.with(|c| sync_names(&c.router));
     status.set(CONNECTING);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(run(Syncer {
-        core,
-        status,
-        clock,
-        names,
-        target: options.target,
-        store: None,
-        wall_interval: clock.wall_span(options.interval).max(Duration::from_millis(1)),
-    }, stopped));
+    let task = tokio::spawn(run(
+        Syncer {
+            core,
+            status,
+            clock,
+            names,
+            target: options.target,
+            store: None,
+            wall_interval: clock
+                .wall_span(options.interval)
+                .max(Duration::from_millis(1)),
+        },
+        stopped,
+    ));
     FleetSync { stop, task }
 }
 
@@ -171,8 +176,7 @@ impl Syncer {
         match store.sync(&delta, &self.names, now).await {
             Ok(totals) => {
                 let now = self.clock.now();
-                self.core
-                    .with(|c| c.router.apply_sync_totals(&totals, now));
+                self.core.with(|c| c.router.apply_sync_totals(&totals, now));
                 self.status.syncs.fetch_add(1, Ordering::Relaxed);
                 self.reached();
             }

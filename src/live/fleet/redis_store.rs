@@ -141,7 +141,8 @@ impl RedisStore {
 fn read_totals(answer: &[String], names: &SyncNames, now: Time) -> SyncTotals {
     let int = |s: &str| s.parse::<u64>().unwrap_or(0);
     let mut totals = SyncTotals::default();
-    let (per_deployment, per_budget) = answer.split_at((names.deployments.len() * 3).min(answer.len()));
+    let (per_deployment, per_budget) =
+        answer.split_at((names.deployments.len() * 3).min(answer.len()));
     for (id, row) in names.deployments.iter().zip(per_deployment.chunks_exact(3)) {
         let (requests, tokens) = (int(&row[0]), int(&row[1]));
         if requests > 0 || tokens > 0 {

@@ -141,7 +141,13 @@ pub fn resolve(config: &LitellmConfig, env: &dyn EnvLookup) -> Result<Option<Red
     }
     let host = merged(config, "redis_host", r.host.as_ref(), "REDIS_HOST", env)?;
     let port = merged(config, "redis_port", r.port.as_ref(), "REDIS_PORT", env)?;
-    let password = merged(config, "redis_password", r.password.as_ref(), "REDIS_PASSWORD", env)?;
+    let password = merged(
+        config,
+        "redis_password",
+        r.password.as_ref(),
+        "REDIS_PASSWORD",
+        env,
+    )?;
     let db = merged(config, "redis_db", r.db.as_ref(), "REDIS_DB", env)?;
     let Some(host_name) = host.value else {
         return Err(format!(

@@ -249,8 +249,8 @@ pub async fn start_on_clock(
             _ = async { let _ = stopped.wait_for(|s| *s).await; tokio::time::sleep(grace).await } => {}
         }
     });
-    let fleet = fleet_options
-        .map(|o| fleet::start(proxy.core.clone(), proxy.fleet.clone(), live_clock, o));
+    let fleet =
+        fleet_options.map(|o| fleet::start(proxy.core.clone(), proxy.fleet.clone(), live_clock, o));
     Ok(Server {
         addr,
         proxy,
