@@ -400,6 +400,70 @@ async fn killing_redis_mid_run_loses_no_request_and_the_counts_merge_when_it_is_
     f.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_down_at_start_costs_no_request_and_is_joined_when_it_comes_up() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let f = fleet(port).await;
+    poll_async("the instance reports Redis unreachable", || async {
+        f.readiness(0).await["redis"] == "unreachable"
+    })
+    .await;
+    for n in 0..6 {
+        assert_eq!(
+            f.chat(n % 2, "limited").await.0,
+            200,
+            "served on the local view"
+        );
+    }
+    let redis = RedisServer::start_on(port);
+    poll_async("both instances connect", || async {
+        f.readiness(0).await["redis"] == "connected" && f.readiness(1).await["redis"] == "connected"
+    })
+    .await;
+    f.settle().await;
+    let minute = f.clock.now().minute();
+    let stored: Option<u64> = redis::cmd("HGET")
+        .arg(format!("switchyard:usage:limited-1:{minute}"))
+        .arg("r")
+        .query(&mut redis.client())
+        .unwrap();
+    assert_eq!(
+        stored,
+        Some(6),
+        "what was served before Redis came up is merged"
+    );
+    f.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_redis_settings_readiness_says_not_configured() {
+    let text = "model_list:\n  - {model_name: m, litellm_params: {model: openai/m, api_base: \"http://127.0.0.1:9/v1\"}}\n";
+    let config = LitellmConfig::from_str(text, "solo.yaml", Path::new("."), &env()).unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let options = ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        log_path: logs.path().join("requests.jsonl"),
+        log_prompts: false,
+        grace: Duration::from_secs(1),
+        seed: Some(1),
+        speed: 1.0,
+        mock_upstream: None,
+    };
+    let server = proxy::start(&config, None, &options).await.unwrap();
+    let ready: serde_json::Value = reqwest::get(format!("http://{}/health/readiness", server.addr))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["redis"], "not configured");
+    server.shutdown().await;
+}
+
 /// Totals in a canonical order, with spend rounded past float noise.
 fn canonical(mut t: switchyard::router::sync::SyncTotals) -> String {
     t.usage.sort_by(|a, b| a.deployment.cmp(&b.deployment));
@@ -582,4 +646,107 @@ fn bad_redis_settings_are_named_and_never_print_the_password() {
     let url = RedisTarget::Url("redis://user:hunter2@example:6379/0".into());
     assert!(!format!("{url:?}").contains("hunter2"));
     assert!(!url.describe().contains("hunter2"));
+}
+
+/// A router of 100 deployments in group `g`, each with rpm, tpm, a price and a daily budget,
+/// under a daily provider budget.
+fn hundred_deployments() -> switchyard::router::Router {
+    let mut text = String::from("model_list:\n");
+    for i in 0..100 {
+        text.push_str(&format!(
+            "  - model_name: g\n    litellm_params: {{model: openai/m{i}, rpm: 1000000, tpm: 1000000000, input_cost_per_token: 0.000001, output_cost_per_token: 0.00001, max_budget: 1000, budget_duration: 1d}}\n    model_info: {{id: d{i}}}\n"
+        ));
+    }
+    text.push_str("router_settings:\n  routing_strategy: usage-based-routing-v2\n  provider_budget_config: {openai: {budget_limit: 100000, time_period: 1d}}\n");
+    let c = LitellmConfig::from_str(&text, "bench.yaml", Path::new("."), &env()).unwrap();
+    switchyard::router::Router::new(&c.deployments, c.settings)
+}
+
+/// Gives every deployment of `r` usage and spend to send at `now`.
+fn traffic(
+    r: &mut switchyard::router::Router,
+    now: Time,
+    rng: &mut rand_xoshiro::Xoshiro256PlusPlus,
+) {
+    use switchyard::router::{Completion, Outcome, RequestSpec, Step};
+    let done = Outcome::Success(Completion {
+        input_tokens: 500,
+        output_tokens: 200,
+        latency: Duration::from_millis(800),
+        time_to_first_token: Duration::from_millis(200),
+    });
+    for _ in 0..300 {
+        let mut call = r.start(RequestSpec::new(r.resolve("g"), 500));
+        if let Step::Send { attempt, .. } = r.next_step(&mut call, now, rng) {
+            r.record(&mut call, attempt, &done, now, rng);
+        }
+    }
+}
+
+fn redis_cpu_seconds(c: &mut redis::Connection) -> f64 {
+    let info: String = redis::cmd("INFO").arg("cpu").query(c).unwrap();
+    info.lines()
+        .filter(|l| l.starts_with("used_cpu_sys:") || l.starts_with("used_cpu_user:"))
+        .filter_map(|l| l.split(':').nth(1)?.trim().parse::<f64>().ok())
+        .sum()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Measures one sync of 100 deployments' state (usage, a budget each and a provider budget):
+/// the router's take and apply (the time the core's lock is held) and the Redis round trip,
+/// medians over 300 syncs, plus Redis's own CPU per sync. Prints; asserts nothing about time.
+/// `cargo test --release --test it live_redis::measure -- --ignored --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: run it by name"]
+#[allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "a measurement reads the wall clock"
+)]
+async fn measure_one_sync_of_100_deployments() {
+    use rand::SeedableRng;
+    let redis = RedisServer::start();
+    let target = RedisTarget::Host {
+        host: "127.0.0.1".into(),
+        port: redis.port,
+        password: None,
+        db: 0,
+    };
+    let mut store = RedisStore::connect(target.connection_info().unwrap(), Duration::from_secs(5))
+        .await
+        .unwrap();
+    let mut r = hundred_deployments();
+    let names = switchyard::live::fleet::sync_names(&r);
+    assert_eq!((names.deployments.len(), names.budgets.len()), (100, 101));
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(1);
+    let now = switchyard::live::clock::now();
+    let (mut take, mut trip, mut apply) = (Vec::new(), Vec::new(), Vec::new());
+    let mut admin = redis.client();
+    let cpu_before = redis_cpu_seconds(&mut admin);
+    for _ in 0..300 {
+        traffic(&mut r, now, &mut rng);
+        let t0 = std::time::Instant::now();
+        let delta = r.take_sync_delta(now);
+        let t1 = std::time::Instant::now();
+        let totals = store.sync(&delta, &names, now).await.unwrap();
+        let t2 = std::time::Instant::now();
+        r.apply_sync_totals(&totals, now);
+        let t3 = std::time::Instant::now();
+        assert_eq!((delta.usage.len(), totals.usage.len()), (100, 100));
+        take.push(t1 - t0);
+        trip.push(t2 - t1);
+        apply.push(t3 - t2);
+    }
+    let redis_cpu = (redis_cpu_seconds(&mut admin) - cpu_before) / 300.0;
+    println!(
+        "one sync of 100 deployments + 101 budgets: take {:?}, apply {:?} (lock held), Redis round trip {:?} (median of 300), Redis CPU {:.0} µs per sync",
+        median(take),
+        median(apply),
+        median(trip),
+        redis_cpu * 1e6
+    );
 }
