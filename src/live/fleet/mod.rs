@@ -82,9 +82,15 @@ pub struct FleetOptions {
 pub struct FleetSync {
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    description: String,
 }
 
 impl FleetSync {
+    /// What it syncs with and how often, for the start-up message (no password).
+    pub fn describe(&self) -> &str {
+        &self.description
+    }
+
     /// Stops the task after one last sync (so this instance's final counts reach the store
     /// when it can).
     pub async fn stop(self) {
@@ -121,6 +127,11 @@ pub fn start(
     options: FleetOptions,
 ) -> FleetSync {
     let names = core.with(|c| sync_names(&c.router));
+    let description = format!(
+        "sharing usage, cooldowns and spend through Redis {} every {} s",
+        options.target.describe(),
+        options.interval.as_secs_f64()
+    );
     status.set(CONNECTING);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(run(
@@ -137,7 +148,11 @@ pub fn start(
         },
         stopped,
     ));
-    FleetSync { stop, task }
+    FleetSync {
+        stop,
+        task,
+        description,
+    }
 }
 
 /// The task's state.

@@ -133,6 +133,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// The fleet sync in force (which Redis, how often), if the config asks for one.
+    pub fn fleet(&self) -> Option<&str> {
+        self.fleet.as_ref().map(FleetSync::describe)
+    }
+
     /// Stops accepting, waits for in-flight requests (up to the grace period) and flushes the
     /// request log.
     pub async fn shutdown(self) {
