@@ -643,6 +643,15 @@ fn bad_redis_settings_are_named_and_never_print_the_password() {
         unset.contains("router_settings.redis_password") && unset.contains("NOPE"),
         "{unset}"
     );
+    let tls = target_of("  redis_url: rediss://:hunter2@example:6380\n", &[])
+        .unwrap()
+        .unwrap()
+        .connection_info()
+        .unwrap_err();
+    assert!(
+        tls.contains("router_settings.redis_url") && !tls.contains("hunter2"),
+        "{tls}"
+    );
     let url = RedisTarget::Url("redis://user:hunter2@example:6379/0".into());
     assert!(!format!("{url:?}").contains("hunter2"));
     assert!(!url.describe().contains("hunter2"));

@@ -177,6 +177,10 @@ pub async fn start(
 /// The fleet sync `config` asks for (`None`: no Redis configured).
 fn fleet_options(config: &LitellmConfig) -> Result<Option<FleetOptions>, StartError> {
     let target = fleet::redis_target::resolve(config, &ProcessEnv).map_err(StartError)?;
+    if let Some(t) = &target {
+        t.connection_info()
+            .map_err(|e| StartError(format!("{}: {e}", config.file)))?;
+    }
     Ok(target.map(|target| FleetOptions {
         target,
         interval: config
