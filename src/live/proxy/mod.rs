@@ -97,11 +97,6 @@ impl Proxy {
         &self.fleet
     }
 
-    /// Runs `f` on the router (under its lock).
-    pub fn with_router<T>(&self, f: impl FnOnce(&mut Router) -> T) -> T {
-        self.core.with(|c| f(&mut c.router))
-    }
-
     /// (router lock acquisitions, acquisitions that waited for another request).
     pub fn lock_contention(&self) -> (u64, u64) {
         self.core.contention()
