@@ -265,3 +265,22 @@ fn redact(why: &str, target: &RedisTarget) -> String {
 fn log(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_driver_error_that_quotes_the_password_is_logged_without_it() {
+        let host = RedisTarget::Host {
+            host: "h".into(),
+            port: 1,
+            password: Some("hunter2".into()),
+            db: 0,
+        };
+        assert_eq!(redact("auth hunter2 failed", &host), "auth *** failed");
+        let url = RedisTarget::Url("redis://user:hunter2@h:1/0".into());
+        assert!(!redact("url redis://user:hunter2@h:1/0", &url).contains("hunter2"));
+        assert_eq!(url.describe(), "redis://h:1/0");
+    }
+}
