@@ -360,6 +360,9 @@ fn compare(
         comparison.baseline
     );
     say!("{}", table::comparison_table(&comparison));
+    if let Some(sweep) = table::sync_sweep_table(&comparison) {
+        say!("\novershoot against sync interval (means over the seeds):\n{sweep}");
+    }
     say!(
         "wrote {}, {}, {} charts and {}",
         out_dir.join("comparison.json").display(),
@@ -448,6 +451,9 @@ fn run(args: RunArgs) -> Result<()> {
         }
     );
     say!("{}", table::policies_table(summary));
+    if let Some(fleet) = table::fleet_table(summary) {
+        say!("\ngateway instances:\n{fleet}");
+    }
     if !brief {
         for (name, p) in &summary.policies {
             say!("\npolicy {name}: {}", table::errors_line(p));

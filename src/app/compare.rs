@@ -11,8 +11,11 @@ use anyhow::{Result, bail};
 use rayon::prelude::*;
 
 use super::runner::simulate_quietly;
+use super::sync_sweep::{overshoot, sweep};
 use crate::metrics::METRICS;
-use crate::report::comparison::{Comparison, MetricComparison, PolicyComparison, Verdict};
+use crate::report::comparison::{
+    Comparison, MetricComparison, PolicyComparison, SyncSweepPoint, Verdict,
+};
 use crate::report::stats::{CONFIDENCE, mean_interval, paired_difference};
 use crate::report::summary::round;
 use crate::scenario::Scenario;
@@ -42,14 +45,17 @@ pub fn compare(
     let jobs: Vec<(usize, u64)> = (0..scenario.policies.len())
         .flat_map(|p| seeds.iter().map(move |s| (p, *s)))
         .collect();
-    let results: Vec<Vec<f64>> = jobs
+    let table = &scenario.config.table;
+    let runs: Vec<(Vec<f64>, [f64; 3])> = jobs
         .par_iter()
         .map(|&(p, seed)| {
             let stats = simulate_quietly(scenario, &scenario.policies[p], seed)?;
             on_run();
-            Ok(METRICS.iter().map(|m| (m.value)(&stats)).collect())
+            let values = METRICS.iter().map(|m| (m.value)(&stats)).collect();
+            Ok((values, overshoot(&stats, table)))
         })
         .collect::<Result<_>>()?;
+    let (results, overshoots): (Vec<Vec<f64>>, Vec<[f64; 3]>) = runs.into_iter().unzip();
     // results[p * seeds + s][metric]
     let series = |p: usize, m: usize| -> Vec<f64> {
         (0..seeds.len())
@@ -92,5 +98,29 @@ pub fn compare(
         baseline: baseline.to_string(),
         confidence: CONFIDENCE,
         policies,
+        sync_sweep: sync_sweep(scenario, seeds.len(), &overshoots),
     })
+}
+
+/// The sweep's points: each policy's overshoots (`overshoots[p * seeds + s]`) averaged over
+/// the seeds.
+fn sync_sweep(scenario: &Scenario, seeds: usize, overshoots: &[[f64; 3]]) -> Vec<SyncSweepPoint> {
+    sweep(scenario)
+        .into_iter()
+        .map(|p| {
+            let runs = &overshoots[p * seeds..(p + 1) * seeds];
+            let mean = |k: usize| round(runs.iter().map(|r| r[k]).sum::<f64>() / seeds as f64, 6);
+            let policy = &scenario.policies[p];
+            SyncSweepPoint {
+                policy: policy.name.clone(),
+                sync_interval_s: policy
+                    .fleet
+                    .as_ref()
+                    .map_or(0.0, |f| f.sync_interval.as_secs_f64()),
+                rpm_overshoot: mean(0),
+                provider_rate_limited: mean(1),
+                budget_overshoot_usd: mean(2),
+            }
+        })
+        .collect()
 }

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::metrics::PolicyStats;
+use crate::metrics::{FleetStats, PolicyStats};
 use crate::report::PolicySummary;
 use crate::scenario::Scenario;
 use crate::scenario::expectations::{Expectation, Op};
@@ -99,6 +99,18 @@ pub fn metric_problem(scenario: &Scenario, metric: &str) -> Option<String> {
     let mut empty = PolicyStats::new(table.deployments().len());
     empty.uses_client_retries = scenario.workload.uses_client_retries();
     empty.request_limit_reached = !scenario.workload.is_open_loop();
+    let fleet = scenario.policies.iter().find_map(|p| p.fleet.as_ref());
+    if metric.starts_with("fleet.") && fleet.is_none() {
+        return Some(format!(
+            "{metric:?} needs gateway instances: no policy of the scenario has an `instances:` \
+             block"
+        ));
+    }
+    if metric.starts_with("fleet.budgets.") {
+        return None;
+    }
+    empty.fleet =
+        fleet.map(|f| FleetStats::new(f.count, table.deployments().len(), true, f.sync_interval));
     let template = serde_json::to_value(PolicySummary::new(&empty, table)).ok()?;
     match find(&template, metric) {
         Some(Value::Object(_)) => Some(format!(

@@ -15,4 +15,5 @@ pub mod output;
 pub mod runner;
 #[cfg(feature = "live")]
 pub mod serve;
+pub mod sync_sweep;
 pub mod validation;

@@ -48,7 +48,7 @@ pub fn simulate<S: RecordSink>(
     sink: S,
 ) -> Result<PolicyStats> {
     Ok(sim::run(
-        scenario.world(),
+        scenario.world_for(policy),
         policy.settings.clone(),
         seed,
         sink,
@@ -64,7 +64,7 @@ pub fn explain_request(
     id: u64,
 ) -> Result<Vec<String>> {
     let result = sim::engine::run_explained(
-        scenario.world(),
+        scenario.world_for(policy),
         policy.settings.clone(),
         seed,
         Discard,

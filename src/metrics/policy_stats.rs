@@ -185,6 +185,8 @@ pub struct PolicyStats {
     pub uses_client_retries: bool,
     /// Whether a closed loop stopped sending at the simulator's request limit.
     pub request_limit_reached: bool,
+    /// What the fleet did, when the run simulated several gateway instances (`instances:`).
+    pub fleet: Option<super::FleetStats>,
     latency_us: Histogram<u64>,
     ttft_us: Histogram<u64>,
     latency_sum_us: f64,
@@ -221,6 +223,7 @@ impl PolicyStats {
             client_retries: 0,
             uses_client_retries: false,
             request_limit_reached: false,
+            fleet: None,
             latency_us: hist(),
             ttft_us: hist(),
             latency_sum_us: 0.0,

@@ -112,6 +112,26 @@ pub struct Comparison {
     pub confidence: f64,
     /// Every policy, in the scenario's order.
     pub policies: Vec<PolicyComparison>,
+    /// When some policies differ only in their instances' sync interval: what each interval
+    /// let the fleet overshoot, shortest interval first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sync_sweep: Vec<SyncSweepPoint>,
+}
+
+/// One policy of a sync-interval sweep: the fleet's overshoot, averaged over the seeds.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncSweepPoint {
+    /// The policy.
+    pub policy: String,
+    /// Its sync interval in seconds.
+    pub sync_interval_s: f64,
+    /// The busiest minute against the configured `rpm` (worst deployment), minus one: the
+    /// fraction by which the fleet overshot the rate limit.
+    pub rpm_overshoot: f64,
+    /// The providers' own 429s.
+    pub provider_rate_limited: f64,
+    /// Spend past budget limits, summed over budgets and windows.
+    pub budget_overshoot_usd: f64,
 }
 
 /// `comparison.csv`: one row per policy and metric.

@@ -1,4 +1,6 @@
-//! The comparison's chart: each key metric's mean and 95 % interval per policy, as SVG and PNG.
+//! The comparison's chart: each key metric's mean and 95 % interval per policy, as SVG and PNG;
+//! and, when policies differ only in their instances' sync interval, the fleet's overshoot
+//! against the interval.
 //!
 //! It decides which metrics are drawn and how; it must not compute intervals (they come in the
 //! [`Comparison`]).
@@ -77,6 +79,51 @@ fn comparison_metric<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The fleet's rate-limit overshoot (busiest minute over `rpm`, minus one) against the sync
+/// interval, one point per policy of the sweep.
+fn sync_sweep_chart<DB: DrawingBackend>(root: &Area<'_, DB>, c: &Comparison) -> Result<()> {
+    let points = &c.sync_sweep;
+    let rpm: Vec<(f64, f64)> = points
+        .iter()
+        .map(|p| (p.sync_interval_s, p.rpm_overshoot * 100.0))
+        .collect();
+    let hi_x = points.iter().map(|p| p.sync_interval_s).fold(0.0, f64::max);
+    let hi_y = rpm.iter().map(|p| p.1).fold(0.0, f64::max);
+    let x = axis(0.0, hi_x * 1.05);
+    let y = axis(0.0, (hi_y * 1.15).max(1.0));
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!(
+                "rate-limit overshoot against sync interval ({} seeds)",
+                c.seeds.len()
+            ),
+            TITLE,
+        )
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x.clone(), y.clone())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("sync interval (s)")
+        .y_desc("busiest minute over rpm (%)")
+        .label_style(LABEL)
+        .draw()
+        .map_err(err)?;
+    let placed: Vec<(f64, f64)> = rpm
+        .iter()
+        .filter_map(|&(a, b)| Some((on_axis(a, &x)?, on_axis(b, &y)?)))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(placed.clone(), color(0).stroke_width(2)))
+        .map_err(err)?;
+    chart
+        .draw_series(placed.iter().map(|&p| Circle::new(p, 5, color(0).filled())))
+        .map_err(err)?;
+    Ok(())
+}
+
 /// The comparison's charts into `dir`.
 pub fn comparison_charts(dir: &Path, c: &Comparison) -> Result<Vec<ChartFile>> {
     std::fs::create_dir_all(dir)
@@ -97,5 +144,14 @@ pub fn comparison_charts(dir: &Path, c: &Comparison) -> Result<Vec<ChartFile>> {
             &|root: &Area<'_, BitMapBackend>| comparison_metric(root, c, m),
         )
     })
+    .chain((!c.sync_sweep.is_empty()).then(|| {
+        render(
+            dir,
+            "compare-overshoot-vs-sync-interval",
+            "fleet overshoot against sync interval",
+            &|root: &Area<'_, SVGBackend>| sync_sweep_chart(root, c),
+            &|root: &Area<'_, BitMapBackend>| sync_sweep_chart(root, c),
+        )
+    }))
     .collect()
 }

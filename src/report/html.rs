@@ -162,6 +162,7 @@ pub fn index_html(
     }
     out.push_str("<h2>Policies</h2>");
     policies_table(summary, &mut out);
+    super::fleet_html::fleet_section(summary, &mut out);
     out.push_str("<h2>Charts</h2>");
     for chart in charts {
         let _ = write!(

@@ -11,6 +11,8 @@ pub mod charts;
 pub mod comparison;
 pub mod comparison_charts;
 pub mod explain;
+pub mod fleet_html;
+pub mod fleet_summary;
 pub mod html;
 pub mod requests_csv;
 pub mod stats;

@@ -71,6 +71,10 @@ pub struct PolicySummary {
     /// Present (true) only when a closed loop stopped sending at the request limit.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub request_limit_reached: bool,
+    /// What the gateway instances did together, only when the policy ran on several
+    /// (`instances:`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<super::fleet_summary::FleetSummary>,
     /// Deployment ids in `model_list` order, for display.
     #[serde(skip)]
     pub deployment_order: Vec<String>,
@@ -255,6 +259,10 @@ impl PolicySummary {
                 }
             }),
             request_limit_reached: stats.request_limit_reached,
+            fleet: stats
+                .fleet
+                .as_ref()
+                .map(|f| super::fleet_summary::FleetSummary::new(f, table)),
             deployment_order: table
                 .deployments()
                 .iter()

@@ -145,3 +145,89 @@ pub fn comparison_table(c: &super::comparison::Comparison) -> Table {
     }
     t
 }
+
+/// The policies that ran on several gateway instances: traffic per instance, the providers'
+/// 429s, the busiest minute against `rpm`, budget overshoot and cooldown disagreement. `None`
+/// when no policy had an `instances:` block.
+pub fn fleet_table(summary: &Summary) -> Option<Table> {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "policy",
+        "instances",
+        "shared",
+        "sync s",
+        "requests per instance",
+        "provider 429s",
+        "peak min / rpm",
+        "budget over $",
+        "cooldown disagreement s",
+    ]);
+    let mut any = false;
+    for (name, p) in &summary.policies {
+        let Some(f) = &p.fleet else { continue };
+        any = true;
+        let per_instance: Vec<String> = f
+            .per_instance
+            .iter()
+            .map(|i| i.requests.to_string())
+            .collect();
+        let limited: u64 = f
+            .deployments
+            .values()
+            .map(|d| d.provider_rate_limited)
+            .sum();
+        let over = (!f.budgets.is_empty())
+            .then(|| f.budgets.values().fold(0.0, |sum, b| sum + b.overshoot_usd));
+        let disagreement = f
+            .deployments
+            .values()
+            .fold(0.0, |sum, d| sum + d.cooldown_disagreement_s);
+        t.add_row(vec![
+            Cell::new(name),
+            right(f.instances.to_string()),
+            Cell::new(if f.shared_state { "yes" } else { "no" }),
+            right(if f.shared_state {
+                fmt_value(f.sync_interval_s)
+            } else {
+                "—".into()
+            }),
+            Cell::new(per_instance.join(" / ")),
+            right(limited.to_string()),
+            right(
+                f.worst_peak_over_rpm()
+                    .map_or("—".into(), |x| format!("{x:.3}")),
+            ),
+            right(over.map_or("—".into(), |x| format!("{x:.4}"))),
+            right(format!("{disagreement:.1}")),
+        ]);
+    }
+    any.then_some(t)
+}
+
+/// A comparison's sync-interval sweep: per interval, the fleet's overshoot of the rate limit,
+/// the providers' 429s and the budget overshoot. `None` without a sweep.
+pub fn sync_sweep_table(c: &super::comparison::Comparison) -> Option<Table> {
+    if c.sync_sweep.is_empty() {
+        return None;
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "policy",
+        "sync s",
+        "busiest minute over rpm",
+        "provider 429s",
+        "budget over $",
+    ]);
+    for p in &c.sync_sweep {
+        t.add_row(vec![
+            Cell::new(&p.policy),
+            right(fmt_value(p.sync_interval_s)),
+            right(format!("{:.2}%", p.rpm_overshoot * 100.0)),
+            right(format!("{:.1}", p.provider_rate_limited)),
+            right(format!("{:.4}", p.budget_overshoot_usd)),
+        ]);
+    }
+    Some(t)
+}

@@ -8,9 +8,11 @@ use std::path::Path;
 
 use crate::config::units;
 use crate::config::yaml::{EnvLookup, Source};
-use crate::config::{InputError, LitellmConfig};
+use crate::config::{InputError, LitellmConfig, RouterSettings};
 use crate::router::PriceFile;
+use crate::sim::FleetSpec;
 
+use super::instances::{check_sync_volume, instances};
 use super::provider::{bind, profile};
 use super::workload::workload;
 use super::{Policy, Scenario};
@@ -25,6 +27,7 @@ const SCENARIO_KEYS: &[&str] = &[
     "providers",
     "workload",
     "policies",
+    "instances",
     "prices",
     "expect",
     "baseline_tolerance",
@@ -128,6 +131,29 @@ fn referenced_file(
     Ok(path)
 }
 
+/// A policy's settings (its `router_settings` overrides) and its gateway instances (its own
+/// `instances:` layered over the scenario's `fleet`).
+fn policy_overrides(
+    src: &Source<'_>,
+    config: &LitellmConfig,
+    overrides: &crate::config::yaml::Node<'_>,
+    fleet: Option<&FleetSpec>,
+    duration: std::time::Duration,
+    env: &dyn EnvLookup,
+) -> Result<(RouterSettings, Option<FleetSpec>), InputError> {
+    let Some(block) = overrides.get("instances")? else {
+        return Ok((config.settings_with(overrides, env)?, fleet.cloned()));
+    };
+    let policy_fleet = instances(&block, fleet)?;
+    check_sync_volume(&policy_fleet, &block, duration)?;
+    let mut rest = overrides.value().clone();
+    if let Some(map) = rest.as_mapping_mut() {
+        map.remove("instances");
+    }
+    let node = src.node_at(&rest, overrides.path());
+    Ok((config.settings_with(&node, env)?, Some(policy_fleet)))
+}
+
 /// Checks scenario `text`; `file` names it in messages and `base_dir` anchors `config:` paths.
 pub fn parse_scenario(
     text: &str,
@@ -201,22 +227,32 @@ pub fn parse_scenario(
     let workload_node = root.require("workload")?;
     let workload = workload(&workload_node, base_dir, duration)?;
 
+    let fleet = match root.get("instances")? {
+        Some(node) => {
+            let spec = instances(&node, None)?;
+            check_sync_volume(&spec, &node, duration)?;
+            Some(spec)
+        }
+        None => None,
+    };
     let policies = match root.get("policies")? {
         None => vec![Policy {
             name: "default".to_string(),
             settings: config.settings.clone(),
+            fleet: fleet.clone(),
         }],
         Some(node) => {
             let mut policies = Vec::new();
             for (policy_name, overrides) in node.entries()? {
-                let settings = if overrides.is_null() {
-                    config.settings.clone()
+                let (settings, policy_fleet) = if overrides.is_null() {
+                    (config.settings.clone(), fleet.clone())
                 } else {
-                    config.settings_with(&overrides, env)?
+                    policy_overrides(&src, &config, &overrides, fleet.as_ref(), duration, env)?
                 };
                 policies.push(Policy {
                     name: policy_name.to_string(),
                     settings,
+                    fleet: policy_fleet,
                 });
             }
             if policies.is_empty() {

@@ -11,6 +11,7 @@
 
 pub mod distribution;
 pub mod expectations;
+pub mod instances;
 mod load;
 pub mod provider;
 pub mod request_class;
@@ -25,7 +26,7 @@ pub use load::{MAX_NAME_LEN, load_scenario, looks_like_scenario, parse_scenario}
 
 use crate::config::{InputWarning, LitellmConfig, RouterSettings};
 use crate::router::PriceFile;
-use crate::sim::{ProviderProfile, WorkloadSpec, World};
+use crate::sim::{FleetSpec, ProviderProfile, WorkloadSpec, World};
 
 /// A named set of router settings to simulate.
 #[derive(Debug, Clone)]
@@ -34,6 +35,9 @@ pub struct Policy {
     pub name: String,
     /// The config's settings with the policy's overrides.
     pub settings: RouterSettings,
+    /// The gateway instances it runs on (`instances:`, the scenario's or the policy's own);
+    /// `None`: one router.
+    pub fleet: Option<FleetSpec>,
 }
 
 /// A checked scenario.
@@ -79,6 +83,15 @@ impl Scenario {
             workload: &self.workload,
             duration: self.duration,
             price_file: self.price_file.as_ref(),
+            fleet: None,
+        }
+    }
+
+    /// The world `policy` runs in: with its gateway instances (`instances:`), if any.
+    pub fn world_for<'s>(&'s self, policy: &'s Policy) -> World<'s> {
+        World {
+            fleet: policy.fleet.as_ref(),
+            ..self.world()
         }
     }
 

@@ -2,7 +2,7 @@
 //!
 //! [`event_queue`] orders events by (time, sequence); [`rng`] derives one stream per source of
 //! randomness; [`provider`] and [`workload`] are the synthetic world, [`arrival_source`] when
-//! its requests arrive and [`client_retry`] its clients' own retries; [`engine`] runs a policy
+//! its requests arrive and [`client_retry`] its clients' own retries, [`fleet`] several gateway instances sharing a store; [`engine`] runs a policy
 //! through it. Same seed, same bytes: nothing here reads a clock or a global RNG.
 
 pub mod arrival_source;
@@ -11,6 +11,7 @@ pub mod distribution;
 pub mod engine;
 pub mod event_queue;
 pub mod faults;
+pub mod fleet;
 pub mod provider;
 pub mod rng;
 pub mod workload;
@@ -19,6 +20,7 @@ pub use client_retry::ClientRetries;
 pub use distribution::Distribution;
 pub use engine::{World, run};
 pub use faults::{Brownout, FaultSpec, Outage};
+pub use fleet::{FleetSpec, Spread};
 pub use provider::{ProviderMatch, ProviderProfile};
 pub use workload::{
     ArrivalProcess, ClosedLoop, MAX_REQUESTS, RateChange, RequestClass, ScriptedRequest,

@@ -7,7 +7,9 @@
 //! loop), from a script, or from closed-loop clients whose next request follows the end of
 //! their last. The router decides; the engine only carries its steps to providers and their
 //! outcomes back, and a client that retries by itself makes a new gateway call for the same
-//! user request. Memory holds only requests in progress; finished requests go to the
+//! user request. With an `instances:` block the run has several routers behind a load balancer
+//! and syncs them through a simulated store ([`fleet_events`]); without it, one router decides
+//! exactly as before. Memory holds only requests in progress; finished requests go to the
 //! [`RecordSink`].
 
 use std::sync::Arc;
@@ -18,6 +20,10 @@ use slab::Slab;
 use super::arrival_source::ArrivalSource;
 use super::event_queue::EventQueue;
 use super::faults::Rejection;
+use super::fleet::{FleetSpec, router_stream};
+
+mod fleet_events;
+
 use super::provider::{Admission, ProviderProfile, Started, SyntheticProvider};
 use super::rng::{SimRng, stream};
 use super::workload::{MAX_REQUESTS, MixSampler, WorkloadSpec};
@@ -28,6 +34,7 @@ use crate::router::{
     ErrorClass, Failed, NoTrace, Outcome, PriceFile, RequestSpec, Route, Router, Step, TraceEvent,
 };
 use crate::time::Time;
+use fleet_events::{Fleet, new_fleet};
 
 /// Everything a run needs besides the policy: deployments, providers, workload.
 #[derive(Debug, Clone, Copy)]
@@ -44,6 +51,9 @@ pub struct World<'a> {
     pub duration: Duration,
     /// Prices from a `--prices` file, beside the deployments' own and the built-in table.
     pub price_file: Option<&'a PriceFile>,
+    /// Several gateway instances in front of the providers (`instances:`); `None` is one
+    /// router, as without the block.
+    pub fleet: Option<&'a FleetSpec>,
 }
 
 /// Where an attempt's answer goes: the request's slot and the router's id for the attempt
@@ -76,6 +86,24 @@ enum Event {
         slot: u32,
     },
     BudgetSample,
+    /// An instance takes its delta and starts writing it to the store.
+    SyncTake {
+        instance: u32,
+    },
+    /// The write reaches the store (or fails, the store unreachable).
+    SyncWritten {
+        instance: u32,
+    },
+    /// The totals read back reach the instance.
+    SyncRead {
+        instance: u32,
+    },
+    /// A cooldown an instance started reaches the store: LiteLLM writes cooldowns to Redis at
+    /// once, not with the periodic sync.
+    CooldownWritten {
+        deployment: DeploymentIdx,
+        until: Time,
+    },
 }
 
 /// How often budgets are sampled for `budgets.csv`.
@@ -83,6 +111,7 @@ const BUDGET_SAMPLE_EVERY: Duration = Duration::from_secs(60);
 
 struct Active {
     call: Call,
+    instance: u32,
     id: u64,
     class: u32,
     arrival: Time,
@@ -102,10 +131,17 @@ pub struct RunResult {
     pub trace: Vec<(Time, TraceEvent)>,
 }
 
+/// One gateway instance: its router and the router's random stream.
+struct Instance {
+    router: Router,
+    rng: SimRng,
+}
+
 struct Engine<'w, S> {
     world: World<'w>,
-    router: Router,
-    router_rng: SimRng,
+    /// The gateway instances; one without a fleet.
+    instances: Vec<Instance>,
+    fleet: Option<Fleet>,
     providers: Vec<SyntheticProvider<AttemptRef>>,
     templates: Vec<RequestSpec>,
     source: ArrivalSource,
@@ -144,7 +180,17 @@ pub fn run_explained<S: RecordSink>(
     sink: S,
     explain: Option<u64>,
 ) -> RunResult {
-    let router = Router::from_table(world.table.clone(), settings, world.price_file);
+    let fleet = world
+        .fleet
+        .map(|spec| new_fleet(spec, &settings, &world, seed));
+    let count = world.fleet.map_or(1, |f| f.count.max(1));
+    let instances: Vec<Instance> = (0..count)
+        .map(|i| Instance {
+            router: Router::from_table(world.table.clone(), settings.clone(), world.price_file),
+            rng: router_stream(seed, i),
+        })
+        .collect();
+    let router = &instances[0].router;
     let categories: Vec<Option<String>> = world
         .workload
         .mix
@@ -191,10 +237,17 @@ pub fn run_explained<S: RecordSink>(
         .map(|(b, _)| router.budget_scope(b).key())
         .collect();
     let end = Time::ZERO + world.duration;
+    let mut fleet = fleet;
+    if let Some(f) = &mut fleet {
+        for (b, w) in router.budgets() {
+            f.stats
+                .add_budget(router.budget_scope(b).key(), w.limit, w.period);
+        }
+    }
     let mut engine = Engine {
         world,
-        router,
-        router_rng: stream(seed, "router"),
+        instances,
+        fleet,
         providers,
         templates,
         source: ArrivalSource::new(world.workload, end, seed),
@@ -234,10 +287,11 @@ impl<S: RecordSink> Engine<'_, S> {
         for at in self.source.first(self.world.workload) {
             self.queue.push(at, Event::Arrival);
         }
-        if self.router.budgets().next().is_some() {
+        if self.instances[0].router.budgets().next().is_some() {
             self.queue
                 .push(Time::ZERO + BUDGET_SAMPLE_EVERY, Event::BudgetSample);
         }
+        self.schedule_first_syncs();
         let mut last = Time::ZERO;
         while let Some((now, event)) = self.queue.pop() {
             debug_assert!(now >= last, "virtual time went back from {last} to {now}");
@@ -247,6 +301,7 @@ impl<S: RecordSink> Engine<'_, S> {
                 Event::Resume { slot } => self.advance(slot, now),
                 Event::Done { attempt } => self.done(attempt, now),
                 Event::Rejected { attempt, rejection } => {
+                    self.provider_answered(attempt, rejection.class);
                     self.fail(attempt, rejection.class, rejection.retry_after, now);
                 }
                 Event::TimedOut { attempt } => {
@@ -260,16 +315,28 @@ impl<S: RecordSink> Engine<'_, S> {
                             .push(now + BUDGET_SAMPLE_EVERY, Event::BudgetSample);
                     }
                 }
+                Event::SyncTake { instance } => self.sync_take(instance, now),
+                Event::SyncWritten { instance } => self.sync_written(instance, now),
+                Event::SyncRead { instance } => self.sync_read(instance, now),
+                Event::CooldownWritten { deployment, until } => {
+                    self.cooldown_written(deployment, until, now);
+                }
             }
         }
         let keys = self.budget_keys.iter().cloned();
+        let router = &self.instances[0].router;
         self.sink.0.budgets = self
             .ledger
-            .states(keys.zip(self.router.budgets().map(|(_, w)| w)));
+            .states(keys.zip(router.budgets().map(|(_, w)| w)));
+        if let Some(mut fleet) = self.fleet.take() {
+            fleet.stats.finish(last);
+            self.sink.0.fleet = Some(fleet.stats);
+        }
     }
 
     fn sample_budgets(&mut self, now: Time) {
-        for ((_, b), key) in self.router.budgets().zip(&self.budget_keys) {
+        let router = &self.instances[0].router;
+        for ((_, b), key) in router.budgets().zip(&self.budget_keys) {
             self.sink.budget_sample(now, key, b.spent(now), b.limit);
         }
     }
@@ -301,8 +368,17 @@ impl<S: RecordSink> Engine<'_, S> {
             spec.prompt =
                 Some(self.world.workload.mix[drawn.class as usize].prompts[p as usize].clone());
         }
+        let instance = match &mut self.fleet {
+            None => 0,
+            Some(fleet) => {
+                let i = fleet.spreader.pick();
+                fleet.stats.arrival(i);
+                i
+            }
+        };
         let slot = self.active.insert(Active {
-            call: self.router.start(spec),
+            call: self.instances[instance as usize].router.start(spec),
+            instance,
             id: self.next_id,
             class: drawn.class,
             arrival: now,
@@ -350,7 +426,7 @@ impl<S: RecordSink> Engine<'_, S> {
     fn client_retried(&mut self, slot: u32, now: Time) {
         let active = &mut self.active[slot as usize];
         let spec = active.call.spec().clone();
-        active.call = self.router.start(spec);
+        active.call = self.instances[active.instance as usize].router.start(spec);
         active.attempt_sent = now;
         active.first_token_at = now;
         self.advance(slot, now);
@@ -359,13 +435,13 @@ impl<S: RecordSink> Engine<'_, S> {
     /// Asks the router what `slot` does next and carries it out.
     fn advance(&mut self, slot: u32, now: Time) {
         let traced = self.traced(slot);
-        let call = &mut self.active[slot as usize].call;
+        let active = &mut self.active[slot as usize];
+        let call = &mut active.call;
+        let Instance { router, rng } = &mut self.instances[active.instance as usize];
         let step = if traced {
-            self.router
-                .next_step_traced(call, now, &mut self.router_rng, &mut self.trace)
+            router.next_step_traced(call, now, rng, &mut self.trace)
         } else {
-            self.router
-                .next_step_traced(call, now, &mut self.router_rng, &mut NoTrace)
+            router.next_step_traced(call, now, rng, &mut NoTrace)
         };
         match step {
             Step::Send {
@@ -393,6 +469,9 @@ impl<S: RecordSink> Engine<'_, S> {
         let active = &mut self.active[attempt.slot as usize];
         active.attempt_sent = now;
         let (class, input, output) = (active.class, active.input_tokens, active.output_tokens);
+        if let Some(fleet) = &mut self.fleet {
+            fleet.stats.attempt(active.instance, deployment.get(), now);
+        }
         let admission = self.providers[deployment.get()].offer(attempt, class, input, output, now);
         let answer_at = match admission {
             Admission::Started(started) => {
@@ -459,29 +538,31 @@ impl<S: RecordSink> Engine<'_, S> {
     fn record(&mut self, attempt: AttemptRef, outcome: &Outcome, now: Time) {
         let (slot, id, deployment) = (attempt.slot, attempt.attempt, attempt.deployment);
         let traced = self.traced(slot);
-        let call = &mut self.active[slot as usize].call;
-        let rng = &mut self.router_rng;
+        let active = &mut self.active[slot as usize];
+        let (call, instance) = (&mut active.call, active.instance);
+        let Instance { router, rng } = &mut self.instances[instance as usize];
         let recorded = if traced {
-            let trace = &mut self.trace;
-            self.router
-                .record_traced(call, id, outcome, now, rng, trace)
+            router.record_traced(call, id, outcome, now, rng, &mut self.trace)
         } else {
-            self.router
-                .record_traced(call, id, outcome, now, rng, &mut NoTrace)
+            router.record_traced(call, id, outcome, now, rng, &mut NoTrace)
         };
         if recorded.stale {
             return;
         }
         if let Some(cost) = recorded.charged {
-            let tags = self.active[slot as usize].call.spec().tags.set;
-            for (budget, window) in self.router.budgets_charged_by(deployment, tags) {
+            let tags = call.spec().tags.set;
+            for (budget, window) in router.budgets_charged_by(deployment, tags) {
                 self.ledger.charged(budget, cost, window, now);
+                if let Some(fleet) = &mut self.fleet {
+                    fleet.stats.spent(budget.get(), cost, now);
+                }
             }
         }
         let ok = matches!(outcome, Outcome::Success(_));
         self.sink.attempt(deployment, ok);
         if let Some(cooldown) = recorded.cooldown {
             self.sink.cooldown(deployment, now, cooldown);
+            self.cooldown_started(instance, deployment, cooldown.until, now);
         }
         self.advance(slot, now);
     }
@@ -493,11 +574,11 @@ impl<S: RecordSink> Engine<'_, S> {
             return;
         }
         let active = self.active.remove(slot as usize);
+        let router = &self.instances[active.instance as usize].router;
         let (ttft, output_tokens, cost_usd) = match result {
             CallResult::Served(served) => {
                 let c = served.completion;
-                let cost = self
-                    .router
+                let cost = router
                     .price(served.deployment)
                     .map_or(0.0, |p| p.cost(c.input_tokens, c.output_tokens));
                 (
@@ -519,7 +600,7 @@ impl<S: RecordSink> Engine<'_, S> {
             output_tokens,
             cost_usd,
             failed_groups: active.call.group_failures(),
-            final_group: self.router.route_group(active.call.current_route()),
+            final_group: router.route_group(active.call.current_route()),
             client: active.client,
         };
         self.sink.request(&record);
