@@ -138,6 +138,9 @@ fn announce(config: &LitellmConfig, server: &proxy::Server, options: &ServeOptio
         note!("no general_settings.master_key: serving WITHOUT authentication");
     }
     note!("request log: {}", options.log_path.display());
+    if let Some(fleet) = server.fleet() {
+        note!("fleet: {fleet}");
+    }
 }
 
 /// Ctrl-C or SIGTERM.

@@ -23,6 +23,7 @@ pub const IMPROVEMENT_KEYS: &[&str] = &[
     "least_busy_exact",
     "final_error_last_group",
     "resend_unsynced_usage",
+    "redis_sync_interval",
 ];
 
 /// The improvements in force. `Default` is LiteLLM's behaviour.
@@ -58,6 +59,10 @@ pub struct Improvements {
     /// again with the next sync (LiteLLM drops a usage batch its push to Redis could not
     /// write, so a store outage loses that usage fleet-wide; spend it keeps either way).
     pub resend_unsynced_usage: bool,
+    /// How often `serve` syncs its shared state with Redis when several instances share one
+    /// (LiteLLM: `DEFAULT_REDIS_SYNC_INTERVAL`, 1 s). Not a routing rule: it only sets how
+    /// stale one instance's view of the others may be.
+    pub redis_sync_interval: Option<Duration>,
 }
 
 impl Improvements {
@@ -84,6 +89,13 @@ impl Improvements {
                 "least_busy_exact" => out.least_busy_exact = value.bool()?,
                 "final_error_last_group" => out.final_error_last_group = value.bool()?,
                 "resend_unsynced_usage" => out.resend_unsynced_usage = value.bool()?,
+                "redis_sync_interval" => {
+                    let interval = super::units::duration(&value)?;
+                    if interval.is_zero() {
+                        return Err(value.expected("a positive duration (e.g. 1s, 250ms)"));
+                    }
+                    out.redis_sync_interval = Some(interval);
+                }
                 _ => unreachable!("deny_unknown_keys admitted only known keys"),
             }
         }

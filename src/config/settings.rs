@@ -172,14 +172,14 @@ pub struct TagBudget {
 pub struct RedisSettings {
     /// `redis_host`.
     pub host: Option<ConfigString>,
-    /// `redis_port`.
-    pub port: Option<u64>,
+    /// `redis_port` (a number, or `os.environ/NAME` as LiteLLM allows).
+    pub port: Option<ConfigString>,
     /// `redis_password`.
     pub password: Option<ConfigString>,
     /// `redis_url`.
     pub url: Option<ConfigString>,
-    /// `redis_db`.
-    pub db: Option<u64>,
+    /// `redis_db` (a number, or `os.environ/NAME`).
+    pub db: Option<ConfigString>,
 }
 
 // LiteLLM's fixed backoff constants: not settings a config can change, but part of what
@@ -549,10 +549,10 @@ impl RouterSettings {
                 self.model_group_alias = aliases;
             }
             "redis_host" => self.redis.host = Some(node.config_string()?),
-            "redis_port" => self.redis.port = Some(node.u64()?),
+            "redis_port" => self.redis.port = Some(node.config_string()?),
             "redis_password" => self.redis.password = Some(node.config_string()?),
             "redis_url" => self.redis.url = Some(node.config_string()?),
-            "redis_db" => self.redis.db = Some(node.u64()?),
+            "redis_db" => self.redis.db = Some(node.config_string()?),
             "switchyard_settings" => {
                 self.improvements = super::improvements::Improvements::parse(node)?;
             }

@@ -204,7 +204,10 @@ environment_variables: {A: b}
         c.settings.num_retries, 7,
         "litellm_settings carries num_retries"
     );
-    assert_eq!(c.settings.redis.db, Some(0));
+    assert_eq!(
+        c.settings.redis.db.and_then(|d| d.value).as_deref(),
+        Some("0")
+    );
     assert_eq!(c.master_key.unwrap().value.as_deref(), Some("sk-1234"));
 }
 

@@ -26,6 +26,8 @@ mod live_agreement;
 #[cfg(feature = "live")]
 mod live_proxy;
 #[cfg(feature = "live")]
+mod live_redis;
+#[cfg(feature = "live")]
 mod mock_provider;
 mod queueing;
 mod reliability;

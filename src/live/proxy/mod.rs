@@ -40,10 +40,11 @@ use self::request_log::{RequestLine, RequestLog};
 use self::response_headers::DeploymentLabels;
 use self::state::SharedCore;
 use super::clock::{self, LiveClock};
+use super::fleet::{self, FleetOptions, FleetStatus, FleetSync};
 use super::upstream::{Endpoint, Upstreams};
 use crate::config::LitellmConfig;
 use crate::config::deployment_table::DeploymentTable;
-use crate::config::yaml::ConfigString;
+use crate::config::yaml::{ConfigString, ProcessEnv};
 use crate::router::{Price, PriceFile, Router};
 
 /// How to serve.
@@ -70,7 +71,8 @@ pub struct ServeOptions {
 /// Everything the handlers share.
 #[derive(Debug)]
 pub struct Proxy {
-    core: SharedCore,
+    core: Arc<SharedCore>,
+    fleet: Arc<FleetStatus>,
     upstreams: Upstreams,
     table: Arc<DeploymentTable>,
     master_key: Option<String>,
@@ -88,6 +90,11 @@ impl Proxy {
     pub fn in_flight(&self) -> u32 {
         self.core
             .with(|c| c.router.live().all().iter().map(|d| d.in_flight).sum())
+    }
+
+    /// How this instance stands with the fleet's shared store (Redis).
+    pub fn fleet_status(&self) -> &FleetStatus {
+        &self.fleet
     }
 
     /// (router lock acquisitions, acquisitions that waited for another request).
@@ -117,14 +124,23 @@ pub struct Server {
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
     log_writer: tokio::task::JoinHandle<()>,
+    fleet: Option<FleetSync>,
 }
 
 impl Server {
+    /// The fleet sync in force (which Redis, how often), if the config asks for one.
+    pub fn fleet(&self) -> Option<&str> {
+        self.fleet.as_ref().map(FleetSync::describe)
+    }
+
     /// Stops accepting, waits for in-flight requests (up to the grace period) and flushes the
     /// request log.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        if let Some(fleet) = self.fleet {
+            fleet.stop().await;
+        }
         self.proxy.log.close();
         drop(self.proxy);
         let _ = self.log_writer.await;
@@ -145,16 +161,45 @@ fn master_key(config: &LitellmConfig) -> Result<Option<String>, StartError> {
 }
 
 /// Starts serving `config` (with `prices` beside the built-in table).
-#[allow(
-    clippy::disallowed_methods,
-    reason = "the live edge: the server runs as its own task"
-)]
 pub async fn start(
     config: &LitellmConfig,
     prices: Option<&PriceFile>,
     options: &ServeOptions,
 ) -> Result<Server, StartError> {
+    start_on_clock(config, prices, options, LiveClock::scaled(options.speed)).await
+}
+
+/// The fleet sync `config` asks for (`None`: no Redis configured).
+fn fleet_options(config: &LitellmConfig) -> Result<Option<FleetOptions>, StartError> {
+    let target = fleet::redis_target::resolve(config, &ProcessEnv).map_err(StartError)?;
+    if let Some(t) = &target {
+        t.connection_info()
+            .map_err(|e| StartError(format!("{}: {e}", config.file)))?;
+    }
+    Ok(target.map(|target| FleetOptions {
+        target,
+        interval: config
+            .settings
+            .improvements
+            .redis_sync_interval
+            .unwrap_or(fleet::DEFAULT_SYNC_INTERVAL),
+    }))
+}
+
+/// [`start`] on a given clock (instances of one fleet started with a faster clock share it, so
+/// that they agree on every instant).
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the live edge: the server runs as its own task"
+)]
+pub async fn start_on_clock(
+    config: &LitellmConfig,
+    prices: Option<&PriceFile>,
+    options: &ServeOptions,
+    live_clock: LiveClock,
+) -> Result<Server, StartError> {
     let master_key = master_key(config)?;
+    let fleet_options = fleet_options(config)?;
     let table = config.table.clone();
     let upstreams = Upstreams::new(&table, options.mock_upstream.as_deref())
         .map_err(|e| StartError(format!("{}: {e}", config.file)))?;
@@ -176,13 +221,14 @@ pub async fn start(
         .seed
         .unwrap_or_else(|| clock::now().as_nanos() ^ 0x5eed_5eed_5eed_5eed);
     let proxy = Arc::new(Proxy {
-        core: SharedCore::new(router, seed),
+        core: Arc::new(SharedCore::new(router, seed)),
+        fleet: Arc::new(FleetStatus::default()),
         upstreams,
         table,
         master_key,
         log,
         next_id: AtomicU64::new(1),
-        clock: LiveClock::scaled(options.speed),
+        clock: live_clock,
         prices: deployment_prices,
         labels,
     });
@@ -207,12 +253,15 @@ pub async fn start(
             _ = async { let _ = stopped.wait_for(|s| *s).await; tokio::time::sleep(grace).await } => {}
         }
     });
+    let fleet =
+        fleet_options.map(|o| fleet::start(proxy.core.clone(), proxy.fleet.clone(), live_clock, o));
     Ok(Server {
         addr,
         proxy,
         stop,
         task,
         log_writer,
+        fleet,
     })
 }
 
@@ -301,5 +350,7 @@ async fn alive() -> &'static str {
 
 async fn ready(State(proxy): State<Arc<Proxy>>) -> Response {
     let deployments = proxy.table.deployments().len();
-    axum::Json(serde_json::json!({"status": "healthy", "deployments": deployments})).into_response()
+    let redis = proxy.fleet.describe();
+    axum::Json(serde_json::json!({"status": "healthy", "deployments": deployments, "redis": redis}))
+        .into_response()
 }
