@@ -330,6 +330,83 @@ async fn a_shared_rpm_limit_holds_across_both_instances_within_one_round() {
     f.shutdown().await;
 }
 
+/// Rounds of `k` requests to each instance of `f` (alternating 0, 1, 0, 1, …) for the
+/// 10-rpm `limited` deployment, the fleet settling between rounds; how many were served.
+async fn served_in_rounds(f: &Fleet, rounds: usize, k: usize) -> u64 {
+    let mut served = 0;
+    for _ in 0..rounds {
+        for _ in 0..k {
+            for i in 0..2 {
+                if f.chat(i, "limited").await.0 == 200 {
+                    served += 1;
+                }
+            }
+        }
+        f.settle().await;
+    }
+    served
+}
+
+/// The same fleet and traffic in simulation: two instances behind a round-robin balancer, the
+/// 10-rpm deployment under usage-based-routing-v2, `rounds` rounds of `k` requests per instance
+/// 10 ms apart, a round every 2 s, syncing every `interval` with no store latency; how many
+/// requests the deployment served in the minute.
+fn simulated_served(rounds: usize, k: usize, interval: &str) -> u64 {
+    let script: String = (0..rounds)
+        .map(|r| format!("    - {{at: {}ms, count: {}, every: 10ms, model: limited, input_tokens: 5, output_tokens: 3}}\n", 2000 * r + 10, 2 * k))
+        .collect();
+    let text = format!(
+        r#"
+name: live-fleet-twin
+duration: 50s
+seed: 1
+router:
+  model_list:
+    - {{model_name: limited, litellm_params: {{model: openai/m, rpm: 10}}, model_info: {{id: limited-1}}}}
+  router_settings:
+    routing_strategy: usage-based-routing-v2
+    num_retries: 0
+    retry_after: 0
+    redis_host: 127.0.0.1
+    redis_port: 6379
+providers:
+  - {{match: {{model_name: limited}}, ttft: 1ms, per_token: 0ms}}
+instances: {{count: 2, spread: round_robin, sync_interval: {interval}, read_latency: 0s, write_latency: 0s}}
+workload:
+  script:
+{script}"#
+    );
+    let s = crate::common::scenario(&text).expect("the twin scenario parses");
+    let stats = switchyard::app::runner::simulate_quietly(&s, &s.policies[0], s.seed).unwrap();
+    stats.fleet.expect("a fleet run").deployments[0].peak_minute_requests
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_fleets_overshoot_lies_between_the_simulated_ones_for_the_same_setup() {
+    // Live, an instance may sync in the middle of a round (its task runs on its own interval),
+    // so it can know more than at the round's start, never less. The simulated twin with syncs
+    // only between rounds (1 s interval, rounds 2 s apart: both instances have read each
+    // other's last round before the next) is the most the live fleet can overshoot; with a
+    // sync before every request (1 ms against requests 10 ms apart) the least.
+    const ROUNDS: usize = 8;
+    const K: usize = 3;
+    let redis = RedisServer::start();
+    let f = fleet(redis.port).await;
+    f.settle().await;
+    let live = served_in_rounds(&f, ROUNDS, K).await;
+    f.shutdown().await;
+    let most = simulated_served(ROUNDS, K, "1s");
+    let least = simulated_served(ROUNDS, K, "1ms");
+    assert!(
+        least <= live && live <= most,
+        "live {live} served, simulated {least} (a sync before every request) to {most} (syncs between rounds)"
+    );
+    assert!(
+        most > least,
+        "the twin's interval matters: {least} vs {most}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_budget_spent_by_one_instance_is_exhausted_for_the_fleet() {
     let redis = RedisServer::start();
