@@ -79,11 +79,43 @@ impl LiveClock {
         Duration::try_from_secs_f64(span.as_secs_f64() / self.speed).unwrap_or(Duration::MAX)
     }
 
+    /// A wall-clock span (a client's `timeout`, say) as this clock counts it.
+    pub fn clock_span(&self, wall: Duration) -> Duration {
+        if self.speed == 1.0 {
+            return wall;
+        }
+        Duration::try_from_secs_f64(wall.as_secs_f64() * self.speed).unwrap_or(Duration::MAX)
+    }
+
     /// Sleeps until this clock reads `until`.
     pub async fn sleep_until(&self, until: Time) {
         let wait = self.wall_span(until - self.now());
         if !wait.is_zero() {
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_convert_between_the_wall_and_a_faster_clock() {
+        let fast = LiveClock::scaled(20.0);
+        assert_eq!(
+            fast.wall_span(Duration::from_secs(10)),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            fast.clock_span(Duration::from_millis(500)),
+            Duration::from_secs(10)
+        );
+        let real = LiveClock::real();
+        assert_eq!(
+            real.clock_span(Duration::from_secs(3)),
+            Duration::from_secs(3)
+        );
+        assert_eq!(fast.clock_span(Duration::MAX), Duration::MAX, "saturates");
     }
 }

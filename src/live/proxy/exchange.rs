@@ -67,7 +67,7 @@ impl Exchange {
     ) -> Exchange {
         let spec = proxy
             .core
-            .with(|core| spec_of(&core.router, &controls, &body));
+            .with(|core| spec_of(&core.router, &controls, &body, &proxy.clock));
         let call = Call::new(spec);
         let line = RequestLine {
             arrival_unix_s: arrived.as_secs_f64(),
@@ -380,6 +380,7 @@ fn spec_of(
     router: &crate::router::Router,
     controls: &Controls,
     body: &Map<String, Value>,
+    clock: &crate::live::clock::LiveClock,
 ) -> RequestSpec {
     let mut spec = RequestSpec::new(
         router.resolve(&controls.model),
@@ -392,7 +393,10 @@ fn spec_of(
         .as_ref()
         .map(|names| names.iter().map(|n| router.resolve(n)).collect());
     spec.disable_fallbacks = controls.disable_fallbacks;
-    spec.timeout = controls.timeout;
+    // A client's timeout is wall-clock seconds; a proxy whose clock runs `--speed` times faster
+    // counts it that many times longer, so `drive --speed N` (which divides a scenario's
+    // timeouts by N) and `serve --speed N` together keep the scenario's timeout.
+    spec.timeout = controls.timeout.map(|t| clock.clock_span(t));
     spec.tags = router.request_tags(&controls.tags);
     // The prompt is copied out only when an auto router could read it.
     if router.has_auto_router() {
