@@ -430,6 +430,16 @@ async fn a_provider_budget_spent_by_one_instance_is_exhausted_for_the_fleet() {
     f.shutdown().await;
 }
 
+/// The requests Redis holds for `deployment` in the fleet's current usage minute.
+fn stored_requests(redis: &RedisServer, f: &Fleet, deployment: &str) -> Option<u64> {
+    let minute = f.clock.now().minute();
+    redis::cmd("HGET")
+        .arg(format!("switchyard:usage:{deployment}:{minute}"))
+        .arg("r")
+        .query(&mut redis.client())
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_redis_mid_run_loses_no_request_and_the_counts_merge_when_it_is_back() {
     let redis = RedisServer::start();
@@ -466,12 +476,7 @@ async fn killing_redis_mid_run_loses_no_request_and_the_counts_merge_when_it_is_
     })
     .await;
     f.settle().await;
-    let minute = f.clock.now().minute();
-    let stored: Option<u64> = redis::cmd("HGET")
-        .arg(format!("switchyard:usage:limited-1:{minute}"))
-        .arg("r")
-        .query(&mut redis.client())
-        .unwrap();
+    let stored = stored_requests(&redis, &f, "limited-1");
     assert_eq!(
         stored,
         Some(served),
@@ -505,12 +510,7 @@ async fn redis_down_at_start_costs_no_request_and_is_joined_when_it_comes_up() {
     })
     .await;
     f.settle().await;
-    let minute = f.clock.now().minute();
-    let stored: Option<u64> = redis::cmd("HGET")
-        .arg(format!("switchyard:usage:limited-1:{minute}"))
-        .arg("r")
-        .query(&mut redis.client())
-        .unwrap();
+    let stored = stored_requests(&redis, &f, "limited-1");
     assert_eq!(
         stored,
         Some(6),
