@@ -104,12 +104,13 @@ impl AutoRoutes {
         self.routers.is_empty()
     }
 
-    /// The auto router a request to `route` is addressed to, if it embeds through a deployment.
-    fn of(&self, route: Route) -> Option<&EmbeddedAutoRouter> {
+    /// The auto router a request to `route` is addressed to (its place in the list), if it
+    /// embeds through a deployment.
+    fn of(&self, route: Route) -> Option<usize> {
         let Route::To(Target::Group(g)) = route else {
             return None;
         };
-        self.routers.iter().find(|r| r.group == g)
+        self.routers.iter().position(|r| r.group == g)
     }
 }
 
@@ -198,16 +199,11 @@ fn clamp(text: &str) -> &str {
 /// request's log line; a failed embedding leaves the spec without a vector, so the router sends
 /// the request to the default model.
 pub(super) async fn embed_prompt(exchange: &mut Exchange) -> Result<(), ApiError> {
-    let proxy = exchange.proxy.clone();
-    let Some(auto) = proxy.auto_routes.of(exchange.call.spec().route) else {
+    let Some(i) = exchange.proxy.auto_routes.of(exchange.call.spec().route) else {
         return Ok(());
     };
-    let i = proxy
-        .auto_routes
-        .routers
-        .iter()
-        .position(|r| r.group == auto.group)
-        .unwrap_or_default();
+    let proxy = exchange.proxy.clone();
+    let auto = &proxy.auto_routes.routers[i];
     let attempts = &mut exchange.line.embedding_attempts;
     if let Err(why) = ensure_ready(&proxy, i, attempts).await {
         exchange.line.error_class = Some(ErrorClass::InternalServer.name());

@@ -98,10 +98,8 @@ pub(super) async fn embed(
             } => {
                 run.in_flight = Some((attempt, deployment, now));
                 let result = run.attempt(deployment, timeout, inputs).await;
-                let (attempt, deployment, sent) =
-                    run.in_flight.take().unwrap_or((attempt, deployment, now));
-                let line = run.record(attempt, deployment, sent, tokens, &result);
-                attempts.push(line);
+                run.in_flight = None;
+                attempts.push(run.record(attempt, deployment, now, tokens, &result));
                 match result {
                     Ok(body) => answer = Some(body),
                     Err(f) => last_failure = f.message,
