@@ -235,6 +235,47 @@ fn auto_router(c: &mut Criterion) {
     });
 }
 
+/// One auto-router decision over an embedding model's vectors: 20 utterances of 3072 dimensions
+/// (text-embedding-3-large's size), the prompt's vector precomputed. Target: 20 µs.
+fn auto_router_dense(c: &mut Criterion) {
+    use switchyard::config::auto_router::{AutoRouterSpec, RouteSpec};
+    use switchyard::router::auto_router::AutoRouter;
+    const DIMS: usize = 3072;
+    // Deterministic pseudo-random components (an LCG): no two vectors alike.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut vector = || -> Vec<f32> {
+        (0..DIMS)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+            })
+            .collect()
+    };
+    let routes: Vec<RouteSpec> = (0..4)
+        .map(|r| RouteSpec {
+            name: "g".to_string(),
+            utterances: (0..5).map(|i| format!("route {r} utterance {i}")).collect(),
+            description: None,
+            score_threshold: Some(0.3),
+        })
+        .collect();
+    let spec = AutoRouterSpec {
+        encoder_type: None,
+        encoder_name: None,
+        routes,
+    };
+    let vectors: Vec<Vec<f32>> = (0..20).map(|_| vector()).collect();
+    let prompt = vector();
+    let r = router(1, false);
+    let aliases = &r.settings().model_group_alias;
+    let mut auto = AutoRouter::with_vectors(&spec, "g", r.table(), aliases, &vectors).unwrap();
+    c.bench_function("auto_router/decide/dense-3072x20", |b| {
+        b.iter(|| black_box(auto.decide_with(None, Some(black_box(&prompt)))))
+    });
+}
+
 /// One sync of a fleet instance with 100 deployments, each with this minute's usage to send
 /// and the store holding another instance's counts for all of them: take the delta, the
 /// store's absorb, read the totals back and apply them. Target: under 1 ms.
@@ -273,5 +314,12 @@ fn fleet_sync(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, decision, filters, auto_router, fleet_sync);
+criterion_group!(
+    benches,
+    decision,
+    filters,
+    auto_router,
+    auto_router_dense,
+    fleet_sync
+);
 criterion_main!(benches);

@@ -223,6 +223,15 @@ impl Router {
         self.auto_routers.iter().any(Option::is_some)
     }
 
+    /// Replaces the auto router of `group` (an `auto_router/…` group) with `auto`: the live
+    /// proxy's, built from an embedding model's vectors once it has them. Ignored for a group
+    /// that is no auto router.
+    pub fn install_auto_router(&mut self, group: GroupIdx, auto: auto_router::AutoRouter) {
+        if let Some(slot @ Some(_)) = self.auto_routers.get_mut(group.get()) {
+            *slot = Some(auto);
+        }
+    }
+
     /// A deployment's price per token, if any source knows it.
     pub fn price(&self, d: DeploymentIdx) -> Option<Price> {
         self.prices[d.get()]
@@ -470,7 +479,10 @@ impl Router {
             return false;
         };
         *hops += 1;
-        let decision = auto.decide(call.spec.prompt.as_deref());
+        let decision = auto.decide_with(
+            call.spec.prompt.as_deref(),
+            call.spec.prompt_vector.as_deref(),
+        );
         call.current = match decision.route {
             Route::To(Target::Group(back)) if back == g || *hops > 4 => Route::Unknown,
             route => route,

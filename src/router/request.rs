@@ -21,7 +21,7 @@ pub enum Route {
 }
 
 /// One request as the router sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RequestSpec {
     /// The resolved model name.
     pub route: Route,
@@ -41,6 +41,10 @@ pub struct RequestSpec {
     pub tags: RequestTags,
     /// The last user message, for the auto router.
     pub prompt: Option<Arc<str>>,
+    /// The last user message's embedding, for an auto router built from an embedding model's
+    /// vectors (the live proxy computes it before the request reaches the router); `None` for
+    /// the built-in encoder, or when the embedding call failed (the default model then serves).
+    pub prompt_vector: Option<Arc<[f32]>>,
 }
 
 impl RequestSpec {
@@ -56,6 +60,7 @@ impl RequestSpec {
             timeout: None,
             tags: RequestTags::default(),
             prompt: None,
+            prompt_vector: None,
         }
     }
 }

@@ -103,6 +103,11 @@ impl Exchange {
 
     /// Drives the call to its end (or, for a stream, to its first byte).
     pub(super) async fn run(mut self) -> Response {
+        if !self.proxy.auto_routes.is_empty()
+            && let Err(error) = super::auto_route::embed_prompt(&mut self).await
+        {
+            return self.end_with_error(error);
+        }
         loop {
             let now = self.proxy.clock.now();
             let step = self

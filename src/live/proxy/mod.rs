@@ -11,7 +11,9 @@
 //! It decides the HTTP surface; every routing decision is the router's.
 
 pub mod auth;
+mod auto_route;
 pub mod controls;
+mod embedding_call;
 pub mod errors;
 mod exchange;
 pub mod request_log;
@@ -83,6 +85,8 @@ pub struct Proxy {
     prices: Vec<Option<Price>>,
     /// Each deployment's names for response headers and log lines.
     labels: Vec<DeploymentLabels>,
+    /// The auto routers whose prompts an embedding deployment embeds.
+    auto_routes: auto_route::AutoRoutes,
 }
 
 impl Proxy {
@@ -204,6 +208,7 @@ pub async fn start_on_clock(
     let upstreams = Upstreams::new(&table, options.mock_upstream.as_deref())
         .map_err(|e| StartError(format!("{}: {e}", config.file)))?;
     let router = Router::from_table(table.clone(), config.settings.clone(), prices);
+    let auto_routes = auto_route::AutoRoutes::new(config, &router);
     let deployment_prices = (0..table.deployments().len())
         .map(|d| router.price(crate::router::DeploymentIdx(d as u32)))
         .collect();
@@ -231,6 +236,7 @@ pub async fn start_on_clock(
         clock: live_clock,
         prices: deployment_prices,
         labels,
+        auto_routes,
     });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -253,6 +259,9 @@ pub async fn start_on_clock(
             _ = async { let _ = stopped.wait_for(|s| *s).await; tokio::time::sleep(grace).await } => {}
         }
     });
+    if !proxy.auto_routes.is_empty() {
+        tokio::spawn(auto_route::embed_utterances_at_start(proxy.clone()));
+    }
     let fleet =
         fleet_options.map(|o| fleet::start(proxy.core.clone(), proxy.fleet.clone(), live_clock, o));
     Ok(Server {

@@ -4,7 +4,8 @@
 //!
 //! Each line: `arrival_unix_s`, `request_id`, `model` (as requested), `tags`, `stream`,
 //! `input_tokens`, `output_tokens`, `attempts` [{`deployment`, `outcome` (`ok` or an error
-//! class), `status`, `duration_ms`}], `status` (what the client got), `error_class`,
+//! class), `status`, `duration_ms`}], `embedding_attempts` (the auto router's embedding calls,
+//! same shape, only when there were some), `status` (what the client got), `error_class`,
 //! `deployment` (the one that served), `model_group` (the group that served), `cost_usd`,
 //! `retries`, `fallbacks`, `duration_ms`, and `prompt`/`response` only with `--log-prompts`.
 //! It decides what is recorded and never holds a key.
@@ -47,6 +48,10 @@ pub struct RequestLine {
     pub output_tokens: u32,
     /// Every attempt, in order.
     pub attempts: Vec<AttemptLine>,
+    /// The attempts of the embedding calls an auto router made for the request (its prompt's,
+    /// and its utterances' when they were embedded for it), in order; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub embedding_attempts: Vec<AttemptLine>,
     /// The status the client got (499: the client went away first).
     pub status: u16,
     /// The final error's class, when the request failed.

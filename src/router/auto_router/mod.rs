@@ -1,23 +1,27 @@
 //! The auto router (ROUTING.md §9): a request to an `auto_router/<name>` group goes to the
 //! model group whose utterances its prompt resembles most.
 //!
-//! The prompt is encoded; its cosine similarity to every utterance is computed through an
-//! inverted index (one posting list per dimension), the 5 best utterances overall are kept, a
-//! route's score is the mean of its utterances among them, and the best route whose score
-//! reaches its threshold (0.3 when unset) wins; otherwise, or when encoding fails or yields
-//! nothing, the default model. Decisions reuse scratch buffers: no allocation per request
-//! beyond the encoder's own.
+//! The prompt's cosine similarity to every utterance is computed ([`index`]: the built-in
+//! encoder's sparse vectors through an inverted index, or an embedding model's dense vectors,
+//! the prompt's computed by the caller and carried by the request), the 5 best utterances
+//! overall are kept, a route's score is the mean of its utterances among them, and the best
+//! route whose score reaches its threshold (0.3 when unset) wins; otherwise, or when the prompt
+//! cannot be scored (no prompt, an encoding or embedding failure, nothing to compare), the
+//! default model. The decision from scores is one piece of code for both kinds of vectors.
+//! Decisions reuse scratch buffers: no allocation per request beyond the encoder's own.
 //!
 //! It decides only the group a prompt goes to; it must not choose a deployment (the chosen
 //! group then runs the usual eligibility pipeline, retries and fallbacks). Stopping a route
 //! back to the auto router itself, or a chain of auto routers, is the router's.
 
 pub mod encoder;
+pub mod index;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use encoder::{Encoder, NgramEncoder, SparseVec};
+use encoder::{Encoder, NgramEncoder};
+use index::{DenseIndex, SparseIndex, Unscored, UtteranceIndex};
 
 use super::request::Route;
 use crate::config::auto_router::AutoRouterSpec;
@@ -50,30 +54,31 @@ pub struct AutoDecision {
     /// The winning route's score (the mean cosine similarity of its utterances among the
     /// best [`TOP_K`]); 0 when the default model was chosen.
     pub score: f32,
+    /// Why the prompt could not be scored, when it could not (the default model then serves).
+    pub unscored: Option<Unscored>,
 }
 
 /// One auto-router deployment, ready to decide.
 #[derive(Debug, Clone)]
 pub struct AutoRouter {
-    /// Encodes the utterances (once, at construction) and each prompt.
-    encoder: Arc<dyn Encoder>,
+    /// The utterances' vectors.
+    index: UtteranceIndex,
     /// The routes in config order; of two equal scores the earlier route wins.
     routes: Vec<RouteEntry>,
     /// Each utterance's route index, utterances numbered in config order.
     utterance_route: Vec<u16>,
-    /// Where each dimension's posting list starts in `postings` (one entry per dimension,
-    /// plus the end): dimension `d`'s list is `postings[offsets[d]..offsets[d + 1]]`.
-    offsets: Vec<u32>,
-    /// `(utterance, value)` for every non-zero component of every utterance vector, grouped
-    /// by dimension: the inverted index.
-    postings: Vec<(u16, f32)>,
     /// `auto_router_default_model` resolved like a requested name, [`Route::Unknown`] when
     /// nothing matches (unset, it is the empty name, which only a bare `*` entry catches).
     default: Route,
-    /// Scratch: the prompt's vector.
-    query: SparseVec,
     /// Scratch: each utterance's cosine similarity to the prompt.
     scores: Vec<f32>,
+}
+
+/// Every utterance of `spec`, in config order.
+fn utterances(spec: &AutoRouterSpec) -> impl Iterator<Item = &str> {
+    spec.routes
+        .iter()
+        .flat_map(|r| r.utterances.iter().map(String::as_str))
 }
 
 impl AutoRouter {
@@ -103,6 +108,46 @@ impl AutoRouter {
         aliases: &BTreeMap<String, String>,
         encoder: Arc<dyn Encoder>,
     ) -> Self {
+        let index = UtteranceIndex::Sparse(SparseIndex::new(encoder, utterances(spec)));
+        AutoRouter::with_index(spec, default_model, table, aliases, index)
+    }
+
+    /// Builds the index from precomputed `vectors`, one per utterance in config order (an
+    /// embedding model's answer for them). Requests must then carry their prompt's vector
+    /// ([`crate::router::RequestSpec::prompt_vector`]); one without goes to the default model.
+    /// `Err` says why the vectors cannot serve: not one per utterance, empty, or of different
+    /// lengths.
+    pub fn with_vectors(
+        spec: &AutoRouterSpec,
+        default_model: &str,
+        table: &DeploymentTable,
+        aliases: &BTreeMap<String, String>,
+        vectors: &[Vec<f32>],
+    ) -> Result<Self, String> {
+        let expected = utterances(spec).count();
+        if vectors.len() != expected {
+            return Err(format!(
+                "expected one vector per utterance ({expected}), got {}",
+                vectors.len()
+            ));
+        }
+        let index = UtteranceIndex::Dense(DenseIndex::new(vectors)?);
+        Ok(AutoRouter::with_index(
+            spec,
+            default_model,
+            table,
+            aliases,
+            index,
+        ))
+    }
+
+    fn with_index(
+        spec: &AutoRouterSpec,
+        default_model: &str,
+        table: &DeploymentTable,
+        aliases: &BTreeMap<String, String>,
+        index: UtteranceIndex,
+    ) -> Self {
         let resolve = |name: &str| {
             table
                 .resolve(name, aliases)
@@ -116,70 +161,64 @@ impl AutoRouter {
                 threshold: r.score_threshold.unwrap_or(DEFAULT_THRESHOLD) as f32,
             })
             .collect();
-        let dims = encoder.dims();
-        let mut lists: Vec<Vec<(u16, f32)>> = vec![Vec::new(); dims];
-        let mut utterance_route = Vec::new();
-        let mut v = SparseVec::new();
-        for (r, route) in spec.routes.iter().enumerate() {
-            for utterance in &route.utterances {
-                let u = utterance_route.len() as u16;
-                utterance_route.push(r as u16);
-                if encoder.encode(utterance, &mut v).is_ok() {
-                    for &(d, x) in &v {
-                        lists[d as usize].push((u, x));
-                    }
-                }
-            }
-        }
-        let mut offsets = Vec::with_capacity(dims + 1);
-        let mut postings = Vec::new();
-        offsets.push(0);
-        for list in lists {
-            postings.extend(list);
-            offsets.push(postings.len() as u32);
-        }
+        let utterance_route: Vec<u16> = spec
+            .routes
+            .iter()
+            .enumerate()
+            .flat_map(|(r, route)| route.utterances.iter().map(move |_| r as u16))
+            .collect();
         let n = utterance_route.len();
         AutoRouter {
-            encoder,
+            index,
             routes,
             utterance_route,
-            offsets,
-            postings,
             default: resolve(default_model),
-            query: SparseVec::with_capacity(256),
             scores: vec![0.0; n],
         }
     }
 
-    /// Decides where a request with `prompt` (its last user message) goes.
+    /// Whether prompts must come as precomputed vectors (the index holds an embedding model's
+    /// dense vectors) rather than as text for the built-in encoder.
+    pub fn wants_vectors(&self) -> bool {
+        matches!(self.index, UtteranceIndex::Dense(_))
+    }
+
+    /// Decides where a request with `prompt` (its last user message) goes, the prompt encoded by
+    /// the built-in encoder: [`AutoRouter::decide_with`] with no precomputed vector.
+    pub fn decide(&mut self, prompt: Option<&str>) -> AutoDecision {
+        self.decide_with(prompt, None)
+    }
+
+    /// Decides where a request with `prompt` (its last user message) and `vector` (that
+    /// message's embedding, for an index of precomputed vectors) goes.
     ///
-    /// No prompt, an encoding error or an empty vector: the default model. Otherwise the
+    /// A prompt that cannot be scored ([`Unscored`]): the default model. Otherwise the
     /// [`TOP_K`] best utterances overall (an earlier utterance keeps its place on a tie; an
     /// utterance sharing nothing with the prompt scores 0 and can still be among them), each
     /// route's mean over its own among them, and the best route at or above its threshold.
     /// Takes `&mut self` only for the scratch buffers: decisions do not depend on earlier ones.
-    pub fn decide(&mut self, prompt: Option<&str>) -> AutoDecision {
-        let fallback = AutoDecision {
+    pub fn decide_with(&mut self, prompt: Option<&str>, vector: Option<&[f32]>) -> AutoDecision {
+        match self.index.score(prompt, vector, &mut self.scores) {
+            Ok(()) => self.decide_from_scores(),
+            Err(why) => AutoDecision {
+                unscored: Some(why),
+                ..self.default_decision()
+            },
+        }
+    }
+
+    /// The default model, chosen because no route passed.
+    fn default_decision(&self) -> AutoDecision {
+        AutoDecision {
             route: self.default,
             matched: None,
             score: 0.0,
-        };
-        let Some(prompt) = prompt else {
-            return fallback;
-        };
-        if self.encoder.encode(prompt, &mut self.query).is_err() || self.query.is_empty() {
-            return fallback;
+            unscored: None,
         }
-        self.scores.iter_mut().for_each(|s| *s = 0.0);
-        for &(d, x) in &self.query {
-            let (start, end) = (
-                self.offsets[d as usize] as usize,
-                self.offsets[d as usize + 1] as usize,
-            );
-            for &(u, y) in &self.postings[start..end] {
-                self.scores[u as usize] += x * y;
-            }
-        }
+    }
+
+    /// The decision from the utterances' scores: top [`TOP_K`], mean per route, thresholds.
+    fn decide_from_scores(&self) -> AutoDecision {
         // The TOP_K best utterances, best first.
         let mut top: [(f32, u16); TOP_K] = [(f32::NEG_INFINITY, 0); TOP_K];
         for (u, &s) in self.scores.iter().enumerate() {
@@ -211,8 +250,9 @@ impl AutoRouter {
                 route: self.routes[r].target,
                 matched: Some(r),
                 score,
+                unscored: None,
             },
-            None => fallback,
+            None => self.default_decision(),
         }
     }
 }

@@ -230,6 +230,7 @@ pub fn run_explained<S: RecordSink>(
             timeout: c.timeout,
             tags: router.request_tags(&c.tags),
             prompt: None,
+            prompt_vector: None,
         })
         .collect();
     let budget_keys: Vec<String> = router
