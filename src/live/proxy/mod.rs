@@ -2,7 +2,7 @@
 //!
 //! Endpoints: `POST /chat/completions` and `/v1/chat/completions`, `POST /embeddings` and
 //! `/v1/embeddings`, `GET /models` and `/v1/models` (the model groups, OpenAI's list shape),
-//! `GET /health/liveliness` and `/health/readiness`. Every request is authenticated
+//! `GET /health/liveliness` and `/health/readiness`, `GET /metrics` ([`metrics`]). Every request is authenticated
 //! ([`auth`]), read ([`controls`]) and driven through the router ([`exchange`], [`stream`]);
 //! every one ends in a response or an OpenAI-shaped error ([`errors`]) and one log line
 //! ([`request_log`]). SIGTERM or Ctrl-C stops accepting, lets in-flight requests finish up to a
@@ -14,6 +14,7 @@ pub mod auth;
 pub mod controls;
 pub mod errors;
 mod exchange;
+pub mod metrics;
 pub mod request_log;
 mod response_headers;
 pub mod state;
@@ -83,6 +84,8 @@ pub struct Proxy {
     prices: Vec<Option<Price>>,
     /// Each deployment's names for response headers and log lines.
     labels: Vec<DeploymentLabels>,
+    /// What `/metrics` shows.
+    metrics: metrics::ProxyMetrics,
 }
 
 impl Proxy {
@@ -199,6 +202,7 @@ pub async fn start_on_clock(
     live_clock: LiveClock,
 ) -> Result<Server, StartError> {
     let master_key = master_key(config)?;
+    let metrics_auth = metrics::require_auth(config).map_err(StartError)?;
     let fleet_options = fleet_options(config)?;
     let table = config.table.clone();
     let upstreams = Upstreams::new(&table, options.mock_upstream.as_deref())
@@ -220,8 +224,16 @@ pub async fn start_on_clock(
     let seed = options
         .seed
         .unwrap_or_else(|| clock::now().as_nanos() ^ 0x5eed_5eed_5eed_5eed);
+    let core = Arc::new(SharedCore::new(router, seed));
+    let metrics = metrics::ProxyMetrics::new(
+        &core,
+        &table,
+        |d| upstreams.target(d).map_or("", |t| t.api_base.as_str()),
+        metrics_auth,
+    );
     let proxy = Arc::new(Proxy {
-        core: Arc::new(SharedCore::new(router, seed)),
+        metrics,
+        core,
         fleet: Arc::new(FleetStatus::default()),
         upstreams,
         table,
@@ -275,6 +287,7 @@ fn routes(proxy: Arc<Proxy>) -> Routes {
         .route("/v1/models", get(models))
         .route("/health/liveliness", get(alive))
         .route("/health/readiness", get(ready))
+        .route("/metrics", get(metrics::scrape))
         .with_state(proxy)
 }
 
@@ -296,7 +309,7 @@ async fn handle(
     let arrived = proxy.clock.now();
     let request_id = proxy.next_id.fetch_add(1, Ordering::Relaxed);
     let refuse = |status: u16, message: String| {
-        proxy.log.write(RequestLine {
+        let line = RequestLine {
             arrival_unix_s: arrived.as_secs_f64(),
             request_id,
             status,
@@ -306,7 +319,16 @@ async fn handle(
                 "bad_request"
             }),
             ..RequestLine::default()
-        });
+        };
+        proxy
+            .metrics
+            .counters
+            .finished(metrics::counters::Finished {
+                requested: proxy.metrics.unknown_slot(),
+                line: &line,
+                served: None,
+            });
+        proxy.log.write(line);
         ApiError::new(status, message).into_response()
     };
     if !auth::allowed(proxy.master_key.as_deref(), &headers) {
