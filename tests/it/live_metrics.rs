@@ -394,3 +394,106 @@ fn outage_shows(scrape: &Scrape) {
         "drive waited for every answer"
     );
 }
+
+const BUDGETED: &str = r#"
+model_list:
+  - {model_name: gpt-4o, litellm_params: {model: openai/gpt-4o, api_base: "http://127.0.0.1:9/v1", input_cost_per_token: 0.001, output_cost_per_token: 0.002}, model_info: {id: gpt-4o-1}}
+router_settings:
+  provider_budget_config:
+    openai: {budget_limit: 1.0, time_period: 1d}
+litellm_settings:
+  require_auth_for_metrics_endpoint: false
+general_settings:
+  master_key: sk-1234
+"#;
+
+/// A provider budget's spend, limit and remainder as the router holds them; with
+/// `require_auth_for_metrics_endpoint: false` a scrape needs no key (chat still does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn budgets_show_their_spend_and_an_opened_endpoint_needs_no_key() {
+    let config = crate::common::config(BUDGETED).unwrap();
+    let log = tempfile::tempdir().unwrap();
+    let log_path = log.path().join("requests.jsonl");
+    let options = ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        log_path: log_path.clone(),
+        log_prompts: false,
+        grace: Duration::from_secs(5),
+        seed: Some(1),
+        speed: 1.0,
+        mock_upstream: None,
+    };
+    let server = proxy::start(&config, None, &options).await.unwrap();
+    let url = format!("http://{}", server.addr);
+    let client = reqwest::Client::new();
+    for text in ["a short answer", "a somewhat longer answer than that"] {
+        let body = serde_json::json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi there"}], "mock_response": text});
+        let r = client
+            .post(format!("{url}/chat/completions"))
+            .bearer_auth("sk-1234")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let open = get(&client, &format!("{url}/metrics"), None).await;
+    assert_eq!(open.status(), 200, "scrapes opened by the config");
+    let text = open.text().await.unwrap();
+    server.shutdown().await;
+
+    let scrape = Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
+    let spent: f64 = log_lines(&log_path)
+        .iter()
+        .map(|l| l["cost_usd"].as_f64().unwrap())
+        .sum();
+    assert!(spent > 0.0);
+    let budget = [
+        ("budget", "provider:openai"),
+        ("scope", "provider"),
+        ("name", "openai"),
+    ];
+    assert!((total(&scrape, "switchyard_budget_spent_usd", &budget) - spent).abs() < 1e-12);
+    assert_eq!(total(&scrape, "switchyard_budget_limit_usd", &budget), 1.0);
+    assert!(
+        (total(&scrape, "switchyard_budget_remaining_usd", &budget) - (1.0 - spent)).abs() < 1e-12
+    );
+    let provider = [("api_provider", "openai")];
+    assert!(
+        (total(
+            &scrape,
+            "litellm_provider_remaining_budget_metric",
+            &provider
+        ) - (1.0 - spent))
+            .abs()
+            < 1e-12
+    );
+    assert_eq!(
+        total(
+            &scrape,
+            "switchyard_deployment_requests_this_minute",
+            &[("model_id", "gpt-4o-1")]
+        ),
+        2.0
+    );
+}
+
+#[test]
+fn a_metrics_auth_setting_that_is_no_boolean_stops_serve_with_its_key_path() {
+    let text = BUDGETED.replace(
+        "require_auth_for_metrics_endpoint: false",
+        "require_auth_for_metrics_endpoint: sometimes",
+    );
+    let config = crate::common::config(&text).unwrap();
+    let e = proxy::metrics::require_auth(&config).unwrap_err();
+    assert!(e.contains("config.yaml: litellm_settings.require_auth_for_metrics_endpoint: expected true or false, found sometimes"), "{e}");
+    let default = crate::common::config(
+        &BUDGETED.replace("  require_auth_for_metrics_endpoint: false\n", "  {}\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        proxy::metrics::require_auth(&default),
+        Ok(true),
+        "LiteLLM's default"
+    );
+}
