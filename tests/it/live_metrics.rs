@@ -145,6 +145,15 @@ async fn metrics_agree_with_the_request_log_after_an_outage() {
     server.shutdown().await;
     mock.stop().await;
 
+    let mut series: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' ').map(|(series, _)| series))
+        .collect();
+    let all = series.len();
+    series.sort_unstable();
+    series.dedup();
+    assert_eq!(series.len(), all, "no series is written twice");
     let scrape = Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
     let lines = log_lines(&log_path);
     assert!(lines.len() > 40, "{} requests", lines.len());

@@ -80,10 +80,14 @@ pub struct Exposition {
 }
 
 impl Exposition {
-    /// Starts a family: its help text and type.
+    /// Starts a family: its help text and type. A counter's lines name it `<name>_total`, as
+    /// `prometheus_client` (LiteLLM's library) writes the 0.0.4 format, so that parsers tie its
+    /// `<name>_total` samples to the counter.
     pub fn family(&mut self, name: &str, kind: Kind, help: &str) {
-        let _ = writeln!(self.out, "# HELP {name} {}", help.replace('\n', " "));
-        let _ = writeln!(self.out, "# TYPE {name} {}", kind.name());
+        let suffix = if kind == Kind::Counter { "_total" } else { "" };
+        let help = help.replace('\n', " ");
+        let _ = writeln!(self.out, "# HELP {name}{suffix} {help}");
+        let _ = writeln!(self.out, "# TYPE {name}{suffix} {}", kind.name());
     }
 
     /// One sample of a gauge (or any sample named exactly `name`).
@@ -203,7 +207,9 @@ mod tests {
         e.sample("g", "", 0.25);
         let text = e.finish();
         assert!(
-            text.contains("# TYPE reqs counter\nreqs_total 3.0\n"),
+            text.contains(
+                "# HELP reqs_total requests\n# TYPE reqs_total counter\nreqs_total 3.0\n"
+            ),
             "{text}"
         );
         assert!(text.contains("g +Inf\ng NaN\ng 0.25\n"), "{text}");

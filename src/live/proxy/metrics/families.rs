@@ -66,6 +66,9 @@ pub fn requests(e: &mut Exposition, c: &Counters, l: &LabelSets) {
     let mut by_class = Exposition::default();
     by_class.family(classes, Kind::Counter, "Requests that ended in an error, by requested model group and Switchyard's error class (a stream broken after its first byte counts too; its client saw 200).");
     for (g, set) in l.requested.iter().enumerate() {
+        // Several classes share LiteLLM's exception name and status (a provider's 429 and the
+        // router's own are both `RateLimitError`): one series each, summed.
+        let mut by_exception: Vec<((u16, &str), f64)> = Vec::new();
         for slot in 1..OUTCOMES {
             let n = get(&c.requests[g * OUTCOMES + slot]);
             let (status, Some((class, exception))) =
@@ -76,12 +79,13 @@ pub fn requests(e: &mut Exposition, c: &Counters, l: &LabelSets) {
             if n == 0.0 {
                 continue;
             }
-            let s = with(
-                &with(set, "exception_status", &status.to_string()),
-                "exception_class",
-                exception,
-            );
-            e.counter(failed, &s, n);
+            match by_exception
+                .iter_mut()
+                .find(|(k, _)| *k == (status, exception))
+            {
+                Some((_, total)) => *total += n,
+                None => by_exception.push(((status, exception), n)),
+            }
             by_class.counter(
                 classes,
                 &with(
@@ -91,6 +95,15 @@ pub fn requests(e: &mut Exposition, c: &Counters, l: &LabelSets) {
                 ),
                 n,
             );
+        }
+        by_exception.sort_by(|a, b| a.0.cmp(&b.0));
+        for ((status, exception), n) in by_exception {
+            let s = with(
+                &with(set, "exception_status", &status.to_string()),
+                "exception_class",
+                exception,
+            );
+            e.counter(failed, &s, n);
         }
     }
     e.append(by_class);
