@@ -506,3 +506,63 @@ fn a_metrics_auth_setting_that_is_no_boolean_stops_serve_with_its_key_path() {
         "LiteLLM's default"
     );
 }
+
+/// What the metrics add to one request: a served request's `finished` plus its one attempt's
+/// `attempt`, on two threads at once (the proxy's worker count on this machine) so that shared
+/// cache lines count. Prints nanoseconds per request; asserts nothing about time.
+/// `cargo test --release --test it live_metrics::measure -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement, not a check"]
+#[allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "a measurement reads the wall clock and runs two threads"
+)]
+fn measure_the_per_request_update() {
+    use switchyard::live::proxy::metrics::counters::{Counters, Finished};
+    use switchyard::live::proxy::request_log::{AttemptLine, RequestLine};
+    use switchyard::router::{Completion, DeploymentIdx, GroupIdx, Outcome};
+
+    let counters = Counters::new(3, 6);
+    let line = RequestLine {
+        status: 200,
+        input_tokens: 100,
+        output_tokens: 20,
+        cost_usd: 0.001,
+        duration_ms: 230.0,
+        attempts: vec![AttemptLine {
+            deployment: "d".into(),
+            outcome: "ok",
+            status: Some(200),
+            duration_ms: 220.0,
+        }],
+        ..RequestLine::default()
+    };
+    let outcome = Outcome::Success(Completion {
+        input_tokens: 100,
+        output_tokens: 20,
+        latency: Duration::from_millis(220),
+        time_to_first_token: Duration::from_millis(220),
+    });
+    let n = 2_000_000u32;
+    let started = std::time::Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..2u32 {
+            let (counters, line, outcome) = (&counters, &line, &outcome);
+            s.spawn(move || {
+                for i in 0..n {
+                    let d = DeploymentIdx((i + t) % 2);
+                    counters.attempt(d, outcome, false, None);
+                    counters.finished(Finished {
+                        requested: 0,
+                        line,
+                        served: Some((d, GroupIdx(0))),
+                    });
+                }
+            });
+        }
+    });
+    let per = started.elapsed().as_nanos() as f64 / f64::from(n);
+    println!("metrics per served request, two threads at once: {per:.0} ns");
+    assert_eq!(counters.requests_ended(), u64::from(2 * n));
+}
