@@ -406,7 +406,7 @@ fn outage_shows(scrape: &Scrape) {
 
 const BUDGETED: &str = r#"
 model_list:
-  - {model_name: gpt-4o, litellm_params: {model: openai/gpt-4o, api_base: "http://127.0.0.1:9/v1", input_cost_per_token: 0.001, output_cost_per_token: 0.002}, model_info: {id: gpt-4o-1}}
+  - {model_name: gpt-4o, litellm_params: {model: openai/gpt-4o, api_base: "http://127.0.0.1:9/v1", input_cost_per_token: 0.001, output_cost_per_token: 0.002, rpm: 600}, model_info: {id: gpt-4o-1}}
 router_settings:
   provider_budget_config:
     openai: {budget_limit: 1.0, time_period: 1d}
@@ -477,13 +477,15 @@ async fn budgets_show_their_spend_and_an_opened_endpoint_needs_no_key() {
             .abs()
             < 1e-12
     );
+    let d = [("model_id", "gpt-4o-1")];
     assert_eq!(
-        total(
-            &scrape,
-            "switchyard_deployment_requests_this_minute",
-            &[("model_id", "gpt-4o-1")]
-        ),
+        total(&scrape, "switchyard_deployment_requests_this_minute", &d),
         2.0
+    );
+    assert_eq!(total(&scrape, "litellm_deployment_rpm_limit", &d), 600.0);
+    assert!(
+        named(&scrape, "litellm_deployment_tpm_limit").is_empty(),
+        "no tpm configured"
     );
 }
 

@@ -194,7 +194,11 @@ impl Counters {
                 self.last_failed[d].store(false, Ordering::Relaxed);
             }
             Outcome::Failure(f) => {
-                let class = f.class as usize;
+                // `ALL` lists every class; a class missing from it would go uncounted, not
+                // index out of bounds.
+                let Some(class) = ErrorClass::ALL.iter().position(|c| *c == f.class) else {
+                    return;
+                };
                 add(&self.attempt_failed[d * CLASSES + class], 1);
                 self.last_failed[d].store(true, Ordering::Relaxed);
                 if let Some(reason) = cooled {
@@ -213,9 +217,8 @@ impl Counters {
         let line = f.line;
         let outcome = RequestOutcome::of(line.status, line.error_class);
         add(&self.requests[g * OUTCOMES + outcome.slot()], 1);
-        self.request_latency[g].observe(std::time::Duration::from_secs_f64(
-            (line.duration_ms / 1000.0).max(0.0),
-        ));
+        let latency = std::time::Duration::try_from_secs_f64(line.duration_ms / 1000.0);
+        self.request_latency[g].observe(latency.unwrap_or_default());
         add(&self.attempts[g], line.attempts.len() as u64);
         add(&self.retries[g], u64::from(line.retries));
         add(&self.fallbacks[g], u64::from(line.fallbacks));

@@ -381,6 +381,7 @@ pub fn state(e: &mut Exposition, s: &RoutingState, c: &Counters, l: &LabelSets, 
         "Tokens the deployment served in the current minute (what its tpm limit is checked against).",
         &|d| s.deployments[d].tokens_this_minute as f64,
     );
+    limits(e, l);
     let cooling = "switchyard_deployments_cooling";
     e.family(
         cooling,
@@ -437,6 +438,29 @@ fn budgets(e: &mut Exposition, s: &RoutingState, l: &LabelSets) {
                 &super::exposition::labels(&[("api_provider", p)]),
                 (b.limit - b.spent).max(0.0),
             );
+        }
+    }
+}
+
+/// The configured `rpm` and `tpm` of the deployments that set them.
+fn limits(e: &mut Exposition, l: &LabelSets) {
+    for (name, help, which) in [
+        (
+            "litellm_deployment_rpm_limit",
+            "The deployment's configured rpm.",
+            0,
+        ),
+        (
+            "litellm_deployment_tpm_limit",
+            "The deployment's configured tpm.",
+            1,
+        ),
+    ] {
+        e.family(name, Kind::Gauge, help);
+        for (set, (rpm, tpm)) in l.deployment.iter().zip(&l.limits) {
+            if let Some(limit) = if which == 0 { rpm } else { tpm } {
+                e.sample(name, set, *limit as f64);
+            }
         }
     }
 }

@@ -18,6 +18,8 @@ pub struct LabelSets {
     pub deployment_group: Vec<usize>,
     /// Per deployment, its provider (for provider budgets).
     pub provider: Vec<String>,
+    /// Per deployment, its configured `rpm` and `tpm`.
+    pub limits: Vec<(Option<u64>, Option<u64>)>,
     /// Per group slot (the last: a requested model no group serves, `requested_model=""`).
     pub requested: Vec<String>,
     /// Per group, its name.
@@ -41,6 +43,7 @@ impl LabelSets {
             deployment: Vec::new(),
             deployment_group: Vec::new(),
             provider: Vec::new(),
+            limits: Vec::new(),
             requested: group_name
                 .iter()
                 .map(|g| labels(&[("requested_model", g)]))
@@ -73,6 +76,7 @@ impl LabelSets {
             ]));
             sets.deployment_group.push(d.group.get());
             sets.provider.push(d.config.provider.clone());
+            sets.limits.push((d.config.rpm, d.config.tpm));
         }
         sets
     }
