@@ -252,7 +252,8 @@ impl Exchange {
             .core
             .with(|c| c.router.record(call, attempt, outcome, now, &mut c.rng));
         let cooled = recorded.cooldown.map(|c| c.reason);
-        (self.proxy.metrics.counters).attempt(deployment, outcome, self.controls.stream, cooled);
+        let counters = &self.proxy.metrics.counters;
+        counters.attempt(deployment, outcome, self.controls.stream, cooled);
         let (outcome_name, status, latency) = match outcome {
             Outcome::Success(c) => ("ok", Some(200), c.latency),
             Outcome::Failure(f) => (f.class.name(), status, f.latency),

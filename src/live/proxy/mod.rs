@@ -2,11 +2,11 @@
 //!
 //! Endpoints: `POST /chat/completions` and `/v1/chat/completions`, `POST /embeddings` and
 //! `/v1/embeddings`, `GET /models` and `/v1/models` (the model groups, OpenAI's list shape),
-//! `GET /health/liveliness` and `/health/readiness`, `GET /metrics` ([`metrics`]). Every request is authenticated
-//! ([`auth`]), read ([`controls`]) and driven through the router ([`exchange`], [`stream`]);
-//! every one ends in a response or an OpenAI-shaped error ([`errors`]) and one log line
-//! ([`request_log`]). SIGTERM or Ctrl-C stops accepting, lets in-flight requests finish up to a
-//! deadline and flushes the log.
+//! `GET /health/liveliness` and `/health/readiness`, `GET /metrics` ([`metrics`]). Every
+//! request is authenticated ([`auth`]), read ([`controls`]) and driven through the router
+//! ([`exchange`], [`stream`]); every one ends in a response or an OpenAI-shaped error
+//! ([`errors`]) and one log line ([`request_log`]). SIGTERM or Ctrl-C stops accepting, lets
+//! in-flight requests finish up to a deadline and flushes the log.
 //!
 //! It decides the HTTP surface; every routing decision is the router's.
 
