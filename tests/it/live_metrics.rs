@@ -568,3 +568,45 @@ fn measure_the_per_request_update() {
     println!("metrics per served request, two threads at once: {per:.0} ns");
     assert_eq!(counters.requests_ended(), u64::from(2 * n));
 }
+
+/// How long a scrape holds the router's lock: the routing state of 100 deployments, each with
+/// its own budget, copied 1,000 times; prints the median. Asserts nothing about time.
+/// `cargo test --release --test it live_metrics::measure -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement, not a check"]
+#[allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "a measurement reads the wall clock"
+)]
+fn measure_the_scrape_s_lock_hold() {
+    use switchyard::live::proxy::metrics::routing_state;
+    use switchyard::live::proxy::state::SharedCore;
+    use switchyard::router::Router;
+
+    let mut text = String::from("model_list:\n");
+    for i in 0..100 {
+        text.push_str(&format!(
+            "  - {{model_name: g{}, litellm_params: {{model: openai/m, max_budget: 10, budget_duration: 1d}}, model_info: {{id: d{i}}}}}\n",
+            i % 10
+        ));
+    }
+    let config = crate::common::config(&text).unwrap();
+    let router = Router::from_table(config.table.clone(), config.settings.clone(), None);
+    let core = SharedCore::new(router, 1);
+    let now = switchyard::time::Time::from_secs_f64(1.0e9);
+    let mut times: Vec<u128> = (0..1000)
+        .map(|_| {
+            let started = std::time::Instant::now();
+            let state = routing_state::read(&core, now, 100, 100);
+            let took = started.elapsed().as_nanos();
+            assert_eq!(state.budgets.len(), 100);
+            took
+        })
+        .collect();
+    times.sort_unstable();
+    println!(
+        "routing state of 100 deployments and 100 budgets, lock taken and released: median {} ns",
+        times[500]
+    );
+}
