@@ -257,6 +257,12 @@ impl Router {
         &self.health[d.get()]
     }
 
+    /// One deployment's requests and tokens in the current minute, as the rpm/tpm checks and
+    /// usage-based routing read them.
+    pub fn usage(&self, d: DeploymentIdx) -> &MinuteUsage {
+        &self.usage[d.get()]
+    }
+
     /// Resolves a requested model name (deployment id, alias, group, wildcard).
     pub fn resolve(&self, model: &str) -> Route {
         match self.table.resolve(model, &self.settings.model_group_alias) {

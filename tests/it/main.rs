@@ -26,6 +26,8 @@ mod live_agreement;
 #[cfg(feature = "live")]
 mod live_auto_router;
 #[cfg(feature = "live")]
+mod live_metrics;
+#[cfg(feature = "live")]
 mod live_proxy;
 #[cfg(feature = "live")]
 mod live_redis;

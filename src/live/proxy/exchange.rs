@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 use super::Proxy;
 use super::controls::{self, Controls};
 use super::errors::ApiError;
+use super::metrics::counters::Finished;
 use super::request_log::{AttemptLine, RequestLine};
 use super::response_headers::{self, AnswerFacts};
 use super::usage::{Usage, usage_of};
@@ -52,6 +53,8 @@ pub(super) struct Exchange {
     last_failure: Option<UpstreamFailure>,
     pub(super) line: RequestLine,
     pub(super) logged: bool,
+    /// The deployment that served, once known (for the metrics).
+    served: Option<DeploymentIdx>,
 }
 
 impl Exchange {
@@ -98,6 +101,7 @@ impl Exchange {
             last_failure: None,
             line,
             logged: false,
+            served: None,
         }
     }
 
@@ -248,9 +252,13 @@ impl Exchange {
         status: Option<u16>,
     ) {
         let call = &mut self.call;
-        self.proxy
+        let recorded = self
+            .proxy
             .core
             .with(|c| c.router.record(call, attempt, outcome, now, &mut c.rng));
+        let cooled = recorded.cooldown.map(|c| c.reason);
+        let counters = &self.proxy.metrics.counters;
+        counters.attempt(deployment, outcome, self.controls.stream, cooled);
         let (outcome_name, status, latency) = match outcome {
             Outcome::Success(c) => ("ok", Some(200), c.latency),
             Outcome::Failure(f) => (f.class.name(), status, f.latency),
@@ -341,6 +349,7 @@ impl Exchange {
         body: &[u8],
     ) {
         let labels = &self.proxy.labels[deployment.get()];
+        self.served = Some(deployment);
         self.line.status = 200;
         self.line.deployment = Some(labels.id.clone());
         self.line.model_group = Some(labels.group.clone());
@@ -360,6 +369,14 @@ impl Exchange {
         }
         self.logged = true;
         self.line.duration_ms = (self.proxy.clock.now() - self.arrived).as_secs_f64() * 1000.0;
+        let metrics = &self.proxy.metrics;
+        metrics.counters.finished(Finished {
+            requested: metrics.slot_of(&self.proxy.table, self.call.spec().route),
+            line: &self.line,
+            served: self
+                .served
+                .map(|d| (d, self.proxy.table.deployment(d).group)),
+        });
         self.proxy.log.write(std::mem::take(&mut self.line));
     }
 }

@@ -2,11 +2,11 @@
 //!
 //! Endpoints: `POST /chat/completions` and `/v1/chat/completions`, `POST /embeddings` and
 //! `/v1/embeddings`, `GET /models` and `/v1/models` (the model groups, OpenAI's list shape),
-//! `GET /health/liveliness` and `/health/readiness`. Every request is authenticated
-//! ([`auth`]), read ([`controls`]) and driven through the router ([`exchange`], [`stream`]);
-//! every one ends in a response or an OpenAI-shaped error ([`errors`]) and one log line
-//! ([`request_log`]). SIGTERM or Ctrl-C stops accepting, lets in-flight requests finish up to a
-//! deadline and flushes the log.
+//! `GET /health/liveliness` and `/health/readiness`, `GET /metrics` ([`metrics`]). Every
+//! request is authenticated ([`auth`]), read ([`controls`]) and driven through the router
+//! ([`exchange`], [`stream`]); every one ends in a response or an OpenAI-shaped error
+//! ([`errors`]) and one log line ([`request_log`]). SIGTERM or Ctrl-C stops accepting, lets
+//! in-flight requests finish up to a deadline and flushes the log.
 //!
 //! It decides the HTTP surface; every routing decision is the router's.
 
@@ -16,6 +16,7 @@ pub mod controls;
 mod embedding_call;
 pub mod errors;
 mod exchange;
+pub mod metrics;
 pub mod request_log;
 mod response_headers;
 pub mod state;
@@ -87,6 +88,8 @@ pub struct Proxy {
     labels: Vec<DeploymentLabels>,
     /// The auto routers whose prompts an embedding deployment embeds.
     auto_routes: auto_route::AutoRoutes,
+    /// What `/metrics` shows.
+    metrics: metrics::ProxyMetrics,
 }
 
 impl Proxy {
@@ -203,6 +206,7 @@ pub async fn start_on_clock(
     live_clock: LiveClock,
 ) -> Result<Server, StartError> {
     let master_key = master_key(config)?;
+    let metrics_auth = metrics::require_auth(config).map_err(StartError)?;
     let fleet_options = fleet_options(config)?;
     let table = config.table.clone();
     let upstreams = Upstreams::new(&table, options.mock_upstream.as_deref())
@@ -225,8 +229,16 @@ pub async fn start_on_clock(
     let seed = options
         .seed
         .unwrap_or_else(|| clock::now().as_nanos() ^ 0x5eed_5eed_5eed_5eed);
+    let core = Arc::new(SharedCore::new(router, seed));
+    let metrics = metrics::ProxyMetrics::new(
+        &core,
+        &table,
+        |d| upstreams.target(d).map_or("", |t| t.api_base.as_str()),
+        metrics_auth,
+    );
     let proxy = Arc::new(Proxy {
-        core: Arc::new(SharedCore::new(router, seed)),
+        metrics,
+        core,
         fleet: Arc::new(FleetStatus::default()),
         upstreams,
         table,
@@ -284,6 +296,7 @@ fn routes(proxy: Arc<Proxy>) -> Routes {
         .route("/v1/models", get(models))
         .route("/health/liveliness", get(alive))
         .route("/health/readiness", get(ready))
+        .route("/metrics", get(metrics::scrape))
         .with_state(proxy)
 }
 
@@ -305,7 +318,7 @@ async fn handle(
     let arrived = proxy.clock.now();
     let request_id = proxy.next_id.fetch_add(1, Ordering::Relaxed);
     let refuse = |status: u16, message: String| {
-        proxy.log.write(RequestLine {
+        let line = RequestLine {
             arrival_unix_s: arrived.as_secs_f64(),
             request_id,
             status,
@@ -315,7 +328,16 @@ async fn handle(
                 "bad_request"
             }),
             ..RequestLine::default()
-        });
+        };
+        proxy
+            .metrics
+            .counters
+            .finished(metrics::counters::Finished {
+                requested: proxy.metrics.unknown_slot(),
+                line: &line,
+                served: None,
+            });
+        proxy.log.write(line);
         ApiError::new(status, message).into_response()
     };
     if !auth::allowed(proxy.master_key.as_deref(), &headers) {
