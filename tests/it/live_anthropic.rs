@@ -470,3 +470,107 @@ fn anthropic_targets_use_litellm_s_url_rule() {
     assert_eq!(target.chat_url.as_str(), "http://mock:1/p/m-1/v1/messages");
     assert!(target.credential.is_none());
 }
+
+/// Anthropic's stream events, as the fixture sends them.
+fn sse(name: &str, data: &Value) -> String {
+    format!("event: {name}\ndata: {data}\n\n")
+}
+
+/// A fixture Anthropic streaming `/{kind}/v1/messages`: `ok` a whole answer, `early` an
+/// `overloaded_error` event before any text, `late` one after the first text.
+async fn streaming_anthropic(
+    axum::extract::Path(kind): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let start = sse(
+        "message_start",
+        &json!({"type": "message_start", "message": {"id": "msg_s", "model": "claude-haiku-4-5", "content": [], "usage": {"input_tokens": 3, "output_tokens": 1}}}),
+    );
+    let text = sse(
+        "content_block_delta",
+        &json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hel"}}),
+    );
+    let error = sse(
+        "error",
+        &json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+    );
+    let end = sse(
+        "message_delta",
+        &json!({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 2}}),
+    ) + &sse("message_stop", &json!({"type": "message_stop"}));
+    let events = match kind.as_str() {
+        "early" => format!("{start}{error}"),
+        "late" => format!("{start}{text}{error}"),
+        _ => format!("{start}{text}{end}"),
+    };
+    ([("content-type", "text/event-stream")], events).into_response()
+}
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test's upstream server runs as its own task"
+)]
+async fn start_streaming_anthropic() -> SocketAddr {
+    let app = axum::Router::new().route("/{kind}/v1/messages", post(streaming_anthropic));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_event_before_the_first_text_falls_back_and_after_it_ends_the_stream() {
+    let up = start_streaming_anthropic().await;
+    let deployment = |name: &str, kind: &str| {
+        format!(
+            "  - {{model_name: {name}, litellm_params: {{model: anthropic/claude-haiku-4-5, api_base: \"http://{up}/{kind}\", api_key: k}}, model_info: {{id: {name}-1}}}}\n"
+        )
+    };
+    let text = format!(
+        "model_list:\n{}{}{}router_settings:\n  num_retries: 0\n  fallbacks: [{{early: [good]}}]\n",
+        deployment("early", "early"),
+        deployment("late", "late"),
+        deployment("good", "ok"),
+    );
+    let config =
+        LitellmConfig::from_str(&text, "proxy.yaml", Path::new("."), &env()).expect("config loads");
+    let (server, log) = serve(&config, None).await;
+    let chat = |model: &str| {
+        reqwest::Client::new()
+            .post(format!("http://{}/v1/chat/completions", server.addr))
+            .json(&json!({"model": model, "stream": true, "messages": [{"role": "user", "content": "hi"}]}))
+            .send()
+    };
+    let r = chat("early").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "x-litellm-model-id"), "good-1");
+    assert_eq!(header(&r, "x-litellm-attempted-fallbacks"), "1");
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("\"Hel\"") && text.ends_with("data: [DONE]\n\n"),
+        "{text}"
+    );
+    let late = chat("late").await.unwrap().text().await.unwrap();
+    assert!(
+        late.contains("\"Hel\""),
+        "the text before the error reached the client: {late}"
+    );
+    assert!(
+        late.contains("Overloaded") && !late.contains("[DONE]"),
+        "{late}"
+    );
+    server.shutdown().await;
+    let lines = read_log(&log);
+    assert_eq!(
+        outcomes(&lines[0]),
+        [
+            (
+                "early-1".to_string(),
+                "internal_server".to_string(),
+                json!(529)
+            ),
+            ("good-1".to_string(), "ok".to_string(), json!(200)),
+        ]
+    );
+    assert_eq!(lines[0]["output_tokens"], 2);
+    assert_eq!(lines[1]["error_class"], "internal_server");
+}

@@ -226,14 +226,9 @@ impl Exchange {
 
     /// The translator of `deployment`'s stream into OpenAI chunks, if it needs one.
     fn stream_translator(&self, deployment: DeploymentIdx) -> Option<StreamTranslator> {
-        let include_usage = self
-            .body
-            .get("stream_options")
-            .and_then(|o| o.get("include_usage"))
-            == Some(&Value::Bool(true));
         self.proxy
             .upstreams
-            .stream_translator(deployment, self.created(), include_usage)
+            .stream_translator(deployment, self.created(), &self.body)
     }
 
     /// The `created` of a translated answer: the request's arrival in Unix seconds.

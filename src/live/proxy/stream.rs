@@ -42,6 +42,8 @@ pub(super) struct Opened {
     deadline: Time,
     /// The translation into OpenAI chunks, for an upstream that speaks another API.
     translator: Option<StreamTranslator>,
+    /// An `error` event that came in the same bytes as the first text: it follows that text.
+    error_after_first: Option<StreamError>,
 }
 
 /// Sends the streaming request and waits, within `timeout`, for its first bytes (translated,
@@ -61,6 +63,7 @@ pub(super) async fn open(
     };
     let mut chunks: Chunks = response.bytes_stream().boxed();
     let deadline = sent + timeout;
+    let mut error_after_first = None;
     let first = loop {
         let first = match tokio::time::timeout(
             proxy.clock.wall_span(deadline - proxy.clock.now()),
@@ -77,11 +80,12 @@ pub(super) async fn open(
             break first;
         };
         let fed = translator.feed(&first);
+        if !fed.out.is_empty() {
+            error_after_first = fed.error;
+            break Bytes::from(fed.out);
+        }
         if let Some(error) = fed.error {
             return Err(stream_failure(error));
-        }
-        if !fed.out.is_empty() {
-            break Bytes::from(fed.out);
         }
     };
     Ok(Opened {
@@ -92,6 +96,7 @@ pub(super) async fn open(
         timeout,
         deadline,
         translator,
+        error_after_first,
     })
 }
 
@@ -167,6 +172,9 @@ impl Relay {
             let first = std::mem::take(&mut self.opened.first);
             self.scan(&first);
             return Some(first);
+        }
+        if let Some(error) = self.opened.error_after_first.take() {
+            return Some(self.broken(stream_failure(error)));
         }
         loop {
             let clock = self.exchange.proxy.clock;

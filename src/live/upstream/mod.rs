@@ -185,15 +185,22 @@ impl Upstreams {
     }
 
     /// The translator of `d`'s stream into OpenAI chunks (`None`: the stream is OpenAI's and
-    /// passes through); `include_usage` as the client's `stream_options` asks.
+    /// passes through), with a usage chunk when the client's `body` asks for one
+    /// (`stream_options.include_usage`).
     pub fn stream_translator(
         &self,
         d: DeploymentIdx,
         created: u64,
-        include_usage: bool,
+        body: &Map<String, Value>,
     ) -> Option<StreamTranslator> {
         match self.target(d)?.wire {
-            Wire::Anthropic { .. } => Some(StreamTranslator::new(created, include_usage)),
+            Wire::Anthropic { .. } => {
+                let include_usage = body
+                    .get("stream_options")
+                    .and_then(|o| o.get("include_usage"))
+                    == Some(&Value::Bool(true));
+                Some(StreamTranslator::new(created, include_usage))
+            }
             Wire::OpenAi => None,
         }
     }
