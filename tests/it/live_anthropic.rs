@@ -55,6 +55,7 @@ workload:
 
 struct Stack {
     mock: MockHandle,
+    mock_addr: SocketAddr,
     server: proxy::Server,
     url: String,
     log: tempfile::TempDir,
@@ -95,6 +96,7 @@ async fn stack() -> Stack {
     let url = format!("http://{}/v1/chat/completions", server.addr);
     Stack {
         mock,
+        mock_addr,
         server,
         url,
         log,
@@ -573,4 +575,68 @@ async fn an_error_event_before_the_first_text_falls_back_and_after_it_ends_the_s
     );
     assert_eq!(lines[0]["output_tokens"], 2);
     assert_eq!(lines[1]["error_class"], "internal_server");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mock_provider_speaks_the_messages_api_for_any_deployment() {
+    let s = stack().await;
+    let url = |id: &str| format!("http://{}/p/{id}/v1/messages", s.mock_addr);
+    let post = |id: &str, body: Value| reqwest::Client::new().post(url(id)).json(&body).send();
+    let hi = |extra: Value| {
+        let mut body = json!({"model": "claude-haiku-4-5", "max_tokens": 3, "system": "abcd",
+            "messages": [{"role": "user", "content": [{"type": "text", "text": "abcd"}]}]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let answer: Value = post("claude-1", hi(json!({})))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["type"], "message");
+    assert_eq!(answer["stop_reason"], "end_turn");
+    assert_eq!(
+        answer["usage"],
+        json!({"input_tokens": 2, "output_tokens": 3})
+    );
+    assert_eq!(answer["content"][0]["type"], "text");
+    let events = post("claude-1", hi(json!({"stream": true})))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let names: Vec<&str> = events
+        .lines()
+        .filter_map(|l| l.strip_prefix("event: "))
+        .collect();
+    assert_eq!(names.first(), Some(&"message_start"));
+    assert_eq!(names.last(), Some(&"message_stop"));
+    assert!(names.contains(&"content_block_delta") && names.contains(&"message_delta"));
+    let over = post("over-1", hi(json!({}))).await.unwrap();
+    assert_eq!(over.status(), 529);
+    let v: Value = over.json().await.unwrap();
+    assert_eq!(
+        (v["type"].as_str(), v["error"]["type"].as_str()),
+        (Some("error"), Some("overloaded_error"))
+    );
+    let long = hi(json!({"messages": [{"role": "user", "content": "x".repeat(400)}]}));
+    let small = post("small-1", long).await.unwrap();
+    assert_eq!(small.status(), 400);
+    let v: Value = small.json().await.unwrap();
+    assert_eq!(
+        v["error"]["message"],
+        "prompt is too long: 101 tokens > 50 maximum"
+    );
+    let missing: Value = post("claude-1", json!({"messages": []}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(missing["error"]["type"], "invalid_request_error");
+    s.log_lines().await;
 }
