@@ -17,7 +17,7 @@ use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 
 use crate::config::DeploymentConfig;
-use crate::config::yaml::ConfigString;
+use crate::config::yaml::{ConfigString, EnvLookup, ProcessEnv};
 
 /// OpenAI's API when an `openai/…` deployment names no `api_base`.
 pub const OPENAI_API_BASE: &str = "https://api.openai.com/v1";
@@ -226,7 +226,7 @@ pub fn target(index: usize, d: &DeploymentConfig) -> Result<Option<Target>, Targ
                 chat_url: url.clone(),
                 embeddings_url: url,
                 credential: api_key
-                    .or_else(|| std::env::var("ANTHROPIC_API_KEY").ok())
+                    .or_else(|| ProcessEnv.var("ANTHROPIC_API_KEY"))
                     .map(|k| {
                         credential_value(&k).map(|v| (HeaderName::from_static("x-api-key"), v))
                     })
