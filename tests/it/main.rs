@@ -24,6 +24,8 @@ mod litellm_examples;
 #[cfg(feature = "live")]
 mod live_agreement;
 #[cfg(feature = "live")]
+mod live_anthropic;
+#[cfg(feature = "live")]
 mod live_auto_router;
 #[cfg(feature = "live")]
 mod live_metrics;

@@ -102,6 +102,31 @@ def test_an_azure_deployment_through_its_deployment_url(sdk_stack):
     assert raw.headers["x-litellm-model-id"] == "azure-1"
 
 
+def test_an_anthropic_deployment_serves_chat_through_the_messages_api(sdk_stack):
+    raw = client(sdk_stack).chat.completions.with_raw_response.create(
+        model="claude", messages=[{"role": "system", "content": "Be brief"}, {"role": "user", "content": "Say hello"}],
+        max_tokens=6, stop=["never"], temperature=0.2)
+    completion = raw.parse()
+    assert raw.headers["x-litellm-model-id"] == "claude-1"
+    assert completion.object == "chat.completion"
+    assert completion.id.startswith("chatcmpl-msg_")
+    assert completion.choices[0].finish_reason == "stop"
+    assert len(completion.choices[0].message.content.split(" ")) == 6
+    assert completion.usage.completion_tokens == 6
+    assert completion.usage.total_tokens == completion.usage.prompt_tokens + 6
+
+
+def test_an_anthropic_deployment_streams_openai_chunks(sdk_stack):
+    stream = client(sdk_stack).chat.completions.create(
+        model="claude", messages=[{"role": "user", "content": "Count"}], max_tokens=20, stream=True,
+        stream_options={"include_usage": True})
+    chunks = [c for c in stream]
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert len(text.split(" ")) == 20
+    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["stop"]
+    assert chunks[-1].usage.completion_tokens == 20
+
+
 def test_embeddings(sdk_stack):
     c = client(sdk_stack)
     first = c.embeddings.create(model="text-embedding-3-large", input="bubble sort in Python")

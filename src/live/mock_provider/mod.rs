@@ -4,7 +4,8 @@
 //! provider profile under `/p/{profile name}` (the first deployment it describes, or a provider
 //! of its own when it describes none). Under the prefix: `POST /v1/chat/completions`,
 //! `/chat/completions`, Azure's `/openai/deployments/{d}/chat/completions`, and the same three
-//! shapes for embeddings. Un-prefixed `POST /v1/chat/completions` (and embeddings) pick the
+//! shapes for embeddings, and Anthropic's Messages API at `/v1/messages` ([`anthropic_wire`]).
+//! Un-prefixed `POST /v1/chat/completions` (and embeddings) pick the
 //! profile by the `x-switchyard-profile` header. `GET /health` answers 200.
 //!
 //! Latency, queueing and every fault come from the simulator's provider model
@@ -12,6 +13,7 @@
 //! OpenAI's shapes ([`wire`], [`embeddings`]); a `connection` error closes the connection with
 //! no answer ([`connection`]). It makes no decision a gateway would make.
 
+pub mod anthropic_wire;
 pub mod connection;
 pub mod embeddings;
 pub mod profile_state;

@@ -35,7 +35,7 @@ pub fn tokens_of_chars(chars: usize) -> u32 {
 }
 
 /// The text of a message's `content`: a string, or the `text` of its parts.
-fn content_text(content: &Value) -> String {
+pub fn content_text(content: &Value) -> String {
     match content {
         Value::String(s) => s.clone(),
         Value::Array(parts) => parts
@@ -46,7 +46,8 @@ fn content_text(content: &Value) -> String {
     }
 }
 
-fn category_of(text: &str) -> Option<String> {
+/// The category a message's text is tagged with (`[switchyard category=NAME]`).
+pub fn category_of(text: &str) -> Option<String> {
     let rest = text.trim_start().strip_prefix(CATEGORY_TAG)?;
     let (name, _) = rest.split_once(']')?;
     let name = name.trim();

@@ -2,8 +2,9 @@
 //! provider model says so.
 //!
 //! A success is answered at the attempt's `done_at` (streamed from `first_token_at`), a refusal
-//! at its `at`, both mapped from virtual to wall time. It decides only the HTTP shape of what
-//! the provider model decided.
+//! at its `at`, both mapped from virtual to wall time. `POST /p/{name}/v1/messages` serves the
+//! same provider on Anthropic's Messages API ([`super::anthropic_wire`]). It decides only the
+//! HTTP shape of what the provider model decided.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use super::Mock;
+use super::anthropic_wire;
 use super::connection::Connection;
 use super::embeddings::{self, EmbeddingsRequest};
 use super::profile_state::{Offer, ProfileState, Slot};
@@ -39,6 +41,15 @@ const BODY_LIMIT: usize = 64 << 20;
 
 type Shared = Arc<Mock>;
 
+/// The API a request came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Api {
+    /// OpenAI's chat completions (and Azure's shape of it).
+    OpenAi,
+    /// Anthropic's Messages API.
+    Anthropic,
+}
+
 /// The mock's routes over `mock`.
 pub(super) fn router(mock: Shared) -> Router {
     let chat = post(chat_prefixed);
@@ -51,6 +62,7 @@ pub(super) fn router(mock: Shared) -> Router {
             "/p/{name}/openai/deployments/{deployment}/chat/completions",
             chat,
         )
+        .route("/p/{name}/v1/messages", post(messages_prefixed))
         .route("/p/{name}/v1/embeddings", embed.clone())
         .route("/p/{name}/embeddings", embed.clone())
         .route(
@@ -124,8 +136,23 @@ async fn chat_prefixed(
     body: Bytes,
 ) -> Response {
     match mock.provider(path_name(&params)) {
-        Ok(state) => chat(&mock, state, &conn, &body).await,
+        Ok(state) => chat(&mock, state, &conn, &body, Api::OpenAi).await,
         Err(message) => not_found(&message),
+    }
+}
+
+async fn messages_prefixed(
+    State(mock): State<Shared>,
+    ConnectInfo(conn): ConnectInfo<Connection>,
+    Path(params): Path<Vec<(String, String)>>,
+    body: Bytes,
+) -> Response {
+    match mock.provider(path_name(&params)) {
+        Ok(state) => chat(&mock, state, &conn, &body, Api::Anthropic).await,
+        Err(message) => json_response(
+            StatusCode::NOT_FOUND,
+            &anthropic_wire::error_json("not_found_error", &message),
+        ),
     }
 }
 
@@ -136,7 +163,7 @@ async fn chat_by_header(
     body: Bytes,
 ) -> Response {
     match mock.provider(header_name(&headers)) {
-        Ok(state) => chat(&mock, state, &conn, &body).await,
+        Ok(state) => chat(&mock, state, &conn, &body, Api::OpenAi).await,
         Err(message) => not_found(&message),
     }
 }
@@ -165,13 +192,13 @@ async fn embeddings_by_header(
     }
 }
 
-/// The refusal as the client sees it, at its instant.
+/// The refusal as the client sees it (in `api`'s shape), at its instant.
 async fn refuse(
     state: &ProfileState,
     conn: &Connection,
-    rejection: Rejection,
-    at: Time,
+    (rejection, at): (Rejection, Time),
     input_tokens: u32,
+    api: Api,
 ) -> Response {
     let clock = state.clock();
     clock.sleep_until(at).await;
@@ -186,9 +213,15 @@ async fn refuse(
         input_tokens,
         retry_after_secs,
     };
-    let status =
-        StatusCode::from_u16(rejection.class.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = json_response(status, &wire::error_body(rejection.class, &detail));
+    let (status, body) = match api {
+        Api::OpenAi => (
+            rejection.class.status(),
+            wire::error_body(rejection.class, &detail),
+        ),
+        Api::Anthropic => anthropic_wire::error(rejection.class, &detail),
+    };
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = json_response(status, &body);
     if let Some(secs) = retry_after_secs {
         response
             .headers_mut()
@@ -201,9 +234,23 @@ fn unix_secs() -> u64 {
     (clock::now() - Time::ZERO).as_secs()
 }
 
-async fn chat(mock: &Mock, state: Arc<ProfileState>, conn: &Connection, body: &[u8]) -> Response {
-    let req = match ChatRequest::parse(body) {
+async fn chat(
+    mock: &Mock,
+    state: Arc<ProfileState>,
+    conn: &Connection,
+    body: &[u8],
+    api: Api,
+) -> Response {
+    let parsed = match api {
+        Api::OpenAi => ChatRequest::parse(body),
+        Api::Anthropic => anthropic_wire::parse(body),
+    };
+    let req = match parsed {
         Ok(r) => r,
+        Err(message) if api == Api::Anthropic => {
+            let body = anthropic_wire::error_json("invalid_request_error", &message);
+            return json_response(StatusCode::BAD_REQUEST, &body);
+        }
         Err(message) => return bad_request(&message),
     };
     let class = mock.categories.class_of(req.category.as_deref());
@@ -213,32 +260,41 @@ async fn chat(mock: &Mock, state: Arc<ProfileState>, conn: &Connection, body: &[
     {
         Offer::Started(slot) => slot,
         Offer::Rejected { rejection, at } => {
-            return refuse(&state, conn, rejection, at, req.input_tokens).await;
+            return refuse(&state, conn, (rejection, at), req.input_tokens, api).await;
         }
     };
     let completion = Completion {
-        id: wire::completion_id(slot.attempt()),
+        id: match api {
+            Api::OpenAi => wire::completion_id(slot.attempt()),
+            Api::Anthropic => anthropic_wire::message_id(slot.attempt()),
+        },
         created: unix_secs(),
         model: req.model.clone().unwrap_or_else(|| state.profile.clone()),
         input_tokens: req.input_tokens,
         output_tokens: req.output_tokens,
     };
     if req.stream {
-        return stream(state.clock(), slot, completion, req.include_usage);
+        return stream(state.clock(), slot, completion, req.include_usage, api);
     }
     state.clock().sleep_until(slot.done_at()).await;
     drop(slot);
-    json_response(StatusCode::OK, &completion.body())
+    let answer = match api {
+        Api::OpenAi => completion.body(),
+        Api::Anthropic => anthropic_wire::message(&completion),
+    };
+    json_response(StatusCode::OK, &answer)
 }
 
 /// The streamed completion: token groups paced evenly from the first token to the last, then
-/// the stop chunk, the usage chunk if asked for, and `[DONE]`. The slot frees when the stream
-/// ends or the client leaves.
+/// the stop chunk, the usage chunk if asked for, and `[DONE]` (on Anthropic's API: its events,
+/// from `message_start` to `message_stop`). The slot frees when the stream ends or the client
+/// leaves.
 fn stream(
     clock: super::profile_state::VirtualClock,
     slot: Slot,
     completion: Completion,
     include_usage: bool,
+    api: Api,
 ) -> Response {
     let (first, done) = (slot.first_token_at(), slot.done_at());
     let groups = wire::token_groups(completion.output_tokens, STREAM_CHUNKS);
@@ -249,14 +305,27 @@ fn stream(
         .enumerate()
         .map(|(i, &(from, n))| {
             let at = first + span.mul_f64(i as f64 / f64::from(last));
-            (at, wire::sse(&completion.content_chunk(from, n)))
+            let text = match api {
+                Api::OpenAi => wire::sse(&completion.content_chunk(from, n)),
+                Api::Anthropic if i == 0 => {
+                    anthropic_wire::stream_head(&completion) + &anthropic_wire::text_delta(from, n)
+                }
+                Api::Anthropic => anthropic_wire::text_delta(from, n),
+            };
+            (at, text)
         })
         .collect();
-    let mut tail = wire::sse(&completion.stop_chunk());
-    if include_usage {
-        tail.push_str(&wire::sse(&completion.usage_chunk()));
-    }
-    tail.push_str(wire::SSE_DONE);
+    let tail = match api {
+        Api::OpenAi => {
+            let mut tail = wire::sse(&completion.stop_chunk());
+            if include_usage {
+                tail.push_str(&wire::sse(&completion.usage_chunk()));
+            }
+            tail.push_str(wire::SSE_DONE);
+            tail
+        }
+        Api::Anthropic => anthropic_wire::stream_tail(&completion),
+    };
     events.push((done, tail));
     let body = futures_util::stream::iter(events).then(move |(at, text)| {
         // The slot lives as long as the stream.
@@ -285,7 +354,7 @@ async fn embed(state: Arc<ProfileState>, conn: &Connection, body: &[u8]) -> Resp
     let slot = match state.offer(0, req.input_tokens, 0).await {
         Offer::Started(slot) => slot,
         Offer::Rejected { rejection, at } => {
-            return refuse(&state, conn, rejection, at, req.input_tokens).await;
+            return refuse(&state, conn, (rejection, at), req.input_tokens, Api::OpenAi).await;
         }
     };
     state.clock().sleep_until(slot.done_at()).await;

@@ -23,6 +23,7 @@ use super::metrics::counters::Finished;
 use super::request_log::{AttemptLine, RequestLine};
 use super::response_headers::{self, AnswerFacts};
 use super::usage::{Usage, usage_of};
+use crate::live::upstream::anthropic::stream::StreamTranslator;
 use crate::live::upstream::{Endpoint, UpstreamFailure, timed_out};
 use crate::router::{
     AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, Outcome, RequestSpec,
@@ -128,8 +129,21 @@ impl Exchange {
                     if self.controls.mock_response.is_some() {
                         self.mock_attempt();
                     } else if self.controls.stream && self.endpoint == Endpoint::Chat {
-                        let body = self.upstream_body(deployment);
-                        match super::stream::open(&self.proxy, deployment, body, timeout).await {
+                        let opened = match self.upstream_body(deployment) {
+                            Ok(body) => {
+                                let translator = self.stream_translator(deployment);
+                                super::stream::open(
+                                    &self.proxy,
+                                    deployment,
+                                    body,
+                                    timeout,
+                                    translator,
+                                )
+                                .await
+                            }
+                            Err(f) => Err(f),
+                        };
+                        match opened {
                             Ok(opened) => return super::stream::respond(self, opened),
                             Err(f) => self.failed(f),
                         }
@@ -149,7 +163,10 @@ impl Exchange {
 
     /// One attempt whose whole answer is read before the router hears of it.
     async fn attempt(&mut self, deployment: DeploymentIdx, timeout: Duration) {
-        let body = self.upstream_body(deployment);
+        let body = match self.upstream_body(deployment) {
+            Ok(body) => body,
+            Err(refused) => return self.failed(refused),
+        };
         let upstreams = &self.proxy.upstreams;
         let wall_timeout = self.proxy.clock.wall_span(timeout);
         let answer = async {
@@ -162,7 +179,11 @@ impl Exchange {
         match tokio::time::timeout(wall_timeout, answer).await {
             Err(_) => self.failed(timed_out(timeout)),
             Ok(Err(f)) => self.failed(f),
-            Ok(Ok(bytes)) => {
+            Ok(Ok(answer)) => {
+                let bytes = match upstreams.openai_answer(deployment, answer, self.created()) {
+                    Ok(bytes) => bytes,
+                    Err(f) => return self.failed(f),
+                };
                 let usage = usage_of(&bytes).unwrap_or(Usage {
                     input: self.call.spec().input_tokens,
                     output: 0,
@@ -192,8 +213,13 @@ impl Exchange {
         self.succeeded(usage, Some(Duration::ZERO));
     }
 
-    /// The body `deployment`'s upstream receives (the stripped body with its model name).
-    fn upstream_body(&mut self, deployment: DeploymentIdx) -> Bytes {
+    /// The body `deployment`'s upstream receives (the stripped body with its model name, or
+    /// its translation for an upstream that speaks another API), or why none can be sent.
+    fn upstream_body(&mut self, deployment: DeploymentIdx) -> Result<Bytes, UpstreamFailure> {
+        let upstreams = &self.proxy.upstreams;
+        if let Some(translated) = upstreams.translated_body(deployment, self.endpoint, &self.body) {
+            return translated;
+        }
         let model = self
             .proxy
             .upstreams
@@ -202,9 +228,21 @@ impl Exchange {
         if let Some(raw) = &self.raw
             && self.controls.model == model
         {
-            return raw.clone();
+            return Ok(raw.clone());
         }
-        Bytes::from(controls::upstream_body(&mut self.body, model))
+        Ok(Bytes::from(controls::upstream_body(&mut self.body, model)))
+    }
+
+    /// The translator of `deployment`'s stream into OpenAI chunks, if it needs one.
+    fn stream_translator(&self, deployment: DeploymentIdx) -> Option<StreamTranslator> {
+        self.proxy
+            .upstreams
+            .stream_translator(deployment, self.created(), &self.body)
+    }
+
+    /// The `created` of a translated answer: the request's arrival in Unix seconds.
+    fn created(&self) -> u64 {
+        self.arrived.as_secs_f64() as u64
     }
 
     /// Reports the attempt in flight as served with `usage`.

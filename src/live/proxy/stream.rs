@@ -5,7 +5,13 @@
 //! an error event. The attempt's outcome — time to first token, tokens from the usage chunk (or
 //! one per content chunk when the upstream sends none) — reaches the router when the stream
 //! ends. A client that disconnects drops the stream: the upstream request is cancelled and the
-//! exchange hands its attempt back to the router. It decides nothing the router decides.
+//! exchange hands its attempt back to the router.
+//!
+//! An upstream that speaks another API (Anthropic's Messages events) is translated event by event
+//! ([`StreamTranslator`]); its first byte is the first translated chunk, so an `error` event
+//! before any text is an attempt's failure that may still be retried or fall back, and its token
+//! counts come from the upstream's own usage events whether or not the client asked for a usage
+//! chunk. An OpenAI stream passes through untouched. It decides nothing the router decides.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +25,7 @@ use serde_json::Value;
 use super::Proxy;
 use super::exchange::Exchange;
 use super::usage::{Usage, usage_in};
+use crate::live::upstream::anthropic::stream::{StreamError, StreamTranslator};
 use crate::live::upstream::{Endpoint, UpstreamFailure, timed_out, transport_failure};
 use crate::router::{CallResult, DeploymentIdx, ErrorClass, Step};
 use crate::time::Time;
@@ -33,14 +40,20 @@ pub(super) struct Opened {
     ttft: Duration,
     timeout: Duration,
     deadline: Time,
+    /// The translation into OpenAI chunks, for an upstream that speaks another API.
+    translator: Option<StreamTranslator>,
+    /// An `error` event that came in the same bytes as the first text: it follows that text.
+    error_after_first: Option<StreamError>,
 }
 
-/// Sends the streaming request and waits, within `timeout`, for its first bytes.
+/// Sends the streaming request and waits, within `timeout`, for its first bytes (translated,
+/// with a `translator`).
 pub(super) async fn open(
     proxy: &Arc<Proxy>,
     deployment: DeploymentIdx,
     bytes: Bytes,
     timeout: Duration,
+    mut translator: Option<StreamTranslator>,
 ) -> Result<Opened, UpstreamFailure> {
     let sent = proxy.clock.now();
     let posted = proxy.upstreams.post(deployment, Endpoint::Chat, bytes);
@@ -50,16 +63,30 @@ pub(super) async fn open(
     };
     let mut chunks: Chunks = response.bytes_stream().boxed();
     let deadline = sent + timeout;
-    let first = match tokio::time::timeout(
-        proxy.clock.wall_span(deadline - proxy.clock.now()),
-        chunks.next(),
-    )
-    .await
-    {
-        Err(_) => return Err(timed_out(timeout)),
-        Ok(None) => return Err(empty_stream()),
-        Ok(Some(Err(e))) => return Err(transport_failure(&e)),
-        Ok(Some(Ok(first))) => first,
+    let mut error_after_first = None;
+    let first = loop {
+        let first = match tokio::time::timeout(
+            proxy.clock.wall_span(deadline - proxy.clock.now()),
+            chunks.next(),
+        )
+        .await
+        {
+            Err(_) => return Err(timed_out(timeout)),
+            Ok(None) => return Err(empty_stream()),
+            Ok(Some(Err(e))) => return Err(transport_failure(&e)),
+            Ok(Some(Ok(first))) => first,
+        };
+        let Some(translator) = translator.as_mut() else {
+            break first;
+        };
+        let fed = translator.feed(&first);
+        if !fed.out.is_empty() {
+            error_after_first = fed.error;
+            break Bytes::from(fed.out);
+        }
+        if let Some(error) = fed.error {
+            return Err(stream_failure(error));
+        }
     };
     Ok(Opened {
         deployment,
@@ -68,7 +95,19 @@ pub(super) async fn open(
         ttft: proxy.clock.now() - sent,
         timeout,
         deadline,
+        translator,
+        error_after_first,
     })
+}
+
+/// An upstream's `error` event as an attempt's failure.
+fn stream_failure(error: StreamError) -> UpstreamFailure {
+    UpstreamFailure {
+        class: error.class,
+        retry_after: None,
+        status: Some(error.status),
+        message: error.message,
+    }
 }
 
 fn empty_stream() -> UpstreamFailure {
@@ -134,20 +173,33 @@ impl Relay {
             self.scan(&first);
             return Some(first);
         }
-        let clock = self.exchange.proxy.clock;
-        let left = clock.wall_span(self.opened.deadline - clock.now());
-        match tokio::time::timeout(left, self.opened.chunks.next()).await {
-            Ok(Some(Ok(bytes))) => {
-                self.scan(&bytes);
-                Some(bytes)
-            }
-            Ok(None) => {
-                self.over = true;
-                self.served();
-                None
-            }
-            Ok(Some(Err(e))) => Some(self.broken(transport_failure(&e))),
-            Err(_) => Some(self.broken(timed_out(self.opened.timeout))),
+        if let Some(error) = self.opened.error_after_first.take() {
+            return Some(self.broken(stream_failure(error)));
+        }
+        loop {
+            let clock = self.exchange.proxy.clock;
+            let left = clock.wall_span(self.opened.deadline - clock.now());
+            return match tokio::time::timeout(left, self.opened.chunks.next()).await {
+                Ok(Some(Ok(bytes))) if self.opened.translator.is_some() => {
+                    let out = self.translate(&bytes);
+                    if out.is_empty() {
+                        // Events that send the client nothing (`ping` and the like).
+                        continue;
+                    }
+                    Some(out)
+                }
+                Ok(Some(Ok(bytes))) => {
+                    self.scan(&bytes);
+                    Some(bytes)
+                }
+                Ok(None) => {
+                    self.over = true;
+                    self.served();
+                    None
+                }
+                Ok(Some(Err(e))) => Some(self.broken(transport_failure(&e))),
+                Err(_) => Some(self.broken(timed_out(self.opened.timeout))),
+            };
         }
     }
 
@@ -174,9 +226,30 @@ impl Relay {
         }
     }
 
+    /// Upstream bytes translated for the client (possibly none yet); an `error` event ends the
+    /// stream after what came before it.
+    fn translate(&mut self, bytes: &[u8]) -> Bytes {
+        let Some(translator) = self.opened.translator.as_mut() else {
+            return Bytes::copy_from_slice(bytes);
+        };
+        let fed = translator.feed(bytes);
+        self.scan(&fed.out);
+        let mut out = fed.out;
+        if let Some(error) = fed.error {
+            out.extend_from_slice(&self.broken(stream_failure(error)));
+        }
+        Bytes::from(out)
+    }
+
     /// The stream ended well: the router hears of the success, the log of the request.
     fn served(&mut self) {
-        let usage = self.usage.unwrap_or(Usage {
+        let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        let translated = self.opened.translator.as_ref().and_then(|t| t.usage());
+        let translated = translated.map(|(input, output)| Usage {
+            input: clamp(input),
+            output: clamp(output),
+        });
+        let usage = translated.or(self.usage).unwrap_or(Usage {
             input: self.exchange.call.spec().input_tokens,
             output: self.content_chunks,
         });

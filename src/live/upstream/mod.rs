@@ -1,9 +1,12 @@
 //! Calling upstreams: one pooled HTTP client, each deployment's [`Target`], and every failure
-//! classified once ([`classify`]) into the core's error classes.
+//! classified once ([`classify`]; [`anthropic::errors`] for Anthropic) into the core's error
+//! classes. OpenAI-compatible bodies pass through untouched; an Anthropic upstream's request,
+//! answer and stream are translated ([`anthropic`]).
 //!
 //! It sends what it is given to the deployment it is told and reports what came back; it never
 //! chooses a deployment, retries or waits (the router decides those).
 
+pub mod anthropic;
 pub mod classify;
 pub mod target;
 
@@ -11,8 +14,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use serde_json::{Map, Value};
 
-pub use target::{Target, TargetError};
+pub use target::{Target, TargetError, Wire};
+
+use self::anthropic::stream::StreamTranslator;
 
 use crate::config::deployment_table::{DeploymentIdx, DeploymentTable};
 use crate::router::ErrorClass;
@@ -40,7 +46,8 @@ pub struct UpstreamFailure {
 }
 
 impl UpstreamFailure {
-    fn transport(class: ErrorClass, message: String) -> Self {
+    /// A failure with no upstream answer behind it (`status: None`).
+    pub fn transport(class: ErrorClass, message: String) -> Self {
         UpstreamFailure {
             class,
             retry_after: None,
@@ -55,6 +62,9 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// The content type of every request body sent upstream.
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// The `anthropic-version` header's value.
+const ANTHROPIC_VERSION: HeaderValue = HeaderValue::from_static(anthropic::ANTHROPIC_VERSION);
 
 /// Every deployment's upstream and the shared client.
 #[derive(Debug, Clone)]
@@ -121,11 +131,78 @@ impl Upstreams {
         if let Some((name, value)) = &target.credential {
             request = request.header(name, value.clone());
         }
+        if target.wire != Wire::OpenAi {
+            request = request.header("anthropic-version", ANTHROPIC_VERSION);
+        }
         let response = request.send().await.map_err(|e| transport_failure(&e))?;
         if response.status().is_success() {
             return Ok(response);
         }
-        Err(failure_of(response).await)
+        Err(failure_of(response, target.wire).await)
+    }
+
+    /// The body `d`'s upstream takes for the OpenAI `body` (its gateway controls stripped) when
+    /// it is not the OpenAI body itself: `None` for an OpenAI-compatible upstream (the caller
+    /// sends the body as it is), the Messages body for Anthropic's chat, or the refusal of what
+    /// cannot be translated (a bad request, never sent).
+    pub fn translated_body(
+        &self,
+        d: DeploymentIdx,
+        endpoint: Endpoint,
+        body: &Map<String, Value>,
+    ) -> Option<Result<Bytes, UpstreamFailure>> {
+        let target = self.target(d)?;
+        let Wire::Anthropic { default_max_tokens } = target.wire else {
+            return None;
+        };
+        let refused = |message: String| UpstreamFailure::transport(ErrorClass::BadRequest, message);
+        Some(match endpoint {
+            Endpoint::Chat => {
+                anthropic::request::messages_body(body, &target.model, default_max_tokens)
+                    .map(Bytes::from)
+                    .map_err(refused)
+            }
+            Endpoint::Embeddings => Err(refused(
+                "anthropic has no embeddings endpoint (LiteLLM supports none for it)".into(),
+            )),
+        })
+    }
+
+    /// `d`'s whole answer `body` as an OpenAI `chat.completion` (`created` in Unix seconds): as
+    /// it is for an OpenAI-compatible upstream, translated for Anthropic.
+    pub fn openai_answer(
+        &self,
+        d: DeploymentIdx,
+        body: Bytes,
+        created: u64,
+    ) -> Result<Bytes, UpstreamFailure> {
+        match self.target(d).map(|t| t.wire) {
+            Some(Wire::Anthropic { .. }) => anthropic::response::chat_completion(&body, created)
+                .map(Bytes::from)
+                .map_err(|m| UpstreamFailure::transport(ErrorClass::BadGateway, m)),
+            _ => Ok(body),
+        }
+    }
+
+    /// The translator of `d`'s stream into OpenAI chunks (`None`: the stream is OpenAI's and
+    /// passes through), with a usage chunk when the client's `body` asks for one
+    /// (`stream_options.include_usage`).
+    pub fn stream_translator(
+        &self,
+        d: DeploymentIdx,
+        created: u64,
+        body: &Map<String, Value>,
+    ) -> Option<StreamTranslator> {
+        match self.target(d)?.wire {
+            Wire::Anthropic { .. } => {
+                let include_usage = body
+                    .get("stream_options")
+                    .and_then(|o| o.get("include_usage"))
+                    == Some(&Value::Bool(true));
+                Some(StreamTranslator::new(created, include_usage))
+            }
+            Wire::OpenAi => None,
+        }
     }
 }
 
@@ -150,8 +227,8 @@ pub fn transport_failure(e: &reqwest::Error) -> UpstreamFailure {
     UpstreamFailure::transport(class, format!("connection to the upstream failed: {e}"))
 }
 
-/// Reads and classifies a non-2xx answer.
-async fn failure_of(response: reqwest::Response) -> UpstreamFailure {
+/// Reads and classifies a non-2xx answer from an upstream speaking `wire`.
+async fn failure_of(response: reqwest::Response, wire: Wire) -> UpstreamFailure {
     let status = response.status().as_u16();
     let header = |name: &str| {
         response
@@ -165,7 +242,10 @@ async fn failure_of(response: reqwest::Response) -> UpstreamFailure {
         header("retry-after").as_deref(),
     );
     let body = read_bounded(response, MAX_ERROR_BODY).await;
-    let class = classify::classify(status, &body);
+    let class = match wire {
+        Wire::OpenAi => classify::classify(status, &body),
+        Wire::Anthropic { .. } => anthropic::errors::classify(status, &body),
+    };
     UpstreamFailure {
         class,
         retry_after,
