@@ -191,7 +191,7 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
     }
     if let Some(litellm_settings) = section(root, "litellm_settings")? {
         for (key, node) in litellm_settings.entries()? {
-            if LITELLM_ROUTER_KEYS.contains(&key) {
+            if LITELLM_ROUTER_KEYS.contains(&key) || SERVE_LITELLM_KEYS.contains(&key) {
                 continue;
             }
             if ROUTER_KEYS.contains(&key) {
@@ -229,6 +229,10 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
     }
     Ok((deployments, entry_indexes, settings, master_key))
 }
+
+/// `litellm_settings` keys that change no routing decision but that `serve` reads (so no
+/// "accepted and ignored" warning): `require_auth_for_metrics_endpoint` opens `/metrics`.
+const SERVE_LITELLM_KEYS: &[&str] = &["require_auth_for_metrics_endpoint"];
 
 /// Remarks on `router_settings` keys Switchyard does not read: a key LiteLLM's `Router` takes is
 /// accepted and ignored; any other key LiteLLM ignores too (with a logged warning), and the

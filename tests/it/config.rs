@@ -182,6 +182,7 @@ model_list:
 litellm_settings:
   success_callback: ["langfuse"]
   num_retries: 7
+  require_auth_for_metrics_endpoint: false
 router_settings:
   redis_db: 0
 general_settings:
