@@ -52,6 +52,8 @@ pub(super) struct Exchange {
     last_failure: Option<UpstreamFailure>,
     pub(super) line: RequestLine,
     pub(super) logged: bool,
+    /// The router's events, when this request is explained ([`super::explain`]).
+    pub(super) trace: Option<super::explain::Events>,
 }
 
 impl Exchange {
@@ -84,6 +86,7 @@ impl Exchange {
             ..RequestLine::default()
         };
         let raw = (!controls::strip(&mut body)).then_some(raw);
+        let trace = proxy.explanations.traces(controls.explain).then(Vec::new);
         Exchange {
             raw,
             proxy,
@@ -98,6 +101,7 @@ impl Exchange {
             last_failure: None,
             line,
             logged: false,
+            trace,
         }
     }
 
@@ -105,11 +109,7 @@ impl Exchange {
     pub(super) async fn run(mut self) -> Response {
         loop {
             let now = self.proxy.clock.now();
-            let step = self
-                .proxy
-                .core
-                .with(|c| c.router.next_step(&mut self.call, now, &mut c.rng));
-            match step {
+            match self.next_step(now) {
                 Step::Send {
                     attempt,
                     deployment,
@@ -136,6 +136,15 @@ impl Exchange {
                 Step::Finish(result) => return self.finish(result),
             }
         }
+    }
+
+    /// The router's next step for this call at `now` (traced when the request is explained).
+    pub(super) fn next_step(&mut self, now: Time) -> Step {
+        let (call, trace) = (&mut self.call, &mut self.trace);
+        self.proxy.core.with(|c| match trace {
+            None => c.router.next_step(call, now, &mut c.rng),
+            Some(t) => c.router.next_step_traced(call, now, &mut c.rng, t),
+        })
     }
 
     /// One attempt whose whole answer is read before the router hears of it.
@@ -242,10 +251,13 @@ impl Exchange {
         now: Time,
         status: Option<u16>,
     ) {
-        let call = &mut self.call;
-        self.proxy
-            .core
-            .with(|c| c.router.record(call, attempt, outcome, now, &mut c.rng));
+        let (call, trace) = (&mut self.call, &mut self.trace);
+        self.proxy.core.with(|c| match trace {
+            None => c.router.record(call, attempt, outcome, now, &mut c.rng),
+            Some(t) => c
+                .router
+                .record_traced(call, attempt, outcome, now, &mut c.rng, t),
+        });
         let (outcome_name, status, latency) = match outcome {
             Outcome::Success(c) => ("ok", Some(200), c.latency),
             Outcome::Failure(f) => (f.class.name(), status, f.latency),
@@ -262,7 +274,10 @@ impl Exchange {
     fn finish(mut self, result: CallResult) -> Response {
         match result {
             CallResult::Served(served) => {
-                let body = self.answer.take().unwrap_or_default();
+                let mut body = self.answer.take().unwrap_or_default();
+                if self.controls.explain {
+                    body = super::explain::into_answer(super::explain::rendered(&self), body);
+                }
                 let mut response = ([(CONTENT_TYPE, JSON)], body.clone()).into_response();
                 self.add_served_headers(
                     response.headers_mut(),
@@ -298,8 +313,15 @@ impl Exchange {
     /// Ends the request with `error`, logging it.
     pub(super) fn end_with_error(mut self, error: ApiError) -> Response {
         self.line.status = error.status;
+        let explanation = self
+            .controls
+            .explain
+            .then(|| super::explain::rendered(&self));
         self.write_log();
-        error.into_response()
+        match explanation {
+            Some(e) => super::explain::into_error(error, e),
+            None => error.into_response(),
+        }
     }
 
     /// Adds LiteLLM's response headers for an answer from `deployment` to `headers`.
@@ -320,6 +342,7 @@ impl Exchange {
             request_id: self.line.request_id,
         };
         response_headers::add(headers, &self.proxy.labels[deployment.get()], facts);
+        super::explain::add_kept_header(self, headers);
     }
 
     /// The cost of an answer from `deployment` at the router's prices.
@@ -355,6 +378,7 @@ impl Exchange {
         }
         self.logged = true;
         self.line.duration_ms = (self.proxy.clock.now() - self.arrived).as_secs_f64() * 1000.0;
+        super::explain::keep(self);
         self.proxy.log.write(std::mem::take(&mut self.line));
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! Endpoints: `POST /chat/completions` and `/v1/chat/completions`, `POST /embeddings` and
 //! `/v1/embeddings`, `GET /models` and `/v1/models` (the model groups, OpenAI's list shape),
-//! `GET /health/liveliness` and `/health/readiness`. Every request is authenticated
+//! `GET /health/liveliness` and `/health/readiness`; behind the master key, the router's state
+//! ([`router_view`]: `GET /router/cooldowns`, `/router/budgets`, `/router/usage`) and kept
+//! explanations ([`explain`]: `GET /router/explain/<request id>`). Every request is authenticated
 //! ([`auth`]), read ([`controls`]) and driven through the router ([`exchange`], [`stream`]);
 //! every one ends in a response or an OpenAI-shaped error ([`errors`]) and one log line
 //! ([`request_log`]). SIGTERM or Ctrl-C stops accepting, lets in-flight requests finish up to a
@@ -14,8 +16,10 @@ pub mod auth;
 pub mod controls;
 pub mod errors;
 mod exchange;
+pub mod explain;
 pub mod request_log;
 mod response_headers;
+pub mod router_view;
 pub mod state;
 mod stream;
 mod usage;
@@ -83,6 +87,8 @@ pub struct Proxy {
     prices: Vec<Option<Price>>,
     /// Each deployment's names for response headers and log lines.
     labels: Vec<DeploymentLabels>,
+    /// Recent requests' explanations.
+    explanations: explain::Explanations,
 }
 
 impl Proxy {
@@ -231,6 +237,7 @@ pub async fn start_on_clock(
         clock: live_clock,
         prices: deployment_prices,
         labels,
+        explanations: explain::Explanations::configured(&config.settings.improvements),
     });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -275,6 +282,10 @@ fn routes(proxy: Arc<Proxy>) -> Routes {
         .route("/v1/models", get(models))
         .route("/health/liveliness", get(alive))
         .route("/health/readiness", get(ready))
+        .route("/router/cooldowns", get(router_view::get_cooldowns))
+        .route("/router/budgets", get(router_view::get_budgets))
+        .route("/router/usage", get(router_view::get_usage))
+        .route("/router/explain/{id}", get(explain::get_explanation))
         .with_state(proxy)
 }
 
