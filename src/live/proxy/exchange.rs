@@ -276,7 +276,7 @@ impl Exchange {
             CallResult::Served(served) => {
                 let mut body = self.answer.take().unwrap_or_default();
                 if self.controls.explain {
-                    body = super::explain::into_answer(super::explain::rendered(&self), body);
+                    body = super::explain::into_answer(super::explain::rendered(&self, 200), body);
                 }
                 let mut response = ([(CONTENT_TYPE, JSON)], body.clone()).into_response();
                 self.add_served_headers(
@@ -316,7 +316,7 @@ impl Exchange {
         let explanation = self
             .controls
             .explain
-            .then(|| super::explain::rendered(&self));
+            .then(|| super::explain::rendered(&self, error.status));
         self.write_log();
         match explanation {
             Some(e) => super::explain::into_error(error, e),

@@ -153,12 +153,12 @@ pub fn render(explained: &Explained, table: &DeploymentTable) -> Value {
     })
 }
 
-/// The explanation of `exchange` so far, rendered.
-pub(super) fn rendered(exchange: &Exchange) -> Value {
+/// The explanation of `exchange` so far, ending with `status` for the client, rendered.
+pub(super) fn rendered(exchange: &Exchange, status: u16) -> Value {
     let explained = Explained {
         request_id: exchange.line.request_id,
         model: exchange.controls.model.clone(),
-        status: exchange.line.status,
+        status,
         arrived: exchange.arrived,
         events: exchange.trace.clone().unwrap_or_default(),
     };
