@@ -59,7 +59,12 @@ struct Fixture {
 
 /// The mock provider and the proxy, both `speed` times faster than the wall clock.
 async fn start(speed: f64) -> Fixture {
-    let scenario = scenario(SCENARIO).expect("scenario parses");
+    start_with(SCENARIO, speed).await
+}
+
+/// [`start`] for scenario `text`.
+async fn start_with(text: &str, speed: f64) -> Fixture {
+    let scenario = scenario(text).expect("scenario parses");
     let mock_options = MockOptions {
         host: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port: 0,
@@ -284,6 +289,26 @@ async fn usage_and_budgets_agree_with_the_requests_sent() {
         assert!((end - start - 86_400.0).abs() < 1e-3, "a day's window");
         assert_eq!(b["exhausted"], false);
     }
+    // LiteLLM's own view of provider budgets, in its shape.
+    let litellm = f.view("/provider/budgets").await;
+    let openai = &litellm["providers"]["openai"];
+    assert_eq!(
+        (
+            openai["budget_limit"].as_f64(),
+            openai["time_period"].as_str()
+        ),
+        (Some(100.0), Some("1d"))
+    );
+    assert!(
+        (openai["spend"].as_f64().unwrap() - cost).abs() < 1e-9,
+        "{litellm}"
+    );
+    assert!(
+        openai["budget_reset_at"]
+            .as_str()
+            .unwrap()
+            .ends_with("+00:00")
+    );
     let own = find("deployment", "backup-1");
     assert_eq!(own["limit_usd"], 5.0);
     assert!((own["remaining_usd"].as_f64().unwrap() - (5.0 - cost)).abs() < 1e-9);
@@ -298,6 +323,7 @@ async fn every_view_needs_the_master_key() {
         "/router/budgets",
         "/router/usage",
         "/router/explain/1",
+        "/provider/budgets",
     ] {
         let url = format!("{}{path}", f.url);
         let none = f.client.get(&url).send().await.unwrap();
@@ -437,5 +463,56 @@ async fn the_history_forgets_the_oldest_explanation_beyond_its_size() {
     }
     assert_eq!(get(&plain_id).await.unwrap().status(), 404);
     assert_eq!(get("not-a-number").await.unwrap().status(), 400);
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streams_explanation_is_looked_up_once_the_stream_has_ended() {
+    let f = start(1.0).await;
+    let mut body = ask("backup");
+    body["stream"] = json!(true);
+    let r = f.chat(body, true).await;
+    assert_eq!(r.status(), 200);
+    let id = r.headers()["x-switchyard-explain-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let events = r.text().await.unwrap();
+    assert!(
+        events.contains("data: [DONE]"),
+        "the events are the upstream's"
+    );
+    assert!(!events.contains("switchyard_explain"));
+    let kept = f.view(&format!("/router/explain/{id}")).await;
+    assert_eq!(kept["status"], 200);
+    let lines = untimed(&kept["lines"]);
+    assert_eq!(lines.first().unwrap(), "try model group backup");
+    assert_eq!(
+        &lines[lines.len() - 2..],
+        ["  backup-1 answered", "served"],
+        "{lines:#?}"
+    );
+    f.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_every_request_keeps_requests_that_did_not_ask() {
+    let text = SCENARIO.replace(
+        "explain_history: 3,",
+        "explain_history: 3, explain_every_request: true,",
+    );
+    let f = start_with(&text, 1.0).await;
+    let r = f.chat(ask("backup"), false).await;
+    let id = r.headers()["x-switchyard-explain-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let answer: Value = r.json().await.unwrap();
+    assert!(
+        answer.get("switchyard_explain").is_none(),
+        "only a request that asks gets it in its body"
+    );
+    let kept = f.view(&format!("/router/explain/{id}")).await;
+    assert_eq!(untimed(&kept["lines"]).last().unwrap(), "served");
     f.stop().await;
 }
