@@ -75,6 +75,8 @@ pub struct Improvements {
 
 /// How many explanations `serve` keeps when `explain_history` is not set.
 pub const DEFAULT_EXPLAIN_HISTORY: usize = 1000;
+/// The most `explain_history` may ask for (an explanation is about a kilobyte).
+pub const MAX_EXPLAIN_HISTORY: u32 = 1_000_000;
 
 impl Improvements {
     /// Reads a `switchyard_settings` mapping; unknown keys are errors.
@@ -108,7 +110,11 @@ impl Improvements {
                     out.redis_sync_interval = Some(interval);
                 }
                 "explain_history" => {
-                    out.explain_history = Some(value.u32()? as usize);
+                    let kept = value.u32()?;
+                    if kept > MAX_EXPLAIN_HISTORY {
+                        return Err(value.expected("at most 1000000 explanations"));
+                    }
+                    out.explain_history = Some(kept as usize);
                 }
                 "explain_every_request" => out.explain_every_request = value.bool()?,
                 _ => unreachable!("deny_unknown_keys admitted only known keys"),
