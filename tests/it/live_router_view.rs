@@ -521,10 +521,10 @@ async fn explain_every_request_keeps_requests_that_did_not_ask() {
 fn an_explain_history_that_is_no_count_or_too_large_is_refused_naming_the_key() {
     for bad in ["2000000", "-1", "lots"] {
         let text = SCENARIO.replace("explain_history: 3", &format!("explain_history: {bad}"));
-        let e = scenario(&text).err().expect("refused").to_string();
+        let e = scenario(&text).expect_err("refused").to_string();
         assert!(e.contains("explain_history"), "{bad}: {e}");
     }
     let text = SCENARIO.replace("explain_history: 3,", "explain_every_request: maybe,");
-    let e = scenario(&text).err().expect("refused").to_string();
+    let e = scenario(&text).expect_err("refused").to_string();
     assert!(e.contains("explain_every_request"), "{e}");
 }
