@@ -509,6 +509,22 @@ mod tests {
     }
 
     #[test]
+    fn a_cooldown_remembers_the_failure_that_started_it() {
+        let s = RouterSettings::default();
+        let mut h = Health::default();
+        assert_eq!(h.last_cooldown, None);
+        let c = record_failure(&mut h, &ctx(ErrorClass::RateLimit, false), &s, at(2.0)).unwrap();
+        let cause = h.last_cooldown.unwrap();
+        assert_eq!(
+            (cause.since, cause.class, cause.cooldown),
+            (at(2.0), ErrorClass::RateLimit, c)
+        );
+        // A failure that cools nothing leaves the record of the running cooldown alone.
+        record_failure(&mut h, &ctx(ErrorClass::BadRequest, false), &s, at(3.0));
+        assert_eq!(h.last_cooldown, Some(cause));
+    }
+
+    #[test]
     fn disable_cooldowns_turns_everything_off() {
         let s = RouterSettings {
             disable_cooldowns: true,

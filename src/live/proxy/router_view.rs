@@ -316,6 +316,47 @@ mod tests {
         assert!((shown.unix_s - 1_795_660_200.123).abs() < 1e-6);
     }
 
+    /// A router over two deployments of one group, `a` and `b`.
+    fn router() -> Router {
+        let text = "model_list:\n  - {model_name: g, litellm_params: {model: openai/m}, model_info: {id: a}}\n  - {model_name: g, litellm_params: {model: openai/m}, model_info: {id: b}}\n";
+        let config = crate::config::LitellmConfig::from_str(
+            text,
+            "c.yaml",
+            std::path::Path::new("."),
+            &std::collections::BTreeMap::new(),
+        )
+        .unwrap();
+        Router::new(&config.deployments, config.settings)
+    }
+
+    #[test]
+    fn a_cooldown_this_instance_learnt_from_the_fleet_says_so() {
+        let mut r = router();
+        let at = Time::from_secs_f64;
+        assert!(cooldowns(&r, at(1.0)).is_empty());
+        let totals = crate::router::sync::SyncTotals {
+            cooldowns: vec![crate::router::sync::CooldownMark {
+                deployment: "b".into(),
+                until: at(9.0),
+            }],
+            ..Default::default()
+        };
+        r.apply_sync_totals(&totals, at(1.0));
+        let shown = cooldowns(&r, at(2.0));
+        assert_eq!(shown.len(), 1);
+        assert_eq!(
+            (shown[0].deployment.as_str(), shown[0].reason),
+            ("b", "fleet")
+        );
+        assert_eq!((shown[0].since.clone(), shown[0].error_class), (None, None));
+        assert!((shown[0].remaining_s - 7.0).abs() < 1e-9);
+        assert!(cooldowns(&r, at(9.0)).is_empty(), "over at its end");
+        let usage = usage(&r, at(2.0));
+        assert_eq!(usage.len(), 2);
+        assert_eq!((usage[0].requests, usage[0].tokens), (0, 0));
+        assert!(budgets(&r, at(2.0)).is_empty(), "no budget configured");
+    }
+
     #[test]
     fn a_period_is_written_in_its_largest_whole_unit() {
         assert_eq!(period_text(86_400.0), "1d");
