@@ -4,15 +4,14 @@
 //!
 //! A request that carries `x-switchyard-explain: true` is driven with a recording trace, and
 //! its answer (or error) body gets a `switchyard_explain` field; every traced request is also
-//! kept in a bounded history, the oldest forgotten first, for `GET /router/explain/<id>`.
+//! kept in a bounded history ([`super::explain_history`]) for `GET /router/explain/<id>`.
 //! Requests that do not ask are not traced (the router's `NoTrace` costs nothing) unless
 //! `switchyard_settings.explain_every_request` is on. Instants are shown from the request's
 //! arrival, as the simulator shows them from the run's start.
 //!
 //! It decides what is kept and how it is shown; it makes no routing decision.
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
@@ -24,7 +23,7 @@ use super::Proxy;
 use super::auth;
 use super::errors::ApiError;
 use super::exchange::Exchange;
-use crate::config::improvements::{DEFAULT_EXPLAIN_HISTORY, Improvements};
+pub use super::explain_history::{Explained, Explanations};
 use crate::router::{Cooldown, DeploymentTable, Filtered, TraceEvent};
 use crate::time::Time;
 
@@ -37,76 +36,6 @@ pub const KEPT_AS: HeaderName = HeaderName::from_static("x-switchyard-explain-id
 
 /// A trace as the router reports it: each event with its instant.
 pub type Events = Vec<(Time, TraceEvent)>;
-
-/// One request's explanation as kept.
-#[derive(Debug, Clone)]
-pub struct Explained {
-    /// The proxy's request id.
-    pub request_id: u64,
-    /// The model as requested.
-    pub model: String,
-    /// What the client got (499: it left first).
-    pub status: u16,
-    /// When it arrived, on the proxy's clock.
-    pub arrived: Time,
-    /// The router's events.
-    pub events: Events,
-}
-
-/// The recent explanations, newest last.
-#[derive(Debug)]
-pub struct Explanations {
-    capacity: usize,
-    every_request: bool,
-    kept: Mutex<VecDeque<Arc<Explained>>>,
-}
-
-impl Explanations {
-    /// A history of `capacity` explanations; with `every_request`, every request is traced.
-    pub fn new(capacity: usize, every_request: bool) -> Self {
-        Explanations {
-            capacity,
-            every_request,
-            kept: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
-        }
-    }
-
-    /// The history `switchyard_settings` asks for.
-    pub fn configured(improvements: &Improvements) -> Self {
-        let capacity = improvements
-            .explain_history
-            .unwrap_or(DEFAULT_EXPLAIN_HISTORY);
-        Explanations::new(capacity, improvements.explain_every_request)
-    }
-
-    /// Whether a request (that `asked` or not) is traced.
-    pub fn traces(&self, asked: bool) -> bool {
-        asked || (self.every_request && self.capacity > 0)
-    }
-
-    /// Whether explanations are kept at all.
-    pub fn keeps(&self) -> bool {
-        self.capacity > 0
-    }
-
-    /// Keeps `explained`, forgetting the oldest beyond the capacity.
-    pub fn keep(&self, explained: Explained) {
-        if self.capacity == 0 {
-            return;
-        }
-        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
-        if kept.len() == self.capacity {
-            kept.pop_front();
-        }
-        kept.push_back(Arc::new(explained));
-    }
-
-    /// The explanation of request `id`, if it is still kept.
-    pub fn find(&self, id: u64) -> Option<Arc<Explained>> {
-        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
-        kept.iter().rev().find(|e| e.request_id == id).cloned()
-    }
-}
 
 /// Whether `headers` ask for an explanation (`x-switchyard-explain: true`, or `1`).
 pub fn asked(headers: &HeaderMap) -> bool {
@@ -230,7 +159,7 @@ pub(super) async fn get_explanation(
                  `x-switchyard-explain: true` (or every request, with \
                  switchyard_settings.explain_every_request) are explained, and only the last \
                  {} are kept",
-                proxy.explanations.capacity
+                proxy.explanations.capacity()
             ),
         )
         .into_response(),
@@ -240,30 +169,6 @@ pub(super) async fn get_explanation(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn explained(id: u64) -> Explained {
-        Explained {
-            request_id: id,
-            model: "m".into(),
-            status: 200,
-            arrived: Time::ZERO,
-            events: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn the_history_forgets_the_oldest_beyond_its_capacity() {
-        let history = Explanations::new(2, false);
-        for id in 1..=3 {
-            history.keep(explained(id));
-        }
-        assert!(history.find(1).is_none(), "the oldest is forgotten");
-        assert_eq!(history.find(2).map(|e| e.request_id), Some(2));
-        assert_eq!(history.find(3).map(|e| e.request_id), Some(3));
-        let none = Explanations::new(0, true);
-        none.keep(explained(1));
-        assert!(none.find(1).is_none() && !none.traces(false) && none.traces(true));
-    }
 
     #[test]
     fn instants_count_from_the_arrival_including_a_cooldowns_end() {

@@ -18,6 +18,7 @@ pub mod controls;
 pub mod errors;
 mod exchange;
 pub mod explain;
+pub mod explain_history;
 pub mod request_log;
 mod response_headers;
 pub mod router_view;
