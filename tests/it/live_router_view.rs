@@ -210,6 +210,14 @@ async fn the_cooldown_view_shows_a_deployment_during_a_mock_outage_and_not_after
         "{lines:?}"
     );
     assert!(lines.contains(&"  send to chat-b (chosen among 1)".to_string()));
+    let events = body["switchyard_explain"]["events"].as_array().unwrap();
+    assert_eq!(events.len(), lines.len(), "one event per line");
+    let skip = events.iter().find(|e| e["event"] == "skip").unwrap();
+    assert_eq!(
+        (&skip["deployment"], &skip["reason"]),
+        (&json!("chat-a"), &json!("cooling"))
+    );
+    assert!(skip["until_s"].as_f64().unwrap() > skip["at_s"].as_f64().unwrap());
 
     // After the outage (30 s on the mock's clock, which started first) and the cooldown: gone,
     // and requests land on chat-a again without cooling it.
@@ -386,6 +394,20 @@ async fn an_explained_request_that_retried_and_fell_back_names_every_step() {
         ],
         "{lines:#?}"
     );
+    let events = explained["events"].as_array().unwrap();
+    assert_eq!(events.len(), lines.len(), "one event per line");
+    let failed: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "outcome" && e["status"] == 500)
+        .collect();
+    assert_eq!(failed.len(), 2);
+    assert!(
+        failed
+            .iter()
+            .all(|e| e["deployment"] == "solo-1" && e["error_class"] == "internal_server")
+    );
+    assert_eq!(events.last().unwrap()["event"], "finished");
+    assert_eq!(events.last().unwrap()["status"], 200);
     // The same explanation, looked up afterwards.
     let kept = f.view(&format!("/router/explain/{id}")).await;
     assert_eq!(&kept, explained);

@@ -70,7 +70,8 @@ pub fn rebased(events: &[(Time, TraceEvent)], origin: Time) -> Events {
         .collect()
 }
 
-/// The explanation as JSON: the request, and the simulator's `--explain` lines.
+/// The explanation as JSON: the request, the simulator's `--explain` lines, and the same
+/// events as objects.
 pub fn render(explained: &Explained, table: &DeploymentTable) -> Value {
     let events = rebased(&explained.events, explained.arrived);
     json!({
@@ -79,6 +80,7 @@ pub fn render(explained: &Explained, table: &DeploymentTable) -> Value {
         "status": explained.status,
         "arrival_unix_s": explained.arrived.as_secs_f64(),
         "lines": crate::report::explain::explain(&events, table),
+        "events": crate::report::explain::explain_json(&events, table),
     })
 }
 
