@@ -3,8 +3,8 @@
 //! Endpoints: `POST /chat/completions` and `/v1/chat/completions`, `POST /embeddings` and
 //! `/v1/embeddings`, `GET /models` and `/v1/models` (the model groups, OpenAI's list shape),
 //! `GET /health/liveliness` and `/health/readiness`; behind the master key, the router's state
-//! ([`router_view`]: `GET /router/cooldowns`, `/router/budgets`, `/router/usage`, and LiteLLM's
-//! `/provider/budgets`) and kept
+//! ([`router_view`]: `GET /router/cooldowns`, `/router/budgets`, `/router/usage`; and LiteLLM's
+//! `GET /provider/budgets`, [`provider_budgets`]) and kept
 //! explanations ([`explain`]: `GET /router/explain/<request id>`). Every request is authenticated
 //! ([`auth`]), read ([`controls`]) and driven through the router ([`exchange`], [`stream`]);
 //! every one ends in a response or an OpenAI-shaped error ([`errors`]) and one log line
@@ -19,6 +19,7 @@ pub mod errors;
 mod exchange;
 pub mod explain;
 pub mod explain_history;
+pub mod provider_budgets;
 pub mod request_log;
 mod response_headers;
 pub mod router_view;
@@ -287,7 +288,10 @@ fn routes(proxy: Arc<Proxy>) -> Routes {
         .route("/router/cooldowns", get(router_view::get_cooldowns))
         .route("/router/budgets", get(router_view::get_budgets))
         .route("/router/usage", get(router_view::get_usage))
-        .route("/provider/budgets", get(router_view::get_provider_budgets))
+        .route(
+            "/provider/budgets",
+            get(provider_budgets::get_provider_budgets),
+        )
         .route("/router/explain/{id}", get(explain::get_explanation))
         .with_state(proxy)
 }
