@@ -24,6 +24,8 @@ pub const IMPROVEMENT_KEYS: &[&str] = &[
     "final_error_last_group",
     "resend_unsynced_usage",
     "redis_sync_interval",
+    "explain_history",
+    "explain_every_request",
 ];
 
 /// The improvements in force. `Default` is LiteLLM's behaviour.
@@ -63,7 +65,18 @@ pub struct Improvements {
     /// (LiteLLM: `DEFAULT_REDIS_SYNC_INTERVAL`, 1 s). Not a routing rule: it only sets how
     /// stale one instance's view of the others may be.
     pub redis_sync_interval: Option<Duration>,
+    /// How many recent requests' explanations `serve` keeps for `GET /router/explain/<id>`
+    /// (default [`DEFAULT_EXPLAIN_HISTORY`]; 0 keeps none). Not a routing rule.
+    pub explain_history: Option<usize>,
+    /// `serve` explains every request into that history, not only those that ask with
+    /// `x-switchyard-explain: true` (costs a trace per request). Not a routing rule.
+    pub explain_every_request: bool,
 }
+
+/// How many explanations `serve` keeps when `explain_history` is not set.
+pub const DEFAULT_EXPLAIN_HISTORY: usize = 1000;
+/// The most `explain_history` may ask for (an explanation is about a kilobyte).
+pub const MAX_EXPLAIN_HISTORY: u32 = 1_000_000;
 
 impl Improvements {
     /// Reads a `switchyard_settings` mapping; unknown keys are errors.
@@ -96,6 +109,14 @@ impl Improvements {
                     }
                     out.redis_sync_interval = Some(interval);
                 }
+                "explain_history" => {
+                    let kept = value.u32()?;
+                    if kept > MAX_EXPLAIN_HISTORY {
+                        return Err(value.expected("at most 1000000 explanations"));
+                    }
+                    out.explain_history = Some(kept as usize);
+                }
+                "explain_every_request" => out.explain_every_request = value.bool()?,
                 _ => unreachable!("deny_unknown_keys admitted only known keys"),
             }
         }

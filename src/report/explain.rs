@@ -1,8 +1,11 @@
 //! `--explain ID`: one request's attempts in words.
 //!
 //! Turns the router's trace events into lines a person can follow: the group tried, what each
-//! filter removed and why, the choice, the outcome, cooldowns and waits. It decides the wording
-//! only; it must not re-derive a decision the trace does not record.
+//! filter removed and why, the choice, the outcome, cooldowns and waits — as text, and as JSON
+//! for tools (the live proxy's explanations carry both). It decides the wording only; it must
+//! not re-derive a decision the trace does not record.
+
+use serde_json::{Value, json};
 
 use crate::router::{DeploymentTable, Filtered, TraceEvent};
 use crate::time::Time;
@@ -131,5 +134,102 @@ fn usage_limit_reason(
             "usage-based routing: rpm {} reached ({requests} sent this minute)",
             rpm.map_or_else(|| "none".to_string(), |r| r.to_string())
         ),
+    }
+}
+
+/// The trace as JSON objects, one per line of [`explain`] and in its order, for tools: each has
+/// `at_s` (the instant in seconds), `event` (`group`, `auto_routed`, `candidates`, `skip`,
+/// `chosen`, `outcome`, `cooled`, `wait`, `group_failed`, `finished`) and that event's fields,
+/// deployments by id and groups by name. The same facts as the lines, nothing re-derived.
+pub fn explain_json(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Value> {
+    let id = |d: crate::router::DeploymentIdx| table.deployment(d).config.id.clone();
+    let group = |g: Option<crate::router::GroupIdx>| g.map(|g| table.group(g).name.clone());
+    trace
+        .iter()
+        .map(|(at, event)| {
+            let mut fields = match *event {
+                TraceEvent::Group { group: g, depth } => {
+                    json!({"event": "group", "group": group(g), "depth": depth})
+                }
+                TraceEvent::AutoRouted {
+                    group: g,
+                    matched,
+                    score,
+                } => json!({"event": "auto_routed", "group": group(g), "matched": matched, "score": score}),
+                TraceEvent::Candidates(target) => {
+                    let members: Vec<String> = match target {
+                        crate::router::Target::Group(g) => {
+                            table.group(g).members.iter().map(|d| id(*d)).collect()
+                        }
+                        crate::router::Target::Deployment(d) => vec![id(d)],
+                    };
+                    json!({"event": "candidates", "deployments": members})
+                }
+                TraceEvent::Filtered(d, why) => {
+                    let mut skip = filtered_json(why);
+                    skip["event"] = json!("skip");
+                    skip["deployment"] = json!(id(d));
+                    skip
+                }
+                TraceEvent::Chosen {
+                    deployment,
+                    candidates,
+                } => json!({"event": "chosen", "deployment": id(deployment), "among": candidates}),
+                TraceEvent::Outcome { deployment, error } => json!({
+                    "event": "outcome",
+                    "deployment": id(deployment),
+                    "error_class": error.map(|c| c.name()),
+                    "status": error.map_or(200, |c| c.status()),
+                }),
+                TraceEvent::Cooled(d, c) => json!({
+                    "event": "cooled",
+                    "deployment": id(d),
+                    "until_s": c.until.as_secs_f64(),
+                    "reason": c.reason.name(),
+                }),
+                TraceEvent::Wait(w) => json!({"event": "wait", "seconds": w.as_secs_f64()}),
+                TraceEvent::GroupFailed(class) => {
+                    json!({"event": "group_failed", "error_class": class.name()})
+                }
+                TraceEvent::Finished(error) => json!({
+                    "event": "finished",
+                    "error_class": error.map(|c| c.name()),
+                    "status": error.map_or(200, |c| c.status()),
+                }),
+            };
+            fields["at_s"] = json!(at.as_secs_f64());
+            fields
+        })
+        .collect()
+}
+
+/// A filter's reason as JSON fields: `reason` and its numbers.
+fn filtered_json(why: Filtered) -> Value {
+    match why {
+        Filtered::Cooling(until) => json!({"reason": "cooling", "until_s": until.as_secs_f64()}),
+        Filtered::FailedEarlier => json!({"reason": "failed_earlier"}),
+        Filtered::OverBudget(kind) => json!({"reason": "over_budget", "budget": match kind {
+            crate::router::trace::BudgetKind::Provider => "provider",
+            crate::router::trace::BudgetKind::Deployment => "deployment",
+            crate::router::trace::BudgetKind::Tag => "tag",
+        }}),
+        Filtered::Tags => json!({"reason": "tags"}),
+        Filtered::ContextWindow { max_input_tokens } => {
+            json!({"reason": "context_window", "max_input_tokens": max_input_tokens})
+        }
+        Filtered::RpmLimit { used, rpm } => json!({"reason": "rpm", "used": used, "rpm": rpm}),
+        Filtered::UsageLimit {
+            requests,
+            rpm,
+            tokens,
+            input_tokens,
+            tpm,
+        } => json!({
+            "reason": "usage_limit", "requests": requests, "rpm": rpm, "tokens": tokens,
+            "input_tokens": input_tokens, "tpm": tpm,
+        }),
+        Filtered::OrderTier { order, tier } => {
+            json!({"reason": "order_tier", "order": order, "tier": tier})
+        }
     }
 }

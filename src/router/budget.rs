@@ -55,6 +55,12 @@ impl BudgetWindow {
         if self.open(now) { self.spent } else { 0.0 }
     }
 
+    /// The start of the window running at `now` (`None` when none runs: the next spend opens
+    /// one). It ends [`BudgetWindow::period`] after its start.
+    pub fn window_start(&self, now: Time) -> Option<Time> {
+        self.started.filter(|_| self.open(now))
+    }
+
     /// Whether the budget is used up at `now`.
     #[inline]
     pub fn exhausted(&self, now: Time) -> bool {

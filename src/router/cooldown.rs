@@ -82,6 +82,22 @@ pub struct Health {
     pub allowed_fails: ExpiringCount,
     /// The deployment is cooling until this instant (exclusive).
     pub cooling_until: Time,
+    /// What started the latest cooldown this router applied itself (`None` before the first,
+    /// and for a cooldown only another instance of a fleet started). Read by the live proxy's
+    /// `/router/cooldowns`; no decision reads it.
+    pub last_cooldown: Option<CooldownCause>,
+}
+
+/// What started a cooldown: the instant, the failure and the rule it tripped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CooldownCause {
+    /// The failure's instant: the cooldown runs from here (or from a running one's end, with
+    /// `extend_running_cooldown`).
+    pub since: Time,
+    /// The failure's class.
+    pub class: ErrorClass,
+    /// The rule it tripped and the end it set.
+    pub cooldown: Cooldown,
 }
 
 impl Health {
@@ -190,7 +206,13 @@ pub fn record_failure<R: Rng + ?Sized>(
         until = until + jitter.mul_f64(rng.random::<f64>());
     }
     health.cooling_until = until;
-    Some(Cooldown { reason, until })
+    let cooldown = Cooldown { reason, until };
+    health.last_cooldown = Some(CooldownCause {
+        since: now,
+        class: failure.class,
+        cooldown,
+    });
+    Some(cooldown)
 }
 
 /// Which rule, if any, this failure trips: LiteLLM's `_should_run_cooldown_logic` (is cooling
@@ -484,6 +506,22 @@ mod tests {
             )
             .is_some()
         );
+    }
+
+    #[test]
+    fn a_cooldown_remembers_the_failure_that_started_it() {
+        let s = RouterSettings::default();
+        let mut h = Health::default();
+        assert_eq!(h.last_cooldown, None);
+        let c = record_failure(&mut h, &ctx(ErrorClass::RateLimit, false), &s, at(2.0)).unwrap();
+        let cause = h.last_cooldown.unwrap();
+        assert_eq!(
+            (cause.since, cause.class, cause.cooldown),
+            (at(2.0), ErrorClass::RateLimit, c)
+        );
+        // A failure that cools nothing leaves the record of the running cooldown alone.
+        record_failure(&mut h, &ctx(ErrorClass::BadRequest, false), &s, at(3.0));
+        assert_eq!(h.last_cooldown, Some(cause));
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod live_state;
 pub mod pricing;
 pub mod request;
 pub mod retry;
+mod state_view;
 pub mod strategy;
 pub mod sync;
 pub mod tags;
@@ -47,7 +48,7 @@ pub use crate::config::deployment_table::{
 };
 pub use budget::{BudgetIdx, BudgetScope, BudgetWindow, Budgets};
 pub use call::{AttemptId, Call, GroupFailure, Phase, Step};
-pub use cooldown::{Cooldown, CooldownReason, Health};
+pub use cooldown::{Cooldown, CooldownCause, CooldownReason, Health};
 pub use eligibility::Refusal;
 pub use error_class::{ErrorClass, FallbackKind};
 pub use failure_message::failure_message;

@@ -34,6 +34,8 @@ mod live_proxy;
 #[cfg(feature = "live")]
 mod live_redis;
 #[cfg(feature = "live")]
+mod live_router_view;
+#[cfg(feature = "live")]
 mod mock_provider;
 mod queueing;
 mod reliability;

@@ -1,7 +1,7 @@
 //! What one request asks of the router, read as LiteLLM's proxy reads it: the model, tags (body
 //! `tags`, `metadata.tags`, or the `x-litellm-tags` header), `num_retries` (body or
 //! `x-litellm-num-retries`), `fallbacks`, `disable_fallbacks`, `timeout` (body or
-//! `x-litellm-timeout`), `stream` and `mock_response`.
+//! `x-litellm-timeout`), `stream`, `mock_response`, and Switchyard's `x-switchyard-explain`.
 //!
 //! It decides how each control is spelled and which spelling wins, and strips the controls from
 //! the body the upstream receives; what the controls do is the router's.
@@ -41,6 +41,8 @@ pub struct Controls {
     pub stream: bool,
     /// Answer with this text instead of calling an upstream.
     pub mock_response: Option<String>,
+    /// `x-switchyard-explain: true`: the answer carries the router's explanation.
+    pub explain: bool,
 }
 
 /// A control with a value of the wrong shape.
@@ -104,6 +106,7 @@ pub fn read(body: &Map<String, Value>, headers: &HeaderMap) -> Result<Controls, 
             .get("mock_response")
             .and_then(Value::as_str)
             .map(String::from),
+        explain: super::explain::asked(headers),
     })
 }
 

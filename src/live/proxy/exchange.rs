@@ -56,6 +56,8 @@ pub(super) struct Exchange {
     pub(super) logged: bool,
     /// The deployment that served, once known (for the metrics).
     served: Option<DeploymentIdx>,
+    /// The router's events, when this request is explained ([`super::explain`]).
+    pub(super) trace: Option<super::explain::Events>,
 }
 
 impl Exchange {
@@ -88,6 +90,7 @@ impl Exchange {
             ..RequestLine::default()
         };
         let raw = (!controls::strip(&mut body)).then_some(raw);
+        let trace = proxy.explanations.traces(controls.explain).then(Vec::new);
         Exchange {
             raw,
             proxy,
@@ -103,6 +106,7 @@ impl Exchange {
             line,
             logged: false,
             served: None,
+            trace,
         }
     }
 
@@ -115,11 +119,7 @@ impl Exchange {
         }
         loop {
             let now = self.proxy.clock.now();
-            let step = self
-                .proxy
-                .core
-                .with(|c| c.router.next_step(&mut self.call, now, &mut c.rng));
-            match step {
+            match self.next_step(now) {
                 Step::Send {
                     attempt,
                     deployment,
@@ -159,6 +159,15 @@ impl Exchange {
                 Step::Finish(result) => return self.finish(result),
             }
         }
+    }
+
+    /// The router's next step for this call at `now` (traced when the request is explained).
+    pub(super) fn next_step(&mut self, now: Time) -> Step {
+        let (call, trace) = (&mut self.call, &mut self.trace);
+        self.proxy.core.with(|c| match trace {
+            None => c.router.next_step(call, now, &mut c.rng),
+            Some(t) => c.router.next_step_traced(call, now, &mut c.rng, t),
+        })
     }
 
     /// One attempt whose whole answer is read before the router hears of it.
@@ -289,11 +298,13 @@ impl Exchange {
         now: Time,
         status: Option<u16>,
     ) {
-        let call = &mut self.call;
-        let recorded = self
-            .proxy
-            .core
-            .with(|c| c.router.record(call, attempt, outcome, now, &mut c.rng));
+        let (call, trace) = (&mut self.call, &mut self.trace);
+        let recorded = self.proxy.core.with(|c| match trace {
+            None => c.router.record(call, attempt, outcome, now, &mut c.rng),
+            Some(t) => c
+                .router
+                .record_traced(call, attempt, outcome, now, &mut c.rng, t),
+        });
         let cooled = recorded.cooldown.map(|c| c.reason);
         let counters = &self.proxy.metrics.counters;
         counters.attempt(deployment, outcome, self.controls.stream, cooled);
@@ -313,7 +324,10 @@ impl Exchange {
     fn finish(mut self, result: CallResult) -> Response {
         match result {
             CallResult::Served(served) => {
-                let body = self.answer.take().unwrap_or_default();
+                let mut body = self.answer.take().unwrap_or_default();
+                if self.controls.explain {
+                    body = super::explain::into_answer(super::explain::rendered(&self, 200), body);
+                }
                 let mut response = ([(CONTENT_TYPE, JSON)], body.clone()).into_response();
                 self.add_served_headers(
                     response.headers_mut(),
@@ -349,8 +363,15 @@ impl Exchange {
     /// Ends the request with `error`, logging it.
     pub(super) fn end_with_error(mut self, error: ApiError) -> Response {
         self.line.status = error.status;
+        let explanation = self
+            .controls
+            .explain
+            .then(|| super::explain::rendered(&self, error.status));
         self.write_log();
-        error.into_response()
+        match explanation {
+            Some(e) => super::explain::into_error(error, e),
+            None => error.into_response(),
+        }
     }
 
     /// Adds LiteLLM's response headers for an answer from `deployment` to `headers`.
@@ -371,6 +392,7 @@ impl Exchange {
             request_id: self.line.request_id,
         };
         response_headers::add(headers, &self.proxy.labels[deployment.get()], facts);
+        super::explain::add_kept_header(self, headers);
     }
 
     /// The cost of an answer from `deployment` at the router's prices.
@@ -415,6 +437,7 @@ impl Exchange {
                 .served
                 .map(|d| (d, self.proxy.table.deployment(d).group)),
         });
+        super::explain::keep(self);
         self.proxy.log.write(std::mem::take(&mut self.line));
     }
 }

@@ -2,11 +2,14 @@
 //!
 //! Endpoints: `POST /chat/completions` and `/v1/chat/completions`, `POST /embeddings` and
 //! `/v1/embeddings`, `GET /models` and `/v1/models` (the model groups, OpenAI's list shape),
-//! `GET /health/liveliness` and `/health/readiness`, `GET /metrics` ([`metrics`]). Every
-//! request is authenticated ([`auth`]), read ([`controls`]) and driven through the router
-//! ([`exchange`], [`stream`]); every one ends in a response or an OpenAI-shaped error
-//! ([`errors`]) and one log line ([`request_log`]). SIGTERM or Ctrl-C stops accepting, lets
-//! in-flight requests finish up to a deadline and flushes the log.
+//! `GET /health/liveliness` and `/health/readiness`, `GET /metrics` ([`metrics`]); behind the
+//! master key, the router's state ([`router_view`]: `GET /router/cooldowns`, `/router/budgets`,
+//! `/router/usage`; and LiteLLM's `GET /provider/budgets`, [`provider_budgets`]) and kept
+//! explanations ([`explain`]: `GET /router/explain/<request id>`). Every request is authenticated
+//! ([`auth`]), read ([`controls`]) and driven through the router ([`exchange`], [`stream`]);
+//! every one ends in a response or an OpenAI-shaped error ([`errors`]) and one log line
+//! ([`request_log`]). SIGTERM or Ctrl-C stops accepting, lets in-flight requests finish up to a
+//! deadline and flushes the log.
 //!
 //! It decides the HTTP surface; every routing decision is the router's.
 
@@ -16,9 +19,13 @@ pub mod controls;
 mod embedding_call;
 pub mod errors;
 mod exchange;
+pub mod explain;
+pub mod explain_history;
 pub mod metrics;
+pub mod provider_budgets;
 pub mod request_log;
 mod response_headers;
+pub mod router_view;
 pub mod state;
 mod stream;
 mod usage;
@@ -90,6 +97,8 @@ pub struct Proxy {
     auto_routes: auto_route::AutoRoutes,
     /// What `/metrics` shows.
     metrics: metrics::ProxyMetrics,
+    /// Recent requests' explanations.
+    explanations: explain::Explanations,
 }
 
 impl Proxy {
@@ -249,6 +258,7 @@ pub async fn start_on_clock(
         prices: deployment_prices,
         labels,
         auto_routes,
+        explanations: explain::Explanations::configured(&config.settings.improvements),
     });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -297,6 +307,14 @@ fn routes(proxy: Arc<Proxy>) -> Routes {
         .route("/health/liveliness", get(alive))
         .route("/health/readiness", get(ready))
         .route("/metrics", get(metrics::scrape))
+        .route("/router/cooldowns", get(router_view::get_cooldowns))
+        .route("/router/budgets", get(router_view::get_budgets))
+        .route("/router/usage", get(router_view::get_usage))
+        .route(
+            "/provider/budgets",
+            get(provider_budgets::get_provider_budgets),
+        )
+        .route("/router/explain/{id}", get(explain::get_explanation))
         .with_state(proxy)
 }
 

@@ -256,10 +256,7 @@ impl Relay {
         self.exchange.succeeded(usage, Some(self.opened.ttft));
         let now = self.exchange.proxy.clock.now();
         let exchange = &mut self.exchange;
-        let step = exchange
-            .proxy
-            .core
-            .with(|c| c.router.next_step(&mut exchange.call, now, &mut c.rng));
+        let step = exchange.next_step(now);
         if let Step::Finish(CallResult::Served(s)) = step {
             exchange.log_served(s.deployment, s.retries, s.fallbacks, &[]);
         } else {
