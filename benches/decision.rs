@@ -1,7 +1,8 @@
 //! One routing decision of the core: `next_step` (resolve candidates, simple-shuffle pick,
 //! dispatch bookkeeping) plus `record` of a success, for groups of 2, 10 and 100 deployments.
 //! Target: under 100 ns with 10 deployments; every strategy under 250 ns with 10.
-//! Also one fleet sync of 100 deployments (take, the store's absorb, apply): under 1 ms.
+//! Also one fleet sync of 100 deployments (take, the store's absorb, apply): under 1 ms; and a
+//! decision in a big config: 1,000 deployments in 100 groups, requests spread over the groups.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -314,8 +315,70 @@ fn fleet_sync(c: &mut Criterion) {
     });
 }
 
+/// A config of `groups` groups of `per_group` deployments each (rpm, tpm and a price on every
+/// one), every group falling back to the next.
+fn big_router(groups: usize, per_group: usize, strategy: &str) -> Router {
+    let mut text = String::from("model_list:\n");
+    for g in 0..groups {
+        for i in 0..per_group {
+            text.push_str(&format!(
+                "  - model_name: g{g}\n    litellm_params: {{model: openai/m{g}-{i}, weight: {}, rpm: 1000000, tpm: 1000000000, input_cost_per_token: 0.00000{}, output_cost_per_token: 0.00001}}\n    model_info: {{id: d{g}-{i}}}\n",
+                1 + i % 7,
+                1 + i % 9
+            ));
+        }
+    }
+    text.push_str(&format!(
+        "router_settings:\n  routing_strategy: {strategy}\n  fallbacks:\n"
+    ));
+    for g in 0..groups {
+        text.push_str(&format!("    - {{g{g}: [g{}]}}\n", (g + 1) % groups));
+    }
+    let env: BTreeMap<String, String> = BTreeMap::new();
+    let c = LitellmConfig::from_str(&text, "bench.yaml", Path::new("."), &env).unwrap();
+    Router::new(&c.deployments, c.settings)
+}
+
+/// One decision (next step plus the success's record) in a config of 1,000 deployments in 100
+/// groups, each request to the next group in turn, against the same per-group size alone.
+fn big_config(c: &mut Criterion) {
+    let done = Outcome::Success(Completion {
+        input_tokens: 500,
+        output_tokens: 200,
+        latency: Duration::from_millis(800),
+        time_to_first_token: Duration::from_millis(200),
+    });
+    let mut group = c.benchmark_group("decision/1000-deployments-100-groups");
+    group.throughput(Throughput::Elements(1));
+    for strategy in [
+        "simple-shuffle",
+        "usage-based-routing-v2",
+        "latency-based-routing",
+    ] {
+        let mut r = big_router(100, 10, strategy);
+        let routes: Vec<_> = (0..100).map(|g| r.resolve(&format!("g{g}"))).collect();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+        let mut now = Time::ZERO;
+        let mut k = 0usize;
+        group.bench_function(BenchmarkId::new(strategy, 1000), |b| {
+            b.iter(|| {
+                let mut call = r.start(RequestSpec::new(routes[k % routes.len()], 500));
+                k += 1;
+                now = now + Duration::from_micros(10);
+                let step = r.next_step(&mut call, now, &mut rng);
+                if let Step::Send { attempt, .. } = step {
+                    r.record(&mut call, attempt, &done, now, &mut rng);
+                }
+                black_box(step)
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    big_config,
     decision,
     filters,
     auto_router,
