@@ -185,6 +185,9 @@ pub struct PolicyStats {
     pub uses_client_retries: bool,
     /// Whether a closed loop stopped sending at the simulator's request limit.
     pub request_limit_reached: bool,
+    /// When arrivals stopped early because the sink asked ([`super::RecordSink::stop_requested`]):
+    /// the run covers arrivals before this instant only.
+    pub stopped_at: Option<Time>,
     /// What the fleet did, when the run simulated several gateway instances (`instances:`).
     pub fleet: Option<super::FleetStats>,
     latency_us: Histogram<u64>,
@@ -223,6 +226,7 @@ impl PolicyStats {
             client_retries: 0,
             uses_client_retries: false,
             request_limit_reached: false,
+            stopped_at: None,
             fleet: None,
             latency_us: hist(),
             ttft_us: hist(),

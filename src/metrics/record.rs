@@ -112,6 +112,13 @@ pub trait RecordSink {
 
     /// A request ended.
     fn request(&mut self, record: &RequestRecord<'_>);
+
+    /// Whether the run should take no more arrivals (the user pressed Ctrl-C). The engine asks
+    /// at each arrival; requests already in progress still finish, so a stopped run is a
+    /// complete run of a shorter arrival window.
+    fn stop_requested(&self) -> bool {
+        false
+    }
 }
 
 /// A sink that drops everything (benchmarks measure the engine alone).
@@ -123,6 +130,10 @@ impl RecordSink for Discard {
 }
 
 impl<A: RecordSink, B: RecordSink> RecordSink for (A, B) {
+    fn stop_requested(&self) -> bool {
+        self.0.stop_requested() || self.1.stop_requested()
+    }
+
     fn attempt(&mut self, deployment: DeploymentIdx, ok: bool) {
         self.0.attempt(deployment, ok);
         self.1.attempt(deployment, ok);

@@ -354,6 +354,11 @@ impl<S: RecordSink> Engine<'_, S> {
     }
 
     fn arrive(&mut self, now: Time) {
+        if self.sink.1.stop_requested() {
+            // No further arrival is scheduled; requests in progress finish.
+            self.sink.0.stopped_at.get_or_insert(now);
+            return;
+        }
         let mix = &self.world.workload.mix;
         let drawn = match self.source.scripted_class() {
             Some(class) => self.mix.draw_of(mix, class as usize),
