@@ -171,4 +171,8 @@ impl<S: RecordSink + ?Sized> RecordSink for &mut S {
     fn request(&mut self, record: &RequestRecord<'_>) {
         (**self).request(record);
     }
+
+    fn stop_requested(&self) -> bool {
+        (**self).stop_requested()
+    }
 }

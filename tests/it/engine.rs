@@ -227,3 +227,47 @@ fn budget_samples_reach_the_aggregates_for_the_spend_chart() {
         "spend only grows inside one window"
     );
 }
+
+/// A sink that asks the run to stop once it has seen `after` requests.
+struct StopAfter {
+    after: u64,
+    seen: u64,
+}
+
+impl switchyard::metrics::RecordSink for StopAfter {
+    fn request(&mut self, _record: &switchyard::metrics::RequestRecord<'_>) {
+        self.seen += 1;
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.seen >= self.after
+    }
+}
+
+#[test]
+fn a_sink_asking_to_stop_ends_arrivals_and_every_arrived_request_finishes() {
+    let s = crate::common::bundled("outage.yaml");
+    let policy = &s.policies[0];
+    let full = simulate_quietly(&s, policy, s.seed).unwrap();
+    assert_eq!(full.stopped_at, None);
+    let sink = StopAfter {
+        after: 500,
+        seen: 0,
+    };
+    let stopped = switchyard::app::runner::simulate(&s, policy, s.seed, sink).unwrap();
+    let at = stopped
+        .stopped_at
+        .expect("the run records when arrivals stopped");
+    assert!(stopped.requests >= 500 && stopped.requests < full.requests / 2);
+    // Every request that arrived ended, as a success or a failure.
+    assert_eq!(stopped.requests, stopped.succeeded + stopped.failed);
+    assert!(at > switchyard::time::Time::ZERO);
+    // The same stop point gives the same run.
+    let again = StopAfter {
+        after: 500,
+        seen: 0,
+    };
+    let repeat = switchyard::app::runner::simulate(&s, policy, s.seed, again).unwrap();
+    assert_eq!(repeat.stopped_at, Some(at));
+    assert_eq!(repeat.requests, stopped.requests);
+}
