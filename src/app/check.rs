@@ -61,6 +61,7 @@ pub fn summarize(scenario: &Scenario) -> Result<Summary> {
         seed: scenario.seed,
         duration_s: scenario.duration.as_secs_f64(),
         switchyard_version: env!("CARGO_PKG_VERSION").to_string(),
+        partial: None,
         policies: Default::default(),
     };
     for policy in &scenario.policies {

@@ -11,7 +11,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
+use super::interrupt::{INTERRUPTED_EXIT, on_ctrl_c};
 use super::output::{self, exit_for, out};
+use super::progress::{self, Progress};
 use super::runner::run_scenario;
 use super::validation::{Refused, load_runnable, validate_file};
 use crate::config::yaml::ProcessEnv;
@@ -250,6 +252,10 @@ fn failed(e: &anyhow::Error, code: u8) -> ExitCode {
         }
         return ExitCode::from(code);
     }
+    if e.downcast_ref::<Interrupted>().is_some() {
+        note!("{e}");
+        return ExitCode::from(INTERRUPTED_EXIT as u8);
+    }
     exit_for(e, code)
 }
 
@@ -427,14 +433,11 @@ fn run(args: RunArgs) -> Result<()> {
         reason = "the command line reports wall-clock speed; the simulation itself never reads a clock"
     )]
     let started = std::time::Instant::now();
-    // A bar only for runs long enough to watch (about a million simulated requests a second).
-    let expected = scenario.workload.rate * scenario.duration.as_secs_f64() * policies.len() as f64;
-    let bar = progress_bar(policies.len() as u64, quiet || expected < 1.0e6, "policies");
-    let output =
-        super::runner::run_scenario_with_progress(&scenario, &policies, seed, &out_dir, &|| {
-            bar.inc(1)
-        })?;
-    bar.finish_and_clear();
+    // Ctrl-C stops the arrivals; the report then covers what was simulated and says so.
+    let progress = Progress::new(policies.len(), scenario.duration, on_ctrl_c()?);
+    let output = progress::watch(&progress, progress::Display::choose(quiet), || {
+        super::runner::run_scenario_with_progress(&scenario, &policies, seed, &out_dir, &progress)
+    })?;
     let elapsed = started.elapsed().as_secs_f64();
     let charts = super::runner::write_pages(&scenario, &output, None, &out_dir)?;
 
@@ -450,6 +453,9 @@ fn run(args: RunArgs) -> Result<()> {
             format!("\n{}", scenario.description.trim())
         }
     );
+    if let Some(line) = table::partial_line(summary) {
+        say!("{line}");
+    }
     say!("{}", table::policies_table(summary));
     if let Some(fleet) = table::fleet_table(summary) {
         say!("\ngateway instances:\n{fleet}");
@@ -473,8 +479,24 @@ fn run(args: RunArgs) -> Result<()> {
         out_dir.join("charts").display(),
         out_dir.join("index.html").display()
     );
+    if summary.partial.is_some() {
+        return Err(Interrupted.into());
+    }
     Ok(())
 }
+
+/// A command stopped by Ctrl-C after writing its (partial) report: exit 130, as a shell
+/// reports an interrupted process.
+#[derive(Debug)]
+struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted: the report covers the arrivals before the stop (partial)")
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 #[cfg(feature = "live")]
 fn drive(args: DriveArgs) -> Result<()> {

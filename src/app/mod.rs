@@ -4,7 +4,7 @@
 //! the report directory; [`compare`] runs every policy over several seeds; [`check`] runs
 //! scenarios and evaluates their expectations ([`expectations`]) and baselines; [`validation`]
 //! is what `validate` reports and what the running commands refuse; [`output`] prints without
-//! panicking; [`interrupt`] turns Ctrl-C into a request to stop. It decides which simulations run and where their results go; it must not route,
+//! panicking; [`interrupt`] turns Ctrl-C into a request to stop; [`progress`] shows how far a run has got. It decides which simulations run and where their results go; it must not route,
 //! simulate or format on its own account — those are the router's, the simulator's and the report's.
 
 pub mod check;
@@ -13,6 +13,7 @@ pub mod compare;
 pub mod expectations;
 pub mod interrupt;
 pub mod output;
+pub mod progress;
 pub mod runner;
 #[cfg(feature = "live")]
 pub mod serve;

@@ -14,10 +14,13 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
+use super::interrupt::StopFlag;
+use super::progress::Progress;
 use crate::metrics::{Discard, PolicyStats, RecordSink, RequestRecord};
 use crate::report::budgets_csv::{self, BudgetsCsv};
 use crate::report::charts::Window;
 use crate::report::requests_csv::{self, RequestsCsv};
+use crate::report::summary::{Partial, never_ran};
 use crate::report::{PolicySummary, Summary};
 use crate::router::DeploymentTable;
 use crate::scenario::{Policy, Scenario};
@@ -87,7 +90,8 @@ pub fn run_scenario(
     seed: u64,
     out_dir: &Path,
 ) -> Result<RunOutput> {
-    run_scenario_with_progress(scenario, policies, seed, out_dir, &|| {})
+    let progress = Progress::new(policies.len(), scenario.duration, StopFlag::new());
+    run_scenario_with_progress(scenario, policies, seed, out_dir, &progress)
 }
 
 /// One policy's run into its own part files (`requests.csv.<i>.part`, and
@@ -99,6 +103,7 @@ fn run_policy_to_parts(
     seed: u64,
     out_dir: &Path,
     with_budgets: bool,
+    progress: &Progress,
 ) -> Result<PolicyStats> {
     let models = mix_models(scenario);
     let table = &scenario.config.table;
@@ -113,12 +118,13 @@ fn run_policy_to_parts(
             .with_context(|| format!("cannot write {}", part("budgets.csv").display()))?;
         let mut budget_csv = csv::Writer::from_writer(BufWriter::new(file));
         let mut samples = BudgetsCsv::new(&mut budget_csv, &policy.name);
-        let stats = simulate(scenario, policy, seed, (&mut rows, &mut samples))?;
+        let sink = progress.sink(index, (&mut rows, &mut samples));
+        let stats = simulate(scenario, policy, seed, sink)?;
         samples.finish().context("cannot write budgets.csv")?;
         budget_csv.flush().context("cannot write budgets.csv")?;
         stats
     } else {
-        simulate(scenario, policy, seed, &mut rows)?
+        simulate(scenario, policy, seed, progress.sink(index, &mut rows))?
     };
     rows.finish().context("cannot write requests.csv")?;
     csv.flush().context("cannot write requests.csv")?;
@@ -145,14 +151,16 @@ fn join_parts(path: &Path, header: &[&str], n: usize) -> Result<()> {
     Ok(())
 }
 
-/// [`run_scenario`], running the policies in parallel (rayon) and calling `on_policy` as each
-/// finishes. The files are byte-identical whatever the number of threads.
+/// [`run_scenario`], running the policies in parallel (rayon), publishing how far each has got
+/// to `progress` (slot `i` for `policies[i]`) and obeying its stop flag: once set, each policy
+/// takes no more arrivals and finishes the requests it has, and the summary is marked partial.
+/// The files are byte-identical whatever the number of threads.
 pub fn run_scenario_with_progress(
     scenario: &Scenario,
     policies: &[&Policy],
     seed: u64,
     out_dir: &Path,
-    on_policy: &(dyn Fn() + Sync),
+    progress: &Progress,
 ) -> Result<RunOutput> {
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create the report directory {}", out_dir.display()))?;
@@ -170,8 +178,9 @@ pub fn run_scenario_with_progress(
         .par_iter()
         .enumerate()
         .map(|(i, policy)| {
-            let stats = run_policy_to_parts(scenario, policy, i, seed, out_dir, has_budgets);
-            on_policy();
+            let stats =
+                run_policy_to_parts(scenario, policy, i, seed, out_dir, has_budgets, progress);
+            progress.finished(i);
             stats
         })
         .collect::<Result<_>>()?;
@@ -189,6 +198,8 @@ pub fn run_scenario_with_progress(
         .zip(all_stats)
         .collect();
     let (summary, summary_path) = write_summary(scenario, seed, &stats, out_dir)?;
+    // A policy stopped before its first arrival simulated nothing: no charts of it either.
+    let stats = stats.into_iter().filter(|(_, s)| !never_ran(s)).collect();
     Ok(RunOutput {
         summary,
         summary_path,
@@ -199,7 +210,9 @@ pub fn run_scenario_with_progress(
     })
 }
 
-/// Builds the summary of each policy's aggregates and writes it as `summary.json` in `out_dir`.
+/// Builds the summary of each policy's aggregates and writes it as `summary.json` in `out_dir`;
+/// a run stopped early is marked partial, and a policy stopped before its first arrival is
+/// named as not run rather than summarised.
 pub fn write_summary(
     scenario: &Scenario,
     seed: u64,
@@ -211,10 +224,11 @@ pub fn write_summary(
         seed,
         duration_s: scenario.duration.as_secs_f64(),
         switchyard_version: env!("CARGO_PKG_VERSION").to_string(),
+        partial: Partial::of(stats),
         policies: Default::default(),
     };
     let table = &scenario.config.table;
-    for (name, stats) in stats {
+    for (name, stats) in stats.iter().filter(|(_, s)| !never_ran(s)) {
         summary
             .policies
             .insert(name.clone(), PolicySummary::new(stats, table));

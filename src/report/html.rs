@@ -133,6 +133,17 @@ fn comparison_table(c: &Comparison, out: &mut String) {
     out.push_str("</table>");
 }
 
+/// The banner of a run stopped early (`summary.partial`): what the page covers.
+fn partial_banner(summary: &Summary, out: &mut String) {
+    if let Some(line) = super::table::partial_line(summary) {
+        let _ = write!(
+            out,
+            "<p class=\"partial\" role=\"alert\" style=\"background:#fff3cd;border:1px solid #e0b000;padding:.6rem 1rem\"><b>{}</b></p>",
+            escape(&line)
+        );
+    }
+}
+
 /// The whole page.
 pub fn index_html(
     summary: &Summary,
@@ -156,6 +167,7 @@ pub fn index_html(
         escape(&summary.switchyard_version),
         escape(description.trim())
     );
+    partial_banner(summary, &mut out);
     if let Some(c) = comparison {
         out.push_str("<h2>Comparison across seeds</h2>");
         comparison_table(c, &mut out);
@@ -191,6 +203,9 @@ pub fn summary_md(summary: &Summary, comparison: Option<&Comparison>) -> String 
         "### Switchyard: `{}` (seed {}, {} s)\n",
         summary.scenario, summary.seed, summary.duration_s
     );
+    if let Some(line) = super::table::partial_line(summary) {
+        let _ = writeln!(out, "**{line}**\n");
+    }
     out.push_str("| policy | requests | success | p50 ms | p99 ms | attempts/req | cost $ |\n|---|---:|---:|---:|---:|---:|---:|\n");
     for (name, p) in &summary.policies {
         let per_req = if p.requests == 0 {

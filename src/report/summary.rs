@@ -22,8 +22,57 @@ pub struct Summary {
     pub duration_s: f64,
     /// The version of Switchyard that wrote the file.
     pub switchyard_version: String,
-    /// Per policy.
+    /// Present only when the run was stopped before the end of its arrival window (Ctrl-C):
+    /// what the figures cover.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<Partial>,
+    /// Per policy (a policy stopped before its first arrival is left out and named in
+    /// `partial.not_run`).
     pub policies: BTreeMap<String, PolicySummary>,
+}
+
+/// What a stopped run's summary covers: each policy that ran took the arrivals before its own
+/// `stopped_at_s` and finished every one of them, so its figures are consistent among themselves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Partial {
+    /// Why the run stopped: `"interrupted"`.
+    pub reason: &'static str,
+    /// The earliest instant (seconds) at which a policy that ran stopped taking arrivals:
+    /// arrivals before it are covered for every policy that ran, or null when none ran.
+    pub stopped_at_s: Option<f64>,
+    /// Policies asked to stop before their first arrival: nothing of theirs was simulated.
+    pub not_run: Vec<String>,
+}
+
+impl Partial {
+    /// The marking of a run whose policies produced `stats` (in run order): `None` when every
+    /// policy took its whole arrival window.
+    pub fn of(stats: &[(String, PolicyStats)]) -> Option<Partial> {
+        if stats.iter().all(|(_, s)| s.stopped_at.is_none()) {
+            return None;
+        }
+        let stopped_at_s = stats
+            .iter()
+            .filter(|(_, s)| !never_ran(s))
+            .filter_map(|(_, s)| s.stopped_at)
+            .min()
+            .map(|t| round(t.as_secs_f64(), 6));
+        let not_run = stats
+            .iter()
+            .filter(|(_, s)| never_ran(s))
+            .map(|(name, _)| name.clone())
+            .collect();
+        Some(Partial {
+            reason: "interrupted",
+            stopped_at_s,
+            not_run,
+        })
+    }
+}
+
+/// Whether a policy was asked to stop before its first arrival (so it simulated nothing).
+pub fn never_ran(stats: &PolicyStats) -> bool {
+    stats.stopped_at.is_some() && stats.requests == 0
 }
 
 /// One policy's figures.
@@ -75,6 +124,10 @@ pub struct PolicySummary {
     /// (`instances:`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fleet: Option<super::fleet_summary::FleetSummary>,
+    /// When this policy stopped taking arrivals (seconds), only when the run was stopped
+    /// before the end of its window; it covers the arrivals before this instant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_at_s: Option<f64>,
     /// Deployment ids in `model_list` order, for display.
     #[serde(skip)]
     pub deployment_order: Vec<String>,
@@ -263,6 +316,7 @@ impl PolicySummary {
                 .fleet
                 .as_ref()
                 .map(|f| super::fleet_summary::FleetSummary::new(f, table)),
+            stopped_at_s: stats.stopped_at.map(|t| round(t.as_secs_f64(), 6)),
             deployment_order: table
                 .deployments()
                 .iter()

@@ -231,3 +231,22 @@ pub fn sync_sweep_table(c: &super::comparison::Comparison) -> Option<Table> {
     }
     Some(t)
 }
+
+/// The terminal's note that a run was stopped early: what the report covers and which
+/// policies did not run; `None` for a complete run.
+pub fn partial_line(summary: &Summary) -> Option<String> {
+    let partial = summary.partial.as_ref()?;
+    let covered = match partial.stopped_at_s {
+        Some(t) => format!("arrivals before {t} s of {} s", summary.duration_s),
+        None => "no arrivals".to_string(),
+    };
+    let not_run = if partial.not_run.is_empty() {
+        String::new()
+    } else {
+        format!("; not run: {}", partial.not_run.join(", "))
+    };
+    Some(format!(
+        "PARTIAL REPORT ({}): covers {covered}, each one finished{not_run}",
+        partial.reason
+    ))
+}
