@@ -35,6 +35,7 @@ mod live_proxy;
 mod live_redis;
 #[cfg(feature = "live")]
 mod live_router_view;
+mod long_runs;
 #[cfg(feature = "live")]
 mod mock_provider;
 mod queueing;
