@@ -2,7 +2,9 @@
 //! dispatch bookkeeping) plus `record` of a success, for groups of 2, 10 and 100 deployments.
 //! Target: under 100 ns with 10 deployments; every strategy under 250 ns with 10.
 //! Also one fleet sync of 100 deployments (take, the store's absorb, apply): under 1 ms; and a
-//! decision in a big config: 1,000 deployments in 100 groups, requests spread over the groups.
+//! decision in a big config — the bundled `scenarios/thousand-deployments.yaml`, 1,000
+//! deployments in 100 groups, requests spread over the groups — against its first group of 10
+//! alone, and the cost of loading that config.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -15,7 +17,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use switchyard::config::LitellmConfig;
 use switchyard::router::sync::SharedTotals;
-use switchyard::router::{Completion, Outcome, RequestSpec, Router, Step};
+use switchyard::router::{Completion, DeploymentIdx, Outcome, RequestSpec, Router, Step};
 use switchyard::time::Time;
 
 fn router(n: usize, weighted: bool) -> Router {
@@ -52,32 +54,78 @@ fn router_with(n: usize, weighted: bool, strategy: &str, limits: bool) -> Router
     Router::new(&c.deployments, c.settings)
 }
 
-fn decision(c: &mut Criterion) {
-    let done = Outcome::Success(Completion {
+/// The decision loop every group here measures: one request to `spec`'s group 10 µs after the
+/// last, its next step, and the record of the outcome `outcome` gives for the `k`-th decision
+/// and the deployment picked.
+struct Decisions {
+    rng: Xoshiro256PlusPlus,
+    now: Time,
+    k: u64,
+}
+
+impl Decisions {
+    fn new(seed: u64) -> Self {
+        Decisions {
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            now: Time::ZERO,
+            k: 0,
+        }
+    }
+
+    fn decide(
+        &mut self,
+        r: &mut Router,
+        spec: RequestSpec,
+        outcome: impl Fn(u64, DeploymentIdx) -> Outcome,
+    ) -> Step {
+        let mut call = r.start(spec);
+        self.now = self.now + Duration::from_micros(10);
+        self.k += 1;
+        let step = r.next_step(&mut call, self.now, &mut self.rng);
+        if let Step::Send {
+            attempt,
+            deployment,
+            ..
+        } = step
+        {
+            let outcome = outcome(self.k, deployment);
+            r.record(&mut call, attempt, &outcome, self.now, &mut self.rng);
+        }
+        step
+    }
+}
+
+/// A success of 800 ms, the same every time.
+fn steady(_: u64, _: DeploymentIdx) -> Outcome {
+    success(800)
+}
+
+/// A success whose latency varies with the decision and the deployment (so latency windows and
+/// EWMAs are warm and differ).
+fn varied(k: u64, deployment: DeploymentIdx) -> Outcome {
+    success(500 + (k * 37 + deployment.0 as u64 * 101) % 700)
+}
+
+fn success(latency_ms: u64) -> Outcome {
+    Outcome::Success(Completion {
         input_tokens: 500,
         output_tokens: 200,
-        latency: Duration::from_millis(800),
+        latency: Duration::from_millis(latency_ms),
         time_to_first_token: Duration::from_millis(200),
-    });
+    })
+}
+
+fn decision(c: &mut Criterion) {
     let mut group = c.benchmark_group("decision/simple-shuffle");
     group.throughput(Throughput::Elements(1));
     for n in [2usize, 10, 100] {
         for weighted in [false, true] {
             let mut r = router(n, weighted);
             let route = r.resolve("g");
-            let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+            let mut d = Decisions::new(1);
             let label = if weighted { "weighted" } else { "uniform" };
-            let mut now = Time::ZERO;
             group.bench_function(BenchmarkId::new(label, n), |b| {
-                b.iter(|| {
-                    let mut call = r.start(RequestSpec::new(route, 500));
-                    now = now + Duration::from_micros(10);
-                    let step = r.next_step(&mut call, now, &mut rng);
-                    if let Step::Send { attempt, .. } = step {
-                        r.record(&mut call, attempt, &done, now, &mut rng);
-                    }
-                    black_box(step)
-                })
+                b.iter(|| black_box(d.decide(&mut r, RequestSpec::new(route, 500), steady)))
             });
         }
     }
@@ -97,33 +145,9 @@ fn decision(c: &mut Criterion) {
     ] {
         let mut r = router_with(10, true, strategy, true);
         let route = r.resolve("g");
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
-        let mut now = Time::ZERO;
-        let mut k = 0u64;
+        let mut d = Decisions::new(2);
         group.bench_function(BenchmarkId::new(strategy, 10), |b| {
-            b.iter(|| {
-                let mut call = r.start(RequestSpec::new(route, 500));
-                now = now + Duration::from_micros(10);
-                k += 1;
-                let step = r.next_step(&mut call, now, &mut rng);
-                if let Step::Send {
-                    attempt,
-                    deployment,
-                    ..
-                } = step
-                {
-                    let outcome = Outcome::Success(Completion {
-                        input_tokens: 500,
-                        output_tokens: 200,
-                        latency: Duration::from_millis(
-                            500 + (k * 37 + deployment.0 as u64 * 101) % 700,
-                        ),
-                        time_to_first_token: Duration::from_millis(200),
-                    });
-                    r.record(&mut call, attempt, &outcome, now, &mut rng);
-                }
-                black_box(step)
-            })
+            b.iter(|| black_box(d.decide(&mut r, RequestSpec::new(route, 500), varied)))
         });
     }
     group.finish();
@@ -132,12 +156,6 @@ fn decision(c: &mut Criterion) {
 /// The budget and tag filters' cost: 10 deployments with provider, deployment and tag budgets
 /// and tag filtering on, against the same group without them.
 fn filters(c: &mut Criterion) {
-    let done = Outcome::Success(Completion {
-        input_tokens: 500,
-        output_tokens: 200,
-        latency: Duration::from_millis(800),
-        time_to_first_token: Duration::from_millis(200),
-    });
     let env: BTreeMap<String, String> = BTreeMap::new();
     let mut group = c.benchmark_group("decision/filters");
     group.throughput(Throughput::Elements(1));
@@ -166,18 +184,9 @@ fn filters(c: &mut Criterion) {
         if with {
             spec.tags = r.request_tags(&["team1".to_string(), "shared".to_string()]);
         }
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
-        let mut now = Time::ZERO;
+        let mut d = Decisions::new(3);
         group.bench_function(BenchmarkId::new(label, 10), |b| {
-            b.iter(|| {
-                let mut call = r.start(spec.clone());
-                now = now + Duration::from_micros(10);
-                let step = r.next_step(&mut call, now, &mut rng);
-                if let Step::Send { attempt, .. } = step {
-                    r.record(&mut call, attempt, &done, now, &mut rng);
-                }
-                black_box(step)
-            })
+            b.iter(|| black_box(d.decide(&mut r, spec.clone(), steady)))
         });
     }
     group.finish();
@@ -315,65 +324,69 @@ fn fleet_sync(c: &mut Criterion) {
     });
 }
 
-/// A config of `groups` groups of `per_group` deployments each (rpm, tpm and a price on every
-/// one), every group falling back to the next.
-fn big_router(groups: usize, per_group: usize, strategy: &str) -> Router {
-    let mut text = String::from("model_list:\n");
-    for g in 0..groups {
-        for i in 0..per_group {
-            text.push_str(&format!(
-                "  - model_name: g{g}\n    litellm_params: {{model: openai/m{g}-{i}, weight: {}, rpm: 1000000, tpm: 1000000000, input_cost_per_token: 0.00000{}, output_cost_per_token: 0.00001}}\n    model_info: {{id: d{g}-{i}}}\n",
-                1 + i % 7,
-                1 + i % 9
-            ));
-        }
-    }
-    text.push_str(&format!(
-        "router_settings:\n  routing_strategy: {strategy}\n  fallbacks:\n"
-    ));
-    for g in 0..groups {
-        text.push_str(&format!("    - {{g{g}: [g{}]}}\n", (g + 1) % groups));
-    }
+/// The bundled 1,000-deployment scenario's router config (its `router:` section) under
+/// `strategy`; with `first_group_only`, only its first group of 10 deployments.
+fn bundled_router(strategy: &str, first_group_only: bool) -> Router {
+    let text = thousand_deployments_router(strategy, first_group_only);
     let env: BTreeMap<String, String> = BTreeMap::new();
-    let c = LitellmConfig::from_str(&text, "bench.yaml", Path::new("."), &env).unwrap();
+    let c = LitellmConfig::from_str(&text, SCENARIO, Path::new("."), &env).unwrap();
     Router::new(&c.deployments, c.settings)
 }
 
-/// One decision (next step plus the success's record) in a config of 1,000 deployments in 100
-/// groups, each request to the next group in turn, against the same per-group size alone.
+const SCENARIO: &str = "scenarios/thousand-deployments.yaml";
+
+/// The scenario's `router:` section as a LiteLLM config's text.
+fn thousand_deployments_router(strategy: &str, first_group_only: bool) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIO);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let scenario: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let mut router = scenario["router"].clone();
+    router["router_settings"]["routing_strategy"] = strategy.into();
+    if first_group_only {
+        let list = router["model_list"].as_sequence_mut().unwrap();
+        list.retain(|d| d["model_name"] == "g000");
+    }
+    serde_yaml::to_string(&router).unwrap()
+}
+
+/// One decision (next step plus the outcome's record) in the bundled config of 1,000
+/// deployments in 100 groups, each request to the next group in turn, against its first group
+/// of 10 alone; and loading that config.
 fn big_config(c: &mut Criterion) {
-    let done = Outcome::Success(Completion {
-        input_tokens: 500,
-        output_tokens: 200,
-        latency: Duration::from_millis(800),
-        time_to_first_token: Duration::from_millis(200),
-    });
-    let mut group = c.benchmark_group("decision/1000-deployments-100-groups");
+    let mut group = c.benchmark_group("decision/thousand-deployments");
     group.throughput(Throughput::Elements(1));
     for strategy in [
         "simple-shuffle",
         "usage-based-routing-v2",
         "latency-based-routing",
     ] {
-        let mut r = big_router(100, 10, strategy);
-        let routes: Vec<_> = (0..100).map(|g| r.resolve(&format!("g{g}"))).collect();
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
-        let mut now = Time::ZERO;
-        let mut k = 0usize;
-        group.bench_function(BenchmarkId::new(strategy, 1000), |b| {
-            b.iter(|| {
-                let mut call = r.start(RequestSpec::new(routes[k % routes.len()], 500));
-                k += 1;
-                now = now + Duration::from_micros(10);
-                let step = r.next_step(&mut call, now, &mut rng);
-                if let Step::Send { attempt, .. } = step {
-                    r.record(&mut call, attempt, &done, now, &mut rng);
-                }
-                black_box(step)
-            })
-        });
+        for (label, first_group_only) in [("1000-in-100-groups", false), ("10-in-1-group", true)] {
+            let mut r = bundled_router(strategy, first_group_only);
+            let groups = if first_group_only { 1 } else { 100 };
+            let routes: Vec<_> = (0..groups)
+                .map(|g| r.resolve(&format!("g{g:03}")))
+                .collect();
+            let mut d = Decisions::new(4);
+            let mut next = 0usize;
+            group.bench_function(BenchmarkId::new(strategy, label), |b| {
+                b.iter(|| {
+                    let spec = RequestSpec::new(routes[next % routes.len()], 500);
+                    next += 1;
+                    black_box(d.decide(&mut r, spec, varied))
+                })
+            });
+        }
     }
     group.finish();
+
+    let text = thousand_deployments_router("simple-shuffle", false);
+    let env: BTreeMap<String, String> = BTreeMap::new();
+    c.bench_function("config_load/thousand-deployments", |b| {
+        b.iter(|| {
+            let c = LitellmConfig::from_str(&text, SCENARIO, Path::new("."), &env).unwrap();
+            black_box(Router::new(&c.deployments, c.settings))
+        })
+    });
 }
 
 criterion_group!(

@@ -331,15 +331,23 @@ fn traffic_share<DB: DrawingBackend>(
         .label_style(LABEL)
         .draw()
         .map_err(err)?;
+    let bands = share_bands(&t.served, t.deployments, names);
     let d = t.deployments;
+    // Served requests of bands 0..=j in bucket b, as a percentage of the bucket's.
     let share = |b: usize, upto: usize| -> f64 {
-        let total: u64 = t.served[b * d..(b + 1) * d].iter().sum();
+        let row = &t.served[b * d..(b + 1) * d];
+        let total: u64 = row.iter().sum();
         if total == 0 {
             return 0.0;
         }
-        100.0 * t.served[b * d..b * d + upto + 1].iter().sum::<u64>() as f64 / total as f64
+        let below: u64 = bands[..=upto]
+            .iter()
+            .flat_map(|band| &band.1)
+            .map(|&k| row[k])
+            .sum();
+        100.0 * below as f64 / total as f64
     };
-    for k in (0..d).rev() {
+    for (k, (name, _)) in bands.iter().enumerate().rev() {
         let c = color(k);
         let points: Vec<(f64, f64)> = (0..buckets)
             .map(|b| ((b as f64 + 0.5) * width_min, share(b, k)))
@@ -347,13 +355,47 @@ fn traffic_share<DB: DrawingBackend>(
         chart
             .draw_series(AreaSeries::new(points, 0.0, c.mix(0.75)).border_style(c))
             .map_err(err)?
-            .label(names[k].clone())
+            .label(name.clone())
             .legend(move |(x, y)| {
                 Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.mix(0.75).filled())
             });
     }
     legend!(chart, SeriesLabelPosition::UpperRight);
     Ok(())
+}
+
+/// Bands of the traffic-share chart drawn one by one at most; a bigger config draws its
+/// busiest deployments and one band for the rest (a thousand stacked areas would be unreadable
+/// and slow to draw).
+const MAX_SHARE_BANDS: usize = 16;
+
+/// The traffic-share chart's bands, bottom first: each deployment in `model_list` order when
+/// there are at most [`MAX_SHARE_BANDS`]; else the busiest `MAX_SHARE_BANDS - 1` (in
+/// `model_list` order) and `other (N deployments)`.
+fn share_bands(served: &[u64], deployments: usize, names: &[String]) -> Vec<(String, Vec<usize>)> {
+    if deployments <= MAX_SHARE_BANDS {
+        return (0..deployments)
+            .map(|k| (names[k].clone(), vec![k]))
+            .collect();
+    }
+    let mut totals = vec![0u64; deployments];
+    for row in served.chunks(deployments) {
+        for (total, n) in totals.iter_mut().zip(row) {
+            *total += n;
+        }
+    }
+    let mut busiest: Vec<usize> = (0..deployments).collect();
+    busiest.sort_by_key(|&k| (std::cmp::Reverse(totals[k]), k));
+    let mut shown = busiest[..MAX_SHARE_BANDS - 1].to_vec();
+    shown.sort_unstable();
+    let mut rest = busiest[MAX_SHARE_BANDS - 1..].to_vec();
+    rest.sort_unstable();
+    let mut bands: Vec<(String, Vec<usize>)> = shown
+        .into_iter()
+        .map(|k| (names[k].clone(), vec![k]))
+        .collect();
+    bands.push((format!("other ({} deployments)", rest.len()), rest));
+    bands
 }
 
 fn cooldowns<DB: DrawingBackend>(
@@ -576,4 +618,27 @@ pub fn run_charts(
         }
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_big_config_shares_one_band_among_all_but_the_busiest_deployments() {
+        let names: Vec<String> = (0..3).map(|k| format!("d{k}")).collect();
+        let small = share_bands(&[1, 2, 3], 3, &names);
+        assert_eq!(small.len(), 3);
+        assert_eq!(small[2], ("d2".to_string(), vec![2]));
+
+        let n = MAX_SHARE_BANDS + 4;
+        let names: Vec<String> = (0..n).map(|k| format!("d{k}")).collect();
+        // Two buckets; deployment k serves k requests in each, so the busiest are the last.
+        let served: Vec<u64> = (0..2).flat_map(|_| 0..n as u64).collect();
+        let bands = share_bands(&served, n, &names);
+        assert_eq!(bands.len(), MAX_SHARE_BANDS);
+        assert_eq!(bands[0].1, vec![5], "the busiest, in model_list order");
+        assert_eq!(bands[MAX_SHARE_BANDS - 1].0, "other (5 deployments)");
+        assert_eq!(bands[MAX_SHARE_BANDS - 1].1, vec![0, 1, 2, 3, 4]);
+    }
 }
