@@ -335,18 +335,26 @@ fn bundled_router(strategy: &str, first_group_only: bool) -> Router {
 
 const SCENARIO: &str = "scenarios/thousand-deployments.yaml";
 
-/// The scenario's `router:` section as a LiteLLM config's text.
+/// The scenario's `router:` section as a LiteLLM config's text (cut from the file as written,
+/// one deployment a line, so numbers keep their spelling).
 fn thousand_deployments_router(strategy: &str, first_group_only: bool) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIO);
     let text = std::fs::read_to_string(&path).unwrap();
-    let scenario: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-    let mut router = scenario["router"].clone();
-    router["router_settings"]["routing_strategy"] = strategy.into();
-    if first_group_only {
-        let list = router["model_list"].as_sequence_mut().unwrap();
-        list.retain(|d| d["model_name"] == "g000");
+    let section = text.split("\nrouter:\n").nth(1).unwrap();
+    let mut out = String::new();
+    for line in section.lines().take_while(|l| l.starts_with("  ")) {
+        let line = &line[2..];
+        let other_group = line.starts_with("  - {model_name: g") && !line.contains("g000,");
+        if first_group_only && other_group {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+        if line == "router_settings:" {
+            out.push_str(&format!("  routing_strategy: {strategy}\n"));
+        }
     }
-    serde_yaml::to_string(&router).unwrap()
+    out
 }
 
 /// One decision (next step plus the outcome's record) in the bundled config of 1,000
