@@ -170,7 +170,7 @@ impl<S: RecordSink> RecordSink for Counted<'_, S> {
     fn request(&mut self, record: &RequestRecord<'_>) {
         self.sink.request(record);
         self.requests += 1;
-        if self.requests % PUBLISH_EVERY == 0 {
+        if self.requests.is_multiple_of(PUBLISH_EVERY) {
             self.publish(record.arrival);
         }
     }
