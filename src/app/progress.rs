@@ -193,7 +193,8 @@ pub enum Display {
     Hidden,
     /// A bar on the terminal, once the run has lasted [`SHOW_AFTER`].
     Bar,
-    /// A plain line on stderr every tick from the start (`SWITCHYARD_PROGRESS=plain`).
+    /// A plain line on stderr from the first tick on, then one a second
+    /// (`SWITCHYARD_PROGRESS=plain`).
     Plain,
 }
 
@@ -238,14 +239,20 @@ pub fn watch<T>(progress: &Progress, display: Display, work: impl FnOnce() -> T)
 fn show(progress: &Progress, display: Display, finished: &mpsc::Receiver<()>) {
     let started = std::time::Instant::now();
     let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut ticks = 0u64;
     while let Err(mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(TICK) {
+        ticks += 1;
         let elapsed = started.elapsed();
-        let text = line(&progress.snapshot(), elapsed.as_secs_f64());
+        let snapshot = progress.snapshot();
+        let text = line(&snapshot, elapsed.as_secs_f64());
         match display {
-            Display::Plain => super::output::err(format_args!("progress: {text}")),
+            // Plain lines go to logs: the first at once, then one a second.
+            Display::Plain if ticks % 4 == 1 => {
+                super::output::err(format_args!("progress: {text}"))
+            }
             Display::Bar if elapsed >= SHOW_AFTER => {
                 let bar = bar.get_or_insert_with(new_bar);
-                bar.set_position((progress.snapshot().fraction * 1000.0) as u64);
+                bar.set_position((snapshot.fraction * 1000.0) as u64);
                 bar.set_message(text);
             }
             _ => {}
@@ -256,11 +263,11 @@ fn show(progress: &Progress, display: Display, finished: &mpsc::Receiver<()>) {
     }
 }
 
-/// A bar of 1000 steps with the progress line beside it.
+/// A bar of 1000 steps with the progress line beside it, cut to the terminal's width.
 fn new_bar() -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(1000);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {msg}")
+        indicatif::ProgressStyle::with_template("{bar:20} {wide_msg}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar
