@@ -7,7 +7,10 @@
 //! list is a 4-ary min-heap of small keys — the instant, the sequence number and where the
 //! event waits — while the events themselves stay put in a side table: a pop compares and
 //! moves 24-byte keys along a path half as deep as a binary heap's, and an event is written
-//! once and read once.
+//! once and read once. The earliest key pushed since the last pop waits beside the heap (the
+//! "lane"): in a simulation the event scheduled last is often the next one out (the next
+//! arrival), and then it never enters the heap at all. Order is by key wherever a key waits,
+//! so the lane changes no outcome.
 
 use crate::time::Time;
 
@@ -23,15 +26,31 @@ struct Key {
 }
 
 impl Key {
-    /// Whether `self` comes out before `other`.
+    /// Whether `self` comes out before `other`: one 128-bit comparison, no branch.
     #[inline(always)]
     fn before(&self, other: &Key) -> bool {
-        (self.at, self.seq) < (other.at, other.seq)
+        self.order() < other.order()
     }
+
+    #[inline(always)]
+    fn order(&self) -> u128 {
+        (u128::from(self.at) << 64) | u128::from(self.seq)
+    }
+}
+
+/// The earliest of a full set of siblings, as an offset into `c`: a small tournament the
+/// compiler turns into conditional moves rather than unpredictable branches.
+#[inline(always)]
+fn earliest_of_four(c: &[Key; ARITY]) -> usize {
+    let a = usize::from(c[1].before(&c[0]));
+    let b = 2 + usize::from(c[3].before(&c[2]));
+    if c[b].before(&c[a]) { b } else { a }
 }
 
 /// Pending events, earliest first, ties in insertion order.
 pub struct EventQueue<E> {
+    /// A key kept out of the heap: it comes out before the heap's top if it is earlier.
+    lane: Option<Key>,
     heap: Vec<Key>,
     /// The events, by slot; a slot in `free` holds a stale one.
     events: Vec<E>,
@@ -49,6 +68,7 @@ impl<E> EventQueue<E> {
     /// An empty queue with room for `capacity` events.
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
+            lane: None,
             heap: Vec::with_capacity(capacity),
             events: Vec::with_capacity(capacity),
             free: Vec::with_capacity(capacity),
@@ -58,12 +78,12 @@ impl<E> EventQueue<E> {
 
     /// Pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + usize::from(self.lane.is_some())
     }
 
     /// True when nothing is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.lane.is_none() && self.heap.is_empty()
     }
 }
 
@@ -87,23 +107,49 @@ impl<E: Copy> EventQueue<E> {
             slot,
         };
         self.next_seq += 1;
-        self.heap.push(key);
-        self.sift_up(self.heap.len() - 1, key);
+        match self.lane {
+            None => self.lane = Some(key),
+            Some(waiting) if key.before(&waiting) => {
+                self.heap_push(waiting);
+                self.lane = Some(key);
+            }
+            Some(_) => self.heap_push(key),
+        }
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Time, E)> {
+        let from_lane = match (&self.lane, self.heap.first()) {
+            (Some(waiting), Some(top)) => waiting.before(top),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let key = if from_lane {
+            self.lane.take()?
+        } else {
+            self.heap_pop()?
+        };
+        self.free.push(key.slot);
+        Some((Time::from_nanos(key.at), self.events[key.slot as usize]))
+    }
+
+    #[inline(always)]
+    fn heap_push(&mut self, key: Key) {
+        self.heap.push(key);
+        self.sift_up(self.heap.len() - 1, key);
+    }
+
+    #[inline(always)]
+    fn heap_pop(&mut self) -> Option<Key> {
         let last = self.heap.pop()?;
-        let top = match self.heap.first().copied() {
+        match self.heap.first().copied() {
             Some(top) => {
                 self.sift_down(last);
-                top
+                Some(top)
             }
-            None => last,
-        };
-        self.free.push(top.slot);
-        Some((Time::from_nanos(top.at), self.events[top.slot as usize]))
+            None => Some(last),
+        }
     }
 
     /// Moves `key`, placed at `hole`, up to where its parent comes before it.
@@ -131,13 +177,22 @@ impl<E: Copy> EventQueue<E> {
             if first >= len {
                 break;
             }
-            let end = (first + ARITY).min(len);
-            let mut best = first;
-            for child in first + 1..end {
-                if self.heap[child].before(&self.heap[best]) {
-                    best = child;
+            let siblings: Option<&[Key; ARITY]> = self
+                .heap
+                .get(first..first + ARITY)
+                .and_then(|c| c.try_into().ok());
+            let best = match siblings {
+                Some(c) => first + earliest_of_four(c),
+                None => {
+                    let mut best = first;
+                    for child in first + 1..len {
+                        if self.heap[child].before(&self.heap[best]) {
+                            best = child;
+                        }
+                    }
+                    best
                 }
-            }
+            };
             if !self.heap[best].before(&key) {
                 break;
             }
