@@ -2,48 +2,65 @@
 //!
 //! Same-instant events come out first-in first-out, so order never depends on a hash map or
 //! an allocator (nexosim's rule). The engine jumps from event to event; nothing ticks.
-
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+//!
+//! It decides only the order events come out in; it must not look at what an event is. The
+//! list is a 4-ary min-heap of small keys — the instant, the sequence number and where the
+//! event waits — while the events themselves stay put in a side table: a pop compares and
+//! moves 24-byte keys along a path half as deep as a binary heap's, and an event is written
+//! once and read once. The earliest key pushed since the last pop waits beside the heap (the
+//! "lane"): in a simulation the event scheduled last is often the next one out (the next
+//! arrival), and then it never enters the heap at all. Order is by key wherever a key waits,
+//! so the lane changes no outcome.
 
 use crate::time::Time;
 
-struct Entry<E> {
-    at: Time,
+/// Children per node.
+const ARITY: usize = 4;
+
+/// An event's place in the order, and where the event itself waits.
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    at: u64,
     seq: u64,
-    event: E,
+    slot: u32,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.at == other.at && self.seq == other.seq
+impl Key {
+    /// Whether `self` comes out before `other`: one 128-bit comparison, no branch.
+    #[inline(always)]
+    fn before(&self, other: &Key) -> bool {
+        self.order() < other.order()
+    }
+
+    #[inline(always)]
+    fn order(&self) -> u128 {
+        (u128::from(self.at) << 64) | u128::from(self.seq)
     }
 }
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap and we want the earliest first.
-        other.at.cmp(&self.at).then(other.seq.cmp(&self.seq))
-    }
+
+/// The earliest of a full set of siblings, as an offset into `c`: a small tournament the
+/// compiler turns into conditional moves rather than unpredictable branches.
+#[inline(always)]
+fn earliest_of_four(c: &[Key; ARITY]) -> usize {
+    let a = usize::from(c[1].before(&c[0]));
+    let b = 2 + usize::from(c[3].before(&c[2]));
+    if c[b].before(&c[a]) { b } else { a }
 }
 
 /// Pending events, earliest first, ties in insertion order.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    /// A key kept out of the heap: it comes out before the heap's top if it is earlier.
+    lane: Option<Key>,
+    heap: Vec<Key>,
+    /// The events, by slot; a slot in `free` holds a stale one.
+    events: Vec<E>,
+    free: Vec<u32>,
     next_seq: u64,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue {
-            heap: BinaryHeap::new(),
-            next_seq: 0,
-        }
+        EventQueue::with_capacity(0)
     }
 }
 
@@ -51,38 +68,148 @@ impl<E> EventQueue<E> {
     /// An empty queue with room for `capacity` events.
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
-            heap: BinaryHeap::with_capacity(capacity),
+            lane: None,
+            heap: Vec::with_capacity(capacity),
+            events: Vec::with_capacity(capacity),
+            free: Vec::with_capacity(capacity),
             next_seq: 0,
         }
     }
 
+    /// Pending events.
+    pub fn len(&self) -> usize {
+        self.heap.len() + usize::from(self.lane.is_some())
+    }
+
+    /// True when nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.lane.is_none() && self.heap.is_empty()
+    }
+}
+
+impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at `at`.
     #[inline]
     pub fn push(&mut self, at: Time, event: E) {
-        let seq = self.next_seq;
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.events[slot as usize] = event;
+                slot
+            }
+            None => {
+                self.events.push(event);
+                u32::try_from(self.events.len() - 1).expect("fewer than 2^32 pending events")
+            }
+        };
+        let key = Key {
+            at: at.as_nanos(),
+            seq: self.next_seq,
+            slot,
+        };
         self.next_seq += 1;
-        self.heap.push(Entry { at, seq, event });
+        match self.lane {
+            None => self.lane = Some(key),
+            Some(waiting) if key.before(&waiting) => {
+                self.heap_push(waiting);
+                self.lane = Some(key);
+            }
+            Some(_) => self.heap_push(key),
+        }
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        self.heap.pop().map(|e| (e.at, e.event))
+        let from_lane = match (&self.lane, self.heap.first()) {
+            (Some(waiting), Some(top)) => waiting.before(top),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let key = if from_lane {
+            self.lane.take()?
+        } else {
+            self.heap_pop()?
+        };
+        self.free.push(key.slot);
+        Some((Time::from_nanos(key.at), self.events[key.slot as usize]))
     }
 
-    /// Pending events.
-    pub fn len(&self) -> usize {
-        self.heap.len()
+    #[inline(always)]
+    fn heap_push(&mut self, key: Key) {
+        self.heap.push(key);
+        self.sift_up(self.heap.len() - 1, key);
     }
 
-    /// True when nothing is pending.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+    #[inline(always)]
+    fn heap_pop(&mut self) -> Option<Key> {
+        let last = self.heap.pop()?;
+        match self.heap.first().copied() {
+            Some(top) => {
+                self.sift_down(last);
+                Some(top)
+            }
+            None => Some(last),
+        }
+    }
+
+    /// Moves `key`, placed at `hole`, up to where its parent comes before it.
+    #[inline(always)]
+    fn sift_up(&mut self, mut hole: usize, key: Key) {
+        while hole > 0 {
+            let parent = (hole - 1) / ARITY;
+            let above = self.heap[parent];
+            if !key.before(&above) {
+                break;
+            }
+            self.heap[hole] = above;
+            hole = parent;
+        }
+        self.heap[hole] = key;
+    }
+
+    /// Places `key` from the root down, lifting the earliest child into each hole it passes.
+    #[inline(always)]
+    fn sift_down(&mut self, key: Key) {
+        let len = self.heap.len();
+        let mut hole = 0;
+        loop {
+            let first = hole * ARITY + 1;
+            if first >= len {
+                break;
+            }
+            let siblings: Option<&[Key; ARITY]> = self
+                .heap
+                .get(first..first + ARITY)
+                .and_then(|c| c.try_into().ok());
+            let best = match siblings {
+                Some(c) => first + earliest_of_four(c),
+                None => {
+                    let mut best = first;
+                    for child in first + 1..len {
+                        if self.heap[child].before(&self.heap[best]) {
+                            best = child;
+                        }
+                    }
+                    best
+                }
+            };
+            if !self.heap[best].before(&key) {
+                break;
+            }
+            self.heap[hole] = self.heap[best];
+            hole = best;
+        }
+        self.heap[hole] = key;
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -94,5 +221,70 @@ mod tests {
         q.push(Time::from_nanos(1), "b");
         let order: Vec<&str> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, ["a", "b", "c", "d"]);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn many_events_at_one_instant_come_out_first_in_first_out() {
+        let mut q = EventQueue::default();
+        for i in 0..100u32 {
+            q.push(Time::from_nanos(7), i);
+        }
+        let order: Vec<u32> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, (0..100).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_freed_slot_is_reused_without_mixing_up_events() {
+        let mut q = EventQueue::default();
+        q.push(Time::from_nanos(2), 'x');
+        q.push(Time::from_nanos(1), 'y');
+        assert_eq!(q.pop(), Some((Time::from_nanos(1), 'y')));
+        q.push(Time::from_nanos(3), 'z');
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.pop(), Some((Time::from_nanos(2), 'x')));
+        assert_eq!(q.pop(), Some((Time::from_nanos(3), 'z')));
+        assert_eq!(q.pop(), None);
+    }
+
+    /// A step of a random session: push an event at a time, or pop.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push(u64),
+        Pop,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // Few distinct instants, so equal times are common.
+        prop_oneof![3 => (0u64..20).prop_map(Op::Push), 2 => Just(Op::Pop)]
+    }
+
+    proptest! {
+        /// Any interleaving of pushes and pops gives what a binary heap keyed by
+        /// (time, insertion number) gives.
+        #[test]
+        fn matches_a_reference_binary_heap(ops in prop::collection::vec(op(), 0..400)) {
+            let mut q = EventQueue::default();
+            let mut reference = BinaryHeap::new();
+            let mut n = 0u64;
+            for op in ops {
+                match op {
+                    Op::Push(at) => {
+                        q.push(Time::from_nanos(at), n);
+                        reference.push(Reverse((at, n)));
+                        n += 1;
+                    }
+                    Op::Pop => {
+                        let expected = reference.pop().map(|Reverse((at, n))| (Time::from_nanos(at), n));
+                        prop_assert_eq!(q.pop(), expected);
+                    }
+                }
+                prop_assert_eq!(q.len(), reference.len());
+            }
+            while let Some(Reverse((at, n))) = reference.pop() {
+                prop_assert_eq!(q.pop(), Some((Time::from_nanos(at), n)));
+            }
+            prop_assert!(q.is_empty());
+        }
     }
 }

@@ -292,7 +292,13 @@ fn tokens(x: f64) -> u32 {
     } else if x >= f64::from(u32::MAX) {
         u32::MAX
     } else {
-        x.round() as u32
+        // `x.round()` (half away from zero) without the library call: `x - trunc(x)` is exact.
+        let whole = x as u32;
+        if x - f64::from(whole) >= 0.5 {
+            whole + 1
+        } else {
+            whole
+        }
     }
 }
 

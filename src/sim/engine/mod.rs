@@ -579,7 +579,8 @@ impl<S: RecordSink> Engine<'_, S> {
         {
             return;
         }
-        let active = self.active.remove(slot as usize);
+        // Read in place: moving the whole request out of the slab first copies it.
+        let active = &self.active[slot as usize];
         let router = &self.instances[active.instance as usize].router;
         let (ttft, output_tokens, cost_usd) = match result {
             CallResult::Served(served) => {
@@ -610,9 +611,9 @@ impl<S: RecordSink> Engine<'_, S> {
             client: active.client,
         };
         self.sink.request(&record);
-        let next = self
-            .source
-            .after_request(self.world.workload, active.arrival, now);
+        let arrival = active.arrival;
+        drop(self.active.remove(slot as usize));
+        let next = self.source.after_request(self.world.workload, arrival, now);
         if let Some(at) = next {
             self.queue.push(at, Event::Arrival);
         }
