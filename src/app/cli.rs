@@ -12,9 +12,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use super::output::{self, exit_for, out};
-use super::runner::run_scenario;
+
 use super::validation::{Refused, load_runnable, validate_file};
 use crate::config::yaml::ProcessEnv;
+use crate::report::requests_format::RequestsFormat;
 use crate::report::table;
 #[cfg(feature = "live")]
 use crate::scenario::load_scenario;
@@ -64,9 +65,14 @@ struct RunArgs {
     /// deployments' own prices and the built-in table).
     #[arg(long, value_name = "FILE")]
     prices: Option<PathBuf>,
-    /// Explain request number ID (from requests.csv): every attempt, filter and wait.
+    /// Explain request number ID (the `id` column of requests.parquet or requests.csv; ids
+    /// count arrivals from 0): every attempt, filter and wait.
     #[arg(long, value_name = "ID")]
     explain: Option<u64>,
+    /// The per-request file: parquet (requests.parquet, typed and compressed), csv
+    /// (requests.csv) or none.
+    #[arg(long, value_name = "FORMAT", default_value = "parquet")]
+    requests: RequestsFormat,
 }
 
 #[cfg(feature = "live")]
@@ -347,7 +353,14 @@ fn compare(
     .with_context(|| written("comparison.csv"))?;
     // The first seed's full run gives the page its tables and run charts.
     let policies: Vec<_> = scenario.policies.iter().collect();
-    let output = run_scenario(&scenario, &policies, seed_list[0], &out_dir)?;
+    let output = super::runner::run_scenario_as(
+        &scenario,
+        &policies,
+        seed_list[0],
+        &out_dir,
+        RequestsFormat::default(),
+        &|| {},
+    )?;
     let charts = super::runner::write_pages(&scenario, &output, Some(&comparison), &out_dir)?;
 
     say!(
@@ -373,6 +386,14 @@ fn compare(
     Ok(())
 }
 
+/// The per-request file's path and a comma for the "wrote" line, or nothing without one.
+fn requests_written(output: &super::runner::RunOutput) -> String {
+    match output.requests_format {
+        RequestsFormat::None => String::new(),
+        _ => format!("{}, ", output.requests_path.display()),
+    }
+}
+
 fn run(args: RunArgs) -> Result<()> {
     let RunArgs {
         scenario: path,
@@ -383,6 +404,7 @@ fn run(args: RunArgs) -> Result<()> {
         quiet,
         prices,
         explain,
+        requests,
     } = args;
     let mut scenario = load_runnable(&path, &ProcessEnv)?;
     if let Some(file) = prices {
@@ -431,7 +453,7 @@ fn run(args: RunArgs) -> Result<()> {
     let expected = scenario.workload.rate * scenario.duration.as_secs_f64() * policies.len() as f64;
     let bar = progress_bar(policies.len() as u64, quiet || expected < 1.0e6, "policies");
     let output =
-        super::runner::run_scenario_with_progress(&scenario, &policies, seed, &out_dir, &|| {
+        super::runner::run_scenario_as(&scenario, &policies, seed, &out_dir, requests, &|| {
             bar.inc(1)
         })?;
     bar.finish_and_clear();
@@ -466,9 +488,9 @@ fn run(args: RunArgs) -> Result<()> {
         total as f64 / elapsed.max(1e-9)
     );
     say!(
-        "wrote {}, {}, {} charts in {} and {}",
+        "wrote {}, {}{} charts in {} and {}",
         output.summary_path.display(),
-        output.requests_path.display(),
+        requests_written(&output),
         charts,
         out_dir.join("charts").display(),
         out_dir.join("index.html").display()
@@ -506,13 +528,17 @@ fn drive(args: DriveArgs) -> Result<()> {
     let live = runtime.block_on(drive::run_until(&scenario, &options, stop))?;
     let out_dir = (args.out)
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-live", scenario.name)));
-    let (output, charts) = super::runner::write_recorded_run(
+    let recorded = super::runner::RecordedRun {
+        policy: drive::POLICY,
+        seed: live.seed,
+        stats: live.stats,
+        records: &live.records,
+        note: drive::CLIENT_VIEW,
+    };
+    let (output, charts) = super::runner::write_recorded_run_as(
         &scenario,
-        drive::POLICY,
-        live.seed,
-        live.stats,
-        &live.records,
-        drive::CLIENT_VIEW,
+        recorded,
+        RequestsFormat::default(),
         &out_dir,
     )?;
     for (id, n) in &live.unknown_model_ids {
@@ -541,11 +567,11 @@ fn drive(args: DriveArgs) -> Result<()> {
         say!("{}", table::deployments_table(p));
     }
     say!(
-        "\nsent {} requests in {:.2} s; wrote {}, {}, {charts} charts and {}",
+        "\nsent {} requests in {:.2} s; wrote {}, {}{charts} charts and {}",
         live.records.len(),
         live.wall.as_secs_f64(),
         output.summary_path.display(),
-        output.requests_path.display(),
+        requests_written(&output),
         out_dir.join("index.html").display()
     );
     Ok(())

@@ -13,6 +13,7 @@ pub mod compare;
 pub mod expectations;
 pub mod interrupt;
 pub mod output;
+pub mod requests_writer;
 pub mod runner;
 #[cfg(feature = "live")]
 pub mod serve;
