@@ -39,6 +39,7 @@ mod live_router_view;
 mod mock_provider;
 mod queueing;
 mod reliability;
+mod requests_output;
 mod router;
 mod scenario;
 mod shuffle;
