@@ -195,3 +195,31 @@ fn a_full_disk_is_an_error_naming_the_file_not_a_panic() {
         .expect_err("nothing fits on /dev/full");
     assert!(format!("{err:#}").contains("/dev/full"), "{err:#}");
 }
+
+#[test]
+fn the_command_line_writes_requests_parquet_by_default_and_refuses_an_unknown_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .args(["run", "seed-weighted.yaml", "--brief", "--quiet", "--out"])
+            .arg(dir.path())
+            .args(extra)
+            .current_dir(crate::common::scenarios_dir())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("requests.parquet").exists());
+    assert!(!dir.path().join("requests.csv").exists());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("requests.parquet"), "{stdout}");
+    let bad = run(&["--requests", "xlsx"]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("expected parquet, csv or none"), "{stderr}");
+}
