@@ -299,7 +299,8 @@ struct EncodedNames {
     models: Vec<ByteArray>,
     deployments: Vec<ByteArray>,
     groups: Vec<ByteArray>,
-    unknown_group: ByteArray,
+    /// `?`: a group nothing matched (as the CSV writes it), or a name missing from the lists.
+    unknown: ByteArray,
 }
 
 fn byte_array(s: &str) -> ByteArray {
@@ -314,7 +315,7 @@ impl EncodedNames {
             models: all(&names.models),
             deployments: all(&names.deployments),
             groups: all(&names.groups),
-            unknown_group: byte_array("?"),
+            unknown: byte_array("?"),
         }
     }
 }
@@ -366,13 +367,9 @@ impl RequestsParquetFile {
         column::<Int64Type>(&mut rg, &c.id, None)?;
         names(&mut rg, s, l, c.id.iter().map(|_| Some(&n.policy)))?;
         column::<DoubleType>(&mut rg, &c.arrival_s, None)?;
-        names(
-            &mut rg,
-            s,
-            l,
-            c.class.iter().map(|&m| Some(&n.models[m as usize])),
-        )?;
-        let deployment = |&i: &u32| (i != NONE).then(|| &n.deployments[i as usize]);
+        let model = |&m: &u32| Some(n.models.get(m as usize).unwrap_or(&n.unknown));
+        names(&mut rg, s, l, c.class.iter().map(model))?;
+        let deployment = |&i: &u32| (i != NONE).then(|| n.deployments.get(i as usize)).flatten();
         optional_names(&mut rg, s, l, c.deployment.iter().map(deployment))?;
         column::<Int32Type>(&mut rg, &c.status, None)?;
         let error_classes = c
@@ -391,7 +388,7 @@ impl RequestsParquetFile {
             .fallback_paths()
             .map(|p| (!p.is_empty()).then(|| byte_array(p)));
         optional_owned(&mut rg, s, l, paths)?;
-        let group = |&g: &u32| Some(n.groups.get(g as usize).unwrap_or(&n.unknown_group));
+        let group = |&g: &u32| Some(n.groups.get(g as usize).unwrap_or(&n.unknown));
         names(&mut rg, s, l, c.final_group.iter().map(group))?;
         if self.client_retries {
             column::<Int32Type>(&mut rg, &c.client_retries, None)?;

@@ -17,6 +17,10 @@ use switchyard::scenario::Scenario;
 
 use crate::common::bundled;
 
+fn mix_models(s: &Scenario) -> Vec<&str> {
+    s.workload.mix.iter().map(|c| c.model.as_str()).collect()
+}
+
 fn run_as(s: &Scenario, format: RequestsFormat, dir: &Path) -> RunOutput {
     let policies: Vec<_> = s.policies.iter().collect();
     run_scenario_as(s, &policies, s.seed, dir, format, &|| {}).expect("the run is written")
@@ -187,7 +191,7 @@ fn a_full_disk_is_an_error_naming_the_file_not_a_panic() {
     }
     let s = bundled("seed-load-balancing.yaml");
     let policy = &s.policies[0];
-    let names = RequestNames::new(&policy.name, &["gpt-4o"], &s.config.table);
+    let names = RequestNames::new(&policy.name, &mix_models(&s), &s.config.table);
     let err =
         switchyard::app::requests_writer::write_requests_parquet(full, &names, false, |rows| {
             simulate(&s, policy, 42, rows)
@@ -222,4 +226,40 @@ fn the_command_line_writes_requests_parquet_by_default_and_refuses_an_unknown_fo
     assert!(!bad.status.success());
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("expected parquet, csv or none"), "{stderr}");
+}
+
+#[test]
+fn encoding_on_a_second_thread_gives_the_same_bytes_as_encoding_in_line() {
+    use switchyard::report::requests_parquet::{RequestsParquet, RequestsParquetFile};
+    // 10 minutes at 500/s: three row groups, so batches are handed over and recycled.
+    let text =
+        std::fs::read_to_string(crate::common::scenarios_dir().join("seed-load-balancing.yaml"))
+            .unwrap()
+            .replace("  rate: 20/s", "  rate: 500/s");
+    let s = crate::common::scenario(&text).expect("the scenario parses");
+    let policy = &s.policies[0];
+    let names = RequestNames::new(&policy.name, &mix_models(&s), &s.config.table);
+    let dir = tempfile::tempdir().unwrap();
+    let (threaded, in_line) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+    let stats = switchyard::app::requests_writer::write_requests_parquet(
+        &threaded,
+        &names,
+        false,
+        |rows| simulate(&s, policy, 7, rows),
+    )
+    .unwrap();
+    assert!(stats.requests > 2 * 131_072, "{} requests", stats.requests);
+    let file = RequestsParquetFile::create(&in_line, &names, false).unwrap();
+    let mut rows = RequestsParquet::new(&names, file);
+    simulate(&s, policy, 7, &mut rows).unwrap();
+    let (rest, mut file) = rows.finish();
+    file.write(&rest).unwrap();
+    file.close().unwrap();
+    let bytes = std::fs::read(&threaded).unwrap();
+    assert!(
+        bytes == std::fs::read(&in_line).unwrap(),
+        "the two files differ"
+    );
+    let (_, read_back) = parquet_rows(&threaded);
+    assert_eq!(read_back.len() as u64, stats.requests);
 }
