@@ -14,9 +14,9 @@ use clap::{Parser, Subcommand};
 use super::interrupt::{INTERRUPTED_EXIT, on_ctrl_c};
 use super::output::{self, exit_for, out};
 use super::progress::{self, Progress};
-use super::runner::run_scenario;
 use super::validation::{Refused, load_runnable, validate_file};
 use crate::config::yaml::ProcessEnv;
+use crate::report::requests_format::RequestsFormat;
 use crate::report::table;
 #[cfg(feature = "live")]
 use crate::scenario::load_scenario;
@@ -66,9 +66,14 @@ struct RunArgs {
     /// deployments' own prices and the built-in table).
     #[arg(long, value_name = "FILE")]
     prices: Option<PathBuf>,
-    /// Explain request number ID (from requests.csv): every attempt, filter and wait.
+    /// Explain request number ID (the `id` column of requests.parquet or requests.csv; ids
+    /// count arrivals from 0): every attempt, filter and wait.
     #[arg(long, value_name = "ID")]
     explain: Option<u64>,
+    /// The per-request file: parquet (requests.parquet, typed and compressed), csv
+    /// (requests.csv) or none.
+    #[arg(long, value_name = "FORMAT", default_value = "parquet")]
+    requests: RequestsFormat,
 }
 
 #[cfg(feature = "live")]
@@ -353,7 +358,18 @@ fn compare(
     .with_context(|| written("comparison.csv"))?;
     // The first seed's full run gives the page its tables and run charts.
     let policies: Vec<_> = scenario.policies.iter().collect();
-    let output = run_scenario(&scenario, &policies, seed_list[0], &out_dir)?;
+    let output = super::runner::run_scenario_as(
+        &scenario,
+        &policies,
+        seed_list[0],
+        &out_dir,
+        RequestsFormat::default(),
+        &Progress::new(
+            policies.len(),
+            scenario.duration,
+            super::interrupt::StopFlag::new(),
+        ),
+    )?;
     let charts = super::runner::write_pages(&scenario, &output, Some(&comparison), &out_dir)?;
 
     say!(
@@ -379,6 +395,14 @@ fn compare(
     Ok(())
 }
 
+/// The per-request file's path and a comma for the "wrote" line, or nothing without one.
+fn requests_written(output: &super::runner::RunOutput) -> String {
+    match output.requests_format {
+        RequestsFormat::None => String::new(),
+        _ => format!("{}, ", output.requests_path.display()),
+    }
+}
+
 fn run(args: RunArgs) -> Result<()> {
     let RunArgs {
         scenario: path,
@@ -389,6 +413,7 @@ fn run(args: RunArgs) -> Result<()> {
         quiet,
         prices,
         explain,
+        requests,
     } = args;
     let mut scenario = load_runnable(&path, &ProcessEnv)?;
     if let Some(file) = prices {
@@ -436,7 +461,7 @@ fn run(args: RunArgs) -> Result<()> {
     // Ctrl-C stops the arrivals; the report then covers what was simulated and says so.
     let progress = Progress::new(policies.len(), scenario.duration, on_ctrl_c()?);
     let output = progress::watch(&progress, progress::Display::choose(quiet), || {
-        super::runner::run_scenario_with_progress(&scenario, &policies, seed, &out_dir, &progress)
+        super::runner::run_scenario_as(&scenario, &policies, seed, &out_dir, requests, &progress)
     })?;
     let elapsed = started.elapsed().as_secs_f64();
     let charts = super::runner::write_pages(&scenario, &output, None, &out_dir)?;
@@ -472,9 +497,9 @@ fn run(args: RunArgs) -> Result<()> {
         total as f64 / elapsed.max(1e-9)
     );
     say!(
-        "wrote {}, {}, {} charts in {} and {}",
+        "wrote {}, {}{} charts in {} and {}",
         output.summary_path.display(),
-        output.requests_path.display(),
+        requests_written(&output),
         charts,
         out_dir.join("charts").display(),
         out_dir.join("index.html").display()
@@ -528,13 +553,17 @@ fn drive(args: DriveArgs) -> Result<()> {
     let live = runtime.block_on(drive::run_until(&scenario, &options, stop))?;
     let out_dir = (args.out)
         .unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-live", scenario.name)));
-    let (output, charts) = super::runner::write_recorded_run(
+    let recorded = super::runner::RecordedRun {
+        policy: drive::POLICY,
+        seed: live.seed,
+        stats: live.stats,
+        records: &live.records,
+        note: drive::CLIENT_VIEW,
+    };
+    let (output, charts) = super::runner::write_recorded_run_as(
         &scenario,
-        drive::POLICY,
-        live.seed,
-        live.stats,
-        &live.records,
-        drive::CLIENT_VIEW,
+        recorded,
+        RequestsFormat::default(),
         &out_dir,
     )?;
     for (id, n) in &live.unknown_model_ids {
@@ -563,11 +592,11 @@ fn drive(args: DriveArgs) -> Result<()> {
         say!("{}", table::deployments_table(p));
     }
     say!(
-        "\nsent {} requests in {:.2} s; wrote {}, {}, {charts} charts and {}",
+        "\nsent {} requests in {:.2} s; wrote {}, {}{charts} charts and {}",
         live.records.len(),
         live.wall.as_secs_f64(),
         output.summary_path.display(),
-        output.requests_path.display(),
+        requests_written(&output),
         out_dir.join("index.html").display()
     );
     Ok(())

@@ -14,6 +14,7 @@ pub mod expectations;
 pub mod interrupt;
 pub mod output;
 pub mod progress;
+pub mod requests_writer;
 pub mod runner;
 #[cfg(feature = "live")]
 pub mod serve;

@@ -1,7 +1,8 @@
 //! Running a scenario's policies and writing the report directory.
 //!
 //! For each policy, one engine run over the same seed (so every policy sees the same workload),
-//! streaming `requests.csv` and collecting aggregates into `summary.json`. It decides the files
+//! streaming the per-request file (`requests.parquet` by default, `requests.csv`, or none) and
+//! collecting aggregates into `summary.json`. It decides the files
 //! and their order, and turns the scenario into what the report draws (the fault windows); the
 //! numbers come from the engine and [`crate::metrics`], the formatting from [`crate::report`].
 //! It must not format a file's contents itself.
@@ -20,6 +21,8 @@ use crate::metrics::{Discard, PolicyStats, RecordSink, RequestRecord};
 use crate::report::budgets_csv::{self, BudgetsCsv};
 use crate::report::charts::Window;
 use crate::report::requests_csv::{self, RequestsCsv};
+use crate::report::requests_format::RequestsFormat;
+use crate::report::requests_parquet::{self, RequestNames};
 use crate::report::summary::{Partial, never_ran};
 use crate::report::{PolicySummary, Summary};
 use crate::router::DeploymentTable;
@@ -33,8 +36,11 @@ pub struct RunOutput {
     pub summary: Summary,
     /// Path of `summary.json`.
     pub summary_path: PathBuf,
-    /// Path of `requests.csv`.
+    /// Path of the per-request file (`requests.parquet` or `requests.csv`); where
+    /// `requests.csv` would be when `requests_format` is [`RequestsFormat::None`] (not written).
     pub requests_path: PathBuf,
+    /// Which per-request file was written.
+    pub requests_format: RequestsFormat,
     /// Path of `budgets.csv`, when the config has budgets.
     pub budgets_path: Option<PathBuf>,
     /// Each policy's aggregates, in the order run.
@@ -83,7 +89,8 @@ pub fn simulate_quietly(scenario: &Scenario, policy: &Policy, seed: u64) -> Resu
 }
 
 /// Runs `policies` of `scenario` with `seed` and writes `summary.json` and `requests.csv`
-/// into `out_dir` (created if missing).
+/// into `out_dir` (created if missing). The command line writes `requests.parquet` by default
+/// ([`run_scenario_as`]).
 pub fn run_scenario(
     scenario: &Scenario,
     policies: &[&Policy],
@@ -91,10 +98,22 @@ pub fn run_scenario(
     out_dir: &Path,
 ) -> Result<RunOutput> {
     let progress = Progress::new(policies.len(), scenario.duration, StopFlag::new());
-    run_scenario_with_progress(scenario, policies, seed, out_dir, &progress)
+    run_scenario_as(
+        scenario,
+        policies,
+        seed,
+        out_dir,
+        RequestsFormat::Csv,
+        &progress,
+    )
 }
 
-/// One policy's run into its own part files (`requests.csv.<i>.part`, and
+/// The part file of policy `index` for the report file `name`.
+fn part_path(out_dir: &Path, name: &str, index: usize) -> PathBuf {
+    out_dir.join(format!("{name}.{index}.part"))
+}
+
+/// One policy's run into its own part files (`requests.<format>.<i>.part`, and
 /// `budgets.csv.<i>.part` with budgets), so policies can run in parallel and be joined in order.
 fn run_policy_to_parts(
     scenario: &Scenario,
@@ -103,31 +122,76 @@ fn run_policy_to_parts(
     seed: u64,
     out_dir: &Path,
     with_budgets: bool,
+    format: RequestsFormat,
     progress: &Progress,
+) -> Result<PolicyStats> {
+    let budgets = with_budgets.then(|| part_path(out_dir, "budgets.csv", index));
+    let budgets = budgets.as_deref();
+    match format {
+        RequestsFormat::Csv => {
+            let path = part_path(out_dir, "requests.csv", index);
+            simulate_to_csv(scenario, policy, seed, &path, budgets, (index, progress))
+        }
+        RequestsFormat::Parquet => {
+            let path = part_path(out_dir, "requests.parquet", index);
+            let models = mix_models(scenario);
+            let names = RequestNames::new(&policy.name, &models, &scenario.config.table);
+            let client_retries = scenario.workload.uses_client_retries();
+            super::requests_writer::write_requests_parquet(&path, &names, client_retries, |rows| {
+                simulate_with_budgets(scenario, policy, seed, rows, budgets, (index, progress))
+            })
+        }
+        RequestsFormat::None => {
+            simulate_with_budgets(scenario, policy, seed, Discard, budgets, (index, progress))
+        }
+    }
+}
+
+/// One policy's run with its rows in the CSV file at `path` (no header).
+fn simulate_to_csv(
+    scenario: &Scenario,
+    policy: &Policy,
+    seed: u64,
+    path: &Path,
+    budgets: Option<&Path>,
+    progress: (usize, &Progress),
 ) -> Result<PolicyStats> {
     let models = mix_models(scenario);
     let table = &scenario.config.table;
-    let part = |name: &str| out_dir.join(format!("{name}.{index}.part"));
-    let file = File::create(part("requests.csv"))
-        .with_context(|| format!("cannot write {}", part("requests.csv").display()))?;
+    let file = File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
     let mut csv = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
     let mut rows = RequestsCsv::new(&mut csv, &policy.name, models, table)
         .client_retries(scenario.workload.uses_client_retries());
-    let stats = if with_budgets {
-        let file = File::create(part("budgets.csv"))
-            .with_context(|| format!("cannot write {}", part("budgets.csv").display()))?;
-        let mut budget_csv = csv::Writer::from_writer(BufWriter::new(file));
-        let mut samples = BudgetsCsv::new(&mut budget_csv, &policy.name);
-        let sink = progress.sink(index, (&mut rows, &mut samples));
-        let stats = simulate(scenario, policy, seed, sink)?;
-        samples.finish().context("cannot write budgets.csv")?;
-        budget_csv.flush().context("cannot write budgets.csv")?;
-        stats
-    } else {
-        simulate(scenario, policy, seed, progress.sink(index, &mut rows))?
-    };
+    let stats = simulate_with_budgets(scenario, policy, seed, &mut rows, budgets, progress)?;
     rows.finish().context("cannot write requests.csv")?;
     csv.flush().context("cannot write requests.csv")?;
+    Ok(stats)
+}
+
+/// One policy's run into `rows`, with its budget samples in the CSV file at `budgets` (no
+/// header) when given.
+fn simulate_with_budgets<S: RecordSink>(
+    scenario: &Scenario,
+    policy: &Policy,
+    seed: u64,
+    rows: S,
+    budgets: Option<&Path>,
+    (index, progress): (usize, &Progress),
+) -> Result<PolicyStats> {
+    let Some(path) = budgets else {
+        return simulate(scenario, policy, seed, progress.sink(index, rows));
+    };
+    let file = File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut budget_csv = csv::Writer::from_writer(BufWriter::new(file));
+    let mut samples = BudgetsCsv::new(&mut budget_csv, &policy.name);
+    let stats = simulate(
+        scenario,
+        policy,
+        seed,
+        progress.sink(index, (rows, &mut samples)),
+    )?;
+    samples.finish().context("cannot write budgets.csv")?;
+    budget_csv.flush().context("cannot write budgets.csv")?;
     Ok(stats)
 }
 
@@ -151,15 +215,17 @@ fn join_parts(path: &Path, header: &[&str], n: usize) -> Result<()> {
     Ok(())
 }
 
-/// [`run_scenario`], running the policies in parallel (rayon), publishing how far each has got
-/// to `progress` (slot `i` for `policies[i]`) and obeying its stop flag: once set, each policy
-/// takes no more arrivals and finishes the requests it has, and the summary is marked partial.
-/// The files are byte-identical whatever the number of threads.
-pub fn run_scenario_with_progress(
+/// [`run_scenario`] writing the per-request file in `requests` format, running the policies in
+/// parallel (rayon), publishing how far each has got to `progress` (slot `i` for `policies[i]`)
+/// and obeying its stop flag: once set, each policy takes no more arrivals and finishes the
+/// requests it has, and the summary is marked partial. The files are byte-identical whatever
+/// the number of threads.
+pub fn run_scenario_as(
     scenario: &Scenario,
     policies: &[&Policy],
     seed: u64,
     out_dir: &Path,
+    requests: RequestsFormat,
     progress: &Progress,
 ) -> Result<RunOutput> {
     std::fs::create_dir_all(out_dir)
@@ -178,15 +244,21 @@ pub fn run_scenario_with_progress(
         .par_iter()
         .enumerate()
         .map(|(i, policy)| {
-            let stats =
-                run_policy_to_parts(scenario, policy, i, seed, out_dir, has_budgets, progress);
+            let stats = run_policy_to_parts(
+                scenario,
+                policy,
+                i,
+                seed,
+                out_dir,
+                has_budgets,
+                requests,
+                progress,
+            );
             progress.finished(i);
             stats
         })
         .collect::<Result<_>>()?;
-    let requests_path = out_dir.join("requests.csv");
-    let header = requests_csv::header(scenario.workload.uses_client_retries());
-    join_parts(&requests_path, header, policies.len())?;
+    let requests_path = join_requests(scenario, out_dir, requests, policies.len())?;
     let budgets_path = has_budgets.then(|| out_dir.join("budgets.csv"));
     if let Some(path) = &budgets_path {
         join_parts(path, &budgets_csv::HEADER, policies.len())?;
@@ -204,10 +276,36 @@ pub fn run_scenario_with_progress(
         summary,
         summary_path,
         requests_path,
+        requests_format: requests,
         budgets_path,
         stats,
         table: scenario.config.table.clone(),
     })
+}
+
+/// Joins the `n` policies' per-request part files into the report's file; returns its path
+/// (where `requests.csv` would be when there is none).
+fn join_requests(
+    scenario: &Scenario,
+    out_dir: &Path,
+    format: RequestsFormat,
+    n: usize,
+) -> Result<PathBuf> {
+    let Some(name) = format.file_name() else {
+        return Ok(out_dir.join("requests.csv"));
+    };
+    let path = out_dir.join(name);
+    match format {
+        RequestsFormat::Parquet => {
+            let parts: Vec<PathBuf> = (0..n).map(|i| part_path(out_dir, name, i)).collect();
+            requests_parquet::join_parts(&parts, &path)?;
+        }
+        _ => {
+            let header = requests_csv::header(scenario.workload.uses_client_retries());
+            join_parts(&path, header, n)?;
+        }
+    }
+    Ok(path)
 }
 
 /// Builds the summary of each policy's aggregates and writes it as `summary.json` in `out_dir`;
@@ -244,7 +342,8 @@ pub fn write_summary(
 /// Writes the report of one policy's run recorded elsewhere (the live driver's, from what its
 /// clients observed) into `out_dir`: `requests.csv` from `records` in the order given,
 /// `summary.json`, the charts, `index.html` and `summary.md` (whose description ends with
-/// `note`). Returns the files and the number of charts.
+/// `note`). Returns the files and the number of charts. The command line writes
+/// `requests.parquet` by default ([`write_recorded_run_as`]).
 pub fn write_recorded_run(
     scenario: &Scenario,
     policy: &str,
@@ -254,26 +353,91 @@ pub fn write_recorded_run(
     note: &str,
     out_dir: &Path,
 ) -> Result<(RunOutput, usize)> {
+    let run = RecordedRun {
+        policy,
+        seed,
+        stats,
+        records,
+        note,
+    };
+    write_recorded_run_as(scenario, run, RequestsFormat::Csv, out_dir)
+}
+
+/// One policy's run recorded elsewhere: its records in the order observed, and a note for the
+/// report's description.
+pub struct RecordedRun<'r, 'a> {
+    /// The policy's name in the report.
+    pub policy: &'r str,
+    /// The seed of the workload played.
+    pub seed: u64,
+    /// The aggregates of what was observed.
+    pub stats: PolicyStats,
+    /// One record per request, in the order written.
+    pub records: &'r [RequestRecord<'a>],
+    /// Appended to the scenario's description.
+    pub note: &'r str,
+}
+
+/// Writes the per-request file of `records` in `format` into `out_dir`; returns its path.
+fn write_records(
+    scenario: &Scenario,
+    policy: &str,
+    records: &[RequestRecord<'_>],
+    format: RequestsFormat,
+    out_dir: &Path,
+) -> Result<PathBuf> {
+    let Some(name) = format.file_name() else {
+        return Ok(out_dir.join("requests.csv"));
+    };
+    let path = out_dir.join(name);
+    let models = mix_models(scenario);
+    let table = &scenario.config.table;
+    if format == RequestsFormat::Parquet {
+        let names = RequestNames::new(policy, &models, table);
+        let file = requests_parquet::RequestsParquetFile::create(&path, &names, false)?;
+        let mut rows = requests_parquet::RequestsParquet::new(&names, file);
+        records.iter().for_each(|r| rows.request(r));
+        let (rest, mut file) = rows.finish();
+        file.write(&rest)?;
+        file.close()?;
+        return Ok(path);
+    }
+    let file = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut csv = csv::Writer::from_writer(BufWriter::new(file));
+    let cannot = || format!("cannot write {}", path.display());
+    csv.write_record(requests_csv::HEADER)
+        .with_context(cannot)?;
+    let mut rows = RequestsCsv::new(&mut csv, policy, models, table);
+    records.iter().for_each(|r| rows.request(r));
+    rows.finish().with_context(cannot)?;
+    csv.flush().with_context(cannot)?;
+    Ok(path)
+}
+
+/// [`write_recorded_run`] writing the per-request file in `requests` format.
+pub fn write_recorded_run_as(
+    scenario: &Scenario,
+    run: RecordedRun<'_, '_>,
+    requests: RequestsFormat,
+    out_dir: &Path,
+) -> Result<(RunOutput, usize)> {
+    let RecordedRun {
+        policy,
+        seed,
+        stats,
+        records,
+        note,
+    } = run;
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create the report directory {}", out_dir.display()))?;
-    let requests_path = out_dir.join("requests.csv");
-    let file = File::create(&requests_path)
-        .with_context(|| format!("cannot write {}", requests_path.display()))?;
-    let mut csv = csv::Writer::from_writer(BufWriter::new(file));
-    csv.write_record(requests_csv::HEADER)?;
-    let models = mix_models(scenario);
-    let mut rows = RequestsCsv::new(&mut csv, policy, models, &scenario.config.table);
-    for record in records {
-        rows.request(record);
-    }
-    rows.finish().context("cannot write requests.csv")?;
-    csv.flush().context("cannot write requests.csv")?;
+    let requests_path = write_records(scenario, policy, records, requests, out_dir)?;
     let stats = vec![(policy.to_string(), stats)];
     let (summary, summary_path) = write_summary(scenario, seed, &stats, out_dir)?;
     let output = RunOutput {
         summary,
         summary_path,
         requests_path,
+        requests_format: requests,
         budgets_path: None,
         stats,
         table: scenario.config.table.clone(),

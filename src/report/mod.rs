@@ -1,6 +1,6 @@
-//! What a run writes and prints: `summary.json`, `requests.csv`, `budgets.csv`, charts,
-//! `index.html` and `summary.md`, terminal tables, `--explain` text, and a comparison's data
-//! with its cross-seed statistics.
+//! What a run writes and prints: `summary.json`, `requests.parquet` (or `requests.csv`),
+//! `budgets.csv`, charts, `index.html` and `summary.md`, terminal tables, `--explain` text, and
+//! a comparison's data with its cross-seed statistics.
 //!
 //! Formatting only; the numbers come from [`crate::metrics`] and the router's trace. It sits
 //! below the application and above the simulator: it must not run simulations or read
@@ -15,6 +15,8 @@ pub mod fleet_html;
 pub mod fleet_summary;
 pub mod html;
 pub mod requests_csv;
+pub mod requests_format;
+pub mod requests_parquet;
 pub mod stats;
 pub mod summary;
 pub mod table;

@@ -12,10 +12,10 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use crate::metrics::{RecordSink, RequestRecord};
-use crate::router::{CallResult, DeploymentTable};
+use crate::router::{CallResult, DeploymentTable, GroupIdx};
 
 /// Every column, `client_retries` last.
-const COLUMNS: [&str; 17] = [
+pub const COLUMNS: [&str; 17] = [
     "id",
     "policy",
     "arrival_s",
@@ -150,33 +150,45 @@ impl<'a, W: Write> RequestsCsv<'a, W> {
             let _ = write!(b, "{}", r.retries());
         })?;
         let table = self.table;
-        let group_name =
-            |g: Option<crate::router::GroupIdx>| g.map_or("?", |g| table.group(g).name.as_str());
-        self.field(|b| {
-            if !r.failed_groups.is_empty() {
-                let mut last = None;
-                for f in r.failed_groups {
-                    if last != Some(f.group) {
-                        if last.is_some() {
-                            b.push('>');
-                        }
-                        b.push_str(group_name(f.group));
-                        last = Some(f.group);
-                    }
-                }
-                if last != Some(r.final_group) {
-                    b.push('>');
-                    b.push_str(group_name(r.final_group));
-                }
-            }
-        })?;
-        self.out.write_field(group_name(r.final_group))?;
+        self.field(|b| fallback_path(b, r, |g| group_name(table, g)))?;
+        self.out.write_field(group_name(table, r.final_group))?;
         if self.client_retries {
             self.field(|b| {
                 let _ = write!(b, "{}", r.client.retries);
             })?;
         }
         self.out.write_record(None::<&[u8]>)
+    }
+}
+
+/// A group's name, `?` for a name nothing matched.
+pub fn group_name(table: &DeploymentTable, group: Option<GroupIdx>) -> &str {
+    group.map_or("?", |g| table.group(g).name.as_str())
+}
+
+/// Appends the `fallback_path` of `r` to `b`: the groups tried, in order and without repeats,
+/// joined by `>` and ending with the final group; nothing when the first group ended it.
+pub fn fallback_path<'n>(
+    b: &mut String,
+    r: &RequestRecord<'_>,
+    name: impl Fn(Option<GroupIdx>) -> &'n str,
+) {
+    if r.failed_groups.is_empty() {
+        return;
+    }
+    let mut last = None;
+    for f in r.failed_groups {
+        if last != Some(f.group) {
+            if last.is_some() {
+                b.push('>');
+            }
+            b.push_str(name(f.group));
+            last = Some(f.group);
+        }
+    }
+    if last != Some(r.final_group) {
+        b.push('>');
+        b.push_str(name(r.final_group));
     }
 }
 

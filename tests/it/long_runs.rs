@@ -8,9 +8,10 @@ use std::process::{Command, Stdio};
 use switchyard::app::interrupt::{StopFlag, StopWhen};
 use switchyard::app::progress::Progress;
 use switchyard::app::runner::{RunOutput, write_summary};
-use switchyard::app::runner::{run_scenario, run_scenario_with_progress, simulate, write_pages};
+use switchyard::app::runner::{run_scenario, run_scenario_as, simulate, write_pages};
 use switchyard::metrics::{RecordSink, RequestRecord};
 use switchyard::report::PolicySummary;
+use switchyard::report::requests_format::RequestsFormat;
 
 use crate::common::scenario;
 
@@ -113,8 +114,15 @@ fn a_stop_before_the_run_leaves_every_policy_not_run_and_the_page_says_so() {
     let progress = Progress::new(s.policies.len(), s.duration, flag);
     let dir = tempfile::tempdir().unwrap();
     let policies: Vec<_> = s.policies.iter().collect();
-    let out: RunOutput =
-        run_scenario_with_progress(&s, &policies, s.seed, dir.path(), &progress).unwrap();
+    let out: RunOutput = run_scenario_as(
+        &s,
+        &policies,
+        s.seed,
+        dir.path(),
+        RequestsFormat::Csv,
+        &progress,
+    )
+    .unwrap();
     let partial = out.summary.partial.as_ref().unwrap();
     assert_eq!(partial.not_run, ["shuffle", "latency"]);
     assert_eq!(partial.stopped_at_s, None);

@@ -194,6 +194,8 @@ fn the_command_line_runs_a_scenario_and_writes_its_report() {
             "3",
             "--policy",
             "default",
+            "--requests",
+            "csv",
             "--out",
         ])
         .arg(dir.path())
