@@ -211,3 +211,51 @@ fn the_kubernetes_example_runs_one_shard_per_completion_index() {
     let slurm = std::fs::read_to_string(root.join("sweep.slurm")).unwrap();
     assert!(slurm.contains("--shard \"$SLURM_ARRAY_TASK_ID/8\"") && slurm.contains("--array=0-7"));
 }
+
+#[test]
+fn a_stopped_compare_reports_the_policies_whose_every_seed_completed_marked_partial() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = small_sweep_file(dir.path());
+    let s = load_runnable(&path, &env()).unwrap();
+    let stop = StopFlag::new();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    // Stop after six runs: the baseline's five seeds and one of `article`'s.
+    let on_run = || {
+        if done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == 6 {
+            stop.stop();
+        }
+    };
+    let request = |shard| CompareRequest {
+        path: &path,
+        seeds: &SEEDS,
+        baseline: "litellm-default",
+        shard,
+        stop: &stop,
+        on_run: &on_run,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let out = dir.path().join("out");
+    let Compared::Report(c, _) = pool
+        .install(|| compare_to_dir(&s, request(None), &out))
+        .unwrap()
+    else {
+        panic!("a report")
+    };
+    assert!(c.partial);
+    assert_eq!(c.missing, ["article"]);
+    assert_eq!(c.policies.len(), 1);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("comparison.json")).unwrap()).unwrap();
+    assert_eq!(json["partial"], true);
+    assert_eq!(json["missing"][0], "article");
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(page.contains("Partial report") && page.contains("article"));
+    // A stopped shard writes nothing rather than a partial result merge would take as whole.
+    let e = pool
+        .install(|| compare_to_dir(&s, request(Some(Shard { index: 0, count: 2 })), &out))
+        .unwrap_err();
+    assert!(e.to_string().contains("no partial result written"), "{e}");
+}
