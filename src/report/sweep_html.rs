@@ -110,6 +110,6 @@ pub fn sweep_html(r: &SweepReport, description: &str, charts: &[ChartFile]) -> R
          hover a number for its interval.</p>",
     );
     points_table(r, &mut out);
-    let _ = write!(out, "<script>{SORT_SCRIPT}</script></body></html>\n");
+    let _ = writeln!(out, "<script>{SORT_SCRIPT}</script></body></html>");
     Ok(out)
 }
