@@ -107,7 +107,7 @@ struct SweepArgs {
     /// `sweep_objectives`, else success_rate,latency_p99_ms,cost_usd).
     #[arg(long, value_name = "METRICS")]
     objectives: Option<String>,
-    /// Report directory (default: reports/<scenario name>/).
+    /// Report directory (default: reports/<scenario name>-sweep/).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Worker threads, 1 to 1024 (default: one per core).
@@ -202,7 +202,8 @@ enum Command {
         /// The scenario file (default: the path recorded in the partials).
         #[arg(long)]
         scenario: Option<PathBuf>,
-        /// Report directory (default: reports/<scenario name>/).
+        /// Report directory (default: the command's: reports/<scenario name>/ for compare,
+        /// reports/<scenario name>-sweep/ for sweep).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -490,7 +491,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
     let bar = runs_bar(share, args.quiet);
     let on_run = || bar.inc(1);
     let stop = super::interrupt::on_ctrl_c()?;
-    let out_dir = (args.out).unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    let out_dir = (args.out).unwrap_or_else(|| super::sweep::default_dir(&scenario));
     let request = SweepRequest {
         path: &args.scenario,
         seeds: &seed_list,

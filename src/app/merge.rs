@@ -156,7 +156,10 @@ pub fn merge(
     }
     let scenario = load_runnable(&path, env)?;
     let out = out_dir.map_or_else(
-        || PathBuf::from("reports").join(&scenario.name),
+        || match first.command {
+            Command::Compare => PathBuf::from("reports").join(&scenario.name),
+            Command::Sweep => super::sweep::default_dir(&scenario),
+        },
         Path::to_path_buf,
     );
     let merged = match first.command {

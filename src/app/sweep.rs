@@ -32,6 +32,12 @@ pub fn grid(scenario: &Scenario) -> Result<&Sweep> {
     })
 }
 
+/// Where a sweep's report goes by default: `reports/<scenario name>-sweep/`, beside (not over)
+/// the `run` and `compare` report of the same scenario.
+pub fn default_dir(scenario: &Scenario) -> PathBuf {
+    PathBuf::from("reports").join(format!("{}-sweep", scenario.name))
+}
+
 /// `--objectives a,b,c`: metric names of [`METRICS`], no repeats.
 pub fn parse_objectives(text: &str) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
