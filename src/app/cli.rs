@@ -104,6 +104,31 @@ struct DriveArgs {
     concurrency_limit: Option<usize>,
 }
 
+#[derive(Debug, clap::Args)]
+struct SweepArgs {
+    /// The scenario file (YAML) with a `sweep:` block.
+    scenario: PathBuf,
+    /// How many seeds per point (the scenario's seed and the ones after it), 2 to 100000.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=100_000))]
+    seeds: u64,
+    /// The Pareto front's metrics, comma-separated (default: the scenario's
+    /// `sweep_objectives`, else success_rate,latency_p99_ms,cost_usd).
+    #[arg(long, value_name = "METRICS")]
+    objectives: Option<String>,
+    /// Report directory (default: reports/<scenario name>-sweep/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads, 1 to 1024 (default: one per core).
+    #[arg(long, value_parser = threads)]
+    threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+    /// Run only shard I of N (0-based: 0/4 … 3/4) and write DIR/partial-I-of-N.json for `merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<super::shard::Shard>,
+}
+
 /// How `validate` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
@@ -168,6 +193,27 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// Run only shard I of N (0-based: 0/4 … 3/4) and write DIR/partial-I-of-N.json for
+        /// `merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<super::shard::Shard>,
+    },
+    /// Run every point of the scenario's `sweep:` grid over the same seeds; report each
+    /// point's metrics with 95 % intervals and the Pareto front.
+    Sweep(SweepArgs),
+    /// Combine the partial results of `compare --shard` or `sweep --shard` into the report a
+    /// single run writes.
+    Merge {
+        /// Partial result files (partial-I-of-N.json) or directories holding them.
+        #[arg(required = true)]
+        partials: Vec<PathBuf>,
+        /// The scenario file (default: the path recorded in the partials).
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Report directory (default: the command's: reports/<scenario name>/ for compare,
+        /// reports/<scenario name>-sweep/ for sweep).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Serve the scenario's providers over HTTP on the wall clock, for a live gateway to call.
     #[cfg(feature = "live")]
@@ -279,7 +325,14 @@ fn dispatch(cli: Cli) -> Result<()> {
             out,
             threads,
             quiet,
-        } => compare(scenario, seeds, baseline, out, threads, quiet),
+            shard,
+        } => compare(scenario, seeds, baseline, out, threads, quiet, shard),
+        Command::Sweep(args) => sweep(args),
+        Command::Merge {
+            partials,
+            scenario,
+            out,
+        } => merge(&partials, scenario.as_deref(), out.as_deref()),
         #[cfg(feature = "live")]
         Command::MockProvider {
             scenario,
@@ -302,21 +355,34 @@ fn dispatch(cli: Cli) -> Result<()> {
     }
 }
 
-/// A progress bar on stderr, hidden when `hidden` or when stderr is not a terminal.
-fn progress_bar(len: u64, hidden: bool, unit: &str) -> indicatif::ProgressBar {
+/// A bar over `len` simulations with the time left (`{eta}`) on stderr, hidden when `hidden` or
+/// when stderr is not a terminal.
+fn runs_bar(len: u64, hidden: bool) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
     if hidden || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len);
     bar.set_style(
-        indicatif::ProgressStyle::with_template(&format!(
-            "{{bar:40}} {{pos}}/{{len}} {unit}, {{elapsed}}"
-        ))
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} runs, {elapsed} elapsed, about {eta} left",
+        )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+/// The seeds of a multi-seed command: the scenario's and the ones after it.
+fn seed_list(first: u64, n: u64) -> Vec<u64> {
+    (0..n).map(|i| first.wrapping_add(i)).collect()
+}
+
+/// A rayon pool of `threads` workers (default: one per core).
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    Ok(rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()?)
 }
 
 fn compare(
@@ -326,63 +392,69 @@ fn compare(
     out: Option<PathBuf>,
     threads: Option<usize>,
     quiet: bool,
+    shard: Option<super::shard::Shard>,
 ) -> Result<()> {
+    use super::compare::{CompareRequest, Compared, compare_to_dir};
     let scenario = load_runnable(&path, &ProcessEnv)?;
     for warning in &scenario.warnings {
         note!("warning: {warning}");
     }
-    let seed_list: Vec<u64> = (0..seeds).map(|i| scenario.seed.wrapping_add(i)).collect();
+    let seed_list = seed_list(scenario.seed, seeds);
     let baseline = baseline.unwrap_or_else(|| scenario.policies[0].name.clone());
     let runs = seed_list.len() as u64 * scenario.policies.len() as u64;
-    let bar = progress_bar(runs, quiet, "runs");
+    let share = shard.map_or(runs, |s| {
+        runs.saturating_sub(s.index as u64).div_ceil(s.count as u64)
+    });
+    let bar = runs_bar(share, quiet);
     let on_run = || bar.inc(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
-        .build()?;
-    let comparison =
-        pool.install(|| super::compare::compare(&scenario, &seed_list, &baseline, &on_run))?;
-    bar.finish_and_clear();
-
+    let stop = super::interrupt::on_ctrl_c()?;
     let out_dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create the report directory {}", out_dir.display()))?;
-    let mut json = serde_json::to_string_pretty(&comparison)?;
-    json.push('\n');
-    let written = |name: &str| format!("cannot write {}", out_dir.join(name).display());
-    std::fs::write(out_dir.join("comparison.json"), json)
-        .with_context(|| written("comparison.json"))?;
-    std::fs::write(
-        out_dir.join("comparison.csv"),
-        crate::report::comparison::to_csv(&comparison)?,
-    )
-    .with_context(|| written("comparison.csv"))?;
-    // The first seed's full run gives the page its tables and run charts.
-    let policies: Vec<_> = scenario.policies.iter().collect();
-    let output = super::runner::run_scenario_as(
-        &scenario,
-        &policies,
-        seed_list[0],
-        &out_dir,
-        RequestsFormat::default(),
-        &Progress::new(
-            policies.len(),
-            scenario.duration,
-            super::interrupt::StopFlag::new(),
-        ),
-    )?;
-    let charts = super::runner::write_pages(&scenario, &output, Some(&comparison), &out_dir)?;
-
+    let request = CompareRequest {
+        path: &path,
+        seeds: &seed_list,
+        baseline: &baseline,
+        shard,
+        stop: &stop,
+        on_run: &on_run,
+    };
+    let compared = pool(threads)?.install(|| compare_to_dir(&scenario, request, &out_dir))?;
+    bar.finish_and_clear();
+    let (comparison, charts) = match compared {
+        Compared::Shard(file) => {
+            say!(
+                "wrote {} (merge all shards with `switchyard merge`)",
+                file.display()
+            );
+            return Ok(());
+        }
+        Compared::Report(c, charts) => (c, charts),
+    };
+    if comparison.partial {
+        say!(
+            "PARTIAL: stopped early; left out policies {}",
+            comparison.missing.join(", ")
+        );
+    }
     say!(
         "{} — {} policies × {} seeds ({}…{}), baseline {}, 95 % intervals",
         scenario.name,
-        scenario.policies.len(),
+        comparison.policies.len(),
         seed_list.len(),
         seed_list[0],
         seed_list[seed_list.len() - 1],
         comparison.baseline
     );
-    say!("{}", table::comparison_table(&comparison));
-    if let Some(sweep) = table::sync_sweep_table(&comparison) {
+    print_comparison(&comparison, &out_dir, charts)
+}
+
+/// The comparison's tables and the files written.
+fn print_comparison(
+    comparison: &crate::report::comparison::Comparison,
+    out_dir: &std::path::Path,
+    charts: usize,
+) -> Result<()> {
+    say!("{}", table::comparison_table(comparison));
+    if let Some(sweep) = table::sync_sweep_table(comparison) {
         say!("\novershoot against sync interval (means over the seeds):\n{sweep}");
     }
     say!(
@@ -400,6 +472,106 @@ fn requests_written(output: &super::runner::RunOutput) -> String {
     match output.requests_format {
         RequestsFormat::None => String::new(),
         _ => format!("{}, ", output.requests_path.display()),
+    }
+}
+
+fn sweep(args: SweepArgs) -> Result<()> {
+    use super::sweep::{SweepRequest, Swept, grid, parse_objectives, sweep_to_dir};
+    let scenario = load_runnable(&args.scenario, &ProcessEnv)?;
+    for warning in &scenario.warnings {
+        note!("warning: {warning}");
+    }
+    let points = grid(&scenario)?.points.len() as u64;
+    let objectives = args
+        .objectives
+        .as_deref()
+        .map(parse_objectives)
+        .transpose()?;
+    let seed_list = seed_list(scenario.seed, args.seeds);
+    let runs = points * args.seeds;
+    let share = (args.shard).map_or(runs, |s| {
+        runs.saturating_sub(s.index as u64).div_ceil(s.count as u64)
+    });
+    let bar = runs_bar(share, args.quiet);
+    let on_run = || bar.inc(1);
+    let stop = super::interrupt::on_ctrl_c()?;
+    let out_dir = (args.out).unwrap_or_else(|| super::sweep::default_dir(&scenario));
+    let request = SweepRequest {
+        path: &args.scenario,
+        seeds: &seed_list,
+        objectives: objectives.as_deref(),
+        shard: args.shard,
+        stop: &stop,
+        on_run: &on_run,
+    };
+    let swept = pool(args.threads)?.install(|| sweep_to_dir(&scenario, request, &out_dir))?;
+    bar.finish_and_clear();
+    match swept {
+        Swept::Shard(file) => {
+            say!(
+                "wrote {} (merge all shards with `switchyard merge`)",
+                file.display()
+            );
+            Ok(())
+        }
+        Swept::Report(report) => print_sweep(&report, &out_dir),
+    }
+}
+
+/// The sweep's front and the files written.
+fn print_sweep(
+    report: &crate::report::sweep::SweepReport,
+    out_dir: &std::path::Path,
+) -> Result<()> {
+    if report.partial {
+        say!(
+            "PARTIAL: stopped early; left out {} points ({})",
+            report.missing.len(),
+            report.missing.join(", ")
+        );
+    }
+    let objectives: Vec<&str> = report
+        .objectives
+        .iter()
+        .map(|o| o.metric.as_str())
+        .collect();
+    say!(
+        "{} — {} points × {} seeds; {} on the Pareto front over {} (means, 95 % intervals):",
+        report.scenario,
+        report.points.len(),
+        report.seeds.len(),
+        report.front().count(),
+        objectives.join(", ")
+    );
+    say!("{}", crate::report::sweep::front_table(report));
+    say!(
+        "wrote {}, {} and {}",
+        out_dir.join("sweep.json").display(),
+        out_dir.join("sweep.csv").display(),
+        out_dir.join("index.html").display()
+    );
+    Ok(())
+}
+
+fn merge(
+    partials: &[PathBuf],
+    scenario: Option<&std::path::Path>,
+    out: Option<&std::path::Path>,
+) -> Result<()> {
+    use super::merge::Merged;
+    let (merged, out_dir) = super::merge::merge(partials, scenario, out, &ProcessEnv)?;
+    match merged {
+        Merged::Compare(c, charts) => {
+            say!(
+                "{} — {} policies × {} seeds, baseline {}, merged from shards",
+                c.scenario,
+                c.policies.len(),
+                c.seeds.len(),
+                c.baseline
+            );
+            print_comparison(&c, &out_dir, charts)
+        }
+        Merged::Sweep(r) => print_sweep(&r, &out_dir),
     }
 }
 

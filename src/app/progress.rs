@@ -78,6 +78,11 @@ impl Progress {
         }
     }
 
+    /// The progress of a run nobody watches or stops (library callers and tests).
+    pub fn unwatched(policies: usize, window: Duration) -> Self {
+        Self::new(policies, window, StopFlag::new())
+    }
+
     /// `sink`, counted into policy `index`'s slot and obeying the run's stop flag. Marks the
     /// policy as running.
     pub fn sink<S: RecordSink>(&self, index: usize, sink: S) -> StopWhen<Counted<'_, S>> {

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::interrupt::StopFlag;
 use super::progress::Progress;
 use crate::metrics::{Discard, PolicyStats, RecordSink, RequestRecord};
 use crate::report::budgets_csv::{self, BudgetsCsv};
@@ -97,7 +96,7 @@ pub fn run_scenario(
     seed: u64,
     out_dir: &Path,
 ) -> Result<RunOutput> {
-    let progress = Progress::new(policies.len(), scenario.duration, StopFlag::new());
+    let progress = Progress::unwatched(policies.len(), scenario.duration);
     run_scenario_as(
         scenario,
         policies,
@@ -113,83 +112,78 @@ fn part_path(out_dir: &Path, name: &str, index: usize) -> PathBuf {
     out_dir.join(format!("{name}.{index}.part"))
 }
 
+/// One policy's simulation within a run: which policy, its place among the run's policies
+/// (for part files and progress), the seed and the run's progress.
+struct PolicyJob<'a> {
+    scenario: &'a Scenario,
+    policy: &'a Policy,
+    index: usize,
+    seed: u64,
+    progress: &'a Progress,
+}
+
 /// One policy's run into its own part files (`requests.<format>.<i>.part`, and
 /// `budgets.csv.<i>.part` with budgets), so policies can run in parallel and be joined in order.
 fn run_policy_to_parts(
-    scenario: &Scenario,
-    policy: &Policy,
-    index: usize,
-    seed: u64,
+    job: &PolicyJob<'_>,
     out_dir: &Path,
     with_budgets: bool,
     format: RequestsFormat,
-    progress: &Progress,
 ) -> Result<PolicyStats> {
-    let budgets = with_budgets.then(|| part_path(out_dir, "budgets.csv", index));
+    let budgets = with_budgets.then(|| part_path(out_dir, "budgets.csv", job.index));
     let budgets = budgets.as_deref();
     match format {
         RequestsFormat::Csv => {
-            let path = part_path(out_dir, "requests.csv", index);
-            simulate_to_csv(scenario, policy, seed, &path, budgets, (index, progress))
+            let path = part_path(out_dir, "requests.csv", job.index);
+            simulate_to_csv(job, &path, budgets)
         }
         RequestsFormat::Parquet => {
-            let path = part_path(out_dir, "requests.parquet", index);
-            let models = mix_models(scenario);
-            let names = RequestNames::new(&policy.name, &models, &scenario.config.table);
-            let client_retries = scenario.workload.uses_client_retries();
+            let path = part_path(out_dir, "requests.parquet", job.index);
+            let models = mix_models(job.scenario);
+            let names = RequestNames::new(&job.policy.name, &models, &job.scenario.config.table);
+            let client_retries = job.scenario.workload.uses_client_retries();
             super::requests_writer::write_requests_parquet(&path, &names, client_retries, |rows| {
-                simulate_with_budgets(scenario, policy, seed, rows, budgets, (index, progress))
+                simulate_with_budgets(job, rows, budgets)
             })
         }
-        RequestsFormat::None => {
-            simulate_with_budgets(scenario, policy, seed, Discard, budgets, (index, progress))
-        }
+        RequestsFormat::None => simulate_with_budgets(job, Discard, budgets),
     }
 }
 
 /// One policy's run with its rows in the CSV file at `path` (no header).
 fn simulate_to_csv(
-    scenario: &Scenario,
-    policy: &Policy,
-    seed: u64,
+    job: &PolicyJob<'_>,
     path: &Path,
     budgets: Option<&Path>,
-    progress: (usize, &Progress),
 ) -> Result<PolicyStats> {
-    let models = mix_models(scenario);
-    let table = &scenario.config.table;
+    let models = mix_models(job.scenario);
+    let table = &job.scenario.config.table;
     let file = File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
     let mut csv = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
-    let mut rows = RequestsCsv::new(&mut csv, &policy.name, models, table)
-        .client_retries(scenario.workload.uses_client_retries());
-    let stats = simulate_with_budgets(scenario, policy, seed, &mut rows, budgets, progress)?;
+    let mut rows = RequestsCsv::new(&mut csv, &job.policy.name, models, table)
+        .client_retries(job.scenario.workload.uses_client_retries());
+    let stats = simulate_with_budgets(job, &mut rows, budgets)?;
     rows.finish().context("cannot write requests.csv")?;
     csv.flush().context("cannot write requests.csv")?;
     Ok(stats)
 }
 
-/// One policy's run into `rows`, with its budget samples in the CSV file at `budgets` (no
-/// header) when given.
+/// One policy's run into `rows`, counted into the run's progress and obeying its stop flag,
+/// with its budget samples in the CSV file at `budgets` (no header) when given.
 fn simulate_with_budgets<S: RecordSink>(
-    scenario: &Scenario,
-    policy: &Policy,
-    seed: u64,
+    job: &PolicyJob<'_>,
     rows: S,
     budgets: Option<&Path>,
-    (index, progress): (usize, &Progress),
 ) -> Result<PolicyStats> {
+    let (scenario, policy, seed) = (job.scenario, job.policy, job.seed);
     let Some(path) = budgets else {
-        return simulate(scenario, policy, seed, progress.sink(index, rows));
+        return simulate(scenario, policy, seed, job.progress.sink(job.index, rows));
     };
     let file = File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
     let mut budget_csv = csv::Writer::from_writer(BufWriter::new(file));
     let mut samples = BudgetsCsv::new(&mut budget_csv, &policy.name);
-    let stats = simulate(
-        scenario,
-        policy,
-        seed,
-        progress.sink(index, (rows, &mut samples)),
-    )?;
+    let sink = job.progress.sink(job.index, (rows, &mut samples));
+    let stats = simulate(scenario, policy, seed, sink)?;
     samples.finish().context("cannot write budgets.csv")?;
     budget_csv.flush().context("cannot write budgets.csv")?;
     Ok(stats)
@@ -244,16 +238,14 @@ pub fn run_scenario_as(
         .par_iter()
         .enumerate()
         .map(|(i, policy)| {
-            let stats = run_policy_to_parts(
+            let job = PolicyJob {
                 scenario,
                 policy,
-                i,
+                index: i,
                 seed,
-                out_dir,
-                has_budgets,
-                requests,
                 progress,
-            );
+            };
+            let stats = run_policy_to_parts(&job, out_dir, has_budgets, requests);
             progress.finished(i);
             stats
         })

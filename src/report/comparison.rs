@@ -116,6 +116,12 @@ pub struct Comparison {
     /// let the fleet overshoot, shortest interval first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sync_sweep: Vec<SyncSweepPoint>,
+    /// Whether the comparison was stopped before every policy completed every seed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
+    /// The policies left out because a seed of theirs did not complete.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
 }
 
 /// One policy of a sync-interval sweep: the fleet's overshoot, averaged over the seeds.

@@ -20,14 +20,14 @@ pub fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}\
+pub(super) const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}\
 h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}\
 table{border-collapse:collapse;margin:.8rem 0;font-size:.92rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}\
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
 .better{background:#e3f6e3}.worse{background:#fbe3e3}.muted{color:#777}\
 figure{margin:1.2rem 0}figure svg{max-width:100%;height:auto}pre{background:#f7f7f7;padding:1rem;overflow:auto;font-size:.85rem}";
 
-fn svg_inline(chart: &ChartFile) -> Result<String> {
+pub(super) fn svg_inline(chart: &ChartFile) -> Result<String> {
     let text = std::fs::read_to_string(&chart.svg)?;
     // Drop the XML declaration: the SVG sits inside HTML.
     let body = match text.find("<svg") {

@@ -14,11 +14,15 @@ pub mod explain;
 pub mod fleet_html;
 pub mod fleet_summary;
 pub mod html;
+pub mod pareto;
 pub mod requests_csv;
 pub mod requests_format;
 pub mod requests_parquet;
 pub mod stats;
 pub mod summary;
+pub mod sweep;
+pub mod sweep_charts;
+pub mod sweep_html;
 pub mod table;
 
 pub use summary::{PolicySummary, Summary};

@@ -31,6 +31,8 @@ const SCENARIO_KEYS: &[&str] = &[
     "prices",
     "expect",
     "baseline_tolerance",
+    "sweep",
+    "sweep_objectives",
 ];
 
 /// Top-level keys of a LiteLLM proxy config file (LiteLLM 1.108.7 reads these in
@@ -281,6 +283,7 @@ pub fn parse_scenario(
             baseline_tolerance.insert(metric.to_string(), (get("absolute")?, get("relative")?));
         }
     }
+    let sweep = sweep_block(&root, &config, fleet.as_ref(), env)?;
     let mut warnings = std::mem::take(&mut config.warnings);
     warnings.extend(src.take_warnings());
     Ok(Scenario {
@@ -298,5 +301,27 @@ pub fn parse_scenario(
         expect,
         baseline_tolerance,
         warnings,
+        sweep,
     })
+}
+
+/// `sweep:` and `sweep_objectives:`, the points running on the scenario's gateway instances.
+fn sweep_block(
+    root: &crate::config::yaml::Node<'_>,
+    config: &LitellmConfig,
+    fleet: Option<&FleetSpec>,
+    env: &dyn EnvLookup,
+) -> Result<Option<super::sweep::Sweep>, InputError> {
+    let objectives = root.get("sweep_objectives")?;
+    let Some(node) = root.get("sweep")? else {
+        return match objectives {
+            Some(o) => Err(o.error("`sweep_objectives` needs a `sweep:` block to rank")),
+            None => Ok(None),
+        };
+    };
+    let mut sweep = super::sweep::sweep(&node, objectives.as_ref(), config, env)?;
+    for point in &mut sweep.points {
+        point.policy.fleet = fleet.cloned();
+    }
+    Ok(Some(sweep))
 }

@@ -16,6 +16,7 @@ mod load;
 pub mod provider;
 pub mod request_class;
 pub mod script;
+pub mod sweep;
 pub mod workload;
 pub mod workload_bounds;
 
@@ -71,6 +72,8 @@ pub struct Scenario {
     pub baseline_tolerance: std::collections::BTreeMap<String, (f64, f64)>,
     /// Accepted-with-a-remark input, from the scenario and its config.
     pub warnings: Vec<InputWarning>,
+    /// The settings grid `switchyard sweep` runs (`sweep:`); other commands ignore it.
+    pub sweep: Option<sweep::Sweep>,
 }
 
 impl Scenario {

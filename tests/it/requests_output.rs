@@ -9,6 +9,7 @@ use parquet::basic::Type as Physical;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::{Field, Row};
 use sha2::{Digest, Sha256};
+use switchyard::app::progress::Progress;
 use switchyard::app::runner::{RunOutput, run_scenario_as, simulate};
 use switchyard::report::requests_csv::{CLIENT_RETRIES_HEADER, HEADER};
 use switchyard::report::requests_format::RequestsFormat;
@@ -23,7 +24,15 @@ fn mix_models(s: &Scenario) -> Vec<&str> {
 
 fn run_as(s: &Scenario, format: RequestsFormat, dir: &Path) -> RunOutput {
     let policies: Vec<_> = s.policies.iter().collect();
-    run_scenario_as(s, &policies, s.seed, dir, format, &|| {}).expect("the run is written")
+    run_scenario_as(
+        s,
+        &policies,
+        s.seed,
+        dir,
+        format,
+        &Progress::unwatched(policies.len(), s.duration),
+    )
+    .expect("the run is written")
 }
 
 fn parquet_rows(path: &Path) -> (Vec<(String, Physical)>, Vec<Row>) {
@@ -172,7 +181,7 @@ fn a_directory_in_the_way_is_an_error_naming_the_file() {
         42,
         dir.path(),
         RequestsFormat::Parquet,
-        &|| {},
+        &Progress::unwatched(policies.len(), s.duration),
     )
     .expect_err("requests.parquet cannot be written");
     let message = format!("{err:#}");
