@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # One simulated day at 100 requests/s (the bundled load-balancing scenario with `duration: 1d`,
 # `rate: 100/s`: 8.64 M requests), timed three ways in the same script run: the engine alone
-# (examples/engine_only: simulate_quietly, nothing written), the full default `run`
+# (examples/engine-throughput: simulate_quietly, nothing written), the full default `run`
 # (requests.parquet), and `run --requests csv`. Prints wall time, the ratio to the engine's own
 # time, the maximum resident set size and the per-request file's size of each, REPEAT times
 # (default 1; the machine may be shared, so compare medians).
 # Usage: scripts/day-run.sh [BINARY] [REPEAT]   (build the binary and the example in release:
-#   cargo build --release && cargo build --release --example engine_only)
+#   cargo build --release && cargo build --release --example engine-throughput)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-./target/release/switchyard}
 repeat=${2:-1}
-engine="$(dirname "$bin")/examples/engine_only"
-[ -x "$engine" ] || { echo "missing $engine: cargo build --release --example engine_only" >&2; exit 2; }
+engine="$(dirname "$bin")/examples/engine-throughput"
+[ -x "$engine" ] || { echo "missing $engine: cargo build --release --example engine-throughput" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sed -e 's/^duration: .*/duration: 1d/' -e 's/^  rate: .*/  rate: 100\/s/' \
