@@ -17,7 +17,7 @@ use anyhow::{Context, Result, bail};
 use super::interrupt::StopFlag;
 use super::progress::Progress;
 use super::runner::{run_scenario_as, write_pages};
-use super::shard::{self, Command, Partial, RunValues, Shard, run_jobs};
+use super::shard::{self, Command, RunValues, Shard, ShardRun, run_jobs};
 use super::sync_sweep::sweep;
 use crate::metrics::METRICS;
 use crate::report::comparison::{
@@ -205,22 +205,16 @@ pub fn compare_to_dir(
     let shard = req.shard.unwrap_or(Shard::WHOLE);
     let runs = run_jobs(scenario, &policies, req.seeds, shard, req.stop, req.on_run)?;
     if req.shard.is_some() {
-        let Some(bits) = shard::to_bits(&runs) else {
-            bail!("stopped before this shard's runs completed: no partial result written");
-        };
-        let partial = Partial {
-            switchyard_version: env!("CARGO_PKG_VERSION").to_string(),
+        let run = ShardRun {
             command: Command::Compare,
-            scenario_file: req.path.display().to_string(),
-            scenario_sha256: shard::file_sha256(req.path)?,
-            seeds: req.seeds.to_vec(),
-            baseline: Some(req.baseline.to_string()),
+            scenario_file: req.path,
+            seeds: req.seeds,
+            baseline: Some(req.baseline),
             objectives: None,
             shard,
             jobs: policies.len() * req.seeds.len(),
-            runs: bits,
         };
-        return Ok(Compared::Shard(shard::write_partial(&partial, out)?));
+        return Ok(Compared::Shard(shard::write_shard(run, &runs, out)?));
     }
     let runs: Vec<Option<RunValues>> = runs.into_iter().map(|(_, v)| v).collect();
     let comparison = comparison_from_runs(scenario, req.seeds, req.baseline, &runs)?;

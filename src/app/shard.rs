@@ -199,6 +199,49 @@ pub fn file_sha256(path: &Path) -> Result<String> {
         .collect())
 }
 
+/// What a shard ran: the command and what a merge must find equal in every shard.
+pub struct ShardRun<'a> {
+    /// The command sharded.
+    pub command: Command,
+    /// The scenario file (its path is recorded and its content hashed).
+    pub scenario_file: &'a Path,
+    /// The seeds of every point.
+    pub seeds: &'a [u64],
+    /// `compare`'s baseline policy.
+    pub baseline: Option<&'a str>,
+    /// `sweep`'s Pareto objectives.
+    pub objectives: Option<Vec<String>>,
+    /// Which share this was.
+    pub shard: Shard,
+    /// Jobs (points × seeds) of the whole command.
+    pub jobs: usize,
+}
+
+/// Writes the partial result of `run` holding its `runs` into `out_dir`; returns the path. An
+/// error, and nothing written, when the shard was stopped before its runs completed.
+pub fn write_shard(
+    run: ShardRun<'_>,
+    runs: &[(usize, Option<RunValues>)],
+    out_dir: &Path,
+) -> Result<PathBuf> {
+    let Some(bits) = to_bits(runs) else {
+        bail!("stopped before this shard's runs completed: no partial result written");
+    };
+    let partial = Partial {
+        switchyard_version: env!("CARGO_PKG_VERSION").to_string(),
+        command: run.command,
+        scenario_file: run.scenario_file.display().to_string(),
+        scenario_sha256: file_sha256(run.scenario_file)?,
+        seeds: run.seeds.to_vec(),
+        baseline: run.baseline.map(str::to_string),
+        objectives: run.objectives,
+        shard: run.shard,
+        jobs: run.jobs,
+        runs: bits,
+    };
+    write_partial(&partial, out_dir)
+}
+
 /// Writes `partial` as `DIR/partial-I-of-N.json`; returns the path.
 pub fn write_partial(partial: &Partial, out_dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(out_dir)

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::interrupt::StopFlag;
-use super::shard::{self, Command, Partial, RunValues, Shard, run_jobs};
+use super::shard::{self, Command, RunValues, Shard, ShardRun, run_jobs};
 use crate::metrics::METRICS;
 use crate::report::sweep::{PointRuns, SweepReport, to_csv};
 use crate::scenario::Scenario;
@@ -149,22 +149,16 @@ pub fn sweep_to_dir(scenario: &Scenario, req: SweepRequest<'_>, out_dir: &Path) 
     let shard = req.shard.unwrap_or(Shard::WHOLE);
     let runs = run_jobs(scenario, &policies, req.seeds, shard, req.stop, req.on_run)?;
     if req.shard.is_some() {
-        let Some(bits) = shard::to_bits(&runs) else {
-            bail!("stopped before this shard's runs completed: no partial result written");
-        };
-        let partial = Partial {
-            switchyard_version: env!("CARGO_PKG_VERSION").to_string(),
+        let run = ShardRun {
             command: Command::Sweep,
-            scenario_file: req.path.display().to_string(),
-            scenario_sha256: shard::file_sha256(req.path)?,
-            seeds: req.seeds.to_vec(),
+            scenario_file: req.path,
+            seeds: req.seeds,
             baseline: None,
             objectives: Some(objectives),
             shard,
             jobs: policies.len() * req.seeds.len(),
-            runs: bits,
         };
-        return Ok(Swept::Shard(shard::write_partial(&partial, out_dir)?));
+        return Ok(Swept::Shard(shard::write_shard(run, &runs, out_dir)?));
     }
     let runs: Vec<Option<RunValues>> = runs.into_iter().map(|(_, v)| v).collect();
     let report = sweep_from_runs(scenario, sweep, req.seeds, &objectives, &runs);
