@@ -104,18 +104,15 @@ struct DriveArgs {
     concurrency_limit: Option<usize>,
 }
 
+/// The flags `compare` and `sweep` share: how many seeds, where, how many threads, the bar
+/// and the shard.
 #[derive(Debug, clap::Args)]
-struct SweepArgs {
-    /// The scenario file (YAML) with a `sweep:` block.
-    scenario: PathBuf,
-    /// How many seeds per point (the scenario's seed and the ones after it), 2 to 100000.
+struct ManySeeds {
+    /// How many seeds (the scenario's seed and the ones after it), 2 to 100000.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=100_000))]
     seeds: u64,
-    /// The Pareto front's metrics, comma-separated (default: the scenario's
-    /// `sweep_objectives`, else success_rate,latency_p99_ms,cost_usd).
-    #[arg(long, value_name = "METRICS")]
-    objectives: Option<String>,
-    /// Report directory (default: reports/<scenario name>-sweep/).
+    /// Report directory (default: reports/<scenario name>/ for compare,
+    /// reports/<scenario name>-sweep/ for sweep).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Worker threads, 1 to 1024 (default: one per core).
@@ -124,9 +121,32 @@ struct SweepArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
-    /// Run only shard I of N (0-based: 0/4 … 3/4) and write DIR/partial-I-of-N.json for `merge`.
+    /// Run only shard I of N (0-based: 0/4 … 3/4) and write DIR/partial-I-of-N.json for
+    /// `merge`.
     #[arg(long, value_name = "I/N")]
     shard: Option<super::shard::Shard>,
+}
+
+impl ManySeeds {
+    /// The bar over this shard's share of `runs` simulations.
+    fn bar(&self, runs: u64) -> indicatif::ProgressBar {
+        let share = (self.shard).map_or(runs, |s| {
+            runs.saturating_sub(s.index as u64).div_ceil(s.count as u64)
+        });
+        runs_bar(share, self.quiet)
+    }
+}
+
+#[derive(Debug, clap::Args)]
+struct SweepArgs {
+    /// The scenario file (YAML) with a `sweep:` block.
+    scenario: PathBuf,
+    /// The Pareto front's metrics, comma-separated (default: the scenario's
+    /// `sweep_objectives`, else success_rate,latency_p99_ms,cost_usd).
+    #[arg(long, value_name = "METRICS")]
+    objectives: Option<String>,
+    #[command(flatten)]
+    many: ManySeeds,
 }
 
 /// How `validate` prints.
@@ -178,25 +198,11 @@ enum Command {
     Compare {
         /// The scenario file (YAML).
         scenario: PathBuf,
-        /// How many seeds (the scenario's seed and the ones after it), 2 to 100000.
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=100_000))]
-        seeds: u64,
         /// The policy the others are compared with (default: the first).
         #[arg(long)]
         baseline: Option<String>,
-        /// Report directory (default: reports/<scenario name>/).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Worker threads, 1 to 1024 (default: one per core).
-        #[arg(long, value_parser = threads)]
-        threads: Option<usize>,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
-        /// Run only shard I of N (0-based: 0/4 … 3/4) and write DIR/partial-I-of-N.json for
-        /// `merge`.
-        #[arg(long, value_name = "I/N")]
-        shard: Option<super::shard::Shard>,
+        #[command(flatten)]
+        many: ManySeeds,
     },
     /// Run every point of the scenario's `sweep:` grid over the same seeds; report each
     /// point's metrics with 95 % intervals and the Pareto front.
@@ -320,13 +326,9 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Validate { .. } | Command::Check { .. } => Ok(()),
         Command::Compare {
             scenario,
-            seeds,
             baseline,
-            out,
-            threads,
-            quiet,
-            shard,
-        } => compare(scenario, seeds, baseline, out, threads, quiet, shard),
+            many,
+        } => compare(scenario, baseline, many),
         Command::Sweep(args) => sweep(args),
         Command::Merge {
             partials,
@@ -385,39 +387,27 @@ fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
         .build()?)
 }
 
-fn compare(
-    path: PathBuf,
-    seeds: u64,
-    baseline: Option<String>,
-    out: Option<PathBuf>,
-    threads: Option<usize>,
-    quiet: bool,
-    shard: Option<super::shard::Shard>,
-) -> Result<()> {
+fn compare(path: PathBuf, baseline: Option<String>, many: ManySeeds) -> Result<()> {
     use super::compare::{CompareRequest, Compared, compare_to_dir};
     let scenario = load_runnable(&path, &ProcessEnv)?;
     for warning in &scenario.warnings {
         note!("warning: {warning}");
     }
-    let seed_list = seed_list(scenario.seed, seeds);
+    let seed_list = seed_list(scenario.seed, many.seeds);
     let baseline = baseline.unwrap_or_else(|| scenario.policies[0].name.clone());
-    let runs = seed_list.len() as u64 * scenario.policies.len() as u64;
-    let share = shard.map_or(runs, |s| {
-        runs.saturating_sub(s.index as u64).div_ceil(s.count as u64)
-    });
-    let bar = runs_bar(share, quiet);
+    let bar = many.bar(many.seeds * scenario.policies.len() as u64);
     let on_run = || bar.inc(1);
     let stop = super::interrupt::on_ctrl_c()?;
-    let out_dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    let out_dir = (many.out).unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     let request = CompareRequest {
         path: &path,
         seeds: &seed_list,
         baseline: &baseline,
-        shard,
+        shard: many.shard,
         stop: &stop,
         on_run: &on_run,
     };
-    let compared = pool(threads)?.install(|| compare_to_dir(&scenario, request, &out_dir))?;
+    let compared = pool(many.threads)?.install(|| compare_to_dir(&scenario, request, &out_dir))?;
     bar.finish_and_clear();
     let (comparison, charts) = match compared {
         Compared::Shard(file) => {
@@ -487,24 +477,21 @@ fn sweep(args: SweepArgs) -> Result<()> {
         .as_deref()
         .map(parse_objectives)
         .transpose()?;
-    let seed_list = seed_list(scenario.seed, args.seeds);
-    let runs = points * args.seeds;
-    let share = (args.shard).map_or(runs, |s| {
-        runs.saturating_sub(s.index as u64).div_ceil(s.count as u64)
-    });
-    let bar = runs_bar(share, args.quiet);
+    let many = &args.many;
+    let seed_list = seed_list(scenario.seed, many.seeds);
+    let bar = many.bar(points * many.seeds);
     let on_run = || bar.inc(1);
     let stop = super::interrupt::on_ctrl_c()?;
-    let out_dir = (args.out).unwrap_or_else(|| super::sweep::default_dir(&scenario));
+    let out_dir = (many.out.clone()).unwrap_or_else(|| super::sweep::default_dir(&scenario));
     let request = SweepRequest {
         path: &args.scenario,
         seeds: &seed_list,
         objectives: objectives.as_deref(),
-        shard: args.shard,
+        shard: many.shard,
         stop: &stop,
         on_run: &on_run,
     };
-    let swept = pool(args.threads)?.install(|| sweep_to_dir(&scenario, request, &out_dir))?;
+    let swept = pool(many.threads)?.install(|| sweep_to_dir(&scenario, request, &out_dir))?;
     bar.finish_and_clear();
     match swept {
         Swept::Shard(file) => {
