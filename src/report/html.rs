@@ -27,7 +27,20 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
 .better{background:#e3f6e3}.worse{background:#fbe3e3}.muted{color:#777}\
 figure{margin:1.2rem 0}figure svg{max-width:100%;height:auto}pre{background:#f7f7f7;padding:1rem;overflow:auto;font-size:.85rem}";
 
-pub(super) fn svg_inline(chart: &ChartFile) -> Result<String> {
+/// Each chart as an inline SVG figure with its title as caption.
+pub(super) fn figures(charts: &[ChartFile], out: &mut String) -> Result<()> {
+    for chart in charts {
+        let _ = write!(
+            out,
+            "<figure>{}<figcaption>{}</figcaption></figure>",
+            svg_inline(chart)?,
+            escape(&chart.title)
+        );
+    }
+    Ok(())
+}
+
+fn svg_inline(chart: &ChartFile) -> Result<String> {
     let text = std::fs::read_to_string(&chart.svg)?;
     // Drop the XML declaration: the SVG sits inside HTML.
     let body = match text.find("<svg") {
@@ -176,14 +189,7 @@ pub fn index_html(
     policies_table(summary, &mut out);
     super::fleet_html::fleet_section(summary, &mut out);
     out.push_str("<h2>Charts</h2>");
-    for chart in charts {
-        let _ = write!(
-            out,
-            "<figure>{}<figcaption>{}</figcaption></figure>",
-            svg_inline(chart)?,
-            escape(&chart.title)
-        );
-    }
+    figures(charts, &mut out)?;
     out.push_str("<h2>Deployments</h2>");
     deployments_tables(summary, &mut out);
     let _ = write!(

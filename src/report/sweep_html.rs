@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::charts::ChartFile;
-use super::html::{STYLE, escape, svg_inline};
+use super::html::{STYLE, escape, figures};
 use super::sweep::{SweepReport, short};
 
 /// Sorts a `table.sortable` by the clicked header: numbers as numbers, the rest as text; a
@@ -97,14 +97,7 @@ pub fn sweep_html(r: &SweepReport, description: &str, charts: &[ChartFile]) -> R
     if r.partial {
         out.push_str(&partial_banner(&r.missing));
     }
-    for chart in charts {
-        let _ = write!(
-            out,
-            "<figure>{}<figcaption>{}</figcaption></figure>",
-            svg_inline(chart)?,
-            escape(&chart.title)
-        );
-    }
+    figures(charts, &mut out)?;
     out.push_str(
         "<h2>Every point</h2><p class=\"muted\">Click a header to sort; the front is shaded; \
          hover a number for its interval.</p>",

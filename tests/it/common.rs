@@ -44,3 +44,21 @@ pub fn bundled(name: &str) -> Scenario {
 pub fn scenario(text: &str) -> Result<Scenario, InputError> {
     parse_scenario(text, "scenario.yaml", &scenarios_dir(), &env())
 }
+
+/// A run counter that sets `stop` when run `k` ends (for the stopped compare and sweep tests).
+pub fn stop_at_run(k: usize, stop: &switchyard::app::interrupt::StopFlag) -> impl Fn() + Sync + '_ {
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    move || {
+        if done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == k {
+            stop.stop();
+        }
+    }
+}
+
+/// A pool of one worker, so runs end in job order and a stop after K runs leaves known ones.
+pub fn one_thread() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool")
+}

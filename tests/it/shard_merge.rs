@@ -222,13 +222,8 @@ fn a_stopped_compare_reports_the_policies_whose_every_seed_completed_marked_part
     let path = small_sweep_file(dir.path());
     let s = load_runnable(&path, &env()).unwrap();
     let stop = StopFlag::new();
-    let done = std::sync::atomic::AtomicUsize::new(0);
     // Stop after six runs: the baseline's five seeds and one of `article`'s.
-    let on_run = || {
-        if done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == 6 {
-            stop.stop();
-        }
-    };
+    let on_run = crate::common::stop_at_run(6, &stop);
     let request = |shard| CompareRequest {
         path: &path,
         seeds: &SEEDS,
@@ -237,10 +232,7 @@ fn a_stopped_compare_reports_the_policies_whose_every_seed_completed_marked_part
         stop: &stop,
         on_run: &on_run,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
+    let pool = crate::common::one_thread();
     let out = dir.path().join("out");
     let Compared::Report(c, _) = pool
         .install(|| compare_to_dir(&s, request(None), &out))

@@ -209,13 +209,8 @@ fn a_stopped_sweep_reports_only_the_points_whose_every_seed_completed() {
     let path = small_sweep_file(dir.path());
     let s = load_runnable(&path, &env()).unwrap();
     let stop = StopFlag::new();
-    let done = std::sync::atomic::AtomicUsize::new(0);
     // Stop after five runs: points 0 and 1 (two seeds each) are complete, point 2 is not.
-    let on_run = || {
-        if done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == 5 {
-            stop.stop();
-        }
-    };
+    let on_run = crate::common::stop_at_run(5, &stop);
     let request = SweepRequest {
         path: &path,
         seeds: &[1, 2],
@@ -224,10 +219,7 @@ fn a_stopped_sweep_reports_only_the_points_whose_every_seed_completed() {
         stop: &stop,
         on_run: &on_run,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
+    let pool = crate::common::one_thread();
     let Swept::Report(report) = pool
         .install(|| sweep_to_dir(&s, request, dir.path()))
         .unwrap()
