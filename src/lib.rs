@@ -16,11 +16,13 @@
 //! 4. [`metrics`]: per-request records, streaming aggregates and the compared metrics.
 //! 5. [`sim`]: the discrete-event engine with synthetic providers and workloads.
 //! 6. [`scenario`]: Switchyard's scenario files, including the schema of their expectations.
-//! 7. [`report`]: summaries, CSV, charts, HTML/Markdown, terminal tables, cross-seed statistics
+//! 7. [`replay`]: recorded traffic — request logs read into one form, providers fitted from
+//!    them, and the simulator's inputs for replaying them through a candidate config.
+//! 8. [`report`]: summaries, CSV, charts, HTML/Markdown, terminal tables, cross-seed statistics
 //!    and the comparison's data.
-//! 8. [`live`]: the live side — the OpenAI-compatible proxy driving the same core from tokio,
+//! 9. [`live`]: the live side — the OpenAI-compatible proxy driving the same core from tokio,
 //!    the mock provider serving a scenario's providers over HTTP, and the load driver.
-//! 9. [`app`]: the commands — command line, runner, compare, check and expectation evaluation.
+//! 10. [`app`]: the commands — command line, runner, compare, check and expectation evaluation.
 //!
 //! The bottom three are the decision core, shared with the live proxy; they build alone with
 //! `--no-default-features`. The layers from [`metrics`] up need the simulator's dependencies
@@ -33,6 +35,8 @@ pub mod config;
 pub mod live;
 #[cfg(feature = "simulator")]
 pub mod metrics;
+#[cfg(feature = "simulator")]
+pub mod replay;
 #[cfg(feature = "simulator")]
 pub mod report;
 pub mod router;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom to top: a module may import from its own layer and the ones before it.
 const LAYERS: &[&str] = &[
-    "time", "config", "router", "metrics", "sim", "scenario", "report", "live", "app",
+    "time", "config", "router", "metrics", "sim", "scenario", "replay", "report", "live", "app",
 ];
 
 fn layer(module: &str) -> Option<usize> {
