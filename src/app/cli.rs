@@ -398,7 +398,7 @@ fn compare(path: PathBuf, baseline: Option<String>, many: ManySeeds) -> Result<(
     let bar = many.bar(many.seeds * scenario.policies.len() as u64);
     let on_run = || bar.inc(1);
     let stop = super::interrupt::on_ctrl_c()?;
-    let out_dir = (many.out).unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    let out_dir = (many.out).unwrap_or_else(|| super::compare::default_dir(&scenario));
     let request = CompareRequest {
         path: &path,
         seeds: &seed_list,

@@ -28,6 +28,12 @@ use crate::report::stats::{CONFIDENCE, mean_interval, paired_difference};
 use crate::report::summary::round;
 use crate::scenario::Scenario;
 
+/// Where a comparison's report goes by default: `reports/<scenario name>/`, the directory its
+/// first-seed `run` report shares.
+pub fn default_dir(scenario: &Scenario) -> PathBuf {
+    PathBuf::from("reports").join(&scenario.name)
+}
+
 /// Runs every policy of `scenario` on `seeds` and compares each with `baseline`; `on_run` is
 /// called after each simulation (for a progress bar).
 pub fn compare(

@@ -157,7 +157,7 @@ pub fn merge(
     let scenario = load_runnable(&path, env)?;
     let out = out_dir.map_or_else(
         || match first.command {
-            Command::Compare => PathBuf::from("reports").join(&scenario.name),
+            Command::Compare => super::compare::default_dir(&scenario),
             Command::Sweep => super::sweep::default_dir(&scenario),
         },
         Path::to_path_buf,
