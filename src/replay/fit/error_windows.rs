@@ -53,10 +53,11 @@ fn floor4(x: f64) -> f64 {
     (x * RESOLUTION).floor() / RESOLUTION
 }
 
-/// Per window, the attempts counted and the failures of each class (ALL order).
+/// Per window, the attempts counted and the failures of each class (ALL order; `None` for a
+/// class the deployment never answered, so a long log with short windows stays small).
 struct Counts {
     attempts: Vec<u64>,
-    failures: Vec<Vec<u64>>,
+    failures: Vec<Option<Vec<u64>>>,
 }
 
 fn counts(attempts: &[Observed], window: f64) -> Counts {
@@ -67,7 +68,7 @@ fn counts(attempts: &[Observed], window: f64) -> Counts {
         .unwrap_or(0);
     let mut c = Counts {
         attempts: vec![0; n_windows],
-        failures: vec![vec![0; n_windows]; ErrorClass::ALL.len()],
+        failures: vec![None; ErrorClass::ALL.len()],
     };
     for o in attempts {
         if o.attempt.error.is_some_and(|e| !is_provider_answer(e)) {
@@ -77,7 +78,7 @@ fn counts(attempts: &[Observed], window: f64) -> Counts {
         c.attempts[w] += 1;
         if let Some(e) = o.attempt.error {
             let k = ErrorClass::ALL.iter().position(|x| *x == e).unwrap_or(0);
-            c.failures[k][w] += 1;
+            c.failures[k].get_or_insert_with(|| vec![0; n_windows])[w] += 1;
         }
     }
     c
@@ -148,15 +149,15 @@ pub fn fit_errors(attempts: &[Observed], window: f64) -> FittedErrors {
     let c = counts(attempts, window);
     let mut fitted = FittedErrors::default();
     for (i, class) in ErrorClass::ALL.into_iter().enumerate() {
-        if !is_provider_answer(class) || c.failures[i].iter().all(|&k| k == 0) {
+        let Some(failures) = &c.failures[i] else {
             continue;
-        }
-        let (steady, flags) = steady_and_flags(&c.attempts, &c.failures[i]);
+        };
+        let (steady, flags) = steady_and_flags(&c.attempts, failures);
         let steady = floor4(steady);
         if steady > 0.0 {
             fitted.steady.push((class, steady));
         }
-        for (first, last, k, n) in runs(&c.attempts, &c.failures[i], &flags) {
+        for (first, last, k, n) in runs(&c.attempts, failures, &flags) {
             let rate = k as f64 / n as f64;
             let fraction = if steady >= 1.0 {
                 1.0

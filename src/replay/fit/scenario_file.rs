@@ -63,11 +63,10 @@ fn distribution_text(d: &Distribution, time: bool, indent: usize) -> String {
         Distribution::Empirical { points } => {
             let mut out = String::from("{empirical: [");
             for (i, (q, v)) in points.iter().enumerate() {
-                if i > 0 {
+                if i > 0 && i % 6 == 0 {
+                    let _ = write!(out, ",\n{}", " ".repeat(indent));
+                } else if i > 0 {
                     out.push_str(", ");
-                    if i % 6 == 0 {
-                        let _ = write!(out, "\n{}", " ".repeat(indent));
-                    }
                 }
                 let _ = write!(out, "[{q}, {}]", value(*v));
             }
