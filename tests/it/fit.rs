@@ -294,6 +294,23 @@ fn a_whole_call_log_fits_the_whole_call_as_ttft_and_no_per_token_time() {
 }
 
 #[test]
+fn a_first_token_time_equal_to_the_whole_call_is_litellms_non_streamed_mark_not_a_ttft() {
+    let mut log = Log::new(&["a"]);
+    for s in 0..50 {
+        let ms = 200.0 + 10.0 * f64::from(s);
+        let t = Try {
+            ttft_ms: Some(ms),
+            ..ok(0, ms)
+        };
+        log.request(f64::from(s), &[t], 80);
+    }
+    let f = &fitted(&log)[0];
+    assert!(f.whole_call);
+    assert_eq!(f.profile.per_token.mean(), 0.0);
+    assert!((at_quantile(&f.profile.ttft, 0.5) - 0.445).abs() < 1e-6);
+}
+
+#[test]
 fn the_same_traffic_gives_the_same_profiles() {
     let log = windowed(ErrorClass::RateLimit, 0.03, 0.8, 200.0, 320.0);
     let a = format!("{:?}", fitted(&log));

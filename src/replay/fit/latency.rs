@@ -3,7 +3,10 @@
 //!
 //! With time to first token logged, `ttft` is the empirical distribution of the logged ttfts
 //! and `per_token` that of (duration − ttft) / output tokens (an attempt with no output tokens
-//! counts for ttft only). Without it, `ttft` is the whole call's duration and `per_token` is 0.
+//! counts for ttft only). A logged ttft equal to the whole call on an answer of more than one
+//! token is no first-token time: LiteLLM sets `completion_start_time` to the end time for a
+//! call that did not stream, and its spend logs carry that as `completionStartTime`. Without a
+//! real ttft, `ttft` is the whole call's duration and `per_token` is 0.
 //! Samples are the successful attempts plus the timed-out ones (a timed-out attempt took at
 //! least as long as it ran, so the same timeout fires again in a replay). Failed attempts'
 //! durations are not fitted: the simulator answers a rejection after a ttft draw. It decides
@@ -35,12 +38,17 @@ fn is_sample(o: &Observed) -> bool {
     matches!(o.attempt.error, None | Some(ErrorClass::Timeout))
 }
 
+/// The attempt's time to first token in seconds, when the log has a real one (see above).
+fn first_token(o: &Observed) -> Option<f64> {
+    let ttft = o.attempt.time_to_first_token?.as_secs_f64();
+    let whole = o.attempt.duration.as_secs_f64();
+    (ttft < whole - 1e-6 || o.output_tokens <= 1).then_some(ttft)
+}
+
 /// The latency of a deployment's attempts.
 pub fn fit_latency(attempts: &[Observed]) -> Latency {
     let samples: Vec<&Observed> = attempts.iter().filter(|o| is_sample(o)).collect();
-    let whole_call = !samples
-        .iter()
-        .any(|o| o.attempt.time_to_first_token.is_some());
+    let whole_call = !samples.iter().any(|o| first_token(o).is_some());
     let (ttft, per_token) = if whole_call {
         let d = samples.iter().map(|o| o.attempt.duration.as_secs_f64());
         (
@@ -84,7 +92,7 @@ fn split_samples(samples: &[&Observed]) -> (Distribution, Distribution) {
     let mut per_token = Vec::new();
     for o in samples {
         let duration = o.attempt.duration.as_secs_f64();
-        let Some(ttft) = o.attempt.time_to_first_token.map(|t| t.as_secs_f64()) else {
+        let Some(ttft) = first_token(o) else {
             continue;
         };
         ttfts.push(ttft);
