@@ -231,6 +231,53 @@ fn one_failure_among_few_attempts_is_not_an_outage() {
     );
 }
 
+#[test]
+fn outage_windows_merge_across_windows_the_deployment_got_no_attempts_in() {
+    let mut log = Log::new(&["a"]);
+    for s in 0..1200 {
+        let at = f64::from(s);
+        if (660.0..720.0).contains(&at) {
+            continue; // cooling down: the router sent it nothing
+        }
+        let t = if (600.0..780.0).contains(&at) {
+            failed(0, ErrorClass::BadGateway)
+        } else {
+            ok(0, 100.0)
+        };
+        log.request(at, &[t], 10);
+    }
+    let outages = &fitted(&log)[0].profile.faults.outages;
+    assert_eq!(outages.len(), 1, "{outages:?}");
+    let o = outages[0];
+    assert_eq!((o.start.as_secs_f64(), o.end.as_secs_f64()), (600.0, 780.0));
+    assert_eq!((o.class, o.fraction), (ErrorClass::BadGateway, 1.0));
+}
+
+#[test]
+fn timed_out_attempts_stay_in_the_latency_so_the_same_timeout_fires_again() {
+    let mut log = Log::new(&["a"]);
+    for s in 0..100 {
+        let t = if s % 10 == 0 {
+            Try {
+                error: Some(ErrorClass::Timeout),
+                ms: 5000.0,
+                ..ok(0, 0.0)
+            }
+        } else {
+            Try {
+                ttft_ms: Some(100.0),
+                ..ok(0, 300.0)
+            }
+        };
+        log.request(f64::from(s), &[t], 20);
+    }
+    let f = &fitted(&log)[0];
+    assert!(!f.whole_call);
+    assert!((at_quantile(&f.profile.ttft, 1.0) - 5.0).abs() < 1e-9);
+    assert!((at_quantile(&f.profile.ttft, 0.5) - 0.1).abs() < 1e-9);
+    assert!(f.profile.faults.error_rates.is_empty());
+}
+
 /// The value of an empirical distribution at quantile `q`.
 fn at_quantile(d: &Distribution, q: f64) -> f64 {
     match d {

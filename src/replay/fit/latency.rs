@@ -8,7 +8,8 @@
 //! call that did not stream, and its spend logs carry that as `completionStartTime`. Without a
 //! real ttft, `ttft` is the whole call's duration and `per_token` is 0.
 //! Samples are the successful attempts plus the timed-out ones (a timed-out attempt took at
-//! least as long as it ran, so the same timeout fires again in a replay). Failed attempts'
+//! least as long as it ran, so the same timeout fires again in a replay; without a logged ttft
+//! its whole duration is a ttft sample, since no first token came before it). Failed attempts'
 //! durations are not fitted: the simulator answers a rejection after a ttft draw. It decides
 //! the samples and their distributions; it must not look at error rates.
 
@@ -92,7 +93,8 @@ fn split_samples(samples: &[&Observed]) -> (Distribution, Distribution) {
     let mut per_token = Vec::new();
     for o in samples {
         let duration = o.attempt.duration.as_secs_f64();
-        let Some(ttft) = first_token(o) else {
+        let timed_out = o.attempt.error == Some(ErrorClass::Timeout);
+        let Some(ttft) = first_token(o).or(timed_out.then_some(duration)) else {
             continue;
         };
         ttfts.push(ttft);
