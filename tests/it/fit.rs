@@ -278,6 +278,35 @@ fn timed_out_attempts_stay_in_the_latency_so_the_same_timeout_fires_again() {
     assert!(f.profile.faults.error_rates.is_empty());
 }
 
+#[test]
+fn a_small_but_significant_rise_in_a_busy_window_is_not_an_outage() {
+    // 20,000 attempts a minute at 5 % errors, one minute at 7 %: the binomial test alone would
+    // call it an outage; it is less than 0.1 above the steady rate, so it stays in the rate.
+    let mut log = Log::new(&["a"]);
+    for w in 0..10u32 {
+        let percent = if w == 4 { 7 } else { 5 };
+        for i in 0..20_000u32 {
+            let at = f64::from(w) * 60.0 + f64::from(i) * 0.003;
+            let t = if i % 100 < percent {
+                failed(0, ErrorClass::InternalServer)
+            } else {
+                ok(0, 100.0)
+            };
+            log.request(at, &[t], 10);
+        }
+    }
+    let f = &fitted(&log)[0];
+    assert!(
+        f.profile.faults.outages.is_empty(),
+        "{:?}",
+        f.profile.faults
+    );
+    assert_eq!(
+        f.profile.faults.error_rates,
+        vec![(ErrorClass::InternalServer, 0.052)]
+    );
+}
+
 /// The value of an empirical distribution at quantile `q`.
 fn at_quantile(d: &Distribution, q: f64) -> f64 {
     match d {
