@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::config::LitellmConfig;
 use crate::config::yaml::EnvLookup;
-use crate::replay::fit::scenario_file::{ScenarioFile, write};
+use crate::replay::fit::scenario_file::{ScenarioFile, group_of, write};
 use crate::replay::fit::workload::fit_workload;
 use crate::replay::fit::{FitOptions, FittedProvider, fit};
 use crate::replay::traffic::RecordedTraffic;
@@ -118,6 +118,15 @@ fn unseen(config: &LitellmConfig, providers: &[FittedProvider]) -> Vec<String> {
         .collect()
 }
 
+/// Whether some logged request kind asks for the model group of a fitted deployment.
+fn any_kind_served(traffic: &RecordedTraffic, providers: &[FittedProvider]) -> bool {
+    traffic.kinds.iter().any(|k| {
+        providers
+            .iter()
+            .any(|p| group_of(&traffic.deployments[p.deployment as usize]) == k.model)
+    })
+}
+
 /// The scenario text fitted from `traffic`, to be written at `out`; `config` (when given) is
 /// named relative to `out`'s directory.
 pub fn fit_scenario(
@@ -153,6 +162,12 @@ pub fn fit_scenario(
         None => (None, Vec::new()),
     };
     let workload = fit_workload(traffic);
+    if config.is_none() && !any_kind_served(traffic, &providers) {
+        bail!(
+            "{}: no logged request asked for a model group a logged deployment serves, so an inline router would have no workload; give the router config with --config",
+            traffic.file
+        );
+    }
     Ok(write(&ScenarioFile {
         name: &scenario_name(out),
         traffic,

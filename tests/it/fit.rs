@@ -525,6 +525,27 @@ fn a_given_config_is_named_relative_to_the_file_and_unseen_deployments_are_flagg
 }
 
 #[test]
+fn a_config_whose_deployments_the_log_all_saw_loads_with_the_fitted_profiles() {
+    let log = two_deployments();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("litellm.yaml");
+    std::fs::write(
+        &config,
+        "model_list:\n\
+         - {model_name: gpt, litellm_params: {model: openai/a}, model_info: {id: a}}\n\
+         - {model_name: gpt, litellm_params: {model: openai/b}, model_info: {id: b}}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("fitted.yaml");
+    let text = fitted_text(&log, Some(&config), &out);
+    assert!(text.contains("config: \"litellm.yaml\""), "{text}");
+    assert!(!text.contains("NOT FITTED"), "{text}");
+    std::fs::write(&out, &text).unwrap();
+    let scenario = switchyard::scenario::load_scenario(&out, &env()).unwrap();
+    assert_eq!(scenario.profile_of, vec![0, 1]);
+}
+
+#[test]
 fn switchyard_run_runs_the_fitted_scenario() {
     let log = two_deployments();
     let dir = tempfile::tempdir().unwrap();
