@@ -99,7 +99,7 @@ fn header(out: &mut String, f: &ScenarioFile<'_>) {
          # a share at least {MIN_EXCESS} above the steady rate and a binomial p below {ALPHA} at that rate.\n\
          # Latency is fitted from successful (and timed-out) attempts; rejections are answered after a ttft draw.\n\
          # Not fitted: concurrency limits, rpm/tpm limits (only their 429 windows), brownouts, Retry-After.\n\
-         # Edit freely: every value is in the scenario language (docs/scenarios.md, docs/replay.md).",
+         # Edit freely: every value is in the scenario language (README.md's Scenario files, docs/replay.md).",
         secs_text(f.window.as_secs_f64())
     );
     for label in f.unseen {
