@@ -207,6 +207,9 @@ enum Command {
     /// Run every point of the scenario's `sweep:` grid over the same seeds; report each
     /// point's metrics with 95 % intervals and the Pareto front.
     Sweep(SweepArgs),
+    /// Fit a provider profile per deployment and a workload from a request log, written as a
+    /// scenario file to edit and commit.
+    Fit(super::fit::FitArgs),
     /// Combine the partial results of `compare --shard` or `sweep --shard` into the report a
     /// single run writes.
     Merge {
@@ -330,6 +333,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             many,
         } => compare(scenario, baseline, many),
         Command::Sweep(args) => sweep(args),
+        Command::Fit(args) => super::fit::command(args, &ProcessEnv),
         Command::Merge {
             partials,
             scenario,

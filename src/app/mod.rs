@@ -14,6 +14,7 @@ pub mod check;
 pub mod cli;
 pub mod compare;
 pub mod expectations;
+pub mod fit;
 pub mod interrupt;
 pub mod merge;
 pub mod output;

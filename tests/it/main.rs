@@ -14,6 +14,7 @@ mod drive;
 mod driver;
 mod engine;
 mod final_error;
+mod fit;
 mod fleet;
 mod fleet_seam;
 mod fuzz;

@@ -1,76 +1,126 @@
 //! Fitting providers from a log: per deployment the log saw, a [`ProviderProfile`] that answers
 //! as it did.
 //!
-//! It decides how a deployment's logged attempts become a profile; it must not simulate, and
-//! it never makes up a profile for a deployment the log did not see.
+//! Latency comes from [`latency`], errors per class over time windows (outages included) from
+//! [`error_windows`], the Retry-After of rate-limit answers from [`rate_limits`]; the workload
+//! a fitted scenario sends from [`workload`], and the scenario file itself from
+//! [`scenario_file`]. It decides how a deployment's logged attempts become a profile; it must
+//! not simulate, and it never makes up a profile for a deployment the log did not see.
 
-use crate::replay::traffic::RecordedTraffic;
-use crate::sim::{Distribution, FaultSpec, ProviderMatch, ProviderProfile};
+pub mod error_windows;
+pub mod latency;
+pub mod observations;
+pub mod quantiles;
+pub mod rate_limits;
+pub mod scenario_file;
+pub mod workload;
+
+use std::time::Duration;
+
+use crate::replay::traffic::{RecordedDeployment, RecordedTraffic};
+use crate::sim::{FaultSpec, ProviderMatch, ProviderProfile};
+
+use error_windows::fit_errors;
+use latency::fit_latency;
+use observations::by_deployment;
+use rate_limits::median_retry_after;
+
+/// The error windows' length when none is given.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(60);
 
 /// How profiles are fitted.
-#[derive(Debug, Clone, Default)]
-pub struct FitOptions {}
+#[derive(Debug, Clone)]
+pub struct FitOptions {
+    /// The length of the error windows (at least a millisecond).
+    pub window: Duration,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            window: DEFAULT_WINDOW,
+        }
+    }
+}
 
 /// One deployment's fitted profile.
 #[derive(Debug, Clone)]
 pub struct FittedProvider {
     /// Index into [`RecordedTraffic::deployments`].
     pub deployment: u32,
-    /// The profile, matching the deployment by id (else `api_base`).
+    /// The profile, matching the deployment by id (else `api_base`, else its model group).
     pub profile: ProviderProfile,
     /// How many logged attempts it was fitted from.
     pub attempts: u64,
+    /// How many of them succeeded.
+    pub successes: u64,
+    /// The log had no time to first token: `ttft` is the whole call, `per_token` 0.
+    pub whole_call: bool,
+    /// Median, 90th and 99th percentile of the successful attempts' durations, in seconds.
+    pub success_percentiles: Option<[f64; 3]>,
+    /// Median duration of failed attempts, in seconds (not fitted).
+    pub error_median: Option<f64>,
+    /// The median Retry-After of its logged 429s (not carried by fitted outages).
+    pub retry_after: Option<Duration>,
 }
 
-/// A profile for every deployment with at least one logged attempt, in deployment order:
-/// whole-call latency as an empirical distribution of the logged durations, no faults.
-pub fn fit(traffic: &RecordedTraffic, _options: &FitOptions) -> Vec<FittedProvider> {
-    let mut durations: Vec<Vec<f64>> = vec![Vec::new(); traffic.deployments.len()];
-    for a in &traffic.attempts {
-        durations[a.deployment as usize].push(a.duration.as_secs_f64());
+/// How a fitted profile names its deployment: by id, else `api_base`, else its model group.
+pub fn profile_match(recorded: &RecordedDeployment) -> ProviderMatch {
+    let (id, api_base, model_name) = match recorded {
+        RecordedDeployment { id: Some(id), .. } => (Some(id.clone()), None, None),
+        RecordedDeployment {
+            api_base: Some(base),
+            ..
+        } => (None, Some(base.clone()), None),
+        other => (
+            None,
+            None,
+            other.model_group.clone().or(other.model.clone()),
+        ),
+    };
+    ProviderMatch {
+        id,
+        api_base,
+        model_name,
     }
-    durations
+}
+
+/// A profile for every deployment with at least one logged attempt, in deployment order; a
+/// deployment the log never saw gets none.
+pub fn fit(traffic: &RecordedTraffic, options: &FitOptions) -> Vec<FittedProvider> {
+    let window = options.window.as_secs_f64().max(1e-3);
+    by_deployment(traffic)
         .into_iter()
         .enumerate()
-        .filter(|(_, d)| !d.is_empty())
-        .map(|(i, mut d)| {
-            d.sort_by(f64::total_cmp);
-            let points = quantile_points(&d);
+        .filter(|(_, attempts)| !attempts.is_empty())
+        .map(|(i, attempts)| {
             let recorded = &traffic.deployments[i];
+            let latency = fit_latency(&attempts);
+            let errors = fit_errors(&attempts, window);
             FittedProvider {
                 deployment: i as u32,
-                attempts: d.len() as u64,
+                attempts: attempts.len() as u64,
+                successes: attempts
+                    .iter()
+                    .filter(|o| o.attempt.error.is_none())
+                    .count() as u64,
+                whole_call: latency.whole_call,
+                success_percentiles: latency.success_percentiles,
+                error_median: latency.error_median,
+                retry_after: median_retry_after(&attempts),
                 profile: ProviderProfile {
                     name: recorded.label(),
-                    matches: ProviderMatch {
-                        id: recorded.id.clone(),
-                        api_base: recorded
-                            .id
-                            .is_none()
-                            .then(|| recorded.api_base.clone())
-                            .flatten(),
-                        model_name: None,
-                    },
-                    ttft: Distribution::empirical(points)
-                        .unwrap_or_else(|_| Distribution::constant(0.0).expect("zero is valid")),
-                    per_token: Distribution::constant(0.0).expect("zero is valid"),
+                    matches: profile_match(recorded),
+                    ttft: latency.ttft,
+                    per_token: latency.per_token,
                     concurrency: None,
-                    faults: FaultSpec::default(),
+                    faults: FaultSpec {
+                        error_rates: errors.steady,
+                        outages: errors.outages,
+                        ..FaultSpec::default()
+                    },
                 },
             }
         })
-        .collect()
-}
-
-/// `(quantile, value)` points of sorted values, first at 0 and last at 1.
-fn quantile_points(sorted: &[f64]) -> Vec<(f64, f64)> {
-    if sorted.len() == 1 {
-        return vec![(0.0, sorted[0]), (1.0, sorted[0])];
-    }
-    let last = (sorted.len() - 1) as f64;
-    sorted
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (i as f64 / last, *v))
         .collect()
 }
