@@ -207,6 +207,8 @@ enum Command {
     /// Run every point of the scenario's `sweep:` grid over the same seeds; report each
     /// point's metrics with 95 % intervals and the Pareto front.
     Sweep(SweepArgs),
+    /// Replay a request log through a candidate config (and the current one) in virtual time.
+    Replay(super::replay::ReplayArgs),
     /// Combine the partial results of `compare --shard` or `sweep --shard` into the report a
     /// single run writes.
     Merge {
@@ -330,6 +332,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             many,
         } => compare(scenario, baseline, many),
         Command::Sweep(args) => sweep(args),
+        Command::Replay(args) => super::replay::run_replay(args),
         Command::Merge {
             partials,
             scenario,
