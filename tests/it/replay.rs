@@ -378,3 +378,43 @@ fn replaying_an_unchanged_shuffle_config_agrees_with_the_log_within_tolerance() 
         );
     }
 }
+
+#[test]
+fn the_report_files_are_written_and_say_how_far_to_trust_the_replay() {
+    let log = shuffle_log();
+    let mut req = request(litellm(&["a", "b", "c"], ""));
+    req.current = Some(litellm(&["a", "b", "c"], ""));
+    let report = one_thread().install(|| replay(&log, &req)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    switchyard::app::replay::write_report(&report, dir.path()).unwrap();
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&read("replay.json")).unwrap();
+    assert_eq!(json["requests"], 1200);
+    assert_eq!(json["trust"]["role"], "current");
+    let md = read("replay.md");
+    assert!(md.contains("## How far to trust it"), "{md}");
+    assert!(md.contains("| success_rate |"), "{md}");
+    let html = read("index.html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("Where the answers came from"));
+}
+
+#[test]
+fn the_command_says_plainly_that_it_cannot_read_logs_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(&config, "model_list: []\n").unwrap();
+    let args = switchyard::app::replay::ReplayArgs {
+        log: dir.path().join("log.jsonl"),
+        config,
+        baseline_config: None,
+        seeds: 2,
+        providers: None,
+        out: Some(dir.path().join("out")),
+        format: None,
+        skip_bad_rows: false,
+        threads: Some(1),
+    };
+    let e = switchyard::app::replay::run_replay(args).unwrap_err();
+    assert!(e.to_string().contains("log.jsonl"), "{e}");
+}

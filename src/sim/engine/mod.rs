@@ -9,8 +9,9 @@
 //! outcomes back, and a client that retries by itself makes a new gateway call for the same
 //! user request. With an `instances:` block the run has several routers behind a load balancer
 //! and syncs them through a simulated store ([`fleet_events`]); without it, one router decides
-//! exactly as before. Memory holds only requests in progress; finished requests go to the
-//! [`RecordSink`].
+//! exactly as before. A replay's workload carries a recording: its requests arrive at their
+//! logged instants and an attempt the log answered gets that answer ([`replayed`]). Memory
+//! holds only requests in progress; finished requests go to the [`RecordSink`].
 
 use std::sync::Arc;
 use std::time::Duration;
