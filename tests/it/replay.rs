@@ -418,3 +418,26 @@ fn the_command_says_plainly_that_it_cannot_read_logs_yet() {
     let e = switchyard::app::replay::run_replay(args).unwrap_err();
     assert!(e.to_string().contains("log.jsonl"), "{e}");
 }
+
+#[test]
+fn a_logged_answer_slower_than_the_candidates_timeout_times_out() {
+    // Every request took 3 s; the candidate gives an attempt 1 s and no retry.
+    let requests: Vec<(f64, &str, Vec<Attempt>)> = (0..30)
+        .map(|i| (f64::from(i) * 10.0, "gpt-4o", vec![(0, None, 3000)]))
+        .collect();
+    let log = traffic(&["a"], &requests);
+    let candidate = litellm(&["a"], "timeout: 1, num_retries: 0");
+    let worlds = replay_worlds(&log, &request(candidate.clone())).unwrap();
+    let got = requests_of(&worlds[0], 1);
+    assert_eq!(got.len(), 30);
+    assert!(got.iter().all(|r| !r.3), "every request timed out");
+    assert!(got.iter().all(|r| r.2 == Duration::from_secs(1)), "{got:?}");
+    let report = one_thread()
+        .install(|| replay(&log, &request(candidate)))
+        .unwrap();
+    assert!(
+        !report.trust.all_within,
+        "the log's successes are not reproduced"
+    );
+    assert!(!report.trust.rows[0].within);
+}
