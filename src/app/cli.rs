@@ -210,6 +210,8 @@ enum Command {
     /// Fit a provider profile per deployment and a workload from a request log, written as a
     /// scenario file to edit and commit.
     Fit(super::fit::FitArgs),
+    /// Replay a request log through a candidate config (and the current one) in virtual time.
+    Replay(super::replay::ReplayArgs),
     /// Combine the partial results of `compare --shard` or `sweep --shard` into the report a
     /// single run writes.
     Merge {
@@ -334,6 +336,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         } => compare(scenario, baseline, many),
         Command::Sweep(args) => sweep(args),
         Command::Fit(args) => super::fit::command(args, &ProcessEnv),
+        Command::Replay(args) => super::replay::run_replay(args),
         Command::Merge {
             partials,
             scenario,

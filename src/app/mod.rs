@@ -19,6 +19,7 @@ pub mod interrupt;
 pub mod merge;
 pub mod output;
 pub mod progress;
+pub mod replay;
 pub mod requests_writer;
 pub mod runner;
 #[cfg(feature = "live")]

@@ -16,7 +16,7 @@ pub use budget_ledger::BudgetLedger;
 pub use definitions::{Direction, METRICS, Metric};
 pub use fleet_stats::{FleetBudget, FleetDeployment, FleetStats, InstanceTraffic};
 pub use policy_stats::{
-    BudgetSample, BudgetState, CooldownEvent, DeploymentStats, LatencySummary, PathStep,
-    PolicyStats, Timeline,
+    AnswerSources, BudgetSample, BudgetState, CooldownEvent, DeploymentStats, LatencySummary,
+    PathStep, PolicyStats, Timeline,
 };
 pub use record::{ClientTries, Discard, RecordSink, RequestRecord};

@@ -114,6 +114,15 @@ pub struct DeploymentStats {
     pub cooldowns: u64,
 }
 
+/// Where a replay's attempts at one deployment got their answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AnswerSources {
+    /// Attempts answered as the log recorded (the same request on the same deployment).
+    pub observed: u64,
+    /// Attempts answered by the deployment's profile (fitted from the log, or modelled).
+    pub profiled: u64,
+}
+
 /// Latency quantiles in milliseconds; `summary.json` writes it as `latency_ms`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct LatencySummary {
@@ -190,6 +199,8 @@ pub struct PolicyStats {
     pub stopped_at: Option<Time>,
     /// What the fleet did, when the run simulated several gateway instances (`instances:`).
     pub fleet: Option<super::FleetStats>,
+    /// In a replay, per deployment, where its attempts got their answers (empty otherwise).
+    pub answer_sources: Vec<AnswerSources>,
     latency_us: Histogram<u64>,
     ttft_us: Histogram<u64>,
     latency_sum_us: f64,
@@ -228,6 +239,7 @@ impl PolicyStats {
             request_limit_reached: false,
             stopped_at: None,
             fleet: None,
+            answer_sources: Vec::new(),
             latency_us: hist(),
             ttft_us: hist(),
             latency_sum_us: 0.0,
@@ -314,6 +326,19 @@ impl RecordSink for PolicyStats {
             end: cooldown.until,
             reason: cooldown.reason,
         });
+    }
+
+    fn answered(&mut self, deployment: DeploymentIdx, observed: bool) {
+        if self.answer_sources.len() < self.deployments.len() {
+            self.answer_sources
+                .resize(self.deployments.len(), AnswerSources::default());
+        }
+        let sources = &mut self.answer_sources[deployment.get()];
+        if observed {
+            sources.observed += 1;
+        } else {
+            sources.profiled += 1;
+        }
     }
 
     fn budget_sample(&mut self, at: Time, budget: &str, spent: f64, limit: f64) {

@@ -107,6 +107,10 @@ pub trait RecordSink {
     /// `deployment` was put in cooldown at `now`.
     fn cooldown(&mut self, _deployment: DeploymentIdx, _now: Time, _cooldown: Cooldown) {}
 
+    /// In a replay, an attempt was sent to `deployment` and will get the answer the log
+    /// recorded (`observed`) or its profile's.
+    fn answered(&mut self, _deployment: DeploymentIdx, _observed: bool) {}
+
     /// A budget's spend in its current window at `at` (sampled once a minute).
     fn budget_sample(&mut self, _at: Time, _budget: &str, _spent: f64, _limit: f64) {}
 
@@ -144,6 +148,11 @@ impl<A: RecordSink, B: RecordSink> RecordSink for (A, B) {
         self.1.cooldown(deployment, now, cooldown);
     }
 
+    fn answered(&mut self, deployment: DeploymentIdx, observed: bool) {
+        self.0.answered(deployment, observed);
+        self.1.answered(deployment, observed);
+    }
+
     fn budget_sample(&mut self, at: Time, budget: &str, spent: f64, limit: f64) {
         self.0.budget_sample(at, budget, spent, limit);
         self.1.budget_sample(at, budget, spent, limit);
@@ -162,6 +171,10 @@ impl<S: RecordSink + ?Sized> RecordSink for &mut S {
 
     fn cooldown(&mut self, deployment: DeploymentIdx, now: Time, cooldown: Cooldown) {
         (**self).cooldown(deployment, now, cooldown);
+    }
+
+    fn answered(&mut self, deployment: DeploymentIdx, observed: bool) {
+        (**self).answered(deployment, observed);
     }
 
     fn budget_sample(&mut self, at: Time, budget: &str, spent: f64, limit: f64) {

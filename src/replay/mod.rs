@@ -12,8 +12,15 @@
 //! It sits above [`crate::scenario`] (it builds simulator inputs and scenario files) and below
 //! [`crate::report`]; it must not run a simulation, write a report or read a clock.
 
+pub mod answers;
 pub mod fit;
+pub mod matching;
+pub mod observed;
+pub mod profiles;
+pub mod tolerance;
 pub mod traffic;
+pub mod workload;
+pub mod world;
 
 pub use traffic::{
     BadRow, LogFormat, RecordedAttempt, RecordedDeployment, RecordedRequest, RecordedTraffic,

@@ -144,6 +144,7 @@ pub fn workload(
             mix,
             closed: None,
             script,
+            recorded: None,
         });
     }
     let process = arrivals(node)?;
@@ -162,6 +163,7 @@ pub fn workload(
                 mix,
                 closed: Some(closed),
                 script: Vec::new(),
+                recorded: None,
             })
         }
         Arrivals::Open(process) => {
@@ -173,6 +175,7 @@ pub fn workload(
                 mix,
                 closed: None,
                 script: Vec::new(),
+                recorded: None,
             })
         }
     }

@@ -1,6 +1,8 @@
-//! Where a run's user requests come from: an open-loop rate, a script, or closed-loop clients.
+//! Where a run's user requests come from: an open-loop rate, a script, closed-loop clients, or
+//! a recording (a replay).
 //!
-//! It decides when the next user request arrives (and, for a script, its class); what the
+//! It decides when the next user request arrives (and, for a script, its class; for a
+//! recording, its class and tokens are the recording's, read by request id); what the
 //! request asks for is the mix's, and carrying it through the router is the engine's. A
 //! closed-loop client sends its next request `think` after its last one ended, never sooner
 //! than [`MIN_CLIENT_CYCLE`] after its last one started, and none at or after the end.
@@ -27,6 +29,13 @@ pub enum ArrivalSource {
         /// The class of the arrival queued last.
         next_class: u32,
     },
+    /// A recording: the logged arrivals, in order.
+    Recorded {
+        /// The instants, classes and tokens.
+        recording: std::sync::Arc<super::recorded::Recording>,
+        /// The next arrival to queue.
+        next: usize,
+    },
     /// Closed-loop clients: a client's next request follows the end of its last.
     Closed {
         /// Think times.
@@ -39,7 +48,12 @@ pub enum ArrivalSource {
 impl ArrivalSource {
     /// The source of `workload`'s requests until `end`, its streams derived from `seed`.
     pub fn new(workload: &WorkloadSpec, end: Time, seed: u64) -> Self {
-        if workload.closed.is_some() {
+        if let Some(recording) = &workload.recorded {
+            ArrivalSource::Recorded {
+                recording: recording.clone(),
+                next: 0,
+            }
+        } else if workload.closed.is_some() {
             ArrivalSource::Closed {
                 think_rng: stream(seed, "think"),
                 end,
@@ -74,6 +88,11 @@ impl ArrivalSource {
                 *next_class = class;
                 at
             }),
+            ArrivalSource::Recorded { recording, next } => {
+                let at = recording.arrivals.get(*next)?.at;
+                *next += 1;
+                Some(at)
+            }
             ArrivalSource::Closed { .. } => None,
         }
     }

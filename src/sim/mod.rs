@@ -2,7 +2,7 @@
 //!
 //! [`event_queue`] orders events by (time, sequence); [`rng`] derives one stream per source of
 //! randomness; [`provider`] and [`workload`] are the synthetic world, [`arrival_source`] when
-//! its requests arrive and [`client_retry`] its clients' own retries, [`fleet`] several gateway instances sharing a store; [`engine`] runs a policy
+//! its requests arrive and [`client_retry`] its clients' own retries, [`recorded`] a replay's logged arrivals and answers, [`fleet`] several gateway instances sharing a store; [`engine`] runs a policy
 //! through it. Same seed, same bytes: nothing here reads a clock or a global RNG.
 
 pub mod arrival_source;
@@ -13,6 +13,7 @@ pub mod event_queue;
 pub mod faults;
 pub mod fleet;
 pub mod provider;
+pub mod recorded;
 pub mod rng;
 pub mod workload;
 
@@ -22,6 +23,7 @@ pub use engine::{World, run};
 pub use faults::{Brownout, FaultSpec, Outage};
 pub use fleet::{FleetSpec, Spread};
 pub use provider::{ProviderMatch, ProviderProfile};
+pub use recorded::{RecordedAnswer, RecordedArrival, Recording};
 pub use workload::{
     ArrivalProcess, ClosedLoop, MAX_REQUESTS, RateChange, RequestClass, ScriptedRequest,
     WorkloadSpec,

@@ -117,6 +117,9 @@ pub struct WorkloadSpec {
     pub closed: Option<ClosedLoop>,
     /// Scripted requests instead of open-loop arrivals, in order of `at`.
     pub script: Vec<ScriptedRequest>,
+    /// Recorded requests instead of all the above (a replay): their instants, classes and
+    /// tokens, and the answers the log recorded for them.
+    pub recorded: Option<std::sync::Arc<super::recorded::Recording>>,
 }
 
 impl WorkloadSpec {
@@ -127,7 +130,7 @@ impl WorkloadSpec {
 
     /// Whether arrivals are open-loop (a rate), not a closed loop or a script.
     pub fn is_open_loop(&self) -> bool {
-        self.closed.is_none() && self.script.is_empty()
+        self.closed.is_none() && self.script.is_empty() && self.recorded.is_none()
     }
 
     /// The number of user requests expected before `end`: rate × time for open-loop arrivals,
@@ -135,6 +138,9 @@ impl WorkloadSpec {
     pub fn expected_requests(&self, end: Time) -> Option<f64> {
         if self.closed.is_some() {
             return None;
+        }
+        if let Some(recorded) = &self.recorded {
+            return Some(recorded.arrivals.len() as f64);
         }
         if !self.script.is_empty() {
             return Some(self.script.iter().map(|s| f64::from(s.count)).sum());
@@ -358,6 +364,7 @@ mod tests {
             mix: vec![],
             closed: None,
             script: vec![],
+            recorded: None,
         }
     }
 

@@ -41,6 +41,7 @@ mod long_runs;
 mod mock_provider;
 mod queueing;
 mod reliability;
+mod replay;
 mod requests_output;
 mod router;
 mod scenario;

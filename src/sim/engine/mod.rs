@@ -9,8 +9,9 @@
 //! outcomes back, and a client that retries by itself makes a new gateway call for the same
 //! user request. With an `instances:` block the run has several routers behind a load balancer
 //! and syncs them through a simulated store ([`fleet_events`]); without it, one router decides
-//! exactly as before. Memory holds only requests in progress; finished requests go to the
-//! [`RecordSink`].
+//! exactly as before. A replay's workload carries a recording: its requests arrive at their
+//! logged instants and an attempt the log answered gets that answer ([`replayed`]). Memory
+//! holds only requests in progress; finished requests go to the [`RecordSink`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +24,7 @@ use super::faults::Rejection;
 use super::fleet::{FleetSpec, router_stream};
 
 mod fleet_events;
+mod replayed;
 
 use super::provider::{Admission, ProviderProfile, Started, SyntheticProvider};
 use super::rng::{SimRng, stream};
@@ -82,6 +84,12 @@ enum Event {
     TimedOut {
         attempt: AttemptRef,
     },
+    /// A replayed attempt gets the answer the log recorded (index into the recording's
+    /// answers); no synthetic provider is involved.
+    Observed {
+        attempt: AttemptRef,
+        answer: u32,
+    },
     ClientRetry {
         slot: u32,
     },
@@ -120,6 +128,8 @@ struct Active {
     attempt_sent: Time,
     first_token_at: Time,
     client: ClientTries,
+    /// In a replay, which of the request's recorded answers this run has used (one bit each).
+    answered: u32,
 }
 
 /// What a run produced besides the records it streamed.
@@ -308,6 +318,7 @@ impl<S: RecordSink> Engine<'_, S> {
                 Event::TimedOut { attempt } => {
                     self.fail(attempt, ErrorClass::Timeout, None, now);
                 }
+                Event::Observed { attempt, answer } => self.observed(attempt, answer, now),
                 Event::ClientRetry { slot } => self.client_retried(slot, now),
                 Event::BudgetSample => {
                     self.sample_budgets(now);
@@ -362,6 +373,7 @@ impl<S: RecordSink> Engine<'_, S> {
         let mix = &self.world.workload.mix;
         let drawn = match self.source.scripted_class() {
             Some(class) => self.mix.draw_of(mix, class as usize),
+            None if self.world.workload.recorded.is_some() => self.recorded_request(),
             None if self.source.is_closed() && self.next_id >= MAX_REQUESTS => {
                 self.sink.0.request_limit_reached = true;
                 return;
@@ -393,6 +405,7 @@ impl<S: RecordSink> Engine<'_, S> {
             attempt_sent: now,
             first_token_at: now,
             client: ClientTries::default(),
+            answered: 0,
         }) as u32;
         self.next_id += 1;
         self.advance(slot, now);
@@ -471,6 +484,9 @@ impl<S: RecordSink> Engine<'_, S> {
     }
 
     fn dispatch(&mut self, attempt: AttemptRef, timeout: Duration, now: Time) {
+        if self.world.workload.recorded.is_some() && self.dispatch_recorded(attempt, timeout, now) {
+            return;
+        }
         let deployment = attempt.deployment;
         let active = &mut self.active[attempt.slot as usize];
         active.attempt_sent = now;
