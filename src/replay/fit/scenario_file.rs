@@ -60,7 +60,7 @@ fn percent(part: u64, whole: u64) -> String {
 fn distribution_text(d: &Distribution, time: bool, indent: usize) -> String {
     let value = |v: f64| if time { time_text(v) } else { format!("{v}") };
     match d {
-        Distribution::Empirical { points } => {
+        Distribution::Empirical { points, .. } => {
             let mut out = String::from("{empirical: [");
             for (i, (q, v)) in points.iter().enumerate() {
                 if i > 0 && i % 6 == 0 {
