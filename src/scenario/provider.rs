@@ -20,6 +20,7 @@ const PROFILE_KEYS: &[&str] = &[
     "match",
     "ttft",
     "per_token",
+    "error_latency",
     "concurrency",
     "errors",
     "rate_limit",
@@ -170,6 +171,10 @@ pub fn profile(node: &Node<'_>, index: usize) -> Result<ProviderProfile, InputEr
         Some(n) => distribution(&n, Unit::Time)?,
         None => Distribution::Constant(0.0),
     };
+    let error_latency = match node.get("error_latency")? {
+        Some(n) => Some(distribution(&n, Unit::Time)?),
+        None => None,
+    };
     let concurrency = match node.get("concurrency")? {
         Some(n) => {
             let c = n.u32()?;
@@ -185,6 +190,7 @@ pub fn profile(node: &Node<'_>, index: usize) -> Result<ProviderProfile, InputEr
         matches,
         ttft,
         per_token,
+        error_latency,
         concurrency,
         faults: faults(node)?,
     })

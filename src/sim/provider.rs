@@ -36,6 +36,9 @@ pub struct ProviderProfile {
     pub ttft: Distribution,
     /// Time per output token, in seconds.
     pub per_token: Distribution,
+    /// How long a refused attempt takes to be answered, in seconds; `None`: a time-to-first-
+    /// token draw.
+    pub error_latency: Option<Distribution>,
     /// Attempts served at once; `None` is unlimited.
     pub concurrency: Option<u32>,
     /// Injected faults.
@@ -76,6 +79,7 @@ pub struct Started<T> {
 pub struct SyntheticProvider<T> {
     ttft: Distribution,
     per_token: Distribution,
+    error_latency: Option<Distribution>,
     concurrency: Option<u32>,
     busy: u32,
     waiting: VecDeque<(T, Time, u32)>,
@@ -94,6 +98,7 @@ impl<T: Copy> SyntheticProvider<T> {
         SyntheticProvider {
             ttft: profile.ttft.clone(),
             per_token: profile.per_token.clone(),
+            error_latency: profile.error_latency.clone(),
             concurrency: profile.concurrency,
             busy: 0,
             waiting: VecDeque::new(),
@@ -103,7 +108,7 @@ impl<T: Copy> SyntheticProvider<T> {
     }
 
     /// An attempt of request class `class` arrives at `now`: the faults may refuse it (answered
-    /// after a time-to-first-token draw, holding no slot); otherwise it is served or queued.
+    /// after an error-latency draw, else a time-to-first-token draw, holding no slot); otherwise it is served or queued.
     pub fn offer(
         &mut self,
         attempt: T,
@@ -113,7 +118,8 @@ impl<T: Copy> SyntheticProvider<T> {
         now: Time,
     ) -> Admission<T> {
         if let Err(rejection) = self.faults.admit(class, input_tokens, now, &mut self.rng) {
-            let at = now + secs(self.ttft.sample(&mut self.rng));
+            let wait = self.error_latency.as_ref().unwrap_or(&self.ttft);
+            let at = now + secs(wait.sample(&mut self.rng));
             return Admission::Rejected { rejection, at };
         }
         match self.arrive(attempt, output_tokens, now) {
@@ -176,6 +182,7 @@ mod tests {
             matches: ProviderMatch::default(),
             ttft: Distribution::constant(1.0).unwrap(),
             per_token: Distribution::constant(0.5).unwrap(),
+            error_latency: None,
             concurrency,
             faults: FaultSpec::default(),
         }
@@ -187,6 +194,22 @@ mod tests {
         let s = p.arrive(7u32, 4, Time::from_secs_f64(10.0)).unwrap();
         assert_eq!(s.first_token_at, Time::from_secs_f64(11.0));
         assert_eq!(s.done_at, Time::from_secs_f64(13.0));
+    }
+
+    #[test]
+    fn a_refusal_is_answered_after_an_error_latency_draw_when_the_profile_has_one() {
+        let mut failing = profile(None);
+        failing.faults.error_rates = vec![(crate::router::ErrorClass::ServiceUnavailable, 1.0)];
+        let offer = |p: &ProviderProfile| {
+            let mut provider = SyntheticProvider::new(p, &[], stream(1, "p"));
+            match provider.offer(1u32, 0, 10, 4, Time::from_secs_f64(10.0)) {
+                Admission::Rejected { at, .. } => at,
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+        };
+        assert_eq!(offer(&failing), Time::from_secs_f64(11.0), "a ttft draw");
+        failing.error_latency = Some(Distribution::constant(0.05).unwrap());
+        assert_eq!(offer(&failing), Time::from_secs_f64(10.05));
     }
 
     #[test]

@@ -197,6 +197,16 @@ fn a_steady_five_percent_of_500s_is_an_error_rate_and_no_outage() {
     assert_eq!(rates.len(), 1);
     assert_eq!(rates[0].0, ErrorClass::InternalServer);
     assert!((rates[0].1 - 0.05).abs() < 0.015, "{rates:?}");
+    let refusal = f
+        .profile
+        .error_latency
+        .as_ref()
+        .expect("failures were logged");
+    assert_eq!(at_quantile(refusal, 0.5), 0.05, "a 503 logged in 50 ms");
+    assert!(
+        at_quantile(&f.profile.ttft, 0.5) > 0.1,
+        "refusals do not take a success's time"
+    );
 }
 
 #[test]
@@ -310,7 +320,7 @@ fn a_small_but_significant_rise_in_a_busy_window_is_not_an_outage() {
 /// The value of an empirical distribution at quantile `q`.
 fn at_quantile(d: &Distribution, q: f64) -> f64 {
     match d {
-        Distribution::Empirical { points } => {
+        Distribution::Empirical { points, .. } => {
             let i = points.iter().position(|p| p.0 >= q).unwrap();
             if i == 0 {
                 return points[0].1;
@@ -351,7 +361,7 @@ fn fitted_ttft_and_per_token_match_the_logged_percentiles() {
         f.profile.per_token
     );
     match &f.profile.ttft {
-        Distribution::Empirical { points } => assert!(points.len() <= 101),
+        Distribution::Empirical { points, .. } => assert!(points.len() <= 101),
         other => panic!("expected an empirical ttft, got {other:?}"),
     }
 }
@@ -485,8 +495,13 @@ fn the_written_scenario_loads_with_the_fitted_profiles() {
             format!("{:?}", loaded.per_token),
             format!("{:?}", f.profile.per_token)
         );
+        assert_eq!(
+            format!("{:?}", loaded.error_latency),
+            format!("{:?}", f.profile.error_latency)
+        );
         assert_eq!(loaded.faults, f.profile.faults);
     }
+    assert!(fitted.iter().all(|f| f.profile.error_latency.is_some()));
     assert!(!fitted[0].profile.faults.outages.is_empty());
     assert!(!fitted[1].profile.faults.error_rates.is_empty());
     assert_eq!(scenario.duration, Duration::from_secs(450));

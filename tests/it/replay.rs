@@ -200,6 +200,7 @@ fn a_deployment_the_log_never_saw_needs_a_profile_and_is_counted_modelled() {
         },
         ttft: Distribution::constant(0.5).unwrap(),
         per_token: Distribution::constant(0.0).unwrap(),
+        error_latency: None,
         concurrency: Some(1),
         faults: FaultSpec::default(),
     }];
@@ -290,6 +291,7 @@ fn both_configs_see_the_same_arrivals_on_a_seed() {
         },
         ttft: Distribution::constant(0.2).unwrap(),
         per_token: Distribution::constant(0.001).unwrap(),
+        error_latency: None,
         concurrency: None,
         faults: FaultSpec::default(),
     }];
@@ -313,6 +315,7 @@ fn the_report_is_the_same_whatever_the_threads() {
         },
         ttft: Distribution::lognormal_from_quantiles(0.3, 2.0).unwrap(),
         per_token: Distribution::constant(0.001).unwrap(),
+        error_latency: None,
         concurrency: None,
         faults: FaultSpec::default(),
     }];

@@ -10,8 +10,9 @@
 //! Samples are the successful attempts plus the timed-out ones (a timed-out attempt took at
 //! least as long as it ran, so the same timeout fires again in a replay; without a logged ttft
 //! its whole duration is a ttft sample, since no first token came before it). Failed attempts'
-//! durations are not fitted: the simulator answers a rejection after a ttft draw. It decides
-//! the samples and their distributions; it must not look at error rates.
+//! durations are the profile's `error_latency` (how long a refusal takes to come back), so a
+//! 503 the log got in 50 ms is not replayed as a second-long wait. It decides the samples and
+//! their distributions; it must not look at error rates.
 
 use crate::router::ErrorClass;
 use crate::sim::Distribution;
@@ -30,7 +31,9 @@ pub struct Latency {
     pub whole_call: bool,
     /// Median, 90th and 99th percentile of the successful attempts' whole-call durations.
     pub success_percentiles: Option<[f64; 3]>,
-    /// Median duration of the failed attempts (not fitted; for the fitted file's comment).
+    /// How long the failed attempts took to be answered; `None` when none failed.
+    pub error_latency: Option<Distribution>,
+    /// Median duration of the failed attempts (for the fitted file's comment).
     pub error_median: Option<f64>,
 }
 
@@ -84,6 +87,7 @@ pub fn fit_latency(attempts: &[Observed]) -> Latency {
             .collect::<Option<Vec<f64>>>()
             .map(|v| [v[0], v[1], v[2]]),
         error_median: quantile(&errors, 0.5),
+        error_latency: (!errors.is_empty()).then(|| distribution(&points(&errors, canonical_time))),
     }
 }
 

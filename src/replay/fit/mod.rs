@@ -113,6 +113,7 @@ pub fn fit(traffic: &RecordedTraffic, options: &FitOptions) -> Vec<FittedProvide
                     matches: profile_match(recorded),
                     ttft: latency.ttft,
                     per_token: latency.per_token,
+                    error_latency: latency.error_latency,
                     concurrency: None,
                     faults: FaultSpec {
                         error_rates: errors.steady,

@@ -159,11 +159,7 @@ fn provider_comment(out: &mut String, p: &FittedProvider) {
         );
     }
     if let Some(e) = p.error_median {
-        let _ = write!(
-            out,
-            "; failed attempts' median {} (not fitted)",
-            time_text(e)
-        );
+        let _ = write!(out, "; failed attempts' median {}", time_text(e));
     }
     if let Some(r) = p.retry_after {
         let _ = write!(
@@ -198,6 +194,9 @@ fn provider(out: &mut String, p: &FittedProvider) {
         "    per_token: {}",
         distribution_text(&prof.per_token, true, 8)
     );
+    if let Some(e) = &prof.error_latency {
+        let _ = writeln!(out, "    error_latency: {}", distribution_text(e, true, 8));
+    }
     let faults = &prof.faults;
     if !faults.error_rates.is_empty() {
         let rates: Vec<String> = faults
