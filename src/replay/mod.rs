@@ -13,6 +13,7 @@
 //! [`crate::report`]; it must not run a simulation, write a report or read a clock.
 
 pub mod fit;
+pub mod read;
 pub mod traffic;
 
 pub use traffic::{
