@@ -24,6 +24,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import litellm  # noqa: E402
 from litellm.integrations.custom_logger import CustomLogger  # noqa: E402
+from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER  # noqa: E402
 from litellm.litellm_core_utils.litellm_logging import StandardLoggingPayloadSetup  # noqa: E402
 from litellm.proxy._types import SpendLogsMetadataFields  # noqa: E402
 from litellm.proxy.spend_tracking.spend_tracking_utils import (  # noqa: E402
@@ -137,8 +138,10 @@ async def main():
     litellm.callbacks = [SpendRows(router)]
     for index in range(REQUESTS):
         await one(router, rng, index)
+        if index % 20 == 19:
+            await GLOBAL_LOGGING_WORKER.flush()
         await asyncio.sleep(rng.uniform(0.0, 0.02))
-    await asyncio.sleep(3.0)  # callbacks run as tasks
+    await GLOBAL_LOGGING_WORKER.flush()  # callbacks run on LiteLLM's logging worker
     write(ROWS)
 
 

@@ -81,7 +81,7 @@ impl Exchange {
             model: controls.model.clone(),
             tags: controls.tags.clone(),
             stream: controls.stream,
-            settings: settings_of(&controls),
+            settings: settings_of(&controls, call.spec().timeout),
             input_tokens: call.spec().input_tokens,
             prompt: proxy
                 .log
@@ -494,12 +494,17 @@ fn spec_of(
     spec
 }
 
-/// The settings the request set for itself, as the log records them.
-fn settings_of(controls: &Controls) -> super::request_log::RequestSettings {
+/// The settings the request set for itself, as the log records them; `timeout` is the
+/// request's timeout as the proxy's clock counts it (the client's seconds times `--speed`), so
+/// that every span in the log is on one clock.
+fn settings_of(
+    controls: &Controls,
+    timeout: Option<Duration>,
+) -> super::request_log::RequestSettings {
     super::request_log::RequestSettings {
         num_retries: controls.num_retries,
         fallbacks: controls.fallbacks.clone(),
-        timeout_s: controls.timeout.map(|t| t.as_secs_f64()),
+        timeout_s: controls.timeout.and(timeout).map(|t| t.as_secs_f64()),
         disable_fallbacks: controls.disable_fallbacks,
     }
 }
