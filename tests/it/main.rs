@@ -40,6 +40,7 @@ mod long_runs;
 mod mock_provider;
 mod queueing;
 mod reliability;
+mod replay_inputs;
 mod requests_output;
 mod router;
 mod scenario;

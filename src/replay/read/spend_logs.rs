@@ -7,13 +7,12 @@
 //! and cache hits are listed as not replayed. It decides how a spend-log row is understood.
 
 use std::borrow::Cow;
-use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use super::builder::{Builder, DeploymentRef, KindRef, Outcome};
 use super::litellm_errors::class_of;
-use super::timestamp::unix_seconds;
+use super::timestamp::{span, unix_nanos};
 use crate::replay::traffic::{RecordedAttempt, RecordedTraffic};
 
 /// The columns a replay reads, in the order of [`Row::values`].
@@ -311,15 +310,15 @@ fn add(builder: &mut Builder, line: u64, row: &Row<'_>) -> anyhow::Result<()> {
 
 /// Adds the request a readable row describes.
 fn request_of(builder: &mut Builder, row: &Row<'_>) -> Result<(), String> {
-    let instant = |column: &str| -> Result<Option<f64>, String> {
+    let instant = |column: &str| -> Result<Option<i64>, String> {
         row.get(column)
-            .map(|t| unix_seconds(t).map_err(|why| format!("{column}: {why}")))
+            .map(|t| unix_nanos(t).map_err(|why| format!("{column}: {why}")))
             .transpose()
     };
     let start = instant("startTime")?.ok_or("startTime: missing; expected the request's start")?;
     let end = instant("endTime")?.ok_or("endTime: missing; expected the request's end")?;
     let first_token = instant("completionStartTime")?;
-    let span = |to: f64| Duration::try_from_secs_f64((to - start).max(0.0)).unwrap_or_default();
+    let span = |to: i64| span(start, to);
     let failed = match row.get("status") {
         None | Some("success") => false,
         Some("failure") => true,
@@ -366,7 +365,7 @@ fn request_of(builder: &mut Builder, row: &Row<'_>) -> Result<(), String> {
         timeout: None,
     });
     builder.request(
-        start,
+        start as f64 / 1e9,
         kind,
         Outcome {
             input_tokens,

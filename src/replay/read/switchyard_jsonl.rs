@@ -94,7 +94,7 @@ pub(super) fn read(mut builder: Builder, bytes: &[u8]) -> anyhow::Result<Recorde
 /// The file's lines parsed, part by part in file order, each line with its number.
 fn parsed_parts(bytes: &[u8]) -> Vec<Vec<Parsed<'_>>> {
     let parts = split_at_lines(bytes, rayon::current_num_threads() * 4);
-    let parsed: Vec<(usize, Vec<(u64, Result<RequestLine<'_>, String>)>)> =
+    let parsed: Vec<(usize, Vec<Parsed<'_>>)> =
         parts.par_iter().map(|part| parse_part(part)).collect();
     let mut first_line = 1u64;
     parsed

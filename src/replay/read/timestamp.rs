@@ -7,6 +7,17 @@ use chrono::{DateTime, NaiveDateTime};
 
 /// Unix seconds of a date-and-time text.
 pub(super) fn unix_seconds(text: &str) -> Result<f64, String> {
+    unix_nanos(text).map(|n| n as f64 / 1e9)
+}
+
+/// The span from `start` to `end` (Unix nanoseconds), zero if `end` is earlier: exact, where
+/// a difference of two Unix seconds as `f64` would be off by a fraction of a microsecond.
+pub(super) fn span(start: i64, end: i64) -> std::time::Duration {
+    std::time::Duration::from_nanos(u64::try_from(end.saturating_sub(start)).unwrap_or(0))
+}
+
+/// Unix nanoseconds of a date-and-time text.
+pub(super) fn unix_nanos(text: &str) -> Result<i64, String> {
     let text = text.trim();
     let normalised;
     let text = if text.len() > 10 && text.as_bytes()[10] == b' ' {
@@ -27,7 +38,8 @@ pub(super) fn unix_seconds(text: &str) -> Result<f64, String> {
              2026-11-26T08:00:00.250Z or 2026-11-26 08:00:00.25+00"
         ));
     };
-    Ok(utc.timestamp() as f64 + f64::from(utc.timestamp_subsec_nanos()) / 1e9)
+    utc.timestamp_nanos_opt()
+        .ok_or_else(|| format!("`{text}` is out of range; expected a date between 1677 and 2262"))
 }
 
 /// Unix seconds of either a number of seconds or a date-and-time text.
