@@ -197,6 +197,7 @@ r2,acompletion,2026-11-26 08:00:01.500+00,2026-11-26 08:00:01.600+00,2026-11-26 
 r1,acompletion,2026-11-26T08:00:00.000000+00:00,2026-11-26T08:00:00.800000+00:00,2026-11-26T08:00:00.300000+00:00,openai/gpt-4o,gpt-4o,west,http://west/v1,100,20,0.0015,success,\"[\"\"chat\"\"]\",{},False,u
 r3,aembedding,2026-11-26T08:00:02Z,2026-11-26T08:00:02.1Z,,openai/text-embedding-3-small,embed,e,,5,0,0.00001,success,[],{},False,u
 r4,acompletion,2026-11-26T08:00:03Z,2026-11-26T08:00:03Z,,openai/gpt-4o,gpt-4o,,,10,5,0,success,[],{},True,u
+r2-attempt-0,acompletion,2026-11-26T08:00:01.5Z,2026-11-26T08:00:01.6Z,,openai/gpt-4o,gpt-4o,west,,10,5,0.0001,failure,[],\"{\"\"billed_retry_attempt\"\": true}\",False,u
 ";
 
 fn check_spend_rows(t: &RecordedTraffic) {
@@ -235,11 +236,13 @@ fn check_spend_rows(t: &RecordedTraffic) {
     );
     assert_eq!(a[0].duration, ms(100));
     assert_eq!(a[0].time_to_first_token, None);
-    // The embedding and the cache hit are listed as not replayed, whatever the policy.
+    // The embedding, the cache hit and the billed earlier attempt are listed as not replayed,
+    // whatever the policy.
     let lines: Vec<u64> = t.skipped.iter().map(|s| s.line).collect();
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), 3);
     assert!(t.skipped[0].reason.contains("aembedding"));
     assert!(t.skipped[1].reason.contains("cache hit"));
+    assert!(t.skipped[2].reason.contains("billed_retry_attempt"));
 }
 
 #[test]
@@ -247,7 +250,10 @@ fn a_spend_log_csv_reads_one_final_attempt_per_row() {
     let t = read(SPEND_CSV, &STRICT).unwrap();
     assert_eq!(t.format, LogFormat::LitellmSpendLogsCsv);
     check_spend_rows(&t);
-    assert_eq!(t.skipped.iter().map(|s| s.line).collect::<Vec<_>>(), [4, 5]);
+    assert_eq!(
+        t.skipped.iter().map(|s| s.line).collect::<Vec<_>>(),
+        [4, 5, 6]
+    );
 }
 
 /// The same rows as JSON objects, as `SELECT row_to_json(...)` or LiteLLM's API gives them.

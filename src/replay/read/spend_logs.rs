@@ -3,8 +3,9 @@
 //! one request with its final attempt only: the deployment that served it (`model_id`,
 //! `api_base`, `model`, `model_group`), or for a failure the one whose error the client got,
 //! with the error's class and code from `metadata.error_information` (docs/litellm-compat.md).
-//! Columns a replay does not use are ignored. Rows of other call types (embeddings, images …)
-//! and cache hits are listed as not replayed. It decides how a spend-log row is understood.
+//! Columns a replay does not use are ignored. Rows of other call types (embeddings, images …),
+//! cache hits and the rows LiteLLM adds for a failed request's earlier billed attempts are
+//! listed as not replayed. It decides how a spend-log row is understood.
 
 use std::borrow::Cow;
 
@@ -12,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::builder::{Builder, DeploymentRef, KindRef, Outcome};
 use super::litellm_errors::class_of;
-use super::timestamp::{span, unix_nanos};
+use super::timestamp::{seconds_of, span, unix_nanos};
 use crate::replay::traffic::{RecordedAttempt, RecordedTraffic};
 
 /// The columns a replay reads, in the order of [`Row::values`].
@@ -302,10 +303,27 @@ fn add(builder: &mut Builder, line: u64, row: &Row<'_>) -> anyhow::Result<()> {
         builder.not_replayed(line, "a cache hit: no deployment was called; not replayed");
         return Ok(());
     }
+    if billed_retry_attempt(row) {
+        builder.not_replayed(
+            line,
+            "an earlier attempt's billed row (metadata.billed_retry_attempt), not a request",
+        );
+        return Ok(());
+    }
     match request_of(builder, row) {
         Ok(()) => Ok(()),
         Err(reason) => builder.bad_row(line, reason),
     }
+}
+
+/// Whether the row is one LiteLLM writes for an earlier, billed attempt of a failed request
+/// (`metadata.billed_retry_attempt: true`, request id `<id>-attempt-<n>`) rather than for a
+/// request. The metadata is parsed only when it names the key.
+fn billed_retry_attempt(row: &Row<'_>) -> bool {
+    row.get("metadata")
+        .filter(|m| m.contains("billed_retry_attempt"))
+        .and_then(|m| serde_json::from_str::<Value>(m).ok())
+        .is_some_and(|m| m.get("billed_retry_attempt") == Some(&Value::Bool(true)))
 }
 
 /// Adds the request a readable row describes.
@@ -365,7 +383,7 @@ fn request_of(builder: &mut Builder, row: &Row<'_>) -> Result<(), String> {
         timeout: None,
     });
     builder.request(
-        start as f64 / 1e9,
+        seconds_of(start),
         kind,
         Outcome {
             input_tokens,

@@ -7,7 +7,13 @@ use chrono::{DateTime, NaiveDateTime};
 
 /// Unix seconds of a date-and-time text.
 pub(super) fn unix_seconds(text: &str) -> Result<f64, String> {
-    unix_nanos(text).map(|n| n as f64 / 1e9)
+    unix_nanos(text).map(seconds_of)
+}
+
+/// Unix seconds of Unix nanoseconds, as near as an `f64` gets (whole seconds and the fraction
+/// converted apart, so that a quarter second stays a quarter).
+pub(super) fn seconds_of(nanos: i64) -> f64 {
+    nanos.div_euclid(1_000_000_000) as f64 + nanos.rem_euclid(1_000_000_000) as f64 / 1e9
 }
 
 /// The span from `start` to `end` (Unix nanoseconds), zero if `end` is earlier: exact, where
