@@ -9,8 +9,15 @@ timeout). The rows come from LiteLLM's own spend-log builder,
 failed one with the metadata the proxy's `async_post_call_failure_hook` adds (`status:
 failure`, `error_information` from `StandardLoggingPayloadSetup.get_error_information`).
 
-Run with LiteLLM 1.108.7:
-    LITELLM_LOCAL_MODEL_COST_MAP=True /work/litellm-venv/bin/python scripts/litellm-spend-log-sample.py
+Run with LiteLLM 1.108.7. The spend-log builder lives in LiteLLM's proxy package, whose imports
+the bare `litellm` install lacks; put them beside it without touching the environment:
+    PY=/path/to/venv-with-litellm/bin/python
+    $PY -m pip install --target /tmp/litellm-proxy-deps --no-deps fastapi starlette annotated-doc \
+        opentelemetry-api importlib-metadata zipp lazy_importer backoff redis orjson websockets \
+        apscheduler tzlocal mcp mcp_types sse_starlette cryptography cffi pycparser pyjwt \
+        python-multipart expression fastapi_sso oauthlib email_validator soundfile numpy
+    PYTHONPATH=/tmp/litellm-proxy-deps LITELLM_LOCAL_MODEL_COST_MAP=True $PY scripts/litellm-spend-log-sample.py
+The rows' times are the run's own wall clock; the rest is deterministic (seeded).
 """
 
 import asyncio
