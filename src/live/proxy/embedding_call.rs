@@ -196,7 +196,9 @@ impl EmbeddingCall<'_> {
             ttft_ms: None,
             retry_after_s: match &outcome {
                 Outcome::Success(_) => None,
-                Outcome::Failure(f) => f.retry_after.map(|d| d.as_secs_f64()),
+                Outcome::Failure(f) => f
+                    .retry_after
+                    .map(|d| self.proxy.clock.clock_span(d).as_secs_f64()),
             },
         }
     }

@@ -322,7 +322,8 @@ impl Exchange {
             status,
             duration_ms: latency.as_secs_f64() * 1000.0,
             ttft_ms: None,
-            retry_after_s: retry_after.map(|d| d.as_secs_f64()),
+            // The upstream's Retry-After is wall time; the log's spans are the proxy's clock.
+            retry_after_s: retry_after.map(|d| self.proxy.clock.clock_span(d).as_secs_f64()),
         });
     }
 
