@@ -10,6 +10,10 @@ use std::path::Path;
 
 use switchyard::replay::read::{ReadOptions, read_bytes};
 
+/// The allocator of the `switchyard` binary, so that the numbers are the command's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `lines` lines of the bundled log, repeated with each copy's arrivals moved past the last.
 fn big_log(lines: usize) -> Result<Vec<u8>, String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/replay/proxy-log.jsonl");

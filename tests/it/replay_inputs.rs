@@ -474,6 +474,33 @@ fn the_bundled_proxy_log_reads_whole() {
 }
 
 #[test]
+fn a_proxy_log_reads_the_same_on_any_number_of_threads() {
+    let read_on = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| read_log(&example("proxy-log.jsonl"), &STRICT).unwrap())
+    };
+    // The log is cut into parts by thread count; the parts' kinds and deployments are merged
+    // in file order.
+    let one = read_on(1);
+    assert_eq!(one, read_on(2));
+    assert_eq!(one, read_on(7));
+    // With a bad line in a later part, the error names that line.
+    let mut text = std::fs::read_to_string(example("proxy-log.jsonl")).unwrap();
+    let lines = text.lines().count();
+    text.push_str("{\"arrival_unix_s\": -1, \"status\": 200}\n");
+    let error = read_bytes("log", text.as_bytes(), &STRICT)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with(&format!("log:{}: arrival_unix_s", lines + 1)),
+        "{error}"
+    );
+}
+
+#[test]
 fn the_litellm_spend_log_samples_read_alike() {
     let csv = read_log(&example("litellm-spend-logs.csv"), &STRICT).unwrap();
     let json = read_log(&example("litellm-spend-logs.json"), &STRICT).unwrap();

@@ -89,6 +89,65 @@ impl Builder {
         }
     }
 
+    /// An empty builder for one part of the same file, read on its own and then added to this
+    /// one with [`Builder::absorb`].
+    pub fn part(&self) -> Builder {
+        Builder::new(&self.file, self.format, self.skip_bad_rows)
+    }
+
+    /// Adds a part read after everything already here: its kinds and deployments are interned
+    /// in its first-seen order (so the result is the same as reading the parts as one), its
+    /// rows, attempts and skipped rows follow.
+    pub fn absorb(&mut self, part: Builder) {
+        let kinds = remap(&part.kind_index, part.kinds, |key, kind| {
+            self.interned_kind(key, kind)
+        });
+        let deployments = remap(&part.deployment_index, part.deployments, |key, d| {
+            self.interned_deployment(key, d)
+        });
+        let offset = self.attempts.len() as u32;
+        self.attempts.extend(part.attempts.into_iter().map(|mut a| {
+            a.deployment = deployments[a.deployment as usize];
+            a
+        }));
+        self.rows.extend(part.rows.into_iter().map(|mut row| {
+            let r = &mut row.request;
+            r.kind = kinds[r.kind as usize];
+            r.served_by = r.served_by.map(|d| deployments[d as usize]);
+            r.attempts = r.attempts.start + offset..r.attempts.end + offset;
+            row
+        }));
+        self.row_attempts = self.attempts.len() as u32;
+        self.skipped.extend(part.skipped);
+    }
+
+    /// The index of `kind` under `key`, interned if new.
+    fn interned_kind(&mut self, key: String, kind: RequestKind) -> u32 {
+        if let Some(&index) = self.kind_index.get(key.as_str()) {
+            return index;
+        }
+        let index = self.kinds.len() as u32;
+        self.kinds.push(kind);
+        self.kind_index.insert(key, index);
+        index
+    }
+
+    /// The index of deployment `d` under `key`, interned if new (filling what a known one
+    /// lacks).
+    fn interned_deployment(&mut self, key: String, d: RecordedDeployment) -> u32 {
+        if let Some(&index) = self.deployment_index.get(key.as_str()) {
+            let known = &mut self.deployments[index as usize];
+            fill(&mut known.model_group, d.model_group.as_deref());
+            fill(&mut known.api_base, d.api_base.as_deref());
+            fill(&mut known.model, d.model.as_deref());
+            return index;
+        }
+        let index = self.deployments.len() as u32;
+        self.deployments.push(d);
+        self.deployment_index.insert(key, index);
+        index
+    }
+
     /// The file as the user named it.
     pub fn file(&self) -> &str {
         &self.file
@@ -263,6 +322,24 @@ impl Builder {
             skipped,
         }
     }
+}
+
+/// Interns a part's `items` (in their order) through `intern`, given each one's key from
+/// `index`; returns the new index of each old one.
+fn remap<T>(
+    index: &BTreeMap<String, u32>,
+    items: Vec<T>,
+    mut intern: impl FnMut(String, T) -> u32,
+) -> Vec<u32> {
+    let mut keys = vec![String::new(); items.len()];
+    for (key, &at) in index {
+        keys[at as usize] = key.clone();
+    }
+    items
+        .into_iter()
+        .zip(keys)
+        .map(|(item, key)| intern(key, item))
+        .collect()
 }
 
 /// `s` unless it is empty.

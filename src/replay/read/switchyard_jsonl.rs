@@ -1,7 +1,7 @@
 //! Switchyard's proxy log (docs/live.md): one JSON object per line, every attempt of every
-//! request. Lines are parsed on the pool's threads, each over a contiguous part of the file
-//! with borrowed strings, and handed to the builder in file order, so the result does not
-//! depend on the number of threads. Fields a replay does not use are ignored; fields added
+//! request. Lines are parsed with borrowed strings on the pool's threads, each thread reading
+//! contiguous parts of the file into their own builders, which are then added in file order,
+//! so the result does not depend on the number of threads. Fields a replay does not use are ignored; fields added
 //! after a log was written are optional. Lines the proxy refused before routing (no model)
 //! are listed as not replayed. It decides how a proxy log line is understood.
 
@@ -75,38 +75,36 @@ struct RequestLine<'a> {
     settings: Option<Settings<'a>>,
 }
 
-/// A line parsed, or why it could not be.
-type Parsed<'a> = (u64, Result<RequestLine<'a>, String>);
-
-/// Reads a proxy log.
+/// Reads a proxy log: the file is cut at line ends into a few parts per thread, each part read
+/// into its own builder on the pool, and the parts added in file order. With bad rows not
+/// skipped, the first part's error is the file's first bad line.
 pub(super) fn read(mut builder: Builder, bytes: &[u8]) -> anyhow::Result<RecordedTraffic> {
-    for part in parsed_parts(bytes) {
-        for (line, parsed) in part {
-            match parsed.and_then(|l| checked(l)) {
-                Ok(request) => add(&mut builder, line, &request)?,
-                Err(reason) => builder.bad_row(line, reason)?,
-            }
-        }
+    let parts = split_at_lines(bytes, rayon::current_num_threads() * 4);
+    let newlines: Vec<u64> = parts
+        .par_iter()
+        .map(|p| p.iter().filter(|&&b| b == b'\n').count() as u64)
+        .collect();
+    let first_lines: Vec<u64> = newlines
+        .iter()
+        .scan(1u64, |next, n| {
+            let first = *next;
+            *next += n;
+            Some(first)
+        })
+        .collect();
+    let read: Vec<anyhow::Result<Builder>> = parts
+        .par_iter()
+        .zip(first_lines.par_iter())
+        .map(|(part, &first_line)| {
+            let mut local = builder.part();
+            read_part(&mut local, part, first_line)?;
+            Ok(local)
+        })
+        .collect();
+    for part in read {
+        builder.absorb(part?);
     }
     Ok(builder.finish())
-}
-
-/// The file's lines parsed, part by part in file order, each line with its number.
-fn parsed_parts(bytes: &[u8]) -> Vec<Vec<Parsed<'_>>> {
-    let parts = split_at_lines(bytes, rayon::current_num_threads() * 4);
-    let parsed: Vec<(usize, Vec<Parsed<'_>>)> =
-        parts.par_iter().map(|part| parse_part(part)).collect();
-    let mut first_line = 1u64;
-    parsed
-        .into_iter()
-        .map(|(lines, mut rows)| {
-            for row in &mut rows {
-                row.0 += first_line;
-            }
-            first_line += lines as u64;
-            rows
-        })
-        .collect()
 }
 
 /// `bytes` cut into about `parts` pieces, each ending after a newline (the last at the end).
@@ -129,28 +127,26 @@ fn split_at_lines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
     pieces
 }
 
-/// The lines of one piece parsed (numbered from 0 within it), and how many lines it has.
-fn parse_part(part: &[u8]) -> (usize, Vec<Parsed<'_>>) {
-    let mut rows = Vec::new();
-    let mut lines = 0;
+/// Reads the lines of one part, the first of which is line `first_line` of the file.
+fn read_part(builder: &mut Builder, part: &[u8], first_line: u64) -> anyhow::Result<()> {
     for (index, line) in part.split(|&b| b == b'\n').enumerate() {
-        lines = index + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        let number = first_line + index as u64;
         let parsed = serde_json::from_slice::<RequestLine<'_>>(line).map_err(|e| {
             format!(
                 "not a proxy log line: {}",
                 e.to_string().split(" at line ").next().unwrap_or_default()
             )
         });
-        rows.push((index as u64, parsed));
+        match parsed.and_then(checked) {
+            Ok(request) => add(builder, number, &request)?,
+            Err(reason) => builder.bad_row(number, reason)?,
+        }
     }
-    if part.ends_with(b"\n") {
-        lines -= 1;
-    }
-    (lines, rows)
+    Ok(())
 }
 
 /// The line, once its values are checked to make sense.
