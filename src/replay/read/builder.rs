@@ -99,6 +99,17 @@ impl Builder {
     /// in its first-seen order (so the result is the same as reading the parts as one), its
     /// rows, attempts and skipped rows follow.
     pub fn absorb(&mut self, part: Builder) {
+        let empty = self.rows.is_empty() && self.attempts.is_empty() && self.skipped.is_empty();
+        if empty && self.kinds.is_empty() && self.deployments.is_empty() {
+            // The first part: nothing to renumber.
+            let (file, skip_bad_rows) = (std::mem::take(&mut self.file), self.skip_bad_rows);
+            *self = Builder {
+                file,
+                skip_bad_rows,
+                ..part
+            };
+            return;
+        }
         let kinds = remap(&part.kind_index, part.kinds, |key, kind| {
             self.interned_kind(key, kind)
         });
@@ -106,6 +117,8 @@ impl Builder {
             self.interned_deployment(key, d)
         });
         let offset = self.attempts.len() as u32;
+        self.attempts.reserve(part.attempts.len());
+        self.rows.reserve(part.rows.len());
         self.attempts.extend(part.attempts.into_iter().map(|mut a| {
             a.deployment = deployments[a.deployment as usize];
             a
@@ -119,6 +132,13 @@ impl Builder {
         }));
         self.row_attempts = self.attempts.len() as u32;
         self.skipped.extend(part.skipped);
+    }
+
+    /// Makes room for the rows and attempts of `parts`, about to be absorbed.
+    pub fn reserve(&mut self, parts: &[Builder]) {
+        self.rows.reserve(parts.iter().map(|p| p.rows.len()).sum());
+        self.attempts
+            .reserve(parts.iter().map(|p| p.attempts.len()).sum());
     }
 
     /// The index of `kind` under `key`, interned if new.
@@ -290,7 +310,7 @@ impl Builder {
     }
 
     /// The traffic: requests in arrival order (ties in log order), instants from the first
-    /// arrival, attempts request by request.
+    /// arrival; attempts stay in log order, each request's together.
     pub fn finish(self) -> RecordedTraffic {
         let Builder {
             file,
@@ -302,14 +322,20 @@ impl Builder {
             skipped,
             ..
         } = self;
-        let sorted = rows
+        if !rows
             .windows(2)
-            .all(|w| w[0].arrival_unix_s <= w[1].arrival_unix_s);
-        if !sorted {
+            .all(|w| w[0].arrival_unix_s <= w[1].arrival_unix_s)
+        {
             rows.sort_by(|a, b| a.arrival_unix_s.total_cmp(&b.arrival_unix_s));
         }
         let start_unix_s = rows.first().map_or(0.0, |r| r.arrival_unix_s);
-        let (requests, attempts) = in_order(rows, attempts, start_unix_s, sorted);
+        let requests = rows
+            .into_iter()
+            .map(|row| RecordedRequest {
+                at: Time::from_secs_f64(row.arrival_unix_s - start_unix_s),
+                ..row.request
+            })
+            .collect();
         RecordedTraffic {
             file,
             every_attempt: matches!(format, LogFormat::SwitchyardJsonl),
@@ -354,35 +380,4 @@ fn fill(slot: &mut Option<String>, value: Option<&str>) {
     {
         *slot = Some(value.to_string());
     }
-}
-
-/// The requests with their instants, and the attempts laid out request by request (copied
-/// only when sorting moved requests).
-fn in_order(
-    rows: Vec<Row>,
-    attempts: Vec<RecordedAttempt>,
-    start_unix_s: f64,
-    sorted: bool,
-) -> (Vec<RecordedRequest>, Vec<RecordedAttempt>) {
-    let mut laid = if sorted {
-        Vec::new()
-    } else {
-        Vec::with_capacity(attempts.len())
-    };
-    let requests = rows
-        .into_iter()
-        .map(|row| {
-            let mut request = row.request;
-            request.at = Time::from_secs_f64(row.arrival_unix_s - start_unix_s);
-            if !sorted {
-                let start = laid.len() as u32;
-                laid.extend_from_slice(
-                    &attempts[request.attempts.start as usize..request.attempts.end as usize],
-                );
-                request.attempts = start..laid.len() as u32;
-            }
-            request
-        })
-        .collect();
-    (requests, if sorted { attempts } else { laid })
 }

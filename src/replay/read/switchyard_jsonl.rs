@@ -101,8 +101,10 @@ pub(super) fn read(mut builder: Builder, bytes: &[u8]) -> anyhow::Result<Recorde
             Ok(local)
         })
         .collect();
-    for part in read {
-        builder.absorb(part?);
+    let parts: Vec<Builder> = read.into_iter().collect::<anyhow::Result<_>>()?;
+    builder.reserve(&parts);
+    for part in parts {
+        builder.absorb(part);
     }
     Ok(builder.finish())
 }
