@@ -91,8 +91,12 @@ impl Builder {
 
     /// An empty builder for one part of the same file, read on its own and then added to this
     /// one with [`Builder::absorb`].
-    pub fn part(&self) -> Builder {
-        Builder::new(&self.file, self.format, self.skip_bad_rows)
+    /// `rows` is how many rows the part may hold (room is made for them at once).
+    pub fn part(&self, rows: usize) -> Builder {
+        let mut part = Builder::new(&self.file, self.format, self.skip_bad_rows);
+        part.rows.reserve(rows);
+        part.attempts.reserve(rows + rows / 2);
+        part
     }
 
     /// Adds a part read after everything already here: its kinds and deployments are interned

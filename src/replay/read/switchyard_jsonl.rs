@@ -94,9 +94,9 @@ pub(super) fn read(mut builder: Builder, bytes: &[u8]) -> anyhow::Result<Recorde
         .collect();
     let read: Vec<anyhow::Result<Builder>> = parts
         .par_iter()
-        .zip(first_lines.par_iter())
-        .map(|(part, &first_line)| {
-            let mut local = builder.part();
+        .zip(first_lines.par_iter().zip(newlines.par_iter()))
+        .map(|(part, (&first_line, &lines))| {
+            let mut local = builder.part(lines as usize + 1);
             read_part(&mut local, part, first_line)?;
             Ok(local)
         })
