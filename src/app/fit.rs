@@ -13,9 +13,11 @@ use anyhow::{Context, Result, bail};
 
 use crate::config::LitellmConfig;
 use crate::config::yaml::EnvLookup;
+use crate::replay::LogFormat;
 use crate::replay::fit::scenario_file::{ScenarioFile, group_of, write};
 use crate::replay::fit::workload::fit_workload;
 use crate::replay::fit::{FitOptions, FittedProvider, fit};
+use crate::replay::read::{ReadOptions, read_log};
 use crate::replay::traffic::RecordedTraffic;
 use crate::scenario::MAX_NAME_LEN;
 
@@ -37,7 +39,7 @@ pub struct FitRequest {
     /// The scenario file to write.
     pub out: PathBuf,
     /// The log's format, when not detected.
-    pub format: Option<String>,
+    pub format: Option<LogFormat>,
     /// Skip bad rows (they are reported) instead of refusing the log.
     pub skip_bad_rows: bool,
     /// The error windows' length.
@@ -179,21 +181,14 @@ pub fn fit_scenario(
     }))
 }
 
-/// Reads the request log: the seam to the log readers, which are not part of this build yet.
-pub fn read_log(path: &Path, format: Option<&str>, skip_bad_rows: bool) -> Result<RecordedTraffic> {
-    let _ = (format, skip_bad_rows);
-    bail!(
-        "{}: reading request logs is not available yet in this build (the log readers come with `switchyard replay`)",
-        path.display()
-    )
-}
-
 /// Runs the command: reads, fits, writes; returns the text it wrote.
 pub fn run_fit(request: &FitRequest, env: &dyn EnvLookup) -> Result<String> {
     let traffic = read_log(
         &request.log,
-        request.format.as_deref(),
-        request.skip_bad_rows,
+        &ReadOptions {
+            format: request.format,
+            skip_bad_rows: request.skip_bad_rows,
+        },
     )?;
     let text = fit_scenario(
         &traffic,
@@ -224,8 +219,8 @@ pub struct FitArgs {
     out: Option<PathBuf>,
     /// The log's format when it is not detected: switchyard-jsonl, litellm-spend-logs-csv,
     /// litellm-spend-logs-json or plain-csv.
-    #[arg(long, value_name = "F")]
-    format: Option<String>,
+    #[arg(long, value_name = "F", value_parser = super::replay::log_format)]
+    format: Option<LogFormat>,
     /// Skip rows that cannot be read (each is reported by line) instead of refusing the log.
     #[arg(long)]
     skip_bad_rows: bool,

@@ -19,6 +19,7 @@ use crate::config::yaml::ProcessEnv;
 use crate::metrics::{Discard, PolicyStats};
 use crate::replay::fit::{FitOptions, fit};
 use crate::replay::profiles::read_providers;
+use crate::replay::read::{ReadOptions, read_log};
 use crate::replay::world::ReplayWorld;
 use crate::replay::{LogFormat, RecordedTraffic};
 use crate::report::replay::{ConfigRuns, ReplayReport, RunDigest, replay_report};
@@ -58,18 +59,9 @@ pub struct ReplayArgs {
     pub threads: Option<u16>,
 }
 
-/// `--format`: one of the formats' names.
-fn log_format(text: &str) -> std::result::Result<LogFormat, String> {
-    const ALL: [LogFormat; 4] = [
-        LogFormat::SwitchyardJsonl,
-        LogFormat::LitellmSpendLogsCsv,
-        LogFormat::LitellmSpendLogsJson,
-        LogFormat::PlainCsv,
-    ];
-    ALL.into_iter().find(|f| f.name() == text).ok_or_else(|| {
-        let names: Vec<&str> = ALL.iter().map(|f| f.name()).collect();
-        format!("expected one of {}, found {text:?}", names.join(", "))
-    })
+/// `--format`: one of the formats' names (also `switchyard fit`'s).
+pub fn log_format(text: &str) -> std::result::Result<LogFormat, String> {
+    crate::replay::read::format_named(text)
 }
 
 /// What a replay compares.
@@ -128,18 +120,6 @@ pub fn replay(traffic: &RecordedTraffic, request: &ReplayRequest) -> Result<Repl
     ))
 }
 
-/// Reads a request log. The readers are not in this build yet: this says so.
-fn read_log(
-    path: &Path,
-    _skip_bad_rows: bool,
-    _format: Option<LogFormat>,
-) -> Result<RecordedTraffic> {
-    bail!(
-        "{}: reading request logs is not available in this build yet (the log readers are still to come)",
-        path.display()
-    )
-}
-
 /// Writes `replay.json`, `replay.md` and `index.html` into `dir`.
 pub fn write_report(report: &ReplayReport, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
@@ -168,7 +148,13 @@ fn default_out(log: &Path) -> PathBuf {
 
 /// The `replay` command.
 pub fn run_replay(args: ReplayArgs) -> Result<()> {
-    let traffic = read_log(&args.log, args.skip_bad_rows, args.format)?;
+    let traffic = read_log(
+        &args.log,
+        &ReadOptions {
+            format: args.format,
+            skip_bad_rows: args.skip_bad_rows,
+        },
+    )?;
     let request = ReplayRequest {
         candidate: LitellmConfig::load(&args.config, &ProcessEnv)?,
         current: match &args.baseline_config {

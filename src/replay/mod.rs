@@ -17,6 +17,7 @@ pub mod fit;
 pub mod matching;
 pub mod observed;
 pub mod profiles;
+pub mod read;
 pub mod tolerance;
 pub mod traffic;
 pub mod workload;

@@ -157,7 +157,9 @@ pub struct RecordedTraffic {
     /// Whether the log records every attempt of a request (Switchyard's log) or only the
     /// final one (LiteLLM's spend logs, the plain CSV without attempt columns).
     pub every_attempt: bool,
-    /// Rows skipped because the user asked to skip bad rows.
+    /// Rows not read as requests, each with its line and why: bad rows skipped because the
+    /// user asked to skip them, and rows a replay cannot use whatever the policy (another call
+    /// type, a cache hit, a request refused before routing).
     pub skipped: Vec<BadRow>,
 }
 

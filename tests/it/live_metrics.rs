@@ -537,6 +537,8 @@ fn measure_the_per_request_update() {
             outcome: "ok",
             status: Some(200),
             duration_ms: 220.0,
+            ttft_ms: None,
+            retry_after_s: None,
         }],
         ..RequestLine::default()
     };

@@ -193,6 +193,13 @@ impl EmbeddingCall<'_> {
             },
             status,
             duration_ms: latency.as_secs_f64() * 1000.0,
+            ttft_ms: None,
+            retry_after_s: match &outcome {
+                Outcome::Success(_) => None,
+                Outcome::Failure(f) => f
+                    .retry_after
+                    .map(|d| self.proxy.clock.clock_span(d).as_secs_f64()),
+            },
         }
     }
 }

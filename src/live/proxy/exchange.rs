@@ -81,6 +81,7 @@ impl Exchange {
             model: controls.model.clone(),
             tags: controls.tags.clone(),
             stream: controls.stream,
+            settings: settings_of(&controls, call.spec().timeout),
             input_tokens: call.spec().input_tokens,
             prompt: proxy
                 .log
@@ -269,6 +270,9 @@ impl Exchange {
             time_to_first_token: ttft.unwrap_or(latency),
         });
         self.record(attempt, deployment, &outcome, now, None);
+        if let (Some(ttft), Some(line)) = (ttft, self.line.attempts.last_mut()) {
+            line.ttft_ms = Some(ttft.as_secs_f64() * 1000.0);
+        }
         self.line.input_tokens = usage.input;
         self.line.output_tokens = usage.output;
     }
@@ -308,15 +312,18 @@ impl Exchange {
         let cooled = recorded.cooldown.map(|c| c.reason);
         let counters = &self.proxy.metrics.counters;
         counters.attempt(deployment, outcome, self.controls.stream, cooled);
-        let (outcome_name, status, latency) = match outcome {
-            Outcome::Success(c) => ("ok", Some(200), c.latency),
-            Outcome::Failure(f) => (f.class.name(), status, f.latency),
+        let (outcome_name, status, latency, retry_after) = match outcome {
+            Outcome::Success(c) => ("ok", Some(200), c.latency, None),
+            Outcome::Failure(f) => (f.class.name(), status, f.latency, f.retry_after),
         };
         self.line.attempts.push(AttemptLine {
             deployment: self.proxy.labels[deployment.get()].id.clone(),
             outcome: outcome_name,
             status,
             duration_ms: latency.as_secs_f64() * 1000.0,
+            ttft_ms: None,
+            // The upstream's Retry-After is wall time; the log's spans are the proxy's clock.
+            retry_after_s: retry_after.map(|d| self.proxy.clock.clock_span(d).as_secs_f64()),
         });
     }
 
@@ -486,6 +493,21 @@ fn spec_of(
         spec.prompt = controls::last_user_message(body).map(Into::into);
     }
     spec
+}
+
+/// The settings the request set for itself, as the log records them; `timeout` is the
+/// request's timeout as the proxy's clock counts it (the client's seconds times `--speed`), so
+/// that every span in the log is on one clock.
+fn settings_of(
+    controls: &Controls,
+    timeout: Option<Duration>,
+) -> super::request_log::RequestSettings {
+    super::request_log::RequestSettings {
+        num_retries: controls.num_retries,
+        fallbacks: controls.fallbacks.clone(),
+        timeout_s: controls.timeout.and(timeout).map(|t| t.as_secs_f64()),
+        disable_fallbacks: controls.disable_fallbacks,
+    }
 }
 
 /// The answer's text, for `--log-prompts`.

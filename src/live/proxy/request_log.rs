@@ -4,7 +4,9 @@
 //!
 //! Each line: `arrival_unix_s`, `request_id`, `model` (as requested), `tags`, `stream`,
 //! `input_tokens`, `output_tokens`, `attempts` [{`deployment`, `outcome` (`ok` or an error
-//! class), `status`, `duration_ms`}], `embedding_attempts` (the auto router's embedding calls,
+//! class), `status`, `duration_ms`, `ttft_ms` (a streamed success's first byte),
+//! `retry_after_s` (a 429's Retry-After)}], `settings` (the request's own `num_retries`,
+//! `fallbacks`, `timeout_s`, `disable_fallbacks`, only those it set), `embedding_attempts` (the auto router's embedding calls,
 //! same shape, only when there were some), `status` (what the client got), `error_class`,
 //! `deployment` (the one that served), `model_group` (the group that served), `cost_usd`,
 //! `retries`, `fallbacks`, `duration_ms`, and `prompt`/`response` only with `--log-prompts`.
@@ -27,6 +29,39 @@ pub struct AttemptLine {
     pub status: Option<u16>,
     /// From sending the attempt to its outcome.
     pub duration_ms: f64,
+    /// From sending the attempt to its first byte, when it succeeded and the proxy saw the
+    /// first byte apart from the last (a stream); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttft_ms: Option<f64>,
+    /// The Retry-After the upstream sent with a rate-limit answer, in seconds; absent when it
+    /// sent none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<f64>,
+}
+
+/// What a request set for itself (each only when it set it), so that a replay gives the
+/// request the same settings.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct RequestSettings {
+    /// Its own retry count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub num_retries: Option<u32>,
+    /// Its own fallback model groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallbacks: Option<Vec<String>>,
+    /// Its own per-attempt timeout, seconds as the client sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<f64>,
+    /// `disable_fallbacks: true`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub disable_fallbacks: bool,
+}
+
+impl RequestSettings {
+    /// Whether the request set nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == RequestSettings::default()
+    }
 }
 
 /// One request's line.
@@ -48,6 +83,9 @@ pub struct RequestLine {
     pub output_tokens: u32,
     /// Every attempt, in order.
     pub attempts: Vec<AttemptLine>,
+    /// The request's own settings; absent when it set none.
+    #[serde(skip_serializing_if = "RequestSettings::is_empty")]
+    pub settings: RequestSettings,
     /// The attempts of the embedding calls an auto router made for the request (its prompt's,
     /// and its utterances' when they were embedded for it), in order; absent when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -1,0 +1,387 @@
+//! Collects a log's rows into a [`RecordedTraffic`]: interns request kinds and deployments in
+//! first-seen order, applies the bad-row policy, and at the end puts the requests in arrival
+//! order (stable) with instants counted from the first arrival. Every reader goes through it,
+//! so the formats cannot differ in these rules. It must not parse a format.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::replay::traffic::{
+    BadRow, LogFormat, RecordedAttempt, RecordedDeployment, RecordedRequest, RecordedTraffic,
+    RequestKind,
+};
+use crate::router::ErrorClass;
+use crate::time::Time;
+
+/// What a row's request asked for, borrowed from the row.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KindRef<'a, T: AsRef<str>> {
+    pub model: &'a str,
+    pub tags: &'a [T],
+    pub stream: bool,
+    pub num_retries: Option<u32>,
+    pub fallbacks: Option<&'a [T]>,
+    pub disable_fallbacks: bool,
+    pub timeout: Option<Duration>,
+}
+
+/// A deployment as a row names it, borrowed from the row (empty strings count as absent).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct DeploymentRef<'a> {
+    pub id: Option<&'a str>,
+    pub api_base: Option<&'a str>,
+    pub model: Option<&'a str>,
+    pub model_group: Option<&'a str>,
+}
+
+/// What a row says happened to its request (its attempts are pushed before it).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Outcome {
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+    pub status: u16,
+    pub error: Option<ErrorClass>,
+    pub served_by: Option<u32>,
+    pub cost_usd: Option<f64>,
+    pub duration: Duration,
+}
+
+/// A request read, before the arrival order is known.
+struct Row {
+    arrival_unix_s: f64,
+    request: RecordedRequest,
+}
+
+/// The traffic being read.
+pub(super) struct Builder {
+    file: String,
+    format: LogFormat,
+    skip_bad_rows: bool,
+    rows: Vec<Row>,
+    kinds: Vec<RequestKind>,
+    kind_index: BTreeMap<String, u32>,
+    deployments: Vec<RecordedDeployment>,
+    deployment_index: BTreeMap<String, u32>,
+    attempts: Vec<RecordedAttempt>,
+    /// Where the current row's attempts start.
+    row_attempts: u32,
+    skipped: Vec<BadRow>,
+    key: String,
+}
+
+impl Builder {
+    /// An empty log of `format` read from `file`.
+    pub fn new(file: &str, format: LogFormat, skip_bad_rows: bool) -> Builder {
+        Builder {
+            file: file.to_string(),
+            format,
+            skip_bad_rows,
+            rows: Vec::new(),
+            kinds: Vec::new(),
+            kind_index: BTreeMap::new(),
+            deployments: Vec::new(),
+            deployment_index: BTreeMap::new(),
+            attempts: Vec::new(),
+            row_attempts: 0,
+            skipped: Vec::new(),
+            key: String::new(),
+        }
+    }
+
+    /// An empty builder for one part of the same file, read on its own and then added to this
+    /// one with [`Builder::absorb`].
+    /// `rows` is how many rows the part may hold (room is made for them at once).
+    pub fn part(&self, rows: usize) -> Builder {
+        let mut part = Builder::new(&self.file, self.format, self.skip_bad_rows);
+        part.rows.reserve(rows);
+        part.attempts.reserve(rows + rows / 2);
+        part
+    }
+
+    /// Adds a part read after everything already here: its kinds and deployments are interned
+    /// in its first-seen order (so the result is the same as reading the parts as one), its
+    /// rows, attempts and skipped rows follow.
+    pub fn absorb(&mut self, part: Builder) {
+        let empty = self.rows.is_empty() && self.attempts.is_empty() && self.skipped.is_empty();
+        if empty && self.kinds.is_empty() && self.deployments.is_empty() {
+            // The first part: nothing to renumber.
+            let (file, skip_bad_rows) = (std::mem::take(&mut self.file), self.skip_bad_rows);
+            *self = Builder {
+                file,
+                skip_bad_rows,
+                ..part
+            };
+            return;
+        }
+        let kinds = remap(&part.kind_index, part.kinds, |key, kind| {
+            self.interned_kind(key, kind)
+        });
+        let deployments = remap(&part.deployment_index, part.deployments, |key, d| {
+            self.interned_deployment(key, d)
+        });
+        let offset = self.attempts.len() as u32;
+        self.attempts.reserve(part.attempts.len());
+        self.rows.reserve(part.rows.len());
+        self.attempts.extend(part.attempts.into_iter().map(|mut a| {
+            a.deployment = deployments[a.deployment as usize];
+            a
+        }));
+        self.rows.extend(part.rows.into_iter().map(|mut row| {
+            let r = &mut row.request;
+            r.kind = kinds[r.kind as usize];
+            r.served_by = r.served_by.map(|d| deployments[d as usize]);
+            r.attempts = r.attempts.start + offset..r.attempts.end + offset;
+            row
+        }));
+        self.row_attempts = self.attempts.len() as u32;
+        self.skipped.extend(part.skipped);
+    }
+
+    /// Makes room for the rows and attempts of `parts`, about to be absorbed.
+    pub fn reserve(&mut self, parts: &[Builder]) {
+        self.rows.reserve(parts.iter().map(|p| p.rows.len()).sum());
+        self.attempts
+            .reserve(parts.iter().map(|p| p.attempts.len()).sum());
+    }
+
+    /// The index of `kind` under `key`, interned if new.
+    fn interned_kind(&mut self, key: String, kind: RequestKind) -> u32 {
+        if let Some(&index) = self.kind_index.get(key.as_str()) {
+            return index;
+        }
+        let index = self.kinds.len() as u32;
+        self.kinds.push(kind);
+        self.kind_index.insert(key, index);
+        index
+    }
+
+    /// The index of deployment `d` under `key`, interned if new (filling what a known one
+    /// lacks).
+    fn interned_deployment(&mut self, key: String, d: RecordedDeployment) -> u32 {
+        if let Some(&index) = self.deployment_index.get(key.as_str()) {
+            let known = &mut self.deployments[index as usize];
+            fill(&mut known.model_group, d.model_group.as_deref());
+            fill(&mut known.api_base, d.api_base.as_deref());
+            fill(&mut known.model, d.model.as_deref());
+            return index;
+        }
+        let index = self.deployments.len() as u32;
+        self.deployments.push(d);
+        self.deployment_index.insert(key, index);
+        index
+    }
+
+    /// The file as the user named it.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// A row that cannot be read: an error naming the file and line, or (when the user asked
+    /// to skip bad rows) listed and skipped. Drops any attempts the row already pushed.
+    pub fn bad_row(&mut self, line: u64, reason: impl Into<String>) -> anyhow::Result<()> {
+        let reason = reason.into();
+        self.attempts.truncate(self.row_attempts as usize);
+        if !self.skip_bad_rows {
+            anyhow::bail!(
+                "{}:{line}: {reason} (pass --skip-bad-rows to skip such rows)",
+                self.file
+            );
+        }
+        self.skipped.push(BadRow { line, reason });
+        Ok(())
+    }
+
+    /// A row a replay cannot use whatever the policy (another call type, a cache hit, a
+    /// request refused before routing): always listed in `skipped`, never an error.
+    pub fn not_replayed(&mut self, line: u64, reason: impl Into<String>) {
+        self.attempts.truncate(self.row_attempts as usize);
+        self.skipped.push(BadRow {
+            line,
+            reason: reason.into(),
+        });
+    }
+
+    /// The index of the kind `kind`, interned in first-seen order.
+    pub fn kind<T: AsRef<str>>(&mut self, kind: KindRef<'_, T>) -> u32 {
+        self.key.clear();
+        let key = &mut self.key;
+        key.push_str(kind.model);
+        key.push('\u{1f}');
+        for tag in kind.tags {
+            key.push_str(tag.as_ref());
+            key.push('\u{1e}');
+        }
+        let timeout = kind.timeout.map(|t| t.as_nanos());
+        let _ = write!(
+            key,
+            "\u{1f}{}{}{:?}{:?}",
+            u8::from(kind.stream),
+            u8::from(kind.disable_fallbacks),
+            kind.num_retries,
+            timeout
+        );
+        if let Some(fallbacks) = kind.fallbacks {
+            key.push('\u{1f}');
+            for name in fallbacks {
+                key.push_str(name.as_ref());
+                key.push('\u{1e}');
+            }
+        }
+        if let Some(&index) = self.kind_index.get(self.key.as_str()) {
+            return index;
+        }
+        let index = self.kinds.len() as u32;
+        self.kinds.push(RequestKind {
+            model: kind.model.to_string(),
+            tags: kind.tags.iter().map(|t| t.as_ref().to_string()).collect(),
+            stream: kind.stream,
+            num_retries: kind.num_retries,
+            fallbacks: kind
+                .fallbacks
+                .map(|f| f.iter().map(|n| n.as_ref().to_string()).collect()),
+            disable_fallbacks: kind.disable_fallbacks,
+            timeout: kind.timeout,
+        });
+        self.kind_index.insert(self.key.clone(), index);
+        index
+    }
+
+    /// The index of the deployment `d`, interned in first-seen order by its id (else by its
+    /// `api_base` and model); a model group learnt later fills one not yet known. `None` when
+    /// the row names no deployment at all.
+    pub fn deployment(&mut self, d: DeploymentRef<'_>) -> Option<u32> {
+        let (id, api_base, model, group) = (
+            present(d.id),
+            present(d.api_base),
+            present(d.model),
+            present(d.model_group),
+        );
+        self.key.clear();
+        match id {
+            Some(id) => self.key.push_str(id),
+            None if api_base.is_some() || model.is_some() => {
+                self.key.push('\u{1f}');
+                self.key.push_str(api_base.unwrap_or(""));
+                self.key.push('\u{1f}');
+                self.key.push_str(model.unwrap_or(""));
+            }
+            None => return None,
+        }
+        if let Some(&index) = self.deployment_index.get(self.key.as_str()) {
+            let known = &mut self.deployments[index as usize];
+            fill(&mut known.model_group, group);
+            fill(&mut known.api_base, api_base);
+            fill(&mut known.model, model);
+            return Some(index);
+        }
+        let index = self.deployments.len() as u32;
+        self.deployments.push(RecordedDeployment {
+            id: id.map(String::from),
+            api_base: api_base.map(String::from),
+            model: model.map(String::from),
+            model_group: group.map(String::from),
+        });
+        self.deployment_index.insert(self.key.clone(), index);
+        Some(index)
+    }
+
+    /// Adds an attempt to the current row.
+    pub fn attempt(&mut self, attempt: RecordedAttempt) {
+        self.attempts.push(attempt);
+    }
+
+    /// Ends the current row: its request arrived at `arrival_unix_s` as `kind` with `outcome`
+    /// and the attempts pushed since the last row ended.
+    pub fn request(&mut self, arrival_unix_s: f64, kind: u32, outcome: Outcome) {
+        let end = self.attempts.len() as u32;
+        self.rows.push(Row {
+            arrival_unix_s,
+            request: RecordedRequest {
+                at: Time::ZERO,
+                kind,
+                input_tokens: outcome.input_tokens,
+                output_tokens: outcome.output_tokens,
+                attempts: self.row_attempts..end,
+                status: outcome.status,
+                error: outcome.error,
+                served_by: outcome.served_by,
+                cost_usd: outcome.cost_usd,
+                duration: outcome.duration,
+            },
+        });
+        self.row_attempts = end;
+    }
+
+    /// The traffic: requests in arrival order (ties in log order), instants from the first
+    /// arrival; attempts stay in log order, each request's together.
+    pub fn finish(self) -> RecordedTraffic {
+        let Builder {
+            file,
+            format,
+            mut rows,
+            kinds,
+            deployments,
+            attempts,
+            skipped,
+            ..
+        } = self;
+        if !rows
+            .windows(2)
+            .all(|w| w[0].arrival_unix_s <= w[1].arrival_unix_s)
+        {
+            rows.sort_by(|a, b| a.arrival_unix_s.total_cmp(&b.arrival_unix_s));
+        }
+        let start_unix_s = rows.first().map_or(0.0, |r| r.arrival_unix_s);
+        let requests = rows
+            .into_iter()
+            .map(|row| RecordedRequest {
+                at: Time::from_secs_f64(row.arrival_unix_s - start_unix_s),
+                ..row.request
+            })
+            .collect();
+        RecordedTraffic {
+            file,
+            every_attempt: matches!(format, LogFormat::SwitchyardJsonl),
+            format,
+            start_unix_s,
+            requests,
+            kinds,
+            deployments,
+            attempts,
+            skipped,
+        }
+    }
+}
+
+/// Interns a part's `items` (in their order) through `intern`, given each one's key from
+/// `index`; returns the new index of each old one.
+fn remap<T>(
+    index: &BTreeMap<String, u32>,
+    items: Vec<T>,
+    mut intern: impl FnMut(String, T) -> u32,
+) -> Vec<u32> {
+    let mut keys = vec![String::new(); items.len()];
+    for (key, &at) in index {
+        keys[at as usize] = key.clone();
+    }
+    items
+        .into_iter()
+        .zip(keys)
+        .map(|(item, key)| intern(key, item))
+        .collect()
+}
+
+/// `s` unless it is empty.
+fn present(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.is_empty())
+}
+
+/// Sets `slot` from `value` when it is still unknown.
+fn fill(slot: &mut Option<String>, value: Option<&str>) {
+    if slot.is_none()
+        && let Some(value) = value
+    {
+        *slot = Some(value.to_string());
+    }
+}

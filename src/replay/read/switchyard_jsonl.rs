@@ -1,0 +1,279 @@
+//! Switchyard's proxy log (docs/live.md): one JSON object per line, every attempt of every
+//! request. Lines are parsed with borrowed strings on the pool's threads, each thread reading
+//! contiguous parts of the file into their own builders, which are then added in file order,
+//! so the result does not depend on the number of threads. Fields a replay does not use are ignored; fields added
+//! after a log was written are optional. Lines the proxy refused before routing (no model)
+//! are listed as not replayed. It decides how a proxy log line is understood.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use super::builder::{Builder, DeploymentRef, KindRef, Outcome};
+use crate::replay::traffic::{RecordedAttempt, RecordedTraffic};
+use crate::router::ErrorClass;
+
+/// One attempt, as the proxy logs it.
+#[derive(Deserialize)]
+struct AttemptLine<'a> {
+    #[serde(borrow)]
+    deployment: Cow<'a, str>,
+    #[serde(borrow)]
+    outcome: Cow<'a, str>,
+    #[serde(default)]
+    status: Option<u16>,
+    duration_ms: f64,
+    #[serde(default)]
+    ttft_ms: Option<f64>,
+    #[serde(default)]
+    retry_after_s: Option<f64>,
+}
+
+/// The request's own settings, when it set any.
+#[derive(Deserialize, Default)]
+struct Settings<'a> {
+    #[serde(default)]
+    num_retries: Option<u32>,
+    #[serde(default, borrow)]
+    fallbacks: Option<Vec<Cow<'a, str>>>,
+    #[serde(default)]
+    timeout_s: Option<f64>,
+    #[serde(default)]
+    disable_fallbacks: bool,
+}
+
+/// One request's line, as far as a replay reads it.
+#[derive(Deserialize)]
+struct RequestLine<'a> {
+    arrival_unix_s: f64,
+    #[serde(default, borrow)]
+    model: Cow<'a, str>,
+    #[serde(default, borrow)]
+    tags: Vec<Cow<'a, str>>,
+    #[serde(default)]
+    stream: bool,
+    #[serde(default)]
+    input_tokens: u32,
+    #[serde(default)]
+    output_tokens: u32,
+    #[serde(default, borrow)]
+    attempts: Vec<AttemptLine<'a>>,
+    status: u16,
+    #[serde(default, borrow)]
+    error_class: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    deployment: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    model_group: Option<Cow<'a, str>>,
+    #[serde(default)]
+    cost_usd: Option<f64>,
+    #[serde(default)]
+    duration_ms: f64,
+    #[serde(default, borrow)]
+    settings: Option<Settings<'a>>,
+}
+
+/// Reads a proxy log: the file is cut at line ends into a few parts per thread, each part read
+/// into its own builder on the pool, and the parts added in file order. With bad rows not
+/// skipped, the first part's error is the file's first bad line.
+pub(super) fn read(mut builder: Builder, bytes: &[u8]) -> anyhow::Result<RecordedTraffic> {
+    let parts = split_at_lines(bytes, rayon::current_num_threads() * 4);
+    let newlines: Vec<u64> = parts
+        .par_iter()
+        .map(|p| p.iter().filter(|&&b| b == b'\n').count() as u64)
+        .collect();
+    let first_lines: Vec<u64> = newlines
+        .iter()
+        .scan(1u64, |next, n| {
+            let first = *next;
+            *next += n;
+            Some(first)
+        })
+        .collect();
+    let read: Vec<anyhow::Result<Builder>> = parts
+        .par_iter()
+        .zip(first_lines.par_iter().zip(newlines.par_iter()))
+        .map(|(part, (&first_line, &lines))| {
+            let mut local = builder.part(lines as usize + 1);
+            read_part(&mut local, part, first_line)?;
+            Ok(local)
+        })
+        .collect();
+    let parts: Vec<Builder> = read.into_iter().collect::<anyhow::Result<_>>()?;
+    builder.reserve(&parts);
+    for part in parts {
+        builder.absorb(part);
+    }
+    Ok(builder.finish())
+}
+
+/// `bytes` cut into about `parts` pieces, each ending after a newline (the last at the end).
+fn split_at_lines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
+    let size = bytes.len().div_ceil(parts.max(1)).max(1 << 16);
+    let mut pieces = Vec::new();
+    let mut rest = bytes;
+    while rest.len() > size {
+        let cut = rest[size..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(rest.len(), |at| size + at + 1);
+        let (piece, after) = rest.split_at(cut);
+        pieces.push(piece);
+        rest = after;
+    }
+    if !rest.is_empty() {
+        pieces.push(rest);
+    }
+    pieces
+}
+
+/// Reads the lines of one part, the first of which is line `first_line` of the file.
+fn read_part(builder: &mut Builder, part: &[u8], first_line: u64) -> anyhow::Result<()> {
+    for (index, line) in part.split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let number = first_line + index as u64;
+        let parsed = serde_json::from_slice::<RequestLine<'_>>(line).map_err(|e| {
+            format!(
+                "not a proxy log line: {}",
+                e.to_string().split(" at line ").next().unwrap_or_default()
+            )
+        });
+        match parsed.and_then(checked) {
+            Ok(request) => add(builder, number, &request)?,
+            Err(reason) => builder.bad_row(number, reason)?,
+        }
+    }
+    Ok(())
+}
+
+/// The line, once its values are checked to make sense.
+fn checked(line: RequestLine<'_>) -> Result<RequestLine<'_>, String> {
+    if !line.arrival_unix_s.is_finite() || line.arrival_unix_s < 0.0 {
+        return Err(format!(
+            "arrival_unix_s: {} is not an instant; expected Unix seconds (0 or more)",
+            line.arrival_unix_s
+        ));
+    }
+    seconds("duration_ms", line.duration_ms / 1000.0)?;
+    for (i, a) in line.attempts.iter().enumerate() {
+        if a.deployment.is_empty() {
+            return Err(format!(
+                "attempts[{i}].deployment: empty; expected a deployment id"
+            ));
+        }
+        seconds(
+            &format!("attempts[{i}].duration_ms"),
+            a.duration_ms / 1000.0,
+        )?;
+        if let Some(ttft) = a.ttft_ms {
+            seconds(&format!("attempts[{i}].ttft_ms"), ttft / 1000.0)?;
+        }
+        if let Some(after) = a.retry_after_s {
+            seconds(&format!("attempts[{i}].retry_after_s"), after)?;
+        }
+    }
+    if let Some(timeout) = line.settings.as_ref().and_then(|s| s.timeout_s) {
+        seconds("settings.timeout_s", timeout)?;
+    }
+    Ok(line)
+}
+
+/// A span in seconds that must be a finite number, 0 or more (and within a `Duration`).
+pub(super) fn seconds(field: &str, value: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| format!("{field}: {value} is not a span; expected a number, 0 or more"))
+}
+
+/// A class name from the log, or an error naming the field.
+fn class(field: &str, name: &str) -> Result<ErrorClass, String> {
+    ErrorClass::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = ErrorClass::ALL.iter().map(|c| c.name()).collect();
+        format!(
+            "{field}: unknown error class `{name}`; expected `ok` or one of: {}",
+            names.join(", ")
+        )
+    })
+}
+
+/// Adds one line's request.
+fn add(builder: &mut Builder, line: u64, r: &RequestLine<'_>) -> anyhow::Result<()> {
+    if r.model.is_empty() {
+        builder.not_replayed(
+            line,
+            format!(
+                "refused before routing (status {}): no model to replay",
+                r.status
+            ),
+        );
+        return Ok(());
+    }
+    for (i, a) in r.attempts.iter().enumerate() {
+        let error = match a.outcome.as_ref() {
+            "ok" => None,
+            name => match class(&format!("attempts[{i}].outcome"), name) {
+                Ok(c) => Some(c),
+                Err(reason) => return builder.bad_row(line, reason),
+            },
+        };
+        let deployment = builder
+            .deployment(DeploymentRef {
+                id: Some(&a.deployment),
+                ..DeploymentRef::default()
+            })
+            .unwrap_or_default(); // `checked` made sure the id is not empty
+        let ms = |v: f64| Duration::from_secs_f64(v / 1000.0);
+        builder.attempt(RecordedAttempt {
+            deployment,
+            error,
+            status: a.status.or(error.is_none().then_some(200)),
+            duration: ms(a.duration_ms),
+            time_to_first_token: a.ttft_ms.map(ms),
+            retry_after: a.retry_after_s.map(Duration::from_secs_f64),
+        });
+    }
+    let error = match r.error_class.as_deref() {
+        None => None,
+        Some(name) => match class("error_class", name) {
+            Ok(c) => Some(c),
+            Err(reason) => return builder.bad_row(line, reason),
+        },
+    };
+    let served_by = r.deployment.as_deref().and_then(|id| {
+        builder.deployment(DeploymentRef {
+            id: Some(id),
+            model_group: r.model_group.as_deref(),
+            ..DeploymentRef::default()
+        })
+    });
+    let settings = r.settings.as_ref();
+    let kind = builder.kind(KindRef {
+        model: &r.model,
+        tags: &r.tags,
+        stream: r.stream,
+        num_retries: settings.and_then(|s| s.num_retries),
+        fallbacks: settings.and_then(|s| s.fallbacks.as_deref()),
+        disable_fallbacks: settings.is_some_and(|s| s.disable_fallbacks),
+        timeout: settings
+            .and_then(|s| s.timeout_s)
+            .map(Duration::from_secs_f64),
+    });
+    builder.request(
+        r.arrival_unix_s,
+        kind,
+        Outcome {
+            input_tokens: r.input_tokens,
+            output_tokens: r.output_tokens,
+            status: r.status,
+            error,
+            served_by,
+            cost_usd: r.cost_usd,
+            duration: Duration::from_secs_f64(r.duration_ms / 1000.0),
+        },
+    );
+    Ok(())
+}
