@@ -617,3 +617,34 @@ fn the_fitted_profile_simulated_at_the_logged_instants_succeeds_as_the_log_did_p
         );
     }
 }
+
+#[test]
+fn rate_limit_answers_that_come_whenever_the_rolling_minute_is_full_are_fitted_as_an_rpm_limit() {
+    let mut log = Log::new(&["a"]);
+    let mut rng = Lcg(5);
+    let mut accepted: Vec<f64> = Vec::new();
+    let mut at = 0.0;
+    while at < 600.0 {
+        at += -(1.0 - rng.next()).ln();
+        let in_minute = accepted.iter().filter(|&&t| t > at - 60.0).count();
+        let t = if in_minute >= 30 {
+            Try {
+                retry_after: Some(Duration::from_secs(5)),
+                ..failed(0, ErrorClass::RateLimit)
+            }
+        } else {
+            accepted.push(at);
+            ok(0, 400.0)
+        };
+        log.request(at, &[t], 100);
+    }
+    let refused = log.0.attempts.iter().filter(|a| a.error.is_some()).count();
+    assert!(refused > 100, "the limit refused {refused}");
+    let f = &fitted(&log)[0];
+    assert_eq!(f.profile.faults.rpm, Some(30));
+    assert!(
+        f.profile.faults.error_rates.is_empty() && f.profile.faults.outages.is_empty(),
+        "the limit explains every 429: {:?}",
+        f.profile.faults
+    );
+}

@@ -42,6 +42,7 @@ mod mock_provider;
 mod queueing;
 mod reliability;
 mod replay;
+mod replay_example;
 mod replay_inputs;
 mod requests_output;
 mod router;

@@ -3,7 +3,9 @@
 //! Conventions other components rely on (the mock provider counts `ceil(chars / 4)` prompt
 //! tokens and reads the category marker):
 //!
-//! - `model`, `messages` (one user message), `max_tokens` (the drawn output tokens), `stream`;
+//! - `model`, `messages` (one user message), `max_tokens` (the drawn output tokens), `stream`,
+//!   and for a stream `stream_options.include_usage`, as the OpenAI SDK's users set it to get
+//!   the answer's token counts (without it a gateway can only estimate them);
 //! - `tags`, `num_retries`, `fallbacks`, `disable_fallbacks` and `timeout` (seconds) only when
 //!   the request class sets them; the timeout is the class's, divided by the driver's speed,
 //!   since the gateway counts it on the wall clock;
@@ -59,6 +61,9 @@ pub fn body(class: &RequestClass, request: &PlannedRequest, speed: f64) -> Value
     );
     body.insert("max_tokens".into(), json!(request.drawn.output_tokens));
     body.insert("stream".into(), json!(class.stream));
+    if class.stream {
+        body.insert("stream_options".into(), json!({"include_usage": true}));
+    }
     if !class.tags.is_empty() {
         body.insert("tags".into(), json!(class.tags));
     }
@@ -132,6 +137,7 @@ mod tests {
         assert_eq!(b["model"], "gpt-4o");
         assert_eq!(b["max_tokens"], 5);
         assert_eq!(b["stream"], true);
+        assert_eq!(b["stream_options"]["include_usage"], true);
         assert_eq!(b["tags"], json!(["paid"]));
         assert_eq!(b["num_retries"], 2);
         assert_eq!(b["timeout"], 3.0);

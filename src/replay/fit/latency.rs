@@ -91,10 +91,17 @@ pub fn fit_latency(attempts: &[Observed]) -> Latency {
     }
 }
 
+/// Answers shorter than this give no per-token sample when longer ones exist: the time after
+/// the first token of a few-token answer is mostly the stream's own overhead, and divided by
+/// one or two tokens it becomes a per-token time that, drawn for a long answer, makes a
+/// minute-long call out of a second-long one.
+const PER_TOKEN_MIN_TOKENS: u32 = 8;
+
 /// `ttft` and `per_token` from the samples that logged a time to first token.
 fn split_samples(samples: &[&Observed]) -> (Distribution, Distribution) {
     let mut ttfts = Vec::new();
     let mut per_token = Vec::new();
+    let mut per_token_short = Vec::new();
     for o in samples {
         let duration = o.attempt.duration.as_secs_f64();
         let timed_out = o.attempt.error == Some(ErrorClass::Timeout);
@@ -103,8 +110,16 @@ fn split_samples(samples: &[&Observed]) -> (Distribution, Distribution) {
         };
         ttfts.push(ttft);
         if o.attempt.error.is_none() && o.output_tokens > 0 {
-            per_token.push((duration - ttft).max(0.0) / f64::from(o.output_tokens));
+            let sample = (duration - ttft).max(0.0) / f64::from(o.output_tokens);
+            if o.output_tokens >= PER_TOKEN_MIN_TOKENS {
+                per_token.push(sample);
+            } else {
+                per_token_short.push(sample);
+            }
         }
+    }
+    if per_token.is_empty() {
+        per_token = per_token_short;
     }
     (
         distribution(&points(&sorted(ttfts), canonical_time)),

@@ -18,12 +18,13 @@ pub mod workload;
 use std::time::Duration;
 
 use crate::replay::traffic::{RecordedDeployment, RecordedTraffic};
+use crate::router::ErrorClass;
 use crate::sim::{FaultSpec, ProviderMatch, ProviderProfile};
 
 use error_windows::fit_errors;
 use latency::fit_latency;
 use observations::by_deployment;
-use rate_limits::median_retry_after;
+use rate_limits::{inferred_rpm, median_retry_after};
 
 /// The error windows' length when none is given.
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(60);
@@ -96,7 +97,13 @@ pub fn fit(traffic: &RecordedTraffic, options: &FitOptions) -> Vec<FittedProvide
         .map(|(i, attempts)| {
             let recorded = &traffic.deployments[i];
             let latency = fit_latency(&attempts);
-            let errors = fit_errors(&attempts, window);
+            let mut errors = fit_errors(&attempts, window);
+            let rpm = inferred_rpm(&attempts);
+            if rpm.is_some() {
+                let not_429 = |c: &ErrorClass| *c != ErrorClass::RateLimit;
+                errors.steady.retain(|(c, _)| not_429(c));
+                errors.outages.retain(|o| not_429(&o.class));
+            }
             FittedProvider {
                 deployment: i as u32,
                 attempts: attempts.len() as u64,
@@ -118,6 +125,7 @@ pub fn fit(traffic: &RecordedTraffic, options: &FitOptions) -> Vec<FittedProvide
                     faults: FaultSpec {
                         error_rates: errors.steady,
                         outages: errors.outages,
+                        rpm,
                         ..FaultSpec::default()
                     },
                 },
