@@ -98,7 +98,7 @@ fn header(out: &mut String, f: &ScenarioFile<'_>) {
         "# Error windows of {}: a window is an outage of a class when it has at least {MIN_FAILURES} failures of it,\n\
          # a share at least {MIN_EXCESS} above the steady rate and a binomial p below {ALPHA} at that rate.\n\
          # Latency is fitted from successful (and timed-out) attempts; rejections wait an error_latency draw.\n\
-         # Not fitted: concurrency limits, rpm/tpm limits (only their 429 windows), brownouts, Retry-After.\n\
+         # Not fitted: concurrency limits, tpm limits (only their 429 windows), brownouts, Retry-After.\n\
          # Edit freely: every value is in the scenario language (README.md's Scenario files, docs/replay.md).",
         secs_text(f.window.as_secs_f64())
     );
