@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The replay's speed against a simulation of the same size, end to end through the command
+# line: a proxy log of N requests (default 1,000,000) made by repeating the bundled
+# examples/replay/proxy-log.jsonl with arrivals shifted forward, replayed through the config it
+# was recorded with, against `switchyard run` of scenarios/replay-source.yaml (the scenario the
+# log was recorded from) lengthened to the same number of requests. Prints wall and CPU seconds
+# and peak memory of each, from /usr/bin/time.
+#
+# Usage: scripts/replay-vs-run.sh [BINARY] [REQUESTS]   (BINARY default target/release/switchyard)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-target/release/switchyard}
+requests=${2:-1000000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+python3 - "$requests" "$work/log.jsonl" <<'PY'
+import json, sys
+n, out = int(sys.argv[1]), sys.argv[2]
+lines = open("examples/replay/proxy-log.jsonl").read().splitlines()
+with open(out, "w") as f:
+    for i in range(n):
+        copy, line = divmod(i, len(lines))
+        row = json.loads(lines[line])
+        row["arrival_unix_s"] += copy * 300.0
+        row["request_id"] = i
+        f.write(json.dumps(row, separators=(",", ":")) + "\n")
+PY
+# The scenario at the log's rate (5/s) for as long as N requests take.
+seconds=$((requests / 5))
+sed -e "s#^duration: .*#duration: ${seconds}s#" \
+    -e "s#^config: .*#config: $PWD/examples/replay/current.yaml#" \
+    -e '/^expect:/,$d' scenarios/replay-source.yaml > "$work/source.yaml"
+ls -l "$work/log.jsonl" | awk '{printf "log: %d bytes\n", $5}'
+
+measure() {
+  local label=$1; shift
+  /usr/bin/time -f "$label: %e s wall, %U s user + %S s system, %M KB max RSS" "$@" >/dev/null
+}
+for round in 1 2; do
+  echo "-- round $round"
+  measure "run (1 seed, default outputs)" "$bin" run "$work/source.yaml" --out "$work/run" --quiet
+  measure "run --requests none" "$bin" run "$work/source.yaml" --out "$work/run-none" --requests none --quiet
+  measure "replay (2 seeds, 1 thread)" "$bin" replay "$work/log.jsonl" \
+    --config examples/replay/current.yaml --seeds 2 --threads 1 --out "$work/replay"
+done
