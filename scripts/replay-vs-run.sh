@@ -41,6 +41,6 @@ for round in 1 2; do
   echo "-- round $round"
   measure "run (1 seed, default outputs)" "$bin" run "$work/source.yaml" --out "$work/run" --quiet
   measure "run --requests none" "$bin" run "$work/source.yaml" --out "$work/run-none" --requests none --quiet
-  measure "replay (2 seeds, 1 thread)" "$bin" replay "$work/log.jsonl" \
-    --config examples/replay/current.yaml --seeds 2 --threads 1 --out "$work/replay"
+  measure "replay (2 seeds)" "$bin" replay "$work/log.jsonl" \
+    --config examples/replay/current.yaml --seeds 2 --out "$work/replay"
 done
