@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use crate::config::DeploymentConfig;
 use crate::config::yaml::{EnvLookup, Source};
 use crate::replay::fit::FittedProvider;
-use crate::sim::{ProviderMatch, ProviderProfile};
+use crate::sim::ProviderProfile;
 
 /// Where a deployment's profile came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -103,28 +103,12 @@ fn best_match<'p>(
 ) -> Option<&'p ProviderProfile> {
     let mut best: Option<(u8, &ProviderProfile)> = None;
     for p in user {
-        let s = specificity(&p.matches, d);
+        let s = crate::scenario::provider::specificity(&p.matches, d);
         if s > best.map_or(0, |(b, _)| b) {
             best = Some((s, p));
         }
     }
     best.map(|(_, p)| p)
-}
-
-/// 3 by id, 2 by api_base, 1 by model_name, 0 no match: the scenario language's rule.
-fn specificity(m: &ProviderMatch, d: &DeploymentConfig) -> u8 {
-    let id_ok = m.id.as_ref().is_none_or(|id| *id == d.id);
-    let base_ok = m
-        .api_base
-        .as_ref()
-        .is_none_or(|b| d.api_base_text() == Some(b.as_str()));
-    let name_ok = m.model_name.as_ref().is_none_or(|n| *n == d.model_name);
-    match (id_ok && base_ok && name_ok, &m.id, &m.api_base) {
-        (false, _, _) => 0,
-        (true, Some(_), _) => 3,
-        (true, None, Some(_)) => 2,
-        (true, None, None) => 1,
-    }
 }
 
 /// The profiles of the `providers:` section of the scenario file at `path` (the rest of the

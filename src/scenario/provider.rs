@@ -198,7 +198,7 @@ pub fn profile(node: &Node<'_>, index: usize) -> Result<ProviderProfile, InputEr
 
 /// How specifically a profile matches a deployment: 3 by id, 2 by api_base, 1 by model_name,
 /// 0 not at all. Every key the profile gives must match.
-fn specificity(m: &ProviderMatch, d: &DeploymentConfig) -> u8 {
+pub fn specificity(m: &ProviderMatch, d: &DeploymentConfig) -> u8 {
     let id_ok = m.id.as_ref().is_none_or(|id| *id == d.id);
     let base_ok = m
         .api_base
