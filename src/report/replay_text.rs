@@ -10,17 +10,7 @@ use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::comparison::IntervalOut;
 use super::replay::{ConfigReplay, ReplayMetric, ReplayReport, TrustRow};
-
-/// A figure with as many digits as its size needs.
-pub fn num(x: f64) -> String {
-    if x.abs() >= 100.0 {
-        format!("{x:.0}")
-    } else if x.abs() >= 1.0 {
-        format!("{x:.2}")
-    } else {
-        format!("{x:.4}")
-    }
-}
+use super::table::fmt_value as num;
 
 fn interval(i: IntervalOut) -> String {
     format!("{} [{}, {}]", num(i.mean), num(i.low), num(i.high))

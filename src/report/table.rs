@@ -97,7 +97,8 @@ pub fn errors_line(policy: &PolicySummary) -> String {
     format!("errors: {}", parts.join(", "))
 }
 
-fn fmt_value(x: f64) -> String {
+/// A figure with as many digits as its size needs: none from 100, two from 1, else four.
+pub fn fmt_value(x: f64) -> String {
     if x.abs() >= 100.0 {
         format!("{x:.0}")
     } else if x.abs() >= 1.0 {

@@ -59,7 +59,8 @@ pub struct FittedProvider {
     pub whole_call: bool,
     /// Median, 90th and 99th percentile of the successful attempts' durations, in seconds.
     pub success_percentiles: Option<[f64; 3]>,
-    /// Median duration of failed attempts, in seconds (not fitted).
+    /// Median duration of failed attempts, in seconds (the fitted file's comment; the
+    /// distribution is the profile's `error_latency`).
     pub error_median: Option<f64>,
     /// The median Retry-After of its logged 429s (not carried by fitted outages).
     pub retry_after: Option<Duration>,
