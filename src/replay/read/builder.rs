@@ -4,7 +4,6 @@
 //! so the formats cannot differ in these rules. It must not parse a format.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::replay::traffic::{
@@ -47,27 +46,25 @@ pub(super) struct Outcome {
     pub duration: Duration,
 }
 
-/// A request read, before the arrival order is known.
-struct Row {
-    arrival_unix_s: f64,
-    request: RecordedRequest,
-}
-
 /// The traffic being read.
 pub(super) struct Builder {
-    file: String,
-    format: LogFormat,
-    skip_bad_rows: bool,
-    rows: Vec<Row>,
-    kinds: Vec<RequestKind>,
-    kind_index: BTreeMap<String, u32>,
-    deployments: Vec<RecordedDeployment>,
-    deployment_index: BTreeMap<String, u32>,
-    attempts: Vec<RecordedAttempt>,
+    pub(super) file: String,
+    pub(super) format: LogFormat,
+    pub(super) skip_bad_rows: bool,
+    /// The requests read, in log order, their instants not yet set.
+    pub(super) rows: Vec<RecordedRequest>,
+    /// Each row's arrival in Unix seconds.
+    pub(super) arrivals: Vec<f64>,
+    pub(super) kinds: Vec<RequestKind>,
+    pub(super) kind_index: BTreeMap<Vec<u8>, u32>,
+    pub(super) deployments: Vec<RecordedDeployment>,
+    pub(super) deployment_index: BTreeMap<Vec<u8>, u32>,
+    pub(super) attempts: Vec<RecordedAttempt>,
     /// Where the current row's attempts start.
     row_attempts: u32,
-    skipped: Vec<BadRow>,
-    key: String,
+    pub(super) skipped: Vec<BadRow>,
+    /// The key being looked up (reused).
+    key: Vec<u8>,
 }
 
 impl Builder {
@@ -78,6 +75,7 @@ impl Builder {
             format,
             skip_bad_rows,
             rows: Vec::new(),
+            arrivals: Vec::new(),
             kinds: Vec::new(),
             kind_index: BTreeMap::new(),
             deployments: Vec::new(),
@@ -85,7 +83,7 @@ impl Builder {
             attempts: Vec::new(),
             row_attempts: 0,
             skipped: Vec::new(),
-            key: String::new(),
+            key: Vec::new(),
         }
     }
 
@@ -95,59 +93,14 @@ impl Builder {
     pub fn part(&self, rows: usize) -> Builder {
         let mut part = Builder::new(&self.file, self.format, self.skip_bad_rows);
         part.rows.reserve(rows);
+        part.arrivals.reserve(rows);
         part.attempts.reserve(rows + rows / 2);
         part
     }
 
-    /// Adds a part read after everything already here: its kinds and deployments are interned
-    /// in its first-seen order (so the result is the same as reading the parts as one), its
-    /// rows, attempts and skipped rows follow.
-    pub fn absorb(&mut self, part: Builder) {
-        let empty = self.rows.is_empty() && self.attempts.is_empty() && self.skipped.is_empty();
-        if empty && self.kinds.is_empty() && self.deployments.is_empty() {
-            // The first part: nothing to renumber.
-            let (file, skip_bad_rows) = (std::mem::take(&mut self.file), self.skip_bad_rows);
-            *self = Builder {
-                file,
-                skip_bad_rows,
-                ..part
-            };
-            return;
-        }
-        let kinds = remap(&part.kind_index, part.kinds, |key, kind| {
-            self.interned_kind(key, kind)
-        });
-        let deployments = remap(&part.deployment_index, part.deployments, |key, d| {
-            self.interned_deployment(key, d)
-        });
-        let offset = self.attempts.len() as u32;
-        self.attempts.reserve(part.attempts.len());
-        self.rows.reserve(part.rows.len());
-        self.attempts.extend(part.attempts.into_iter().map(|mut a| {
-            a.deployment = deployments[a.deployment as usize];
-            a
-        }));
-        self.rows.extend(part.rows.into_iter().map(|mut row| {
-            let r = &mut row.request;
-            r.kind = kinds[r.kind as usize];
-            r.served_by = r.served_by.map(|d| deployments[d as usize]);
-            r.attempts = r.attempts.start + offset..r.attempts.end + offset;
-            row
-        }));
-        self.row_attempts = self.attempts.len() as u32;
-        self.skipped.extend(part.skipped);
-    }
-
-    /// Makes room for the rows and attempts of `parts`, about to be absorbed.
-    pub fn reserve(&mut self, parts: &[Builder]) {
-        self.rows.reserve(parts.iter().map(|p| p.rows.len()).sum());
-        self.attempts
-            .reserve(parts.iter().map(|p| p.attempts.len()).sum());
-    }
-
     /// The index of `kind` under `key`, interned if new.
-    fn interned_kind(&mut self, key: String, kind: RequestKind) -> u32 {
-        if let Some(&index) = self.kind_index.get(key.as_str()) {
+    pub(super) fn interned_kind(&mut self, key: Vec<u8>, kind: RequestKind) -> u32 {
+        if let Some(&index) = self.kind_index.get(&key) {
             return index;
         }
         let index = self.kinds.len() as u32;
@@ -158,8 +111,8 @@ impl Builder {
 
     /// The index of deployment `d` under `key`, interned if new (filling what a known one
     /// lacks).
-    fn interned_deployment(&mut self, key: String, d: RecordedDeployment) -> u32 {
-        if let Some(&index) = self.deployment_index.get(key.as_str()) {
+    pub(super) fn interned_deployment(&mut self, key: Vec<u8>, d: RecordedDeployment) -> u32 {
+        if let Some(&index) = self.deployment_index.get(&key) {
             let known = &mut self.deployments[index as usize];
             fill(&mut known.model_group, d.model_group.as_deref());
             fill(&mut known.api_base, d.api_base.as_deref());
@@ -204,31 +157,15 @@ impl Builder {
 
     /// The index of the kind `kind`, interned in first-seen order.
     pub fn kind<T: AsRef<str>>(&mut self, kind: KindRef<'_, T>) -> u32 {
-        self.key.clear();
         let key = &mut self.key;
-        key.push_str(kind.model);
-        key.push('\u{1f}');
-        for tag in kind.tags {
-            key.push_str(tag.as_ref());
-            key.push('\u{1e}');
-        }
-        let timeout = kind.timeout.map(|t| t.as_nanos());
-        let _ = write!(
-            key,
-            "\u{1f}{}{}{:?}{:?}",
-            u8::from(kind.stream),
-            u8::from(kind.disable_fallbacks),
-            kind.num_retries,
-            timeout
-        );
-        if let Some(fallbacks) = kind.fallbacks {
-            key.push('\u{1f}');
-            for name in fallbacks {
-                key.push_str(name.as_ref());
-                key.push('\u{1e}');
-            }
-        }
-        if let Some(&index) = self.kind_index.get(self.key.as_str()) {
+        key.clear();
+        push_str(key, kind.model);
+        push_strs(key, Some(kind.tags));
+        key.extend([u8::from(kind.stream), u8::from(kind.disable_fallbacks)]);
+        push_number(key, kind.num_retries.map(u128::from));
+        push_number(key, kind.timeout.map(|t| t.as_nanos()));
+        push_strs(key, kind.fallbacks);
+        if let Some(&index) = self.kind_index.get(&self.key) {
             return index;
         }
         let index = self.kinds.len() as u32;
@@ -259,16 +196,18 @@ impl Builder {
         );
         self.key.clear();
         match id {
-            Some(id) => self.key.push_str(id),
+            Some(id) => {
+                self.key.push(0);
+                push_str(&mut self.key, id);
+            }
             None if api_base.is_some() || model.is_some() => {
-                self.key.push('\u{1f}');
-                self.key.push_str(api_base.unwrap_or(""));
-                self.key.push('\u{1f}');
-                self.key.push_str(model.unwrap_or(""));
+                self.key.push(1);
+                push_str(&mut self.key, api_base.unwrap_or(""));
+                push_str(&mut self.key, model.unwrap_or(""));
             }
             None => return None,
         }
-        if let Some(&index) = self.deployment_index.get(self.key.as_str()) {
+        if let Some(&index) = self.deployment_index.get(&self.key) {
             let known = &mut self.deployments[index as usize];
             fill(&mut known.model_group, group);
             fill(&mut known.api_base, api_base);
@@ -295,20 +234,18 @@ impl Builder {
     /// and the attempts pushed since the last row ended.
     pub fn request(&mut self, arrival_unix_s: f64, kind: u32, outcome: Outcome) {
         let end = self.attempts.len() as u32;
-        self.rows.push(Row {
-            arrival_unix_s,
-            request: RecordedRequest {
-                at: Time::ZERO,
-                kind,
-                input_tokens: outcome.input_tokens,
-                output_tokens: outcome.output_tokens,
-                attempts: self.row_attempts..end,
-                status: outcome.status,
-                error: outcome.error,
-                served_by: outcome.served_by,
-                cost_usd: outcome.cost_usd,
-                duration: outcome.duration,
-            },
+        self.arrivals.push(arrival_unix_s);
+        self.rows.push(RecordedRequest {
+            at: Time::ZERO,
+            kind,
+            input_tokens: outcome.input_tokens,
+            output_tokens: outcome.output_tokens,
+            attempts: self.row_attempts..end,
+            status: outcome.status,
+            error: outcome.error,
+            served_by: outcome.served_by,
+            cost_usd: outcome.cost_usd,
+            duration: outcome.duration,
         });
         self.row_attempts = end;
     }
@@ -316,52 +253,19 @@ impl Builder {
     /// The traffic: requests in arrival order (ties in log order), instants from the first
     /// arrival; attempts stay in log order, each request's together.
     pub fn finish(self) -> RecordedTraffic {
-        let Builder {
-            file,
-            format,
-            mut rows,
-            kinds,
-            deployments,
-            attempts,
-            skipped,
-            ..
-        } = self;
-        if !rows
-            .windows(2)
-            .all(|w| w[0].arrival_unix_s <= w[1].arrival_unix_s)
-        {
-            rows.sort_by(|a, b| a.arrival_unix_s.total_cmp(&b.arrival_unix_s));
-        }
-        let start_unix_s = rows.first().map_or(0.0, |r| r.arrival_unix_s);
-        let requests = rows
-            .into_iter()
-            .map(|row| RecordedRequest {
-                at: Time::from_secs_f64(row.arrival_unix_s - start_unix_s),
-                ..row.request
-            })
-            .collect();
-        RecordedTraffic {
-            file,
-            every_attempt: matches!(format, LogFormat::SwitchyardJsonl),
-            format,
-            start_unix_s,
-            requests,
-            kinds,
-            deployments,
-            attempts,
-            skipped,
-        }
+        let whole = Builder::new(&self.file, self.format, self.skip_bad_rows);
+        super::join::join(whole, vec![self])
     }
 }
 
 /// Interns a part's `items` (in their order) through `intern`, given each one's key from
 /// `index`; returns the new index of each old one.
-fn remap<T>(
-    index: &BTreeMap<String, u32>,
+pub(super) fn remap<T>(
+    index: &BTreeMap<Vec<u8>, u32>,
     items: Vec<T>,
-    mut intern: impl FnMut(String, T) -> u32,
+    mut intern: impl FnMut(Vec<u8>, T) -> u32,
 ) -> Vec<u32> {
-    let mut keys = vec![String::new(); items.len()];
+    let mut keys = vec![Vec::new(); items.len()];
     for (key, &at) in index {
         keys[at as usize] = key.clone();
     }
@@ -383,5 +287,36 @@ fn fill(slot: &mut Option<String>, value: Option<&str>) {
         && let Some(value) = value
     {
         *slot = Some(value.to_string());
+    }
+}
+
+/// Appends `s` to a key, length first (so no two different keys read the same).
+fn push_str(key: &mut Vec<u8>, s: &str) {
+    key.extend_from_slice(&(s.len() as u64).to_le_bytes());
+    key.extend_from_slice(s.as_bytes());
+}
+
+/// Appends a list of strings (or its absence) to a key.
+fn push_strs<T: AsRef<str>>(key: &mut Vec<u8>, list: Option<&[T]>) {
+    match list {
+        None => key.push(0),
+        Some(list) => {
+            key.push(1);
+            key.extend_from_slice(&(list.len() as u64).to_le_bytes());
+            for s in list {
+                push_str(key, s.as_ref());
+            }
+        }
+    }
+}
+
+/// Appends a number (or its absence) to a key.
+fn push_number(key: &mut Vec<u8>, n: Option<u128>) {
+    match n {
+        None => key.push(0),
+        Some(n) => {
+            key.push(1);
+            key.extend_from_slice(&n.to_le_bytes());
+        }
     }
 }

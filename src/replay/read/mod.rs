@@ -9,6 +9,7 @@
 
 mod builder;
 mod detect;
+mod join;
 mod litellm_errors;
 mod plain_csv;
 mod spend_logs;

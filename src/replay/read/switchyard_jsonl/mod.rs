@@ -5,84 +5,27 @@
 //! after a log was written are optional. Lines the proxy refused before routing (no model)
 //! are listed as not replayed. It decides how a proxy log line is understood.
 
-use std::borrow::Cow;
+mod line;
+mod scan;
+
 use std::time::Duration;
 
 use rayon::prelude::*;
-use serde::Deserialize;
 
 use super::builder::{Builder, DeploymentRef, KindRef, Outcome};
+use super::join::join;
 use crate::replay::traffic::{RecordedAttempt, RecordedTraffic};
 use crate::router::ErrorClass;
-
-/// One attempt, as the proxy logs it.
-#[derive(Deserialize)]
-struct AttemptLine<'a> {
-    #[serde(borrow)]
-    deployment: Cow<'a, str>,
-    #[serde(borrow)]
-    outcome: Cow<'a, str>,
-    #[serde(default)]
-    status: Option<u16>,
-    duration_ms: f64,
-    #[serde(default)]
-    ttft_ms: Option<f64>,
-    #[serde(default)]
-    retry_after_s: Option<f64>,
-}
-
-/// The request's own settings, when it set any.
-#[derive(Deserialize, Default)]
-struct Settings<'a> {
-    #[serde(default)]
-    num_retries: Option<u32>,
-    #[serde(default, borrow)]
-    fallbacks: Option<Vec<Cow<'a, str>>>,
-    #[serde(default)]
-    timeout_s: Option<f64>,
-    #[serde(default)]
-    disable_fallbacks: bool,
-}
-
-/// One request's line, as far as a replay reads it.
-#[derive(Deserialize)]
-struct RequestLine<'a> {
-    arrival_unix_s: f64,
-    #[serde(default, borrow)]
-    model: Cow<'a, str>,
-    #[serde(default, borrow)]
-    tags: Vec<Cow<'a, str>>,
-    #[serde(default)]
-    stream: bool,
-    #[serde(default)]
-    input_tokens: u32,
-    #[serde(default)]
-    output_tokens: u32,
-    #[serde(default, borrow)]
-    attempts: Vec<AttemptLine<'a>>,
-    status: u16,
-    #[serde(default, borrow)]
-    error_class: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    deployment: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    model_group: Option<Cow<'a, str>>,
-    #[serde(default)]
-    cost_usd: Option<f64>,
-    #[serde(default)]
-    duration_ms: f64,
-    #[serde(default, borrow)]
-    settings: Option<Settings<'a>>,
-}
+use line::RequestLine;
 
 /// Reads a proxy log: the file is cut at line ends into a few parts per thread, each part read
 /// into its own builder on the pool, and the parts added in file order. With bad rows not
 /// skipped, the first part's error is the file's first bad line.
-pub(super) fn read(mut builder: Builder, bytes: &[u8]) -> anyhow::Result<RecordedTraffic> {
+pub(super) fn read(builder: Builder, bytes: &[u8]) -> anyhow::Result<RecordedTraffic> {
     let parts = split_at_lines(bytes, rayon::current_num_threads() * 4);
     let newlines: Vec<u64> = parts
         .par_iter()
-        .map(|p| p.iter().filter(|&&b| b == b'\n').count() as u64)
+        .map(|p| memchr::memchr_iter(b'\n', p).count() as u64)
         .collect();
     let first_lines: Vec<u64> = newlines
         .iter()
@@ -102,11 +45,7 @@ pub(super) fn read(mut builder: Builder, bytes: &[u8]) -> anyhow::Result<Recorde
         })
         .collect();
     let parts: Vec<Builder> = read.into_iter().collect::<anyhow::Result<_>>()?;
-    builder.reserve(&parts);
-    for part in parts {
-        builder.absorb(part);
-    }
-    Ok(builder.finish())
+    Ok(join(builder, parts))
 }
 
 /// `bytes` cut into about `parts` pieces, each ending after a newline (the last at the end).
@@ -129,30 +68,34 @@ fn split_at_lines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
     pieces
 }
 
-/// Reads the lines of one part, the first of which is line `first_line` of the file.
+/// Reads the lines of one part, the first of which is line `first_line` of the file. A line
+/// goes through the fast scanner, and through serde_json when the scanner declines it.
 fn read_part(builder: &mut Builder, part: &[u8], first_line: u64) -> anyhow::Result<()> {
-    for (index, line) in part.split(|&b| b == b'\n').enumerate() {
+    let mut request = RequestLine::default();
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', part).chain(std::iter::once(part.len()));
+    for (index, end) in ends.enumerate() {
+        let line = &part[start..end];
+        start = end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
+        if line.first() != Some(&b'{') && line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let number = first_line + index as u64;
-        let parsed = serde_json::from_slice::<RequestLine<'_>>(line).map_err(|e| {
-            format!(
-                "not a proxy log line: {}",
-                e.to_string().split(" at line ").next().unwrap_or_default()
-            )
-        });
-        match parsed.and_then(checked) {
-            Ok(request) => add(builder, number, &request)?,
+        let read = match scan::scan_line(line, &mut request) {
+            Some(()) => Ok(()),
+            None => RequestLine::parse(line).map(|parsed| request = parsed),
+        };
+        match read.and_then(|()| check(&request)) {
+            Ok(()) => add(builder, number, &request)?,
             Err(reason) => builder.bad_row(number, reason)?,
         }
     }
     Ok(())
 }
 
-/// The line, once its values are checked to make sense.
-fn checked(line: RequestLine<'_>) -> Result<RequestLine<'_>, String> {
+/// Checks that the line's values make sense.
+fn check(line: &RequestLine<'_>) -> Result<(), String> {
     if !line.arrival_unix_s.is_finite() || line.arrival_unix_s < 0.0 {
         return Err(format!(
             "arrival_unix_s: {} is not an instant; expected Unix seconds (0 or more)",
@@ -166,21 +109,23 @@ fn checked(line: RequestLine<'_>) -> Result<RequestLine<'_>, String> {
                 "attempts[{i}].deployment: empty; expected a deployment id"
             ));
         }
-        seconds(
-            &format!("attempts[{i}].duration_ms"),
-            a.duration_ms / 1000.0,
-        )?;
-        if let Some(ttft) = a.ttft_ms {
-            seconds(&format!("attempts[{i}].ttft_ms"), ttft / 1000.0)?;
-        }
-        if let Some(after) = a.retry_after_s {
-            seconds(&format!("attempts[{i}].retry_after_s"), after)?;
+        let spans = [
+            ("duration_ms", Some(a.duration_ms / 1000.0)),
+            ("ttft_ms", a.ttft_ms.map(|t| t / 1000.0)),
+            ("retry_after_s", a.retry_after_s),
+        ];
+        for (field, value) in spans {
+            if let Some(value) = value
+                && Duration::try_from_secs_f64(value).is_err()
+            {
+                return seconds(&format!("attempts[{i}].{field}"), value).map(drop);
+            }
         }
     }
     if let Some(timeout) = line.settings.as_ref().and_then(|s| s.timeout_s) {
         seconds("settings.timeout_s", timeout)?;
     }
-    Ok(line)
+    Ok(())
 }
 
 /// A span in seconds that must be a finite number, 0 or more (and within a `Duration`).
@@ -189,9 +134,10 @@ pub(super) fn seconds(field: &str, value: f64) -> Result<Duration, String> {
         .map_err(|_| format!("{field}: {value} is not a span; expected a number, 0 or more"))
 }
 
-/// A class name from the log, or an error naming the field.
-fn class(field: &str, name: &str) -> Result<ErrorClass, String> {
+/// A class name from the log, or an error naming the field (`field` is called only then).
+fn class(field: impl FnOnce() -> String, name: &str) -> Result<ErrorClass, String> {
     ErrorClass::from_name(name).ok_or_else(|| {
+        let field = field();
         let names: Vec<&str> = ErrorClass::ALL.iter().map(|c| c.name()).collect();
         format!(
             "{field}: unknown error class `{name}`; expected `ok` or one of: {}",
@@ -215,7 +161,7 @@ fn add(builder: &mut Builder, line: u64, r: &RequestLine<'_>) -> anyhow::Result<
     for (i, a) in r.attempts.iter().enumerate() {
         let error = match a.outcome.as_ref() {
             "ok" => None,
-            name => match class(&format!("attempts[{i}].outcome"), name) {
+            name => match class(|| format!("attempts[{i}].outcome"), name) {
                 Ok(c) => Some(c),
                 Err(reason) => return builder.bad_row(line, reason),
             },
@@ -238,7 +184,7 @@ fn add(builder: &mut Builder, line: u64, r: &RequestLine<'_>) -> anyhow::Result<
     }
     let error = match r.error_class.as_deref() {
         None => None,
-        Some(name) => match class("error_class", name) {
+        Some(name) => match class(|| "error_class".into(), name) {
             Ok(c) => Some(c),
             Err(reason) => return builder.bad_row(line, reason),
         },
