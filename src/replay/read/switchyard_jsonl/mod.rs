@@ -1,9 +1,11 @@
 //! Switchyard's proxy log (docs/live.md): one JSON object per line, every attempt of every
-//! request. Lines are parsed with borrowed strings on the pool's threads, each thread reading
-//! contiguous parts of the file into their own builders, which are then added in file order,
-//! so the result does not depend on the number of threads. Fields a replay does not use are ignored; fields added
-//! after a log was written are optional. Lines the proxy refused before routing (no model)
-//! are listed as not replayed. It decides how a proxy log line is understood.
+//! request. The file is cut at line ends into parts, each read on the pool into its own
+//! builder, and the parts are joined in file order ([`super::join`]), so the result does not
+//! depend on the number of threads. A line is read by [`scan`], the fast path, or by
+//! serde_json ([`line`]) when the scanner declines it; both give the same value. Fields a
+//! replay does not use are ignored; fields added after a log was written are optional. Lines
+//! the proxy refused before routing (no model) are listed as not replayed. It decides how a
+//! proxy log line is understood and checked.
 
 mod line;
 mod scan;
