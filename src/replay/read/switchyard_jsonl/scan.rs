@@ -248,6 +248,29 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// An object with the fields `number` knows (numbered 0 to 31): each one's value is read by
+    /// `read` with its number, every other field skipped. Declines a field given twice (as
+    /// serde_json does); returns which fields were given, one bit each.
+    fn fields(
+        &mut self,
+        number: impl Fn(&[u8]) -> Option<u32>,
+        mut read: impl FnMut(&mut Self, u32) -> Option<()>,
+    ) -> Option<u32> {
+        let mut seen = 0u32;
+        self.object(|c, key| {
+            let Some(n) = number(key.bytes) else {
+                return c.skip_field(key);
+            };
+            let bit = 1 << n;
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            read(c, n)
+        })?;
+        Some(seen)
+    }
+
     /// Skips a value of a field a replay does not read, whose key is `key`.
     fn skip_field(&mut self, key: Key<'_>) -> Option<()> {
         key.check()?;
@@ -315,13 +338,6 @@ impl Number<'_> {
     }
 }
 
-/// Marks field `bit` as read, declining when it was read already (serde_json refuses a field
-/// given twice).
-fn once(seen: &mut u32, bit: u32) -> Option<()> {
-    let mask = 1 << bit;
-    (*seen & mask == 0).then(|| *seen |= mask)
-}
-
 /// Stores a value read into `slot`; declines when it was not read.
 fn set<T>(slot: &mut T, value: Option<T>) -> Option<()> {
     *slot = value?;
@@ -335,34 +351,27 @@ fn request<'a>(c: &mut Cursor<'a>, into: &mut RequestLine<'a>) -> Option<()> {
     tags.clear();
     attempts.clear();
     let mut l = RequestLine::default();
-    let mut seen = 0u32;
-    c.object(|c, key| {
-        let Some(bit) = request_field(key.bytes) else {
-            return c.skip_field(key);
-        };
-        once(&mut seen, bit)?;
-        match bit {
-            0 => set(&mut l.arrival_unix_s, c.f64()),
-            1 => set(&mut l.model, c.cow()),
-            2 => c.array(|c| {
-                tags.push(c.cow()?);
-                Some(())
-            }),
-            3 => set(&mut l.stream, c.bool()),
-            4 => set(&mut l.input_tokens, c.unsigned()),
-            5 => set(&mut l.output_tokens, c.unsigned()),
-            6 => c.array(|c| {
-                attempts.push(attempt(c)?);
-                Some(())
-            }),
-            7 => set(&mut l.status, c.unsigned()),
-            8 => set(&mut l.error_class, c.optional(Cursor::cow)),
-            9 => set(&mut l.deployment, c.optional(Cursor::cow)),
-            10 => set(&mut l.model_group, c.optional(Cursor::cow)),
-            11 => set(&mut l.cost_usd, c.optional(Cursor::f64)),
-            12 => set(&mut l.duration_ms, c.f64()),
-            _ => set(&mut l.settings, c.optional(settings)),
-        }
+    let seen = c.fields(request_field, |c, field| match field {
+        0 => set(&mut l.arrival_unix_s, c.f64()),
+        1 => set(&mut l.model, c.cow()),
+        2 => c.array(|c| {
+            tags.push(c.cow()?);
+            Some(())
+        }),
+        3 => set(&mut l.stream, c.bool()),
+        4 => set(&mut l.input_tokens, c.unsigned()),
+        5 => set(&mut l.output_tokens, c.unsigned()),
+        6 => c.array(|c| {
+            attempts.push(attempt(c)?);
+            Some(())
+        }),
+        7 => set(&mut l.status, c.unsigned()),
+        8 => set(&mut l.error_class, c.optional(Cursor::cow)),
+        9 => set(&mut l.deployment, c.optional(Cursor::cow)),
+        10 => set(&mut l.model_group, c.optional(Cursor::cow)),
+        11 => set(&mut l.cost_usd, c.optional(Cursor::f64)),
+        12 => set(&mut l.duration_ms, c.f64()),
+        _ => set(&mut l.settings, c.optional(settings)),
     })?;
     // `arrival_unix_s` (0) and `status` (7) are required.
     if seen & 0b1000_0001 != 0b1000_0001 {
@@ -412,20 +421,13 @@ fn attempt_field(key: &[u8]) -> Option<u32> {
 fn attempt<'a>(c: &mut Cursor<'a>) -> Option<AttemptLine<'a>> {
     let (mut deployment, mut outcome, mut duration_ms) = (None, None, None);
     let (mut status, mut ttft_ms, mut retry_after_s) = (None, None, None);
-    let mut seen = 0u32;
-    c.object(|c, key| {
-        let Some(bit) = attempt_field(key.bytes) else {
-            return c.skip_field(key);
-        };
-        once(&mut seen, bit)?;
-        match bit {
-            0 => set(&mut deployment, c.cow().map(Some)),
-            1 => set(&mut outcome, c.cow().map(Some)),
-            2 => set(&mut status, c.optional(Cursor::unsigned)),
-            3 => set(&mut duration_ms, c.f64().map(Some)),
-            4 => set(&mut ttft_ms, c.optional(Cursor::f64)),
-            _ => set(&mut retry_after_s, c.optional(Cursor::f64)),
-        }
+    c.fields(attempt_field, |c, field| match field {
+        0 => set(&mut deployment, c.cow().map(Some)),
+        1 => set(&mut outcome, c.cow().map(Some)),
+        2 => set(&mut status, c.optional(Cursor::unsigned)),
+        3 => set(&mut duration_ms, c.f64().map(Some)),
+        4 => set(&mut ttft_ms, c.optional(Cursor::f64)),
+        _ => set(&mut retry_after_s, c.optional(Cursor::f64)),
     })?;
     Some(AttemptLine {
         deployment: deployment?,
@@ -451,18 +453,11 @@ fn settings_field(key: &[u8]) -> Option<u32> {
 /// The settings object.
 fn settings<'a>(c: &mut Cursor<'a>) -> Option<Settings<'a>> {
     let mut s = Settings::default();
-    let mut seen = 0u32;
-    c.object(|c, key| {
-        let Some(bit) = settings_field(key.bytes) else {
-            return c.skip_field(key);
-        };
-        once(&mut seen, bit)?;
-        match bit {
-            0 => set(&mut s.num_retries, c.optional(Cursor::unsigned)),
-            1 => set(&mut s.fallbacks, c.optional(names)),
-            2 => set(&mut s.timeout_s, c.optional(Cursor::f64)),
-            _ => set(&mut s.disable_fallbacks, c.bool()),
-        }
+    c.fields(settings_field, |c, field| match field {
+        0 => set(&mut s.num_retries, c.optional(Cursor::unsigned)),
+        1 => set(&mut s.fallbacks, c.optional(names)),
+        2 => set(&mut s.timeout_s, c.optional(Cursor::f64)),
+        _ => set(&mut s.disable_fallbacks, c.bool()),
     })?;
     Some(s)
 }
