@@ -1,7 +1,8 @@
 //! Collects a log's rows into a [`RecordedTraffic`]: interns request kinds and deployments in
-//! first-seen order, applies the bad-row policy, and at the end puts the requests in arrival
-//! order (stable) with instants counted from the first arrival. Every reader goes through it,
-//! so the formats cannot differ in these rules. It must not parse a format.
+//! first-seen order and applies the bad-row policy; at the end [`super::join`] puts the
+//! requests in arrival order (stable) with instants counted from the first arrival. Every
+//! reader goes through it, so the formats cannot differ in these rules. It must not parse a
+//! format.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
