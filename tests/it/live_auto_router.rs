@@ -168,6 +168,24 @@ impl Stack {
         (r.status().as_u16(), group)
     }
 
+    /// The sum of `family`'s samples for the embedding deployment in `GET /metrics`.
+    async fn embedding_metric(&self, family: &str) -> f64 {
+        let text = reqwest::Client::new()
+            .get(format!("http://{}/metrics", self.server.addr))
+            .bearer_auth("sk-1234")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .filter(|l| l.starts_with(&format!("{family}{{")))
+            .filter(|l| l.contains(r#"model_id="embedding""#))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+            .sum()
+    }
+
     async fn stop(self) -> Vec<Value> {
         self.server.shutdown().await;
         self.mock.stop().await;
@@ -233,6 +251,16 @@ async fn an_embedding_outage_sends_prompts_to_the_default_model_after_the_groups
         stack.ask(BUBBLE_SORT).await,
         (200, "claude-sonnet-4".to_string())
     );
+    // The embedding deployment's attempts are in its metrics, as a chat deployment's are: the
+    // utterances' and three prompts' successes, the outage's three failures.
+    let embedded = stack.relay.embedded().len() as f64;
+    let failures = stack
+        .embedding_metric("litellm_deployment_failure_responses_total")
+        .await;
+    let successes = stack
+        .embedding_metric("litellm_deployment_success_responses_total")
+        .await;
+    assert_eq!((failures, successes), (3.0, embedded - 3.0));
     let lines = stack.stop().await;
     let outcomes: Vec<Vec<&str>> = lines
         .iter()

@@ -151,7 +151,8 @@ impl EmbeddingCall<'_> {
         }
     }
 
-    /// Tells the router how the attempt went; the attempt's log entry.
+    /// Tells the router and the deployment's metrics how the attempt went (as LiteLLM's
+    /// callbacks count its router's embedding calls); the attempt's log entry.
     fn record(
         &mut self,
         attempt: AttemptId,
@@ -182,9 +183,13 @@ impl EmbeddingCall<'_> {
             ),
         };
         let call = &mut self.call;
-        self.proxy
+        let recorded = self
+            .proxy
             .core
             .with(|c| c.router.record(call, attempt, &outcome, now, &mut c.rng));
+        let cooled = recorded.cooldown.map(|c| c.reason);
+        let counters = &self.proxy.metrics.counters;
+        counters.attempt(deployment, &outcome, false, cooled);
         AttemptLine {
             deployment: self.proxy.labels[deployment.get()].id.clone(),
             outcome: match &outcome {
