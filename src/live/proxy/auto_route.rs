@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Proxy;
-use super::embedding_call::embed;
+use super::embedding_call::{Embedding, embed};
 use super::errors::ApiError;
 use super::exchange::Exchange;
 use super::request_log::AttemptLine;
@@ -161,7 +161,14 @@ async fn ensure_ready(
         .iter()
         .flat_map(|r| r.utterances.iter().cloned())
         .collect();
-    let vectors = embed(proxy, auto.embedding, &utterances, attempts).await?;
+    let vectors = embed(
+        proxy,
+        auto.embedding,
+        &utterances,
+        Embedding::Utterances,
+        attempts,
+    )
+    .await?;
     proxy.core.with(|c| {
         let router = &mut c.router;
         let built = AutoRouter::with_vectors(
@@ -219,7 +226,7 @@ pub(super) async fn embed_prompt(exchange: &mut Exchange) -> Result<(), ApiError
         return Ok(());
     };
     let input = [clamp(&prompt).to_string()];
-    match embed(&proxy, auto.embedding, &input, attempts).await {
+    match embed(&proxy, auto.embedding, &input, Embedding::Prompt, attempts).await {
         Ok(mut vectors) => {
             let mut spec = exchange.call.spec().clone();
             spec.prompt_vector = vectors.pop().map(Into::into);

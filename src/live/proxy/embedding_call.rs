@@ -50,9 +50,22 @@ fn vectors_of(body: &[u8], n: usize) -> Result<Vec<Vec<f32>>, String> {
     Ok(items.into_iter().map(|i| i.embedding).collect())
 }
 
+/// Why the proxy embeds: which of LiteLLM's calls it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Embedding {
+    /// The routes' utterances, when the auto router is built: LiteLLM's synchronous
+    /// `Router.embedding`, which its Prometheus callbacks (async hooks only) do not count.
+    Utterances,
+    /// A request's prompt: LiteLLM's `Router.aembedding`, counted in the embedding
+    /// deployment's metrics like any call.
+    Prompt,
+}
+
 /// An embedding request in progress.
 struct EmbeddingCall<'a> {
     proxy: &'a Proxy,
+    /// Whether its attempts go into the deployments' metrics.
+    counted: bool,
     call: Call,
     in_flight: Option<(AttemptId, DeploymentIdx, Time)>,
 }
@@ -74,12 +87,14 @@ pub(super) async fn embed(
     proxy: &Proxy,
     route: Route,
     inputs: &[String],
+    why: Embedding,
     attempts: &mut Vec<AttemptLine>,
 ) -> Result<Vec<Vec<f32>>, String> {
     let chars: usize = inputs.iter().map(|t| t.chars().count()).sum();
     let tokens = u32::try_from(chars.div_ceil(4)).unwrap_or(u32::MAX);
     let mut run = EmbeddingCall {
         proxy,
+        counted: why == Embedding::Prompt,
         call: Call::new(RequestSpec::new(route, tokens)),
         in_flight: None,
     };
@@ -151,8 +166,8 @@ impl EmbeddingCall<'_> {
         }
     }
 
-    /// Tells the router and the deployment's metrics how the attempt went (as LiteLLM's
-    /// callbacks count its router's embedding calls); the attempt's log entry.
+    /// Tells the router, and for a prompt the deployment's metrics, how the attempt went; the
+    /// attempt's log entry.
     fn record(
         &mut self,
         attempt: AttemptId,
@@ -187,9 +202,11 @@ impl EmbeddingCall<'_> {
             .proxy
             .core
             .with(|c| c.router.record(call, attempt, &outcome, now, &mut c.rng));
-        let cooled = recorded.cooldown.map(|c| c.reason);
-        let counters = &self.proxy.metrics.counters;
-        counters.attempt(deployment, &outcome, false, cooled);
+        if self.counted {
+            let cooled = recorded.cooldown.map(|c| c.reason);
+            let counters = &self.proxy.metrics.counters;
+            counters.attempt(deployment, &outcome, false, cooled);
+        }
         AttemptLine {
             deployment: self.proxy.labels[deployment.get()].id.clone(),
             outcome: match &outcome {
