@@ -120,3 +120,137 @@ fn arrival_order(arrivals: &[f64]) -> Option<Vec<u32>> {
     order.par_sort_by(|&a, &b| arrivals[a as usize].total_cmp(&arrivals[b as usize]));
     Some(order)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::replay::read::builder::{DeploymentRef, KindRef, Outcome};
+
+    /// A row: its arrival (few distinct values, so ties are common), model, tag, deployments
+    /// tried (the last served when `served`), and whether it is a row a replay skips.
+    type Row = (u8, u8, u8, Vec<u8>, bool, bool);
+
+    fn row() -> impl Strategy<Value = Row> {
+        (
+            0u8..6,
+            0u8..3,
+            0u8..3,
+            prop::collection::vec(0u8..4, 0..4),
+            any::<bool>(),
+            prop::bool::weighted(0.1),
+        )
+    }
+
+    /// Reads `rows` into `b`, numbering lines from `first_line`.
+    fn read(b: &mut Builder, rows: &[Row], first_line: u64) {
+        for (i, (arrival, model, tag, tried, served, skip)) in rows.iter().enumerate() {
+            let line = first_line + i as u64;
+            let ids: Vec<String> = tried.iter().map(|d| format!("d{d}")).collect();
+            for id in &ids {
+                let deployment = b
+                    .deployment(DeploymentRef {
+                        id: Some(id),
+                        model_group: Some(&format!("g{model}")),
+                        ..DeploymentRef::default()
+                    })
+                    .unwrap();
+                b.attempt(RecordedAttempt {
+                    deployment,
+                    error: None,
+                    status: Some(200),
+                    duration: Duration::from_millis(u64::from(*arrival) + 1),
+                    time_to_first_token: None,
+                    retry_after: None,
+                });
+            }
+            if *skip {
+                b.not_replayed(line, "skipped");
+                continue;
+            }
+            let tags = [format!("t{tag}")];
+            let kind = b.kind(KindRef {
+                model: &format!("m{model}"),
+                tags: &tags,
+                stream: tag % 2 == 0,
+                num_retries: Some(u32::from(*tag)),
+                fallbacks: None,
+                disable_fallbacks: false,
+                timeout: None,
+            });
+            let served_by = match (served, ids.last()) {
+                (true, Some(id)) => b.deployment(DeploymentRef {
+                    id: Some(id),
+                    ..DeploymentRef::default()
+                }),
+                _ => None,
+            };
+            b.request(
+                f64::from(*arrival) * 0.5 + 100.0,
+                kind,
+                Outcome {
+                    input_tokens: line as u32,
+                    output_tokens: 1,
+                    status: 200,
+                    error: None,
+                    served_by,
+                    cost_usd: None,
+                    duration: Duration::from_millis(5),
+                },
+            );
+        }
+    }
+
+    proptest! {
+        /// However a log is cut into parts, joining them gives what reading it as one does.
+        #[test]
+        fn parts_join_as_the_whole(
+            rows in prop::collection::vec(row(), 0..60),
+            cuts in prop::collection::vec(0usize..60, 0..5),
+        ) {
+            let new = || Builder::new("log", LogFormat::SwitchyardJsonl, true);
+            let mut whole = new();
+            read(&mut whole, &rows, 1);
+            let mut bounds: Vec<usize> = cuts.into_iter().map(|c| c.min(rows.len())).collect();
+            bounds.extend([0, rows.len()]);
+            bounds.sort_unstable();
+            let parts: Vec<Builder> = bounds
+                .windows(2)
+                .map(|w| {
+                    let mut part = new().part(w[1] - w[0]);
+                    read(&mut part, &rows[w[0]..w[1]], 1 + w[0] as u64);
+                    part
+                })
+                .collect();
+            prop_assert_eq!(join(new(), parts), whole.finish());
+        }
+    }
+
+    #[test]
+    fn requests_come_in_arrival_order_with_ties_in_file_order() {
+        let mut b = Builder::new("log", LogFormat::PlainCsv, false);
+        read(
+            &mut b,
+            &[
+                (4, 0, 0, vec![0], true, false),
+                (2, 1, 0, vec![], false, false),
+                (4, 2, 0, vec![1, 2], true, false),
+                (2, 0, 1, vec![3], true, false),
+            ],
+            1,
+        );
+        let t = b.finish();
+        let lines: Vec<u32> = t.requests.iter().map(|r| r.input_tokens).collect();
+        assert_eq!(lines, [2, 4, 1, 3]);
+        assert_eq!(t.start_unix_s, 101.0);
+        assert_eq!(t.requests[2].at, Time::from_secs_f64(1.0));
+        let served: Vec<Option<u32>> = t.requests.iter().map(|r| r.served_by).collect();
+        // Deployments are numbered in first-seen order: d0, d1, d2, d3.
+        assert_eq!(served, [None, Some(3), Some(0), Some(2)]);
+        assert_eq!(t.attempts_of(&t.requests[3]).len(), 2);
+        assert!(!t.every_attempt);
+    }
+}
