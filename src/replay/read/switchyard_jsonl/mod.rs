@@ -21,7 +21,7 @@ use crate::router::ErrorClass;
 use line::RequestLine;
 
 /// Reads a proxy log: the file is cut at line ends into a few parts per thread, each part read
-/// into its own builder on the pool, and the parts added in file order. With bad rows not
+/// into its own builder on the pool, and the parts joined in file order. With bad rows not
 /// skipped, the first part's error is the file's first bad line.
 pub(super) fn read(builder: Builder, bytes: &[u8]) -> anyhow::Result<RecordedTraffic> {
     let parts = split_at_lines(bytes, rayon::current_num_threads() * 4);
@@ -173,7 +173,7 @@ fn add(builder: &mut Builder, line: u64, r: &RequestLine<'_>) -> anyhow::Result<
                 id: Some(&a.deployment),
                 ..DeploymentRef::default()
             })
-            .unwrap_or_default(); // `checked` made sure the id is not empty
+            .unwrap_or_default(); // `check` made sure the id is not empty
         let ms = |v: f64| Duration::from_secs_f64(v / 1000.0);
         builder.attempt(RecordedAttempt {
             deployment,

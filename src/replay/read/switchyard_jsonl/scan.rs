@@ -7,8 +7,9 @@
 //! given twice, a `null` where serde_json wants a value, anything malformed. The caller then
 //! reads the line with serde_json ([`RequestLine::parse`]), which also words any error. So a
 //! line read here is the value serde_json gives (a property test holds it to that), and the
-//! proxy's own lines, which never need an escape, are all read here. Numbers go through the
-//! standard library's correctly rounded parser, as serde_json's do with `float_roundtrip`.
+//! proxy's own lines, whose names need no escape unless a deployment or tag is oddly named, are
+//! all read here. Numbers are exact by Clinger's fast path or go through the standard library's
+//! correctly rounded parser, as serde_json's do with `float_roundtrip`.
 //! It decides nothing about what a value means; it must not check or build traffic.
 
 use std::borrow::Cow;
