@@ -3,7 +3,8 @@
 //! allocation per line.
 //!
 //! It accepts only what it reads exactly as serde_json would and declines everything else,
-//! returning `None`: strings with escapes or control characters, negative numbers, a field
+//! returning `None`: strings it reads with escapes (a skipped field's strings may have them),
+//! control characters, negative numbers, a field
 //! given twice, a `null` where serde_json wants a value, anything malformed. The caller then
 //! reads the line with serde_json ([`RequestLine::parse`]), which also words any error. So a
 //! line read here is the value serde_json gives (a property test holds it to that), and the
@@ -94,6 +95,43 @@ impl<'a> Cursor<'a> {
             (bytes, true) => Some(unsafe { std::str::from_utf8_unchecked(bytes) }),
             (bytes, false) => std::str::from_utf8(bytes).ok(),
         }
+    }
+
+    /// Skips a string a replay does not read (a logged prompt, say): escapes are checked as
+    /// serde_json checks them when it ignores a string (`\\` and one of `"\\/bfnrt`, or `u` and
+    /// four hex digits) but not decoded; a control character declines, and so does text that
+    /// is not UTF-8 (serde_json would let it pass; declining is always safe).
+    fn skip_string(&mut self) -> Option<()> {
+        self.eat(b'"')?;
+        let start = self.at;
+        let mut high = 0u8;
+        loop {
+            match *self.b.get(self.at)? {
+                b'"' => break,
+                b'\\' => {
+                    self.at += 1;
+                    match *self.b.get(self.at)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 1,
+                        b'u' => {
+                            let hex = self.b.get(self.at + 1..self.at + 5)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            self.at += 5;
+                        }
+                        _ => return None,
+                    }
+                }
+                0..=0x1f => return None,
+                c => {
+                    high |= c;
+                    self.at += 1;
+                }
+            }
+        }
+        let text = &self.b[start..self.at];
+        self.at += 1;
+        (high < 0x80 || std::str::from_utf8(text).is_ok()).then_some(())
     }
 
     /// A borrowed string.
@@ -284,7 +322,7 @@ impl<'a> Cursor<'a> {
             return None;
         }
         match self.peek()? {
-            b'"' => self.string().map(drop),
+            b'"' => self.skip_string(),
             b'{' => self.object(|c, key| {
                 key.check()?;
                 c.skip_value(depth + 1)
@@ -652,6 +690,10 @@ mod tests {
             if self.chance(0.3) {
                 chosen.push((self.pick(&["extra", "note", "🙂"]), 0));
             }
+            if self.chance(0.3) {
+                // A logged prompt: escapes in a field a replay skips.
+                chosen.push(("prompt", 99));
+            }
             if !self.clean && self.chance(0.1) {
                 // An escaped name: serde_json reads it as `extra` (or as a field it knows).
                 chosen.push((self.pick(&["e\\u0078tra", "st\\u0061tus"]), 0));
@@ -725,6 +767,25 @@ mod tests {
                         ("disable_fallbacks", 9),
                     ];
                     self.object(out, &fields, |m, o, k| m.value(o, k));
+                }
+                99 => {
+                    out.extend_from_slice(br#"[{"role":"user","content":""#);
+                    for _ in 0..self.rng.random_range(0..6) {
+                        let piece = self.pick(&[
+                            "a",
+                            " ",
+                            "\\n",
+                            "\\\"",
+                            "\\\\",
+                            "\\/",
+                            "\\t",
+                            "\\u00e9",
+                            "\\uD83D\\uDE00",
+                            "é",
+                        ]);
+                        out.extend_from_slice(piece.as_bytes());
+                    }
+                    out.extend_from_slice(b"\"}]");
                 }
                 _ => self.any(out, 0),
             }
