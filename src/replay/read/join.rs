@@ -22,8 +22,6 @@ pub(super) fn join(mut whole: Builder, mut parts: Vec<Builder>) -> RecordedTraff
         .iter_mut()
         .map(|part| renumber(&mut whole, part))
         .collect();
-    let row_starts = starts(parts.iter().map(|p| p.rows.len()));
-    let attempt_starts = starts(parts.iter().map(|p| p.attempts.len()));
     let arrivals: Vec<f64> = parts
         .iter()
         .flat_map(|p| p.arrivals.iter().copied())
@@ -33,35 +31,14 @@ pub(super) fn join(mut whole: Builder, mut parts: Vec<Builder>) -> RecordedTraff
         .as_ref()
         .map_or(Some(0), |o| o.first().map(|&i| i as usize));
     let start_unix_s = first.and_then(|i| arrivals.get(i)).copied().unwrap_or(0.0);
-    let mut requests = Vec::new();
-    (0..arrivals.len())
-        .into_par_iter()
-        .map(|i| {
-            let row = order.as_ref().map_or(i, |o| o[i] as usize);
-            let (p, at) = locate(&row_starts, row);
-            let r = &parts[p].rows[at];
-            let (map, offset) = (&renumbered[p], attempt_starts[p] as u32);
-            RecordedRequest {
-                at: Time::from_secs_f64(arrivals[row] - start_unix_s),
-                kind: map.kinds[r.kind as usize],
-                served_by: r.served_by.map(|d| map.deployments[d as usize]),
-                attempts: r.attempts.start + offset..r.attempts.end + offset,
-                ..r.clone()
-            }
-        })
-        .collect_into_vec(&mut requests);
-    let mut attempts = Vec::new();
-    (0..*attempt_starts.last().unwrap_or(&0))
-        .into_par_iter()
-        .map(|i| {
-            let (p, at) = locate(&attempt_starts, i);
-            let a = parts[p].attempts[at];
-            RecordedAttempt {
-                deployment: renumbered[p].deployments[a.deployment as usize],
-                ..a
-            }
-        })
-        .collect_into_vec(&mut attempts);
+    let requests = gather_requests(
+        &parts,
+        &renumbered,
+        &arrivals,
+        order.as_deref(),
+        start_unix_s,
+    );
+    let attempts = gather_attempts(&parts, &renumbered);
     let skipped = parts.iter_mut().flat_map(|p| p.skipped.drain(..)).collect();
     RecordedTraffic {
         every_attempt: matches!(whole.format, LogFormat::SwitchyardJsonl),
@@ -74,6 +51,55 @@ pub(super) fn join(mut whole: Builder, mut parts: Vec<Builder>) -> RecordedTraff
         attempts,
         skipped,
     }
+}
+
+/// The parts' rows as requests, in `order` (file order when `None`), renumbered, with their
+/// instants counted from `start_unix_s` and their attempts' ranges in the joined attempts.
+fn gather_requests(
+    parts: &[Builder],
+    renumbered: &[Renumbering],
+    arrivals: &[f64],
+    order: Option<&[u32]>,
+    start_unix_s: f64,
+) -> Vec<RecordedRequest> {
+    let row_starts = starts(parts.iter().map(|p| p.rows.len()));
+    let attempt_starts = starts(parts.iter().map(|p| p.attempts.len()));
+    let mut requests = Vec::new();
+    (0..arrivals.len())
+        .into_par_iter()
+        .map(|i| {
+            let row = order.map_or(i, |o| o[i] as usize);
+            let (p, at) = locate(&row_starts, row);
+            let r = &parts[p].rows[at];
+            let (map, offset) = (&renumbered[p], attempt_starts[p] as u32);
+            RecordedRequest {
+                at: Time::from_secs_f64(arrivals[row] - start_unix_s),
+                kind: map.kinds[r.kind as usize],
+                served_by: r.served_by.map(|d| map.deployments[d as usize]),
+                attempts: r.attempts.start + offset..r.attempts.end + offset,
+                ..r.clone()
+            }
+        })
+        .collect_into_vec(&mut requests);
+    requests
+}
+
+/// The parts' attempts in file order, their deployments renumbered.
+fn gather_attempts(parts: &[Builder], renumbered: &[Renumbering]) -> Vec<RecordedAttempt> {
+    let attempt_starts = starts(parts.iter().map(|p| p.attempts.len()));
+    let mut attempts = Vec::new();
+    (0..*attempt_starts.last().unwrap_or(&0))
+        .into_par_iter()
+        .map(|i| {
+            let (p, at) = locate(&attempt_starts, i);
+            let a = parts[p].attempts[at];
+            RecordedAttempt {
+                deployment: renumbered[p].deployments[a.deployment as usize],
+                ..a
+            }
+        })
+        .collect_into_vec(&mut attempts);
+    attempts
 }
 
 /// A part's kinds and deployments, as numbered in the whole.
