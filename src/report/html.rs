@@ -20,7 +20,7 @@ pub fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-pub(super) const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}\
+const STYLE: &str = "body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}\
 h1{margin-bottom:.2rem}h2{margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}\
 table{border-collapse:collapse;margin:.8rem 0;font-size:.92rem}th,td{border:1px solid #ccc;padding:.3rem .6rem;text-align:right}\
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
@@ -157,6 +157,16 @@ fn partial_banner(summary: &Summary, out: &mut String) {
     }
 }
 
+/// Starts a report page: the head, titled `Switchyard<kind> — <name>`, with the reports'
+/// style and `extra_style`, and the opening of the body.
+pub(super) fn page_start(out: &mut String, kind: &str, name: &str, extra_style: &str) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Switchyard{kind} — {}</title><style>{STYLE}{extra_style}</style></head><body>",
+        escape(name)
+    );
+}
+
 /// The whole page.
 pub fn index_html(
     summary: &Summary,
@@ -166,11 +176,7 @@ pub fn index_html(
     comparison: Option<&Comparison>,
 ) -> Result<String> {
     let mut out = String::with_capacity(1 << 20);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Switchyard — {}</title><style>{STYLE}</style></head><body>",
-        escape(&summary.scenario)
-    );
+    page_start(&mut out, "", &summary.scenario, "");
     let _ = write!(
         out,
         "<h1>{}</h1><p class=\"muted\">seed {}, {} s of traffic, Switchyard {}</p><p>{}</p>",

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::html::{STYLE, escape};
+use super::html::{escape, page_start};
 use super::replay::ReplayReport;
 use super::replay_text::{notes, sections};
 
@@ -38,11 +38,7 @@ fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
 /// The page.
 pub fn replay_html(r: &ReplayReport) -> String {
     let mut out = String::with_capacity(1 << 14);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Switchyard replay — {}</title><style>{STYLE}</style></head><body>",
-        escape(&r.log)
-    );
+    page_start(&mut out, " replay", &r.log, "");
     let _ = write!(
         out,
         "<h1>Replay of {}</h1><p class=\"muted\">{} requests ({}), {} paired seeds, 95 % intervals.</p>",

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::charts::ChartFile;
-use super::html::{STYLE, escape, figures};
+use super::html::{escape, figures, page_start};
 use super::sweep::{SweepReport, short};
 
 /// Sorts a `table.sortable` by the clicked header: numbers as numbers, the rest as text; a
@@ -70,11 +70,7 @@ fn points_table(r: &SweepReport, out: &mut String) {
 /// The sweep's page.
 pub fn sweep_html(r: &SweepReport, description: &str, charts: &[ChartFile]) -> Result<String> {
     let mut out = String::with_capacity(1 << 16);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Switchyard sweep — {}</title><style>{STYLE}{EXTRA_STYLE}</style></head><body>",
-        escape(&r.scenario)
-    );
+    page_start(&mut out, " sweep", &r.scenario, EXTRA_STYLE);
     let front = r.front().count();
     let _ = write!(
         out,

@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
+use prometheus_parse::Scrape;
 use serde_json::{Value, json};
 
 use switchyard::config::auto_router::{AutoRouterSpec, RouteSpec};
@@ -28,6 +29,7 @@ use switchyard::router::auto_router::encoder::{Encoder, NgramEncoder, SparseVec}
 use switchyard::scenario::load_scenario;
 
 use crate::common::{env, router};
+use crate::live_metrics::total;
 
 /// The relay in front of mock-provider.
 struct Relay {
@@ -168,7 +170,8 @@ impl Stack {
         (r.status().as_u16(), group)
     }
 
-    /// The sum of `family`'s samples for the embedding deployment in `GET /metrics`.
+    /// The sum of `family`'s samples for the embedding deployment in `GET /metrics`, read
+    /// with a Prometheus text-format parser.
     async fn embedding_metric(&self, family: &str) -> f64 {
         let text = reqwest::Client::new()
             .get(format!("http://{}/metrics", self.server.addr))
@@ -179,11 +182,8 @@ impl Stack {
             .text()
             .await
             .unwrap();
-        text.lines()
-            .filter(|l| l.starts_with(&format!("{family}{{")))
-            .filter(|l| l.contains(r#"model_id="embedding""#))
-            .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
-            .sum()
+        let scrape = Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
+        total(&scrape, family, &[("model_id", "embedding")])
     }
 
     async fn stop(self) -> Vec<Value> {

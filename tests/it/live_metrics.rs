@@ -72,7 +72,7 @@ fn number(s: &Sample) -> f64 {
 }
 
 /// The sum of `name`'s samples whose labels include every pair of `with`.
-fn total(scrape: &Scrape, name: &str, with: &[(&str, &str)]) -> f64 {
+pub(crate) fn total(scrape: &Scrape, name: &str, with: &[(&str, &str)]) -> f64 {
     named(scrape, name)
         .into_iter()
         .filter(|s| with.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))

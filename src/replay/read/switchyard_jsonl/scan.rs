@@ -245,10 +245,16 @@ impl<'a> Cursor<'a> {
         read(self).map(Some)
     }
 
-    /// An array, each element read by `item`.
-    fn array(&mut self, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
-        self.eat(b'[')?;
-        if self.peek()? == b']' {
+    /// A list between `open` and `close`, each element read by `item` and followed by a comma
+    /// or `close` (an array's elements, an object's fields).
+    fn list(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.eat(open)?;
+        if self.peek()? == close {
             self.at += 1;
             return Some(());
         }
@@ -256,7 +262,7 @@ impl<'a> Cursor<'a> {
             item(self)?;
             match self.peek()? {
                 b',' => self.at += 1,
-                b']' => {
+                c if c == close => {
                     self.at += 1;
                     return Some(());
                 }
@@ -265,26 +271,18 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// An array, each element read by `item`.
+    fn array(&mut self, item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.list(b'[', b']', item)
+    }
+
     /// An object, each field handed to `field` with its key (the value not yet read).
     fn object(&mut self, mut field: impl FnMut(&mut Self, Key<'a>) -> Option<()>) -> Option<()> {
-        self.eat(b'{')?;
-        if self.peek()? == b'}' {
-            self.at += 1;
-            return Some(());
-        }
-        loop {
-            let (bytes, ascii) = self.raw_string()?;
-            self.eat(b':')?;
-            field(self, Key { bytes, ascii })?;
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+        self.list(b'{', b'}', |c| {
+            let (bytes, ascii) = c.raw_string()?;
+            c.eat(b':')?;
+            field(c, Key { bytes, ascii })
+        })
     }
 
     /// An object with the fields `number` knows (numbered 0 to 31): each one's value is read by
