@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use switchyard::app::replay::{ReplayRequest, replay_worlds, run_world};
 use switchyard::app::runner::simulate_quietly;
@@ -22,7 +21,7 @@ use switchyard::replay::{
 };
 use switchyard::scenario::parse_scenario;
 use switchyard::sim::Distribution;
-use switchyard::time::Time;
+use switchyard::time::{Span, Time};
 
 const IDS: [&str; 4] = ["d0", "d1", "d2", "d3"];
 
@@ -59,7 +58,7 @@ fn traffic(n: u32) -> RecordedTraffic {
                 error: None,
                 served_by: Some(i % 4),
                 cost_usd: None,
-                duration: Duration::from_millis(ms),
+                duration: Span::from_nanos(ms * 1_000_000),
             }
         })
         .collect::<Vec<_>>();
@@ -71,7 +70,7 @@ fn traffic(n: u32) -> RecordedTraffic {
             error: None,
             status: Some(200),
             duration: r.duration,
-            time_to_first_token: Some(r.duration / 3),
+            time_to_first_token: Span::from_duration(r.duration.as_duration() / 3),
             retry_after: None,
         })
         .collect();

@@ -14,6 +14,7 @@
 //! The bottom layer: it imports nothing from the rest of the crate.
 
 use std::fmt;
+use std::num::NonZeroU64;
 use std::ops::{Add, Sub};
 use std::time::Duration;
 
@@ -95,6 +96,63 @@ impl Sub<Time> for Time {
     }
 }
 
+/// A span of whole nanoseconds up to [`Span::MAX`] (about 584 years, the clock's whole range)
+/// in 8 bytes, and its `Option` in 8 bytes too, where a `Duration` takes 16 and its `Option`
+/// 16: a recorded log holds millions of spans. It converts to and from `Duration` exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span(NonZeroU64);
+
+impl Span {
+    /// No time at all.
+    pub const ZERO: Span = Span(NonZeroU64::MIN);
+    /// The longest span: `u64::MAX - 1` nanoseconds.
+    pub const MAX: Span = Span(NonZeroU64::MAX);
+
+    /// `nanos` nanoseconds, [`Span::MAX`] if longer (as instants saturate at [`Time::NEVER`]).
+    pub const fn from_nanos(nanos: u64) -> Span {
+        match NonZeroU64::new(nanos.saturating_add(1)) {
+            Some(n) => Span(n),
+            None => Span::MAX,
+        }
+    }
+
+    /// `span` exactly, or `None` when it is longer than [`Span::MAX`].
+    pub fn from_duration(span: Duration) -> Option<Span> {
+        u64::try_from(span.as_nanos())
+            .ok()
+            .filter(|&n| n < u64::MAX)
+            .map(Span::from_nanos)
+    }
+
+    /// Whole nanoseconds.
+    pub const fn as_nanos(self) -> u64 {
+        self.0.get() - 1
+    }
+
+    /// The same span as a `Duration`.
+    pub const fn as_duration(self) -> Duration {
+        Duration::from_nanos(self.as_nanos())
+    }
+
+    /// Seconds, exactly as `Duration::as_secs_f64` gives them.
+    pub fn as_secs_f64(self) -> f64 {
+        self.as_duration().as_secs_f64()
+    }
+}
+
+impl From<Span> for Duration {
+    fn from(span: Span) -> Duration {
+        span.as_duration()
+    }
+}
+
+impl Add<Span> for Time {
+    type Output = Time;
+    fn add(self, span: Span) -> Time {
+        Time(self.0.saturating_add(span.as_nanos()))
+    }
+}
+
 impl fmt::Display for Time {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:.3}s", self.as_secs_f64())
@@ -115,6 +173,32 @@ mod tests {
             Duration::ZERO,
             "a span to an earlier instant is empty"
         );
+    }
+
+    #[test]
+    fn spans_convert_to_and_from_durations_exactly_and_their_options_take_eight_bytes() {
+        assert_eq!(std::mem::size_of::<Option<Span>>(), 8);
+        for nanos in [
+            0,
+            1,
+            999_999_999,
+            1_000_000_000,
+            86_400_123_456_789,
+            u64::MAX - 1,
+        ] {
+            let d = Duration::from_nanos(nanos);
+            let span = Span::from_duration(d).expect("within the range");
+            assert_eq!(span.as_nanos(), nanos);
+            assert_eq!(Duration::from(span), d);
+            assert_eq!(span.as_secs_f64().to_bits(), d.as_secs_f64().to_bits());
+            assert_eq!(Time::from_nanos(7) + span, Time::from_nanos(7) + d);
+        }
+        assert_eq!(Span::ZERO.as_nanos(), 0);
+        assert_eq!(Span::from_duration(Duration::from_nanos(u64::MAX)), None);
+        assert_eq!(Span::from_duration(Duration::MAX), None);
+        assert_eq!(Span::from_nanos(u64::MAX), Span::MAX, "saturates");
+        assert_eq!(Time::from_nanos(5) + Span::MAX, Time::NEVER);
+        assert!(Span::from_nanos(3) < Span::from_nanos(4));
     }
 
     #[test]

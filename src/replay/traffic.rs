@@ -11,7 +11,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use crate::router::ErrorClass;
-use crate::time::Time;
+use crate::time::{Span, Time};
 
 /// Which format a log was read as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,11 +95,11 @@ pub struct RecordedAttempt {
     /// The upstream's HTTP status, when it answered.
     pub status: Option<u16>,
     /// From sending the attempt to its outcome (the whole call for a success).
-    pub duration: Duration,
+    pub duration: Span,
     /// From sending the attempt to its first token, when logged.
-    pub time_to_first_token: Option<Duration>,
+    pub time_to_first_token: Option<Span>,
     /// Retry-After sent with a rate-limit answer, when logged.
-    pub retry_after: Option<Duration>,
+    pub retry_after: Option<Span>,
 }
 
 /// One logged request.
@@ -125,7 +125,7 @@ pub struct RecordedRequest {
     /// What it cost, when logged.
     pub cost_usd: Option<f64>,
     /// From arrival to the last byte.
-    pub duration: Duration,
+    pub duration: Span,
 }
 
 /// A log line or row that could not be read.

@@ -57,7 +57,7 @@ pub fn replay_duration(traffic: &RecordedTraffic) -> Duration {
     let longest = traffic
         .requests
         .iter()
-        .map(|r| r.duration)
+        .map(|r| r.duration.as_duration())
         .max()
         .unwrap_or_default();
     let last = traffic.last_arrival().since(crate::time::Time::ZERO);

@@ -6,10 +6,8 @@
 //! attempt gets: the first one of the same request on the same deployment not yet used in
 //! this run. It must not read a log or fit a profile (the replay layer above does both).
 
-use std::time::Duration;
-
 use crate::router::ErrorClass;
-use crate::time::Time;
+use crate::time::{Span, Time};
 
 /// One recorded request: when it arrives, its class, its tokens and its recorded answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,11 +34,11 @@ pub struct RecordedAnswer {
     /// `None`: it succeeded; else the error's class.
     pub error: Option<ErrorClass>,
     /// From sending the attempt to its outcome.
-    pub duration: Duration,
+    pub duration: Span,
     /// From sending the attempt to the first token, when logged.
-    pub time_to_first_token: Option<Duration>,
+    pub time_to_first_token: Option<Span>,
     /// Retry-After sent with the error, when logged.
-    pub retry_after: Option<Duration>,
+    pub retry_after: Option<Span>,
 }
 
 /// The most recorded answers of one request the engine can tell apart (one bit each); later
@@ -92,7 +90,7 @@ mod tests {
         RecordedAnswer {
             deployment,
             error,
-            duration: Duration::from_millis(10),
+            duration: Span::from_nanos(10_000_000),
             time_to_first_token: None,
             retry_after: None,
         }

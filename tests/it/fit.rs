@@ -15,7 +15,12 @@ use switchyard::router::ErrorClass;
 use switchyard::sim::Distribution;
 use switchyard::sim::provider::{Admission, SyntheticProvider};
 use switchyard::sim::rng::stream;
-use switchyard::time::Time;
+use switchyard::time::{Span, Time};
+
+/// `secs` seconds as a logged span.
+fn span(secs: f64) -> Span {
+    Span::from_duration(Duration::from_secs_f64(secs)).expect("a span within the clock's range")
+}
 
 /// A log being built by hand: one request kind per model group.
 struct Log(RecordedTraffic);
@@ -84,9 +89,9 @@ impl Log {
                 deployment: x.deployment,
                 error: x.error,
                 status: Some(x.error.map_or(200, |e| e.status())),
-                duration: Duration::from_secs_f64(x.ms / 1000.0),
-                time_to_first_token: x.ttft_ms.map(|m| Duration::from_secs_f64(m / 1000.0)),
-                retry_after: x.retry_after,
+                duration: span(x.ms / 1000.0),
+                time_to_first_token: x.ttft_ms.map(|m| span(m / 1000.0)),
+                retry_after: x.retry_after.and_then(Span::from_duration),
             });
         }
         let last = tries.last().expect("a request has an attempt");
@@ -100,7 +105,7 @@ impl Log {
             error: last.error,
             served_by: last.error.is_none().then_some(last.deployment),
             cost_usd: None,
-            duration: Duration::from_secs_f64(tries.iter().map(|x| x.ms).sum::<f64>() / 1000.0),
+            duration: span(tries.iter().map(|x| x.ms).sum::<f64>() / 1000.0),
         });
     }
 }

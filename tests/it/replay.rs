@@ -13,7 +13,7 @@ use switchyard::replay::{
 use switchyard::report::comparison::Verdict;
 use switchyard::router::ErrorClass;
 use switchyard::sim::{Distribution, FaultSpec, ProviderMatch, ProviderProfile};
-use switchyard::time::Time;
+use switchyard::time::{Span, Time};
 
 use crate::common::{config, one_thread};
 
@@ -40,7 +40,7 @@ fn traffic(ids: &[&str], requests: &[(f64, &str, Vec<Attempt>)]) -> RecordedTraf
             deployment: d,
             error,
             status: Some(error.map_or(200, ErrorClass::status)),
-            duration: Duration::from_millis(ms),
+            duration: Span::from_nanos(ms * 1_000_000),
             time_to_first_token: None,
             retry_after: None,
         }));
@@ -55,7 +55,7 @@ fn traffic(ids: &[&str], requests: &[(f64, &str, Vec<Attempt>)]) -> RecordedTraf
             error: last.1,
             served_by: last.1.is_none().then_some(last.0),
             cost_usd: None,
-            duration: Duration::from_millis(tries.iter().map(|t| t.2).sum()),
+            duration: Span::from_nanos(tries.iter().map(|t| t.2).sum::<u64>() * 1_000_000),
         });
     }
     RecordedTraffic {
@@ -149,7 +149,11 @@ fn replaying_the_recording_config_reproduces_every_request() {
     for (i, (id, arrival, latency, ok)) in got.iter().enumerate() {
         assert_eq!(*id, i as u64, "request ids index the log");
         assert_eq!(*arrival, log.requests[i].at);
-        assert_eq!(*latency, log.requests[i].duration, "request {i}");
+        assert_eq!(
+            *latency,
+            log.requests[i].duration.as_duration(),
+            "request {i}"
+        );
         assert!(*ok);
     }
     let report = one_thread()

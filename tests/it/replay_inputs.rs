@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use switchyard::replay::read::{ReadOptions, detect, format_named, read_bytes, read_log};
 use switchyard::replay::{LogFormat, RecordedTraffic, RequestKind};
 use switchyard::router::ErrorClass;
-use switchyard::time::Time;
+use switchyard::time::{Span, Time};
 
 const STRICT: ReadOptions = ReadOptions {
     format: None,
@@ -23,8 +23,8 @@ fn read(text: &str, options: &ReadOptions) -> anyhow::Result<RecordedTraffic> {
     read_bytes("log", text.as_bytes(), options)
 }
 
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
+fn ms(n: u64) -> Span {
+    Span::from_nanos(n * 1_000_000)
 }
 
 /// Three requests logged in completion order (the second arrived first), one refused before
@@ -86,7 +86,7 @@ fn a_proxy_log_reads_every_attempt_in_arrival_order() {
     assert_eq!(attempts.len(), 2);
     assert_eq!(attempts[0].deployment, 1);
     assert_eq!(attempts[0].error, Some(ErrorClass::RateLimit));
-    assert_eq!(attempts[0].retry_after, Some(Duration::from_secs(2)));
+    assert_eq!(attempts[0].retry_after, Some(ms(2000)));
     assert_eq!(attempts[1].error, None);
 
     let second = &t.requests[1];
@@ -166,7 +166,7 @@ fn a_line_the_proxy_writes_reads_back() {
             num_retries: Some(2),
             fallbacks: Some(vec!["z".into()]),
             disable_fallbacks: true,
-            timeout: Some(ms(1500)),
+            timeout: Some(Duration::from_millis(1500)),
         }
     );
     let r = &t.requests[0];
@@ -176,7 +176,7 @@ fn a_line_the_proxy_writes_reads_back() {
         (Some(1), Some(0.5), ms(60))
     );
     let a = t.attempts_of(r);
-    assert_eq!(a[0].retry_after, Some(Duration::from_secs(3)));
+    assert_eq!(a[0].retry_after, Some(ms(3000)));
     assert_eq!(a[1].time_to_first_token, Some(ms(20)));
     assert_eq!(t.deployments[1].model_group.as_deref(), Some("g"));
     // A request that set nothing writes no `settings`, and the fields added later are optional.
@@ -411,6 +411,33 @@ fn a_bad_row_is_an_error_naming_line_and_field_unless_skipped() {
         error.starts_with("log:2: startTime: `yesterday`"),
         "{error}"
     );
+}
+
+#[test]
+fn a_span_beyond_the_clocks_range_is_a_bad_row_not_a_silent_clamp() {
+    // 1e13 s is within a `Duration` but past the 584 years a span (and the clock) can hold.
+    let csv = "arrival,model,input_tokens,output_tokens,latency_ms\n1,m,1,1,10\n2,m,1,1,1e16\n";
+    let error = read(csv, &STRICT).unwrap_err().to_string();
+    assert!(
+        error.starts_with("log:3: latency_ms: `10000000000000000` is not a span"),
+        "{error}"
+    );
+    assert!(error.contains("584 years"), "{error}");
+    let jsonl = PROXY_LOG.replacen("\"retry_after_s\":2.0", "\"retry_after_s\":1e13", 1);
+    assert_ne!(jsonl, PROXY_LOG, "the sample has a Retry-After to stretch");
+    let error = read(&jsonl, &STRICT).unwrap_err().to_string();
+    assert!(
+        error.contains("attempts[0].retry_after_s: 10000000000000 is not a span"),
+        "{error}"
+    );
+    let t = read(&jsonl, &SKIP).unwrap();
+    let bad: Vec<u64> = t
+        .skipped
+        .iter()
+        .filter(|s| s.reason.contains("retry_after_s"))
+        .map(|s| s.line)
+        .collect();
+    assert_eq!(bad, [2]);
 }
 
 #[test]

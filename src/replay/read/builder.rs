@@ -12,7 +12,7 @@ use crate::replay::traffic::{
     RequestKind,
 };
 use crate::router::ErrorClass;
-use crate::time::Time;
+use crate::time::{Span, Time};
 
 /// What a row's request asked for, borrowed from the row.
 #[derive(Debug, Clone, Copy)]
@@ -44,7 +44,7 @@ pub(super) struct Outcome {
     pub error: Option<ErrorClass>,
     pub served_by: Option<u32>,
     pub cost_usd: Option<f64>,
-    pub duration: Duration,
+    pub duration: Span,
 }
 
 /// The traffic being read.

@@ -149,12 +149,11 @@ fn arrival_order(arrivals: &[f64]) -> Option<Vec<u32>> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use proptest::prelude::*;
 
     use super::*;
     use crate::replay::read::builder::{DeploymentRef, KindRef, Outcome};
+    use crate::time::Span;
 
     /// A row: its arrival (few distinct values, so ties are common), model, tag, deployments
     /// tried (the last served when `served`), and whether it is a row a replay skips.
@@ -188,7 +187,7 @@ mod tests {
                     deployment,
                     error: None,
                     status: Some(200),
-                    duration: Duration::from_millis(u64::from(*arrival) + 1),
+                    duration: Span::from_nanos((u64::from(*arrival) + 1) * 1_000_000),
                     time_to_first_token: None,
                     retry_after: None,
                 });
@@ -224,7 +223,7 @@ mod tests {
                     error: None,
                     served_by,
                     cost_usd: None,
-                    duration: Duration::from_millis(5),
+                    duration: Span::from_nanos(5_000_000),
                 },
             );
         }

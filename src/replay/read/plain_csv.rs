@@ -6,14 +6,13 @@
 //! `disable_fallbacks`. An unknown column is an error naming it (with the nearest known name).
 //! It decides how a plain CSV row is understood.
 
-use std::time::Duration;
-
 use super::builder::{Builder, DeploymentRef, KindRef, Outcome};
 use super::litellm_errors::by_status;
-use super::timestamp::seconds_or_date;
+use super::timestamp::{SPAN_EXPECTED, seconds_or_date, span_of_seconds};
 use crate::config::yaml::nearest;
 use crate::replay::traffic::{RecordedAttempt, RecordedTraffic};
 use crate::router::ErrorClass;
+use crate::time::Span;
 
 /// Columns every file must have.
 const REQUIRED: [&str; 4] = ["arrival", "model", "input_tokens", "output_tokens"];
@@ -63,11 +62,11 @@ impl<'r> Fields<'r> {
     }
 
     /// A span of `column` in `unit`s per second.
-    fn span(&self, column: &str, per_second: f64) -> Result<Option<Duration>, String> {
+    fn span(&self, column: &str, per_second: f64) -> Result<Option<Span>, String> {
         self.parsed::<f64>(column, "a number")?
             .map(|v| {
-                Duration::try_from_secs_f64(v / per_second).map_err(|_| {
-                    format!("{column}: `{v}` is not a span; expected a number, 0 or more")
+                span_of_seconds(v / per_second).ok_or_else(|| {
+                    format!("{column}: `{v}` is not a span; expected {SPAN_EXPECTED}")
                 })
             })
             .transpose()
@@ -195,12 +194,12 @@ fn add(builder: &mut Builder, row: &Fields<'_>) -> Result<(), String> {
         .parsed("output_tokens", "a token count")?
         .ok_or("output_tokens: missing; expected a token count")?;
     let (error, status) = outcome_of(row)?;
-    let latency = row.span("latency_ms", 1000.0)?.unwrap_or_default();
+    let latency = row.span("latency_ms", 1000.0)?.unwrap_or(Span::ZERO);
     let ttft = row.span("ttft_ms", 1000.0)?;
     let retry_after = row.span("retry_after_s", 1.0)?;
     let cost_usd: Option<f64> = row.parsed("cost_usd", "a cost in USD")?;
     let num_retries = row.parsed("num_retries", "a count")?;
-    let timeout = row.span("timeout_s", 1.0)?;
+    let timeout = row.span("timeout_s", 1.0)?.map(Span::as_duration);
     let (stream, disable_fallbacks) = (row.flag("stream")?, row.flag("disable_fallbacks")?);
     let tags = list(row.get("tags"));
     let fallbacks = row.get("fallbacks").map(|f| list(Some(f)));

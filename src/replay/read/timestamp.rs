@@ -5,6 +5,8 @@
 
 use chrono::{DateTime, NaiveDateTime};
 
+use crate::time::Span;
+
 /// Unix seconds of a date-and-time text.
 pub(super) fn unix_seconds(text: &str) -> Result<f64, String> {
     unix_nanos(text).map(seconds_of)
@@ -16,10 +18,21 @@ pub(super) fn seconds_of(nanos: i64) -> f64 {
     nanos.div_euclid(1_000_000_000) as f64 + nanos.rem_euclid(1_000_000_000) as f64 / 1e9
 }
 
+/// What a logged span must be, for error messages.
+pub(super) const SPAN_EXPECTED: &str = "a number, 0 or more (up to about 584 years)";
+
+/// `secs` seconds as a span, exactly as `Duration::try_from_secs_f64` reads it, or `None` when
+/// it is not a number of seconds from 0 to [`Span::MAX`].
+pub(super) fn span_of_seconds(secs: f64) -> Option<Span> {
+    std::time::Duration::try_from_secs_f64(secs)
+        .ok()
+        .and_then(Span::from_duration)
+}
+
 /// The span from `start` to `end` (Unix nanoseconds), zero if `end` is earlier: exact, where
 /// a difference of two Unix seconds as `f64` would be off by a fraction of a microsecond.
-pub(super) fn span(start: i64, end: i64) -> std::time::Duration {
-    std::time::Duration::from_nanos(u64::try_from(end.saturating_sub(start)).unwrap_or(0))
+pub(super) fn span(start: i64, end: i64) -> Span {
+    Span::from_nanos(u64::try_from(end.saturating_sub(start)).unwrap_or(0))
 }
 
 /// Unix nanoseconds of a date-and-time text.

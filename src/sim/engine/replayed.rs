@@ -13,7 +13,7 @@ use super::{AttemptRef, Engine, Event};
 use crate::metrics::RecordSink;
 use crate::router::{AttemptFailure, Completion, Outcome};
 use crate::sim::workload::DrawnRequest;
-use crate::time::Time;
+use crate::time::{Span, Time};
 
 impl<S: RecordSink> Engine<'_, S> {
     /// The recorded request arriving now: the one whose index is the next request id.
@@ -97,7 +97,7 @@ impl<S: RecordSink> Engine<'_, S> {
                 self.provider_answered(attempt, class);
                 Outcome::Failure(AttemptFailure {
                     class,
-                    retry_after: answer.retry_after,
+                    retry_after: answer.retry_after.map(Span::as_duration),
                     latency,
                 })
             }

@@ -16,8 +16,10 @@ use rayon::prelude::*;
 
 use super::builder::{Builder, DeploymentRef, KindRef, Outcome};
 use super::join::join;
+use super::timestamp::{SPAN_EXPECTED, span_of_seconds};
 use crate::replay::traffic::{RecordedAttempt, RecordedTraffic};
 use crate::router::ErrorClass;
+use crate::time::Span;
 use line::RequestLine;
 
 /// Reads a proxy log: the file is cut at line ends into a few parts per thread, each part read
@@ -118,7 +120,7 @@ fn check(line: &RequestLine<'_>) -> Result<(), String> {
         ];
         for (field, value) in spans {
             if let Some(value) = value
-                && Duration::try_from_secs_f64(value).is_err()
+                && span_of_seconds(value).is_none()
             {
                 return seconds(&format!("attempts[{i}].{field}"), value).map(drop);
             }
@@ -130,10 +132,15 @@ fn check(line: &RequestLine<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// A span in seconds that must be a finite number, 0 or more (and within a `Duration`).
-pub(super) fn seconds(field: &str, value: f64) -> Result<Duration, String> {
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| format!("{field}: {value} is not a span; expected a number, 0 or more"))
+/// A span in seconds that must be a finite number, 0 or more (and within a [`Span`]).
+fn seconds(field: &str, value: f64) -> Result<Span, String> {
+    span_of_seconds(value)
+        .ok_or_else(|| format!("{field}: {value} is not a span; expected {SPAN_EXPECTED}"))
+}
+
+/// A span `check` accepted, in `per_second` units a second.
+fn checked_span(value: f64, per_second: f64) -> Span {
+    span_of_seconds(value / per_second).unwrap_or(Span::MAX)
 }
 
 /// A class name from the log, or an error naming the field (`field` is called only then).
@@ -174,14 +181,15 @@ fn add(builder: &mut Builder, line: u64, r: &RequestLine<'_>) -> anyhow::Result<
                 ..DeploymentRef::default()
             })
             .unwrap_or_default(); // `check` made sure the id is not empty
-        let ms = |v: f64| Duration::from_secs_f64(v / 1000.0);
+        // `check` made sure every span fits.
+        let ms = |v: f64| checked_span(v, 1000.0);
         builder.attempt(RecordedAttempt {
             deployment,
             error,
             status: a.status.or(error.is_none().then_some(200)),
             duration: ms(a.duration_ms),
             time_to_first_token: a.ttft_ms.map(ms),
-            retry_after: a.retry_after_s.map(Duration::from_secs_f64),
+            retry_after: a.retry_after_s.map(|s| checked_span(s, 1.0)),
         });
     }
     let error = match r.error_class.as_deref() {
@@ -220,7 +228,7 @@ fn add(builder: &mut Builder, line: u64, r: &RequestLine<'_>) -> anyhow::Result<
             error,
             served_by,
             cost_usd: r.cost_usd,
-            duration: Duration::from_secs_f64(r.duration_ms / 1000.0),
+            duration: checked_span(r.duration_ms, 1000.0),
         },
     );
     Ok(())
