@@ -60,7 +60,7 @@ struct Counts {
     failures: Vec<Option<Vec<u64>>>,
 }
 
-fn counts(attempts: &[Observed], window: f64) -> Counts {
+fn counts(attempts: &[Observed<'_>], window: f64) -> Counts {
     let n_windows = attempts
         .iter()
         .map(|o| (o.sent / window) as usize + 1)
@@ -145,7 +145,7 @@ fn runs(attempts: &[u64], failures: &[u64], flags: &[bool]) -> Vec<Run> {
 }
 
 /// Fits the errors of a deployment's attempts with windows of `window` seconds.
-pub fn fit_errors(attempts: &[Observed], window: f64) -> FittedErrors {
+pub fn fit_errors(attempts: &[Observed<'_>], window: f64) -> FittedErrors {
     let c = counts(attempts, window);
     let mut fitted = FittedErrors::default();
     for (i, class) in ErrorClass::ALL.into_iter().enumerate() {

@@ -38,20 +38,20 @@ pub struct Latency {
 }
 
 /// Whether an attempt's duration is a latency sample: it succeeded or timed out.
-fn is_sample(o: &Observed) -> bool {
+fn is_sample(o: &Observed<'_>) -> bool {
     matches!(o.attempt.error, None | Some(ErrorClass::Timeout))
 }
 
 /// The attempt's time to first token in seconds, when the log has a real one (see above).
-fn first_token(o: &Observed) -> Option<f64> {
+fn first_token(o: &Observed<'_>) -> Option<f64> {
     let ttft = o.attempt.time_to_first_token?.as_secs_f64();
     let whole = o.attempt.duration.as_secs_f64();
     (ttft < whole - 1e-6 || o.output_tokens <= 1).then_some(ttft)
 }
 
 /// The latency of a deployment's attempts.
-pub fn fit_latency(attempts: &[Observed]) -> Latency {
-    let samples: Vec<&Observed> = attempts.iter().filter(|o| is_sample(o)).collect();
+pub fn fit_latency(attempts: &[Observed<'_>]) -> Latency {
+    let samples: Vec<&Observed<'_>> = attempts.iter().filter(|o| is_sample(o)).collect();
     let whole_call = !samples.iter().any(|o| first_token(o).is_some());
     let (ttft, per_token) = if whole_call {
         let d = samples.iter().map(|o| o.attempt.duration.as_secs_f64());
@@ -98,7 +98,7 @@ pub fn fit_latency(attempts: &[Observed]) -> Latency {
 const PER_TOKEN_MIN_TOKENS: u32 = 8;
 
 /// `ttft` and `per_token` from the samples that logged a time to first token.
-fn split_samples(samples: &[&Observed]) -> (Distribution, Distribution) {
+fn split_samples(samples: &[&Observed<'_>]) -> (Distribution, Distribution) {
     let mut ttfts = Vec::new();
     let mut per_token = Vec::new();
     let mut per_token_short = Vec::new();

@@ -17,6 +17,8 @@ pub mod workload;
 
 use std::time::Duration;
 
+use rayon::prelude::*;
+
 use crate::replay::traffic::{RecordedDeployment, RecordedTraffic};
 use crate::router::ErrorClass;
 use crate::sim::{FaultSpec, ProviderMatch, ProviderProfile};
@@ -92,7 +94,7 @@ pub fn profile_match(recorded: &RecordedDeployment) -> ProviderMatch {
 pub fn fit(traffic: &RecordedTraffic, options: &FitOptions) -> Vec<FittedProvider> {
     let window = options.window.as_secs_f64().max(1e-3);
     by_deployment(traffic)
-        .into_iter()
+        .into_par_iter()
         .enumerate()
         .filter(|(_, attempts)| !attempts.is_empty())
         .map(|(i, attempts)| {

@@ -10,17 +10,17 @@ use crate::replay::traffic::{RecordedAttempt, RecordedTraffic};
 
 /// One attempt as the fit sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Observed {
+pub struct Observed<'t> {
     /// When it was sent, in seconds since the log's first arrival.
     pub sent: f64,
     /// The logged attempt.
-    pub attempt: RecordedAttempt,
+    pub attempt: &'t RecordedAttempt,
     /// The request's output tokens.
     pub output_tokens: u32,
 }
 
 /// Every deployment's attempts, indexed like [`RecordedTraffic::deployments`].
-pub fn by_deployment(traffic: &RecordedTraffic) -> Vec<Vec<Observed>> {
+pub fn by_deployment(traffic: &RecordedTraffic) -> Vec<Vec<Observed<'_>>> {
     let mut out = vec![Vec::new(); traffic.deployments.len()];
     for request in &traffic.requests {
         let mut sent = request.at.as_secs_f64();
@@ -28,7 +28,7 @@ pub fn by_deployment(traffic: &RecordedTraffic) -> Vec<Vec<Observed>> {
             if let Some(list) = out.get_mut(attempt.deployment as usize) {
                 list.push(Observed {
                     sent,
-                    attempt: *attempt,
+                    attempt,
                     output_tokens: request.output_tokens,
                 });
             }

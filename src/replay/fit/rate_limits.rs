@@ -22,7 +22,7 @@ use super::quantiles::{quantile, sorted};
 const EXPLAINED: f64 = 0.9;
 
 /// The rpm limit the deployment's 429s point to, if they look like one (see above).
-pub fn inferred_rpm(attempts: &[Observed]) -> Option<u32> {
+pub fn inferred_rpm(attempts: &[Observed<'_>]) -> Option<u32> {
     let refused: Vec<f64> = attempts
         .iter()
         .filter(|o| o.attempt.error == Some(ErrorClass::RateLimit))
@@ -54,7 +54,7 @@ pub fn inferred_rpm(attempts: &[Observed]) -> Option<u32> {
 }
 
 /// The median Retry-After of the deployment's logged 429s, when any logged one.
-pub fn median_retry_after(attempts: &[Observed]) -> Option<Duration> {
+pub fn median_retry_after(attempts: &[Observed<'_>]) -> Option<Duration> {
     let values = sorted(
         attempts
             .iter()
