@@ -287,16 +287,35 @@ impl<'a> Cursor<'a> {
 
     /// An object with the fields `number` knows (numbered 0 to 31): each one's value is read by
     /// `read` with its number, every other field skipped. Declines a field given twice (as
-    /// serde_json does); returns which fields were given, one bit each.
+    /// serde_json does); returns which fields were given, one bit each. A key where the proxy
+    /// writes it (`written`) is matched as it stands, quotes and colon and all, without
+    /// scanning it as a string; any other is scanned and looked up in `number`.
     fn fields(
         &mut self,
+        written: &[Written],
         number: impl Fn(&[u8]) -> Option<u32>,
         mut read: impl FnMut(&mut Self, u32) -> Option<()>,
     ) -> Option<u32> {
         let mut seen = 0u32;
-        self.object(|c, key| {
-            let Some(n) = number(key.bytes) else {
-                return c.skip_field(key);
+        let mut next = 0;
+        self.list(b'{', b'}', |c| {
+            let field = match c.written_key(written, &mut next) {
+                Some(field) => field,
+                None => {
+                    let (bytes, ascii) = c.raw_string()?;
+                    c.eat(b':')?;
+                    if let Some(at) = written.iter().position(|w| w.key() == bytes) {
+                        next = at + 1;
+                    }
+                    match number(bytes) {
+                        Some(n) => Some(n),
+                        None => return c.skip_field(Key { bytes, ascii }),
+                    }
+                }
+            };
+            // A written key is ASCII: nothing to check before skipping its value.
+            let Some(n) = field else {
+                return c.skip_value(0);
             };
             let bit = 1 << n;
             if seen & bit != 0 {
@@ -306,6 +325,24 @@ impl<'a> Cursor<'a> {
             read(c, n)
         })?;
         Some(seen)
+    }
+
+    /// The field whose key comes next when it is the one the proxy writes after field
+    /// `next - 1` of `written` (or a later one, past fields it leaves out at times): its
+    /// number, consumed with its colon, `next` moved past it. `None` when the line differs.
+    fn written_key(&mut self, written: &[Written], next: &mut usize) -> Option<Option<u32>> {
+        let rest = &self.b[self.at..];
+        for (at, w) in written.iter().enumerate().skip(*next) {
+            if rest.starts_with(w.literal) {
+                self.at += w.literal.len();
+                *next = at + 1;
+                return Some(w.field);
+            }
+            if !w.optional {
+                break;
+            }
+        }
+        None
     }
 
     /// Skips a value of a field a replay does not read, whose key is `key`.
@@ -333,6 +370,83 @@ impl<'a> Cursor<'a> {
         }
     }
 }
+
+/// A field of an object as the proxy writes it, in the order it writes them (src/live/proxy/
+/// request_log.rs): its key as it stands in a line, quotes and colon included; its number for
+/// [`Cursor::fields`] (`None` for a field a replay does not read); and whether the proxy leaves
+/// it out at times.
+struct Written {
+    literal: &'static [u8],
+    field: Option<u32>,
+    optional: bool,
+}
+
+impl Written {
+    /// The key itself.
+    fn key(&self) -> &'static [u8] {
+        &self.literal[1..self.literal.len() - 2]
+    }
+}
+
+/// A field the proxy always writes.
+const fn always(literal: &'static [u8], field: Option<u32>) -> Written {
+    Written {
+        literal,
+        field,
+        optional: false,
+    }
+}
+
+/// A field the proxy leaves out at times.
+const fn at_times(literal: &'static [u8], field: Option<u32>) -> Written {
+    Written {
+        literal,
+        field,
+        optional: true,
+    }
+}
+
+/// A request line's fields as the proxy writes them.
+const REQUEST_WRITTEN: [Written; 20] = [
+    always(b"\"arrival_unix_s\":", Some(0)),
+    always(b"\"request_id\":", None),
+    always(b"\"model\":", Some(1)),
+    always(b"\"tags\":", Some(2)),
+    always(b"\"stream\":", Some(3)),
+    always(b"\"input_tokens\":", Some(4)),
+    always(b"\"output_tokens\":", Some(5)),
+    always(b"\"attempts\":", Some(6)),
+    at_times(b"\"settings\":", Some(13)),
+    at_times(b"\"embedding_attempts\":", None),
+    always(b"\"status\":", Some(7)),
+    always(b"\"error_class\":", Some(8)),
+    always(b"\"deployment\":", Some(9)),
+    always(b"\"model_group\":", Some(10)),
+    always(b"\"cost_usd\":", Some(11)),
+    always(b"\"retries\":", None),
+    always(b"\"fallbacks\":", None),
+    always(b"\"duration_ms\":", Some(12)),
+    at_times(b"\"prompt\":", None),
+    at_times(b"\"response\":", None),
+];
+
+/// An attempt's fields as the proxy writes them.
+const ATTEMPT_WRITTEN: [Written; 6] = [
+    always(b"\"deployment\":", Some(0)),
+    always(b"\"outcome\":", Some(1)),
+    always(b"\"status\":", Some(2)),
+    always(b"\"duration_ms\":", Some(3)),
+    at_times(b"\"ttft_ms\":", Some(4)),
+    at_times(b"\"retry_after_s\":", Some(5)),
+];
+
+/// The settings' fields as the proxy writes them.
+const SETTINGS_WRITTEN: [Written; 4] = [
+    at_times(b"\"num_retries\":", Some(0)),
+    at_times(b"\"fallbacks\":", Some(1)),
+    at_times(b"\"timeout_s\":", Some(2)),
+    at_times(b"\"disable_fallbacks\":", Some(3)),
+];
 
 /// An object's key as it stands (no escapes), and whether it is all ASCII.
 #[derive(Clone, Copy)]
@@ -388,7 +502,7 @@ fn request<'a>(c: &mut Cursor<'a>, into: &mut RequestLine<'a>) -> Option<()> {
     tags.clear();
     attempts.clear();
     let mut l = RequestLine::default();
-    let seen = c.fields(request_field, |c, field| match field {
+    let seen = c.fields(&REQUEST_WRITTEN, request_field, |c, field| match field {
         0 => set(&mut l.arrival_unix_s, c.f64()),
         1 => set(&mut l.model, c.cow()),
         2 => c.array(|c| {
@@ -458,7 +572,7 @@ fn attempt_field(key: &[u8]) -> Option<u32> {
 fn attempt<'a>(c: &mut Cursor<'a>) -> Option<AttemptLine<'a>> {
     let (mut deployment, mut outcome, mut duration_ms) = (None, None, None);
     let (mut status, mut ttft_ms, mut retry_after_s) = (None, None, None);
-    c.fields(attempt_field, |c, field| match field {
+    c.fields(&ATTEMPT_WRITTEN, attempt_field, |c, field| match field {
         0 => set(&mut deployment, c.cow().map(Some)),
         1 => set(&mut outcome, c.cow().map(Some)),
         2 => set(&mut status, c.optional(Cursor::unsigned)),
@@ -490,7 +604,7 @@ fn settings_field(key: &[u8]) -> Option<u32> {
 /// The settings object.
 fn settings<'a>(c: &mut Cursor<'a>) -> Option<Settings<'a>> {
     let mut s = Settings::default();
-    c.fields(settings_field, |c, field| match field {
+    c.fields(&SETTINGS_WRITTEN, settings_field, |c, field| match field {
         0 => set(&mut s.num_retries, c.optional(Cursor::unsigned)),
         1 => set(&mut s.fallbacks, c.optional(names)),
         2 => set(&mut s.timeout_s, c.optional(Cursor::f64)),
@@ -516,6 +630,54 @@ mod tests {
     use rand_xoshiro::Xoshiro256PlusPlus;
 
     use super::*;
+
+    #[test]
+    fn the_written_orders_name_each_field_as_the_lookups_do() {
+        let tables: [(&[Written], fn(&[u8]) -> Option<u32>); 3] = [
+            (&REQUEST_WRITTEN, request_field),
+            (&ATTEMPT_WRITTEN, attempt_field),
+            (&SETTINGS_WRITTEN, settings_field),
+        ];
+        for (written, number) in tables {
+            for w in written {
+                let key = std::str::from_utf8(w.key()).unwrap();
+                assert_eq!(w.literal, format!("\"{key}\":").as_bytes());
+                assert_eq!(w.field, number(w.key()), "{key}");
+            }
+        }
+        // Every field a replay reads has its place in the order.
+        let read: u32 = REQUEST_WRITTEN
+            .iter()
+            .filter_map(|w| w.field)
+            .map(|n| 1 << n)
+            .sum();
+        assert_eq!(read, (1 << 14) - 1);
+    }
+
+    #[test]
+    fn a_line_in_the_written_order_reads_as_serde_json_reads_it_with_fields_left_out_or_not() {
+        let attempts = r#"[{"deployment":"a","outcome":"rate_limit","status":429,"duration_ms":10.5,"retry_after_s":2.0},{"deployment":"b","outcome":"ok","status":200,"duration_ms":900.25,"ttft_ms":120.0}]"#;
+        let settings = r#""settings":{"num_retries":2,"fallbacks":["x"],"timeout_s":30.0,"disable_fallbacks":true},"#;
+        let embedding = r#""embedding_attempts":[{"deployment":"e","outcome":"ok","status":200,"duration_ms":3.0}],"#;
+        let prompt = r#","prompt":[{"role":"user","content":"hi \"there\""}],"response":"ok""#;
+        for (s, e, p) in [
+            ("", "", ""),
+            (settings, "", ""),
+            ("", embedding, prompt),
+            (settings, embedding, prompt),
+        ] {
+            let line = format!(
+                r#"{{"arrival_unix_s":1795684842.4509099,"request_id":7,"model":"gpt-4o","tags":["chat"],"stream":true,"input_tokens":10,"output_tokens":20,"attempts":{attempts},{s}{e}"status":200,"error_class":null,"deployment":"b","model_group":"gpt-4o","cost_usd":0.0016425000000000003,"retries":1,"fallbacks":0,"duration_ms":911.5{p}}}"#
+            );
+            let mut scanned = RequestLine::default();
+            assert!(scan_line(line.as_bytes(), &mut scanned).is_some(), "{line}");
+            assert_eq!(
+                Some(scanned),
+                RequestLine::parse(line.as_bytes()).ok(),
+                "{line}"
+            );
+        }
+    }
 
     /// A random line: `clean` ones are what the proxy could write (any key order, unknown
     /// fields, optional fields left out or null, whitespace), the others may hold escapes,
