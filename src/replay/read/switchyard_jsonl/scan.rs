@@ -633,7 +633,8 @@ mod tests {
 
     #[test]
     fn the_written_orders_name_each_field_as_the_lookups_do() {
-        let tables: [(&[Written], fn(&[u8]) -> Option<u32>); 3] = [
+        type Lookup = fn(&[u8]) -> Option<u32>;
+        let tables: [(&[Written], Lookup); 3] = [
             (&REQUEST_WRITTEN, request_field),
             (&ATTEMPT_WRITTEN, attempt_field),
             (&SETTINGS_WRITTEN, settings_field),
