@@ -81,6 +81,49 @@ pub fn secs_to_nanos(secs: f64) -> u64 {
     }
 }
 
+/// Whole nanoseconds in `secs` seconds exactly as `Duration::try_from_secs_f64` counts them
+/// (the exact product rounded to the nearest nanosecond, ties to even), saturating at
+/// `u64::MAX` — which a negative, NaN or infinite count also gives, as the simulator adds an
+/// unrepresentable span as "never". Spans under 2^33 s, all a simulation draws, take an
+/// integer path about four times quicker than the `Duration` detour; the rest take the detour.
+#[inline]
+pub fn span_nanos(secs: f64) -> u64 {
+    const MANTISSA_BITS: u32 = 52;
+    let bits = secs.to_bits();
+    let biased = (bits >> MANTISSA_BITS) as i32;
+    // Positive, at least 2^-31 s (below that the count rounds to zero) and under 2^33 s.
+    if !(1023 - 31..1023 + 33).contains(&biased) {
+        return span_nanos_slow(secs);
+    }
+    let mantissa = (bits & ((1 << MANTISSA_BITS) - 1)) | (1 << MANTISSA_BITS);
+    // secs = mantissa * 2^-shift, shift in 20..=83: the product fits in 83 bits.
+    let shift = (1023 + MANTISSA_BITS as i32 - biased) as u32;
+    let product = u128::from(mantissa) * 1_000_000_000;
+    let whole = product >> shift;
+    let rest = product & ((1u128 << shift) - 1);
+    let half = 1u128 << (shift - 1);
+    let up = rest > half || (rest == half && whole & 1 == 1);
+    (whole + u128::from(up)) as u64
+}
+
+#[cold]
+fn span_nanos_slow(secs: f64) -> u64 {
+    Duration::try_from_secs_f64(secs)
+        .ok()
+        .and_then(|d| u64::try_from(d.as_nanos()).ok())
+        .unwrap_or(u64::MAX)
+}
+
+impl Time {
+    /// The instant `secs` seconds after `self`, as `self + Duration::try_from_secs_f64(secs)`
+    /// gives it, with [`Time::NEVER`] for a span no `Duration` holds (negative, NaN,
+    /// infinite) or one past the clock's range.
+    #[inline]
+    pub fn after_secs_f64(self, secs: f64) -> Time {
+        Time(self.0.saturating_add(span_nanos(secs)))
+    }
+}
+
 impl Add<Duration> for Time {
     type Output = Time;
     fn add(self, span: Duration) -> Time {
@@ -218,5 +261,60 @@ mod tests {
         );
         assert_eq!(Time::from_secs_f64(59.9).minute(), 0);
         assert_eq!(Time::from_secs_f64(60.0).minute(), 1);
+    }
+
+    /// What `Duration::try_from_secs_f64` makes of `secs`, in the terms of [`span_nanos`].
+    fn through_duration(secs: f64) -> u64 {
+        match Duration::try_from_secs_f64(secs) {
+            Ok(d) => u64::try_from(d.as_nanos()).unwrap_or(u64::MAX),
+            Err(_) => u64::MAX,
+        }
+    }
+
+    #[test]
+    fn span_nanos_rounds_as_duration_does_at_ties_edges_and_bad_counts() {
+        let cases = [
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE,
+            2f64.powi(-31),
+            2f64.powi(-31) * 1.5,
+            2f64.powi(-10),       // 976_562.5 ns: a tie, to even
+            3.0 * 2f64.powi(-10), // 2_929_687.5 ns: a tie, to even
+            0.5e-9,
+            1.5e-9,
+            0.999_999_999_6,
+            1.0,
+            2f64.powi(33) - 1e-6,
+            2f64.powi(33),
+            1.8e10,
+            1.9e10,
+            -1e-9,
+            -3.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::MAX,
+        ];
+        for secs in cases {
+            assert_eq!(span_nanos(secs), through_duration(secs), "{secs:e}");
+        }
+        assert_eq!(span_nanos(2f64.powi(-10)), 976_562);
+        assert_eq!(span_nanos(3.0 * 2f64.powi(-10)), 2_929_688);
+        assert_eq!(Time::from_nanos(3).after_secs_f64(-1.0), Time::NEVER);
+        assert_eq!(
+            Time::from_nanos(3).after_secs_f64(1e-9),
+            Time::from_nanos(4)
+        );
+    }
+
+    proptest::proptest! {
+        /// Every bit pattern, and every count in the range the simulator draws from, converts
+        /// exactly as through `Duration`.
+        #[test]
+        fn span_nanos_matches_the_duration_conversion(bits: u64, secs in 0.0f64..1e5) {
+            let any = f64::from_bits(bits);
+            proptest::prop_assert_eq!(span_nanos(any), through_duration(any));
+            proptest::prop_assert_eq!(span_nanos(secs), through_duration(secs));
+        }
     }
 }

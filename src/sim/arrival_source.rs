@@ -123,7 +123,7 @@ impl ArrivalSource {
             return None;
         };
         let think = closed.think.sample(think_rng);
-        let at = now + Duration::try_from_secs_f64(think).unwrap_or(Duration::MAX);
+        let at = now.after_secs_f64(think);
         let at = at.max(sent + MIN_CLIENT_CYCLE);
         (at < *end).then_some(at)
     }

@@ -7,7 +7,6 @@
 //! and never reads a clock: the engine passes the instant in.
 
 use std::collections::VecDeque;
-use std::time::Duration;
 
 use super::distribution::Distribution;
 use super::faults::{FaultSpec, FaultState, Rejection};
@@ -87,10 +86,6 @@ pub struct SyntheticProvider<T> {
     rng: SimRng,
 }
 
-fn secs(x: f64) -> Duration {
-    Duration::try_from_secs_f64(x).unwrap_or(Duration::MAX)
-}
-
 impl<T: Copy> SyntheticProvider<T> {
     /// A provider behaving as `profile`, drawing from `rng`; `categories` gives each request
     /// class's content category (for content-policy faults).
@@ -119,7 +114,7 @@ impl<T: Copy> SyntheticProvider<T> {
     ) -> Admission<T> {
         if let Err(rejection) = self.faults.admit(class, input_tokens, now, &mut self.rng) {
             let wait = self.error_latency.as_ref().unwrap_or(&self.ttft);
-            let at = now + secs(wait.sample(&mut self.rng));
+            let at = now.after_secs_f64(wait.sample(&mut self.rng));
             return Admission::Rejected { rejection, at };
         }
         match self.arrive(attempt, output_tokens, now) {
@@ -160,8 +155,8 @@ impl<T: Copy> SyntheticProvider<T> {
         let slow = self.faults.latency_multiplier(now);
         let ttft = self.ttft.sample(&mut self.rng) * slow;
         let per_token = self.per_token.sample(&mut self.rng) * slow;
-        let first_token_at = now + secs(ttft);
-        let done_at = first_token_at + secs(per_token * f64::from(output_tokens));
+        let first_token_at = now.after_secs_f64(ttft);
+        let done_at = first_token_at.after_secs_f64(per_token * f64::from(output_tokens));
         Started {
             attempt,
             arrived,

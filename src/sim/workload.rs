@@ -220,7 +220,7 @@ impl Arrivals {
                 ArrivalProcess::Constant => (1.0 - self.carried_fraction) / rate,
             };
             // A gap too long for a `Duration` (a tiny rate) lies past every boundary.
-            let candidate = Duration::try_from_secs_f64(gap).map_or(Time::NEVER, |g| self.last + g);
+            let candidate = self.last.after_secs_f64(gap);
             if candidate >= boundary {
                 // Memoryless for Poisson; for even spacing carry the covered fraction over.
                 if self.process == ArrivalProcess::Constant {
