@@ -139,6 +139,22 @@ pub(super) struct GroupAttempts {
     pub(super) tried: Vec<DeploymentIdx>,
 }
 
+impl GroupAttempts {
+    /// Nothing done in the group, keeping the lists' capacity.
+    fn restart(&mut self) {
+        let GroupAttempts {
+            sent,
+            retries_allowed,
+            skipped,
+            tried,
+        } = self;
+        *sent = 0;
+        *retries_allowed = None;
+        skipped.clear();
+        tried.clear();
+    }
+}
+
 /// The router's record of one request in progress.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
@@ -178,6 +194,38 @@ impl Call {
             last_retry_after: None,
             last_deployment: None,
         }
+    }
+
+    /// Makes `self` the call [`Call::new`] would make for `spec`, in place: a driver that keeps
+    /// ended calls for new requests copies nothing and keeps the lists' capacity.
+    pub fn restart(&mut self, spec: RequestSpec) {
+        // Every field by name, so a new one cannot be forgotten here.
+        let Call {
+            spec: old_spec,
+            phase,
+            attempts,
+            current,
+            depth,
+            outer_fallbacks,
+            group,
+            tier_floor,
+            frames,
+            failures,
+            last_retry_after,
+            last_deployment,
+        } = self;
+        *current = spec.route;
+        *old_spec = spec;
+        *phase = Phase::New;
+        *attempts = 0;
+        *depth = 0;
+        *outer_fallbacks = 0;
+        group.restart();
+        *tier_floor = None;
+        frames.clear();
+        failures.clear();
+        *last_retry_after = None;
+        *last_deployment = None;
     }
 
     /// The request.

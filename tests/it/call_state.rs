@@ -1,5 +1,6 @@
 //! The request state machine's guarantees to a driver: asking twice never sends twice, and a
-//! late or repeated outcome changes nothing (router, call and random stream alike).
+//! late or repeated outcome changes nothing (router, call and random stream alike), and a call
+//! restarted in place for a new request is the call `start` gives.
 
 use std::time::Duration;
 
@@ -141,6 +142,9 @@ proptest! {
                 }
             }
             prop_assert!(call.result().is_some(), "request {request} never finished");
+            let next = RequestSpec::new(r.resolve("b"), 20);
+            call.restart(next.clone());
+            prop_assert_eq!(&call, &r.start(next), "a restarted call is a new call");
             now = now + Duration::from_secs(1);
         }
         for d in r.table().deployments().iter().enumerate() {

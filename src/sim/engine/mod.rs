@@ -16,19 +16,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use slab::Slab;
-
 use super::arrival_source::ArrivalSource;
 use super::event_queue::EventQueue;
 use super::faults::Rejection;
 use super::fleet::{FleetSpec, router_stream};
 
 mod fleet_events;
+mod in_progress;
 mod replayed;
 
 use super::provider::{Admission, ProviderProfile, Started, SyntheticProvider};
 use super::rng::{SimRng, stream};
-use super::workload::{MAX_REQUESTS, MixSampler, WorkloadSpec};
+use super::workload::{DrawnRequest, MAX_REQUESTS, MixSampler, WorkloadSpec};
 use crate::config::RouterSettings;
 use crate::metrics::{BudgetLedger, ClientTries, PolicyStats, RecordSink, RequestRecord};
 use crate::router::{
@@ -37,6 +36,7 @@ use crate::router::{
 };
 use crate::time::Time;
 use fleet_events::{Fleet, new_fleet};
+use in_progress::InProgress;
 
 /// Everything a run needs besides the policy: deployments, providers, workload.
 #[derive(Debug, Clone, Copy)]
@@ -132,6 +132,61 @@ struct Active {
     answered: u32,
 }
 
+impl Active {
+    /// An entry for the table to hand out before [`Active::begin`] fills it.
+    fn blank(template: &RequestSpec) -> Active {
+        Active {
+            call: Call::new(template.clone()),
+            instance: 0,
+            id: 0,
+            class: 0,
+            arrival: Time::ZERO,
+            input_tokens: 0,
+            output_tokens: 0,
+            attempt_sent: Time::ZERO,
+            first_token_at: Time::ZERO,
+            client: ClientTries::default(),
+            answered: 0,
+        }
+    }
+
+    /// Makes the entry the request `drawn` arriving at `now` as `spec` at `instance`, in place.
+    fn begin(
+        &mut self,
+        spec: RequestSpec,
+        instance: u32,
+        id: u64,
+        drawn: &DrawnRequest,
+        now: Time,
+    ) {
+        // Every field by name, so a new one cannot be forgotten here.
+        let Active {
+            call,
+            instance: at_instance,
+            id: request_id,
+            class,
+            arrival,
+            input_tokens,
+            output_tokens,
+            attempt_sent,
+            first_token_at,
+            client,
+            answered,
+        } = self;
+        call.restart(spec);
+        *at_instance = instance;
+        *request_id = id;
+        *class = drawn.class;
+        *arrival = now;
+        *input_tokens = drawn.input_tokens;
+        *output_tokens = drawn.output_tokens;
+        *attempt_sent = now;
+        *first_token_at = now;
+        *client = ClientTries::default();
+        *answered = 0;
+    }
+}
+
 /// What a run produced besides the records it streamed.
 #[derive(Debug, Clone)]
 pub struct RunResult {
@@ -159,7 +214,7 @@ struct Engine<'w, S> {
     /// Client retry backoff jitter.
     client_rng: SimRng,
     queue: EventQueue<Event>,
-    active: Slab<Active>,
+    active: InProgress<Active>,
     next_id: u64,
     /// The run's aggregates, then the caller's sink: every record goes to both.
     sink: (PolicyStats, S),
@@ -265,7 +320,7 @@ pub fn run_explained<S: RecordSink>(
         mix: MixSampler::new(&world.workload.mix, stream(seed, "mix")),
         client_rng: stream(seed, "client"),
         queue: EventQueue::with_capacity(1024),
-        active: Slab::with_capacity(1024),
+        active: InProgress::with_capacity(1024),
         next_id: 0,
         sink: (policy_stats(&world), sink),
         explain,
@@ -355,13 +410,12 @@ impl<S: RecordSink> Engine<'_, S> {
 
     fn is_current(&self, attempt: AttemptRef) -> bool {
         self.active
-            .get(attempt.slot as usize)
+            .get(attempt.slot)
             .is_some_and(|a| a.call.is_in_flight(attempt.attempt))
     }
 
     fn traced(&self, slot: u32) -> bool {
-        self.explain
-            .is_some_and(|id| self.active[slot as usize].id == id)
+        self.explain.is_some_and(|id| self.active[slot].id == id)
     }
 
     fn arrive(&mut self, now: Time) {
@@ -394,19 +448,10 @@ impl<S: RecordSink> Engine<'_, S> {
                 i
             }
         };
-        let slot = self.active.insert(Active {
-            call: self.instances[instance as usize].router.start(spec),
-            instance,
-            id: self.next_id,
-            class: drawn.class,
-            arrival: now,
-            input_tokens: drawn.input_tokens,
-            output_tokens: drawn.output_tokens,
-            attempt_sent: now,
-            first_token_at: now,
-            client: ClientTries::default(),
-            answered: 0,
-        }) as u32;
+        // A call starts as `Router::start` makes it; the entry is overwritten in place.
+        let template = &self.templates[drawn.class as usize];
+        let (slot, active) = self.active.claim(|| Active::blank(template));
+        active.begin(spec, instance, self.next_id, &drawn, now);
         self.next_id += 1;
         self.advance(slot, now);
         if let Some(at) = self.source.next(self.world.workload) {
@@ -417,7 +462,7 @@ impl<S: RecordSink> Engine<'_, S> {
     /// Whether the client of `slot` retries the gateway call that just `failed`; if so its
     /// retry is queued after the client's wait.
     fn client_retries(&mut self, slot: u32, failed: Failed, now: Time) -> bool {
-        let active = &mut self.active[slot as usize];
+        let active = &mut self.active[slot];
         let Some(client) = self.world.workload.mix[active.class as usize].client else {
             return false;
         };
@@ -443,9 +488,9 @@ impl<S: RecordSink> Engine<'_, S> {
 
     /// The client of `slot` sends its request to the gateway again: a new call.
     fn client_retried(&mut self, slot: u32, now: Time) {
-        let active = &mut self.active[slot as usize];
+        let active = &mut self.active[slot];
         let spec = active.call.spec().clone();
-        active.call = self.instances[active.instance as usize].router.start(spec);
+        active.call.restart(spec);
         active.attempt_sent = now;
         active.first_token_at = now;
         self.advance(slot, now);
@@ -454,7 +499,7 @@ impl<S: RecordSink> Engine<'_, S> {
     /// Asks the router what `slot` does next and carries it out.
     fn advance(&mut self, slot: u32, now: Time) {
         let traced = self.traced(slot);
-        let active = &mut self.active[slot as usize];
+        let active = &mut self.active[slot];
         let call = &mut active.call;
         let Instance { router, rng } = &mut self.instances[active.instance as usize];
         let step = if traced {
@@ -488,7 +533,7 @@ impl<S: RecordSink> Engine<'_, S> {
             return;
         }
         let deployment = attempt.deployment;
-        let active = &mut self.active[attempt.slot as usize];
+        let active = &mut self.active[attempt.slot];
         active.attempt_sent = now;
         let (class, input, output) = (active.class, active.input_tokens, active.output_tokens);
         if let Some(fleet) = &mut self.fleet {
@@ -516,7 +561,7 @@ impl<S: RecordSink> Engine<'_, S> {
     fn start(&mut self, started: Started<AttemptRef>) {
         let attempt = started.attempt;
         if self.is_current(attempt) {
-            self.active[attempt.slot as usize].first_token_at = started.first_token_at;
+            self.active[attempt.slot].first_token_at = started.first_token_at;
         }
         self.queue.push(started.done_at, Event::Done { attempt });
     }
@@ -526,7 +571,7 @@ impl<S: RecordSink> Engine<'_, S> {
             self.start(next);
         }
         // A request that already ended (its attempt timed out and it gave up) has no slot.
-        let Some(active) = self.active.get(attempt.slot as usize) else {
+        let Some(active) = self.active.get(attempt.slot) else {
             return;
         };
         let outcome = Outcome::Success(Completion {
@@ -545,7 +590,7 @@ impl<S: RecordSink> Engine<'_, S> {
         retry_after: Option<Duration>,
         now: Time,
     ) {
-        let Some(active) = self.active.get(attempt.slot as usize) else {
+        let Some(active) = self.active.get(attempt.slot) else {
             return;
         };
         let outcome = Outcome::Failure(AttemptFailure {
@@ -560,7 +605,7 @@ impl<S: RecordSink> Engine<'_, S> {
     fn record(&mut self, attempt: AttemptRef, outcome: &Outcome, now: Time) {
         let (slot, id, deployment) = (attempt.slot, attempt.attempt, attempt.deployment);
         let traced = self.traced(slot);
-        let active = &mut self.active[slot as usize];
+        let active = &mut self.active[slot];
         let (call, instance) = (&mut active.call, active.instance);
         let Instance { router, rng } = &mut self.instances[instance as usize];
         let recorded = if traced {
@@ -595,8 +640,8 @@ impl<S: RecordSink> Engine<'_, S> {
         {
             return;
         }
-        // Read in place: moving the whole request out of the slab first copies it.
-        let active = &self.active[slot as usize];
+        // Read in place: moving the whole request out first copies it.
+        let active = &self.active[slot];
         let router = &self.instances[active.instance as usize].router;
         let (ttft, output_tokens, cost_usd) = match result {
             CallResult::Served(served) => {
@@ -628,7 +673,7 @@ impl<S: RecordSink> Engine<'_, S> {
         };
         self.sink.request(&record);
         let arrival = active.arrival;
-        drop(self.active.remove(slot as usize));
+        self.active.end(slot);
         let next = self.source.after_request(self.world.workload, arrival, now);
         if let Some(at) = next {
             self.queue.push(at, Event::Arrival);

@@ -46,7 +46,7 @@ impl<S: RecordSink> Engine<'_, S> {
             return false;
         };
         let deployment = attempt.deployment;
-        let active = &mut self.active[attempt.slot as usize];
+        let active = &mut self.active[attempt.slot];
         let Some(index) =
             recording.take_answer(active.id, deployment.get() as u32, &mut active.answered)
         else {
@@ -82,7 +82,7 @@ impl<S: RecordSink> Engine<'_, S> {
         };
         let answer = recording.answers[index as usize];
         // A request that already ended (its attempt timed out and it gave up) has no slot.
-        let Some(active) = self.active.get(attempt.slot as usize) else {
+        let Some(active) = self.active.get(attempt.slot) else {
             return;
         };
         let latency = now - active.attempt_sent;
