@@ -65,6 +65,14 @@ impl Time {
     pub fn since(self, earlier: Time) -> Duration {
         Duration::from_nanos(self.0.saturating_sub(earlier.0))
     }
+
+    /// The instant `secs` seconds after `self`, as `self + Duration::try_from_secs_f64(secs)`
+    /// gives it, with [`Time::NEVER`] for a span no `Duration` holds (negative, NaN,
+    /// infinite) or one past the clock's range.
+    #[inline]
+    pub fn after_secs_f64(self, secs: f64) -> Time {
+        Time(self.0.saturating_add(span_nanos(secs)))
+    }
 }
 
 /// Converts seconds to whole nanoseconds, saturating at the ends of `u64`.
@@ -84,8 +92,8 @@ pub fn secs_to_nanos(secs: f64) -> u64 {
 /// Whole nanoseconds in `secs` seconds exactly as `Duration::try_from_secs_f64` counts them
 /// (the exact product rounded to the nearest nanosecond, ties to even), saturating at
 /// `u64::MAX` — which a negative, NaN or infinite count also gives, as the simulator adds an
-/// unrepresentable span as "never". Spans under 2^33 s, all a simulation draws, take an
-/// integer path about four times quicker than the `Duration` detour; the rest take the detour.
+/// unrepresentable span as "never". Spans from 2^-31 s to 2^33 s, all a simulation draws, take
+/// an integer path on the float's bits; the rest go through `Duration`.
 #[inline]
 pub fn span_nanos(secs: f64) -> u64 {
     const MANTISSA_BITS: u32 = 52;
@@ -106,22 +114,13 @@ pub fn span_nanos(secs: f64) -> u64 {
     (whole + u128::from(up)) as u64
 }
 
+/// [`span_nanos`] through `Duration`, for counts outside the integer path's range.
 #[cold]
 fn span_nanos_slow(secs: f64) -> u64 {
     Duration::try_from_secs_f64(secs)
         .ok()
         .and_then(|d| u64::try_from(d.as_nanos()).ok())
         .unwrap_or(u64::MAX)
-}
-
-impl Time {
-    /// The instant `secs` seconds after `self`, as `self + Duration::try_from_secs_f64(secs)`
-    /// gives it, with [`Time::NEVER`] for a span no `Duration` holds (negative, NaN,
-    /// infinite) or one past the clock's range.
-    #[inline]
-    pub fn after_secs_f64(self, secs: f64) -> Time {
-        Time(self.0.saturating_add(span_nanos(secs)))
-    }
 }
 
 impl Add<Duration> for Time {
