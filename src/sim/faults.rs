@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use rand::Rng;
 
+use super::windows_in_force::WindowsInForce;
 use crate::router::ErrorClass;
 use crate::time::Time;
 
@@ -76,6 +77,8 @@ pub struct FaultState {
     requests: VecDeque<Time>,
     tokens: VecDeque<(Time, u64)>,
     tokens_in_window: u64,
+    outages_in_force: WindowsInForce,
+    brownouts_in_force: WindowsInForce,
 }
 
 impl FaultState {
@@ -92,6 +95,10 @@ impl FaultState {
         FaultState {
             spec: spec.clone(),
             content_by_class,
+            outages_in_force: WindowsInForce::new(spec.outages.iter().map(|o| (o.start, o.end))),
+            brownouts_in_force: WindowsInForce::new(
+                spec.brownouts.iter().map(|b| (b.start, b.end)),
+            ),
             ..FaultState::default()
         }
     }
@@ -159,9 +166,14 @@ impl FaultState {
                 });
             }
         }
-        for outage in &self.spec.outages {
-            if outage.start <= now && now < outage.end && rng.random::<f64>() < outage.fraction {
-                return reject(outage.class);
+        if !self.spec.outages.is_empty() {
+            let outages = &self.spec.outages;
+            let span = |i: usize| (outages[i].start, outages[i].end);
+            for &i in self.outages_in_force.at(now, span) {
+                let outage = &outages[i as usize];
+                if rng.random::<f64>() < outage.fraction {
+                    return reject(outage.class);
+                }
             }
         }
         if let Some(&p) = self.content_by_class.get(class as usize)
@@ -190,12 +202,16 @@ impl FaultState {
     }
 
     /// The service-time multiplier for service starting at `now`.
-    pub fn latency_multiplier(&self, now: Time) -> f64 {
-        self.spec
-            .brownouts
+    pub fn latency_multiplier(&mut self, now: Time) -> f64 {
+        if self.spec.brownouts.is_empty() {
+            return 1.0;
+        }
+        let brownouts = &self.spec.brownouts;
+        let span = |i: usize| (brownouts[i].start, brownouts[i].end);
+        self.brownouts_in_force
+            .at(now, span)
             .iter()
-            .filter(|b| b.start <= now && now < b.end)
-            .map(|b| b.latency_multiplier)
+            .map(|&i| brownouts[i as usize].latency_multiplier)
             .product()
     }
 }

@@ -15,6 +15,7 @@ pub mod fleet;
 pub mod provider;
 pub mod recorded;
 pub mod rng;
+mod windows_in_force;
 pub mod workload;
 
 pub use client_retry::ClientRetries;
