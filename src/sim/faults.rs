@@ -16,6 +16,10 @@ use crate::time::Time;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
+/// Up to this many outages or brownouts are scanned at each attempt; more (a replay's fitted
+/// providers have hundreds) are tracked as time moves on ([`WindowsInForce`]).
+const SCAN_AT_MOST: usize = 8;
+
 /// A window in which some calls fail.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Outage {
@@ -166,15 +170,8 @@ impl FaultState {
                 });
             }
         }
-        if !self.spec.outages.is_empty() {
-            let outages = &self.spec.outages;
-            let span = |i: usize| (outages[i].start, outages[i].end);
-            for &i in self.outages_in_force.at(now, span) {
-                let outage = &outages[i as usize];
-                if rng.random::<f64>() < outage.fraction {
-                    return reject(outage.class);
-                }
-            }
+        if let Some(class) = self.outage_hit(now, rng) {
+            return reject(class);
         }
         if let Some(&p) = self.content_by_class.get(class as usize)
             && p > 0.0
@@ -201,16 +198,36 @@ impl FaultState {
         Ok(())
     }
 
+    /// The error of the first outage (in list order) covering `now` whose draw fails the
+    /// attempt; each covering outage draws once until one does.
+    fn outage_hit<R: Rng + ?Sized>(&mut self, now: Time, rng: &mut R) -> Option<ErrorClass> {
+        let outages = &self.spec.outages;
+        let mut fails = |o: &Outage| rng.random::<f64>() < o.fraction;
+        let hit = if outages.len() <= SCAN_AT_MOST {
+            let covers = |o: &&Outage| o.start <= now && now < o.end;
+            outages.iter().filter(covers).find(|o| fails(o))
+        } else {
+            let span = |i: usize| (outages[i].start, outages[i].end);
+            let in_force = self.outages_in_force.at(now, span).iter();
+            in_force.map(|&i| &outages[i as usize]).find(|o| fails(o))
+        };
+        hit.map(|o| o.class)
+    }
+
     /// The service-time multiplier for service starting at `now`.
     pub fn latency_multiplier(&mut self, now: Time) -> f64 {
-        if self.spec.brownouts.is_empty() {
-            return 1.0;
-        }
         let brownouts = &self.spec.brownouts;
+        if brownouts.len() <= SCAN_AT_MOST {
+            let covers = |b: &&Brownout| b.start <= now && now < b.end;
+            return brownouts
+                .iter()
+                .filter(covers)
+                .map(|b| b.latency_multiplier)
+                .product();
+        }
         let span = |i: usize| (brownouts[i].start, brownouts[i].end);
-        self.brownouts_in_force
-            .at(now, span)
-            .iter()
+        let in_force = self.brownouts_in_force.at(now, span).iter();
+        in_force
             .map(|&i| brownouts[i as usize].latency_multiplier)
             .product()
     }
@@ -274,6 +291,55 @@ mod tests {
             class(f.admit(1, 10, at(0.0), &mut rng)),
             Some(ErrorClass::ContentPolicyViolation)
         );
+    }
+
+    /// Many windows (tracked, not scanned) decide as a few (scanned) do: the same draws, in
+    /// list order, and the same multipliers; instants going back included.
+    #[test]
+    fn many_fault_windows_decide_as_a_scan_of_them_does() {
+        let classes = [ErrorClass::ServiceUnavailable, ErrorClass::InternalServer];
+        let outages: Vec<Outage> = (0..40u32)
+            .map(|i| Outage {
+                start: at(f64::from(i % 13) * 7.0),
+                end: at(f64::from(i % 13) * 7.0 + f64::from(i % 5) * 4.0),
+                class: classes[i as usize % 2],
+                fraction: 0.15 + f64::from(i % 4) * 0.1,
+            })
+            .collect();
+        let brownouts: Vec<Brownout> = outages
+            .iter()
+            .map(|o| Brownout {
+                start: o.start,
+                end: o.end,
+                latency_multiplier: 1.0 + o.fraction,
+            })
+            .collect();
+        let tracked = FaultSpec {
+            outages: outages.clone(),
+            brownouts: brownouts.clone(),
+            ..FaultSpec::default()
+        };
+        let mut f = FaultState::new(&tracked, &[None]);
+        let mut rng = stream(4, "p");
+        let mut reference_rng = stream(4, "p");
+        for step in 0..400u32 {
+            let now = at(f64::from(step % 150) * 0.7);
+            let got = f.admit(0, 10, now, &mut rng).err().map(|r| r.class);
+            // What scanning every window gives.
+            let expected = outages
+                .iter()
+                .filter(|o| o.start <= now && now < o.end)
+                .find(|o| reference_rng.random::<f64>() < o.fraction)
+                .map(|o| o.class);
+            assert_eq!(got, expected, "at {now}");
+            let product: f64 = brownouts
+                .iter()
+                .filter(|b| b.start <= now && now < b.end)
+                .map(|b| b.latency_multiplier)
+                .product();
+            assert_eq!(f.latency_multiplier(now).to_bits(), product.to_bits());
+        }
+        assert!(outages.len() > SCAN_AT_MOST);
     }
 
     #[test]

@@ -56,7 +56,9 @@ impl WindowsInForce {
         if self.in_force.len() > before {
             self.in_force.sort_unstable();
         }
-        self.in_force.retain(|&i| span(i as usize).1 > now);
+        if self.in_force.iter().any(|&i| span(i as usize).1 <= now) {
+            self.in_force.retain(|&i| span(i as usize).1 > now);
+        }
         &self.in_force
     }
 }
