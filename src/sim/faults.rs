@@ -16,10 +16,6 @@ use crate::time::Time;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
-/// Up to this many outages or brownouts are scanned at each attempt; more (a replay's fitted
-/// providers have hundreds) are tracked as time moves on ([`WindowsInForce`]).
-const SCAN_AT_MOST: usize = 8;
-
 /// A window in which some calls fail.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Outage {
@@ -202,29 +198,17 @@ impl FaultState {
     /// attempt; each covering outage draws once until one does.
     fn outage_hit<R: Rng + ?Sized>(&mut self, now: Time, rng: &mut R) -> Option<ErrorClass> {
         let outages = &self.spec.outages;
-        let mut fails = |o: &Outage| rng.random::<f64>() < o.fraction;
-        let hit = if outages.len() <= SCAN_AT_MOST {
-            let covers = |o: &&Outage| o.start <= now && now < o.end;
-            outages.iter().filter(covers).find(|o| fails(o))
-        } else {
-            let span = |i: usize| (outages[i].start, outages[i].end);
-            let in_force = self.outages_in_force.at(now, span).iter();
-            in_force.map(|&i| &outages[i as usize]).find(|o| fails(o))
-        };
-        hit.map(|o| o.class)
+        let span = |i: usize| (outages[i].start, outages[i].end);
+        let in_force = self.outages_in_force.at(now, span).iter();
+        let mut covering = in_force.map(|&i| &outages[i as usize]);
+        covering
+            .find(|o| rng.random::<f64>() < o.fraction)
+            .map(|o| o.class)
     }
 
     /// The service-time multiplier for service starting at `now`.
     pub fn latency_multiplier(&mut self, now: Time) -> f64 {
         let brownouts = &self.spec.brownouts;
-        if brownouts.len() <= SCAN_AT_MOST {
-            let covers = |b: &&Brownout| b.start <= now && now < b.end;
-            return brownouts
-                .iter()
-                .filter(covers)
-                .map(|b| b.latency_multiplier)
-                .product();
-        }
         let span = |i: usize| (brownouts[i].start, brownouts[i].end);
         let in_force = self.brownouts_in_force.at(now, span).iter();
         in_force
@@ -293,8 +277,8 @@ mod tests {
         );
     }
 
-    /// Many windows (tracked, not scanned) decide as a few (scanned) do: the same draws, in
-    /// list order, and the same multipliers; instants going back included.
+    /// Many windows (tracked as time moves on) decide as checking each of them does: the same
+    /// draws, in list order, and the same multipliers; instants going back included.
     #[test]
     fn many_fault_windows_decide_as_a_scan_of_them_does() {
         let classes = [ErrorClass::ServiceUnavailable, ErrorClass::InternalServer];
@@ -339,7 +323,7 @@ mod tests {
                 .product();
             assert_eq!(f.latency_multiplier(now).to_bits(), product.to_bits());
         }
-        assert!(outages.len() > SCAN_AT_MOST);
+        assert!(outages.len() > crate::sim::windows_in_force::SCAN_AT_MOST);
     }
 
     #[test]

@@ -8,14 +8,22 @@
 //! rebuilt from scratch, so the answer is always the windows `w` with `w.start <= now < w.end`,
 //! in list order.
 //!
+//! A handful of windows (at most [`SCAN_AT_MOST`], a hand-written scenario's) are simply checked
+//! one by one at each instant, which is cheaper than keeping the set.
+//!
 //! It decides only which windows cover an instant; what a window does is `faults`'s.
 
 use crate::time::Time;
 
+/// Up to this many windows are checked one by one at each instant instead of tracked.
+pub(super) const SCAN_AT_MOST: usize = 8;
+
 /// The windows in force at the last instant asked about.
 #[derive(Debug, Clone, Default)]
 pub(super) struct WindowsInForce {
-    /// Window indices by start (ties in list order).
+    /// How many windows there are.
+    count: usize,
+    /// Window indices by start (ties in list order); empty when they are scanned.
     by_start: Vec<u32>,
     /// `by_start[next..]` had not started at the last instant.
     next: usize,
@@ -28,9 +36,13 @@ impl WindowsInForce {
     /// The tracker for `spans`, the windows' (start, end) in list order.
     pub(super) fn new(spans: impl Iterator<Item = (Time, Time)>) -> Self {
         let starts: Vec<Time> = spans.map(|(start, _)| start).collect();
-        let mut by_start: Vec<u32> = (0..starts.len() as u32).collect();
-        by_start.sort_by_key(|&i| starts[i as usize]);
+        let mut by_start: Vec<u32> = Vec::new();
+        if starts.len() > SCAN_AT_MOST {
+            by_start.extend(0..starts.len() as u32);
+            by_start.sort_by_key(|&i| starts[i as usize]);
+        }
         WindowsInForce {
+            count: starts.len(),
             by_start,
             ..WindowsInForce::default()
         }
@@ -40,6 +52,16 @@ impl WindowsInForce {
     /// (start, end), the same windows the tracker was made for.
     #[inline]
     pub(super) fn at(&mut self, now: Time, span: impl Fn(usize) -> (Time, Time)) -> &[u32] {
+        if self.count <= SCAN_AT_MOST {
+            self.in_force.clear();
+            for i in 0..self.count {
+                let (start, end) = span(i);
+                if start <= now && now < end {
+                    self.in_force.push(i as u32);
+                }
+            }
+            return &self.in_force;
+        }
         if now < self.last {
             self.next = 0;
             self.in_force.clear();
