@@ -142,9 +142,22 @@ fn arrival_order(arrivals: &[f64]) -> Option<Vec<u32>> {
     if arrivals.windows(2).all(|w| w[0] <= w[1]) {
         return None;
     }
-    let mut order: Vec<u32> = (0..arrivals.len() as u32).collect();
-    order.par_sort_by(|&a, &b| arrivals[a as usize].total_cmp(&arrivals[b as usize]));
-    Some(order)
+    // Each row's arrival as an integer ordered as `total_cmp` orders the floats, beside its
+    // row number: pairs are all distinct, so an unstable sort of them puts ties in file order,
+    // and it compares in place rather than looking both arrivals up.
+    let mut keyed: Vec<(i64, u32)> = arrivals
+        .par_iter()
+        .enumerate()
+        .map(|(row, a)| (total_order_key(*a), row as u32))
+        .collect();
+    keyed.par_sort_unstable();
+    Some(keyed.into_par_iter().map(|(_, row)| row).collect())
+}
+
+/// An integer that orders as `f64::total_cmp` orders `x` (its definition's own transform).
+fn total_order_key(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
 }
 
 #[cfg(test)]
@@ -251,6 +264,27 @@ mod tests {
                 })
                 .collect();
             prop_assert_eq!(join(new(), parts), whole.finish());
+        }
+    }
+
+    proptest! {
+        /// The integer key orders any two floats as `total_cmp` does.
+        #[test]
+        fn the_order_key_orders_as_total_cmp(a in any::<u64>(), b in any::<u64>(), pick in 0usize..8) {
+            let special = [0.0, -0.0, 1.0, -1.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 1e-310];
+            let (a, b) = (f64::from_bits(a), if pick < 4 { f64::from_bits(b) } else { special[pick] });
+            prop_assert_eq!(total_order_key(a).cmp(&total_order_key(b)), a.total_cmp(&b));
+        }
+
+        /// The order is the stable sort's by `total_cmp`: arrivals from few values, so ties are
+        /// many.
+        #[test]
+        fn arrival_order_is_the_stable_sort(arrivals in prop::collection::vec(0u8..8, 0..200)) {
+            let arrivals: Vec<f64> = arrivals.iter().map(|&a| f64::from(a) * 0.25).collect();
+            let mut stable: Vec<u32> = (0..arrivals.len() as u32).collect();
+            stable.sort_by(|&a, &b| arrivals[a as usize].total_cmp(&arrivals[b as usize]));
+            let order = arrival_order(&arrivals).unwrap_or_else(|| (0..arrivals.len() as u32).collect());
+            prop_assert_eq!(order, stable);
         }
     }
 
