@@ -20,7 +20,7 @@ use crate::metrics::{Discard, PolicyStats};
 use crate::replay::fit::{FitOptions, fit};
 use crate::replay::profiles::read_providers;
 use crate::replay::read::{ReadOptions, read_log};
-use crate::replay::world::ReplayWorld;
+use crate::replay::world::{MatchedTraffic, ReplayWorld};
 use crate::replay::{LogFormat, RecordedTraffic};
 use crate::report::replay::{ConfigRuns, ReplayReport, RunDigest, replay_report};
 use crate::sim::ProviderProfile;
@@ -82,10 +82,24 @@ pub fn replay_worlds(
     traffic: &RecordedTraffic,
     request: &ReplayRequest,
 ) -> Result<Vec<ReplayWorld>> {
-    let fitted = fit(traffic, &FitOptions::default());
-    std::iter::once(&request.candidate)
+    let configs: Vec<&LitellmConfig> = std::iter::once(&request.candidate)
         .chain(&request.current)
-        .map(|c| ReplayWorld::new(traffic, c.clone(), &fitted, &request.providers))
+        .collect();
+    // Fitting reads the log's attempts; matching each config's deployments and building its
+    // arrivals needs no fit: the two are built side by side.
+    let (fitted, matched) = rayon::join(
+        || fit(traffic, &FitOptions::default()),
+        || {
+            configs
+                .par_iter()
+                .map(|c| MatchedTraffic::new(traffic, c))
+                .collect::<Vec<_>>()
+        },
+    );
+    matched
+        .into_iter()
+        .zip(configs)
+        .map(|(m, c)| m.with_profiles(c.clone(), &fitted, &request.providers))
         .collect()
 }
 

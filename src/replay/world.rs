@@ -33,32 +33,6 @@ pub struct ReplayWorld {
 }
 
 impl ReplayWorld {
-    /// `config`'s world for `traffic`, with the profiles `fitted` from the log and the user's
-    /// (`user`) for deployments the log never saw; an error naming any deployment with
-    /// neither.
-    pub fn new(
-        traffic: &RecordedTraffic,
-        config: LitellmConfig,
-        fitted: &[FittedProvider],
-        user: &[ProviderProfile],
-    ) -> Result<ReplayWorld> {
-        let config_index = match_deployments(traffic, &config.deployments);
-        let profiles = replay_profiles(
-            &config.file,
-            &config.deployments,
-            &config_index,
-            fitted,
-            user,
-        )?;
-        Ok(ReplayWorld {
-            workload: replay_workload(traffic, &config_index),
-            duration: replay_duration(traffic),
-            config_index,
-            profiles,
-            config,
-        })
-    }
-
     /// The world the engine simulates.
     pub fn world(&self) -> World<'_> {
         World {
@@ -82,5 +56,51 @@ impl ReplayWorld {
             .filter(|(_, m)| m.is_none())
             .map(|(d, _)| d.label())
             .collect()
+    }
+}
+
+/// A config's share of its world that needs no fitted profile: the log's deployments matched
+/// to the config's and its arrivals and answers, so that it can be built while the log is
+/// being fitted.
+#[derive(Debug, Clone)]
+pub struct MatchedTraffic {
+    config_index: Vec<Option<usize>>,
+    workload: WorkloadSpec,
+    duration: Duration,
+}
+
+impl MatchedTraffic {
+    /// `traffic` matched to `config`'s deployments.
+    pub fn new(traffic: &RecordedTraffic, config: &LitellmConfig) -> MatchedTraffic {
+        let config_index = match_deployments(traffic, &config.deployments);
+        MatchedTraffic {
+            workload: replay_workload(traffic, &config_index),
+            duration: replay_duration(traffic),
+            config_index,
+        }
+    }
+
+    /// The world of `config` (the config this was matched to), with the profiles `fitted`
+    /// from the log and the user's (`user`); an error naming any deployment with neither.
+    pub fn with_profiles(
+        self,
+        config: LitellmConfig,
+        fitted: &[FittedProvider],
+        user: &[ProviderProfile],
+    ) -> Result<ReplayWorld> {
+        let profiles = replay_profiles(
+            &config.file,
+            &config.deployments,
+            &self.config_index,
+            fitted,
+            user,
+        )?;
+        Ok(ReplayWorld {
+            config_index: self.config_index,
+            workload: self.workload,
+            profiles,
+            duration: self.duration,
+            config,
+        })
     }
 }
