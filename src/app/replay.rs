@@ -92,14 +92,13 @@ pub fn replay_worlds(
         || {
             configs
                 .par_iter()
-                .map(|c| MatchedTraffic::new(traffic, c))
+                .map(|&c| MatchedTraffic::new(traffic, c.clone()))
                 .collect::<Vec<_>>()
         },
     );
     matched
         .into_iter()
-        .zip(configs)
-        .map(|(m, c)| m.with_profiles(c.clone(), &fitted, &request.providers))
+        .map(|m| m.with_profiles(&fitted, &request.providers))
         .collect()
 }
 

@@ -59,11 +59,12 @@ impl ReplayWorld {
     }
 }
 
-/// A config's share of its world that needs no fitted profile: the log's deployments matched
-/// to the config's and its arrivals and answers, so that it can be built while the log is
-/// being fitted.
+/// A config's share of its world that needs no fitted profile: the config, the log's
+/// deployments matched to the config's, and its arrivals and answers, so that it can be built
+/// while the log is being fitted.
 #[derive(Debug, Clone)]
 pub struct MatchedTraffic {
+    config: LitellmConfig,
     config_index: Vec<Option<usize>>,
     workload: WorkloadSpec,
     duration: Duration,
@@ -71,36 +72,36 @@ pub struct MatchedTraffic {
 
 impl MatchedTraffic {
     /// `traffic` matched to `config`'s deployments.
-    pub fn new(traffic: &RecordedTraffic, config: &LitellmConfig) -> MatchedTraffic {
+    pub fn new(traffic: &RecordedTraffic, config: LitellmConfig) -> MatchedTraffic {
         let config_index = match_deployments(traffic, &config.deployments);
         MatchedTraffic {
             workload: replay_workload(traffic, &config_index),
             duration: replay_duration(traffic),
             config_index,
+            config,
         }
     }
 
-    /// The world of `config` (the config this was matched to), with the profiles `fitted`
-    /// from the log and the user's (`user`); an error naming any deployment with neither.
+    /// The config's world, with the profiles `fitted` from the log and the user's (`user`) for
+    /// deployments the log never saw; an error naming any deployment with neither.
     pub fn with_profiles(
         self,
-        config: LitellmConfig,
         fitted: &[FittedProvider],
         user: &[ProviderProfile],
     ) -> Result<ReplayWorld> {
         let profiles = replay_profiles(
-            &config.file,
-            &config.deployments,
+            &self.config.file,
+            &self.config.deployments,
             &self.config_index,
             fitted,
             user,
         )?;
         Ok(ReplayWorld {
+            config: self.config,
             config_index: self.config_index,
             workload: self.workload,
             profiles,
             duration: self.duration,
-            config,
         })
     }
 }
