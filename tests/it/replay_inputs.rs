@@ -525,6 +525,37 @@ fn a_proxy_log_reads_the_same_on_any_number_of_threads() {
         error.starts_with(&format!("log:{}: arrival_unix_s", lines + 1)),
         "{error}"
     );
+    // Bad lines spread through the parts are each named by their line in the file, however
+    // many parts the file is read in; without skipping, the first is the error.
+    let mut numbered: Vec<&str> = text.lines().take(lines).collect();
+    let bad = "{\"arrival_unix_s\": -1, \"status\": 200}";
+    for at in [lines * 7 / 8, lines / 2, lines / 5, 3] {
+        numbered.insert(at, bad);
+    }
+    let spread = numbered.join("\n");
+    let expected: Vec<u64> = numbered
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| **line == bad)
+        .map(|(i, _)| i as u64 + 1)
+        .collect();
+    for threads in [1, 2, 7] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let skipped = pool.install(|| read_bytes("log", spread.as_bytes(), &SKIP).unwrap());
+        let at: Vec<u64> = skipped.skipped.iter().map(|s| s.line).collect();
+        assert_eq!(at, expected, "{threads} threads");
+        let error = pool
+            .install(|| read_bytes("log", spread.as_bytes(), &STRICT))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(&format!("log:{}: arrival_unix_s", expected[0])),
+            "{threads} threads: {error}"
+        );
+    }
 }
 
 #[test]

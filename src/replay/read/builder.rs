@@ -47,6 +47,37 @@ pub(super) struct Outcome {
     pub duration: Span,
 }
 
+/// The error for a row that cannot be read when bad rows are not skipped: names the file and
+/// the line.
+#[derive(Debug)]
+pub(super) struct BadLine {
+    file: String,
+    line: u64,
+    reason: String,
+}
+
+impl BadLine {
+    /// The same error `lines` further down the file (see [`Builder::lines_after`]).
+    pub(super) fn lines_after(self, lines: u64) -> BadLine {
+        BadLine {
+            line: self.line + lines,
+            ..self
+        }
+    }
+}
+
+impl std::fmt::Display for BadLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}: {} (pass --skip-bad-rows to skip such rows)",
+            self.file, self.line, self.reason
+        )
+    }
+}
+
+impl std::error::Error for BadLine {}
+
 /// The traffic being read.
 pub(super) struct Builder {
     pub(super) file: String,
@@ -137,13 +168,23 @@ impl Builder {
         let reason = reason.into();
         self.attempts.truncate(self.row_attempts as usize);
         if !self.skip_bad_rows {
-            anyhow::bail!(
-                "{}:{line}: {reason} (pass --skip-bad-rows to skip such rows)",
-                self.file
-            );
+            return Err(BadLine {
+                file: self.file.clone(),
+                line,
+                reason,
+            }
+            .into());
         }
         self.skipped.push(BadRow { line, reason });
         Ok(())
+    }
+
+    /// Moves the lines of the rows listed as skipped `lines` further down the file: a part
+    /// read with its lines counted from its own start, once the lines before it are known.
+    pub(super) fn lines_after(&mut self, lines: u64) {
+        for row in &mut self.skipped {
+            row.line += lines;
+        }
     }
 
     /// A row a replay cannot use whatever the policy (another call type, a cache hit, a

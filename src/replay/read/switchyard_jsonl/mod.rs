@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use rayon::prelude::*;
 
-use super::builder::{Builder, DeploymentRef, KindRef, Outcome};
+use super::builder::{BadLine, Builder, DeploymentRef, KindRef, Outcome};
 use super::join::join;
 use super::timestamp::{SPAN_EXPECTED, span_of_seconds};
 use crate::replay::traffic::{RecordedAttempt, RecordedTraffic};
@@ -23,33 +23,39 @@ use crate::time::Span;
 use line::RequestLine;
 
 /// Reads a proxy log: the file is cut at line ends into a few parts per thread, each part read
-/// into its own builder on the pool, and the parts joined in file order. With bad rows not
+/// into its own builder on the pool with its lines counted from its own start, and the parts
+/// joined in file order once each knows how many lines come before it. With bad rows not
 /// skipped, the first part's error is the file's first bad line.
 pub(super) fn read(builder: Builder, bytes: &[u8]) -> anyhow::Result<RecordedTraffic> {
-    let parts = split_at_lines(bytes, rayon::current_num_threads() * 4);
-    let newlines: Vec<u64> = parts
-        .par_iter()
-        .map(|p| memchr::memchr_iter(b'\n', p).count() as u64)
-        .collect();
-    let first_lines: Vec<u64> = newlines
-        .iter()
-        .scan(1u64, |next, n| {
-            let first = *next;
-            *next += n;
-            Some(first)
-        })
-        .collect();
-    let read: Vec<anyhow::Result<Builder>> = parts
-        .par_iter()
-        .zip(first_lines.par_iter().zip(newlines.par_iter()))
-        .map(|(part, (&first_line, &lines))| {
-            let mut local = builder.part(lines as usize + 1);
-            read_part(&mut local, part, first_line)?;
-            Ok(local)
-        })
-        .collect();
-    let parts: Vec<Builder> = read.into_iter().collect::<anyhow::Result<_>>()?;
+    let read: Vec<anyhow::Result<(Builder, u64)>> =
+        split_at_lines(bytes, rayon::current_num_threads() * 4)
+            .par_iter()
+            .map(|part| {
+                let mut local = builder.part(rows_in(part));
+                let lines = read_part(&mut local, part)?;
+                Ok((local, lines))
+            })
+            .collect();
+    let mut parts = Vec::with_capacity(read.len());
+    let mut before = 0;
+    for result in read {
+        let (mut part, lines) = result.map_err(|e| match e.downcast::<BadLine>() {
+            Ok(bad) => bad.lines_after(before).into(),
+            Err(e) => e,
+        })?;
+        part.lines_after(before);
+        before += lines;
+        parts.push(part);
+    }
     Ok(join(builder, parts))
+}
+
+/// About how many lines `part` holds, a little over rather than under: its size over the
+/// mean length of the lines in its first 64 KiB.
+fn rows_in(part: &[u8]) -> usize {
+    let sample = &part[..part.len().min(1 << 16)];
+    let lines = memchr::memchr_iter(b'\n', sample).count() + 1;
+    part.len() / sample.len().div_ceil(lines).max(1) * 9 / 8 + 16
 }
 
 /// `bytes` cut into about `parts` pieces, each ending after a newline (the last at the end).
@@ -72,20 +78,23 @@ fn split_at_lines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
     pieces
 }
 
-/// Reads the lines of one part, the first of which is line `first_line` of the file. A line
-/// goes through the fast scanner, and through serde_json when the scanner declines it.
-fn read_part(builder: &mut Builder, part: &[u8], first_line: u64) -> anyhow::Result<()> {
+/// Reads the lines of one part, numbering them from 1, and returns how many newlines it
+/// holds. A line goes through the fast scanner, and through serde_json when the scanner
+/// declines it.
+fn read_part(builder: &mut Builder, part: &[u8]) -> anyhow::Result<u64> {
     let mut request = RequestLine::default();
     let mut start = 0;
+    let mut newlines = 0;
     let ends = memchr::memchr_iter(b'\n', part).chain(std::iter::once(part.len()));
     for (index, end) in ends.enumerate() {
+        newlines = index as u64;
         let line = &part[start..end];
         start = end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.first() != Some(&b'{') && line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let number = first_line + index as u64;
+        let number = 1 + index as u64;
         let read = match scan::scan_line(line, &mut request) {
             Some(()) => Ok(()),
             None => RequestLine::parse(line).map(|parsed| request = parsed),
@@ -95,7 +104,7 @@ fn read_part(builder: &mut Builder, part: &[u8], first_line: u64) -> anyhow::Res
             Err(reason) => builder.bad_row(number, reason)?,
         }
     }
-    Ok(())
+    Ok(newlines)
 }
 
 /// Checks that the line's values make sense.
