@@ -26,6 +26,30 @@ pub(super) struct KindRef<'a, T: AsRef<str>> {
     pub timeout: Option<Duration>,
 }
 
+impl<T: AsRef<str>> KindRef<'_, T> {
+    /// Whether this is `kind`: the fields a kind's key is made of, compared one by one.
+    fn is(&self, kind: &RequestKind) -> bool {
+        let same = |a: &[T], b: &[String]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.as_ref() == b)
+        };
+        self.model == kind.model
+            && same(self.tags, &kind.tags)
+            && self.stream == kind.stream
+            && self.disable_fallbacks == kind.disable_fallbacks
+            && self.num_retries == kind.num_retries
+            && self.timeout == kind.timeout
+            && match (self.fallbacks, &kind.fallbacks) {
+                (None, None) => true,
+                (Some(a), Some(b)) => same(a, b),
+                _ => false,
+            }
+    }
+}
+
+/// Up to how many kinds or deployments a builder looks up by comparing them one by one
+/// rather than through their keys' index.
+const FEW: usize = 8;
+
 /// A deployment as a row names it, borrowed from the row (empty strings count as absent).
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct DeploymentRef<'a> {
@@ -197,8 +221,15 @@ impl Builder {
         });
     }
 
-    /// The index of the kind `kind`, interned in first-seen order.
+    /// The index of the kind `kind`, interned in first-seen order. While there are few kinds
+    /// they are compared field by field, which is what their keys encode, before any key is
+    /// built.
     pub fn kind<T: AsRef<str>>(&mut self, kind: KindRef<'_, T>) -> u32 {
+        if self.kinds.len() <= FEW
+            && let Some(at) = self.kinds.iter().position(|k| kind.is(k))
+        {
+            return at as u32;
+        }
         let key = &mut self.key;
         key.clear();
         push_str(key, kind.model);
@@ -236,6 +267,19 @@ impl Builder {
             present(d.model),
             present(d.model_group),
         );
+        // While there are few deployments, one named by its id is found by comparing ids:
+        // only a deployment interned by its id has one.
+        let known = id.filter(|_| self.deployments.len() <= FEW).and_then(|id| {
+            let named = |d: &RecordedDeployment| d.id.as_deref() == Some(id);
+            self.deployments.iter().position(named)
+        });
+        if let Some(index) = known {
+            let known = &mut self.deployments[index];
+            fill(&mut known.model_group, group);
+            fill(&mut known.api_base, api_base);
+            fill(&mut known.model, model);
+            return Some(index as u32);
+        }
         self.key.clear();
         match id {
             Some(id) => {
@@ -359,6 +403,135 @@ fn push_number(key: &mut Vec<u8>, n: Option<u128>) {
         Some(n) => {
             key.push(1);
             key.extend_from_slice(&n.to_le_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A row: model, tags, stream, disable_fallbacks, num_retries, timeout (s), fallbacks,
+    /// and the deployments tried, each an id and maybe a model group.
+    type Row = (
+        u8,
+        Vec<u8>,
+        bool,
+        bool,
+        Option<u32>,
+        Option<u64>,
+        Option<Vec<u8>>,
+        Vec<(u8, Option<u8>)>,
+    );
+
+    fn row() -> impl Strategy<Value = Row> {
+        let names = || prop::collection::vec(0u8..3, 0..3);
+        (
+            0u8..3,
+            names(),
+            any::<bool>(),
+            prop::bool::weighted(0.2),
+            prop::option::of(0u32..2),
+            prop::option::of(1u64..3),
+            prop::option::of(names()),
+            prop::collection::vec((0u8..12, prop::option::of(0u8..2)), 0..3),
+        )
+    }
+
+    fn kind_of(r: &Row) -> RequestKind {
+        let names = |n: &[u8]| n.iter().map(|t| format!("n{t}")).collect::<Vec<_>>();
+        RequestKind {
+            model: format!("m{}", r.0),
+            tags: names(&r.1),
+            stream: r.2,
+            disable_fallbacks: r.3,
+            num_retries: r.4,
+            timeout: r.5.map(Duration::from_secs),
+            fallbacks: r.6.as_deref().map(names),
+        }
+    }
+
+    proptest! {
+        /// Kinds and deployments are interned as distinct values in first-seen order, each
+        /// row getting its own, whether found by comparing fields (few) or by key (many).
+        #[test]
+        fn kinds_and_deployments_intern_in_first_seen_order(
+            rows in prop::collection::vec(row(), 0..80),
+        ) {
+            let mut b = Builder::new("log", LogFormat::SwitchyardJsonl, false);
+            for (i, r) in rows.iter().enumerate() {
+                for (id, group) in &r.7 {
+                    let d = b
+                        .deployment(DeploymentRef {
+                            id: Some(&format!("d{id}")),
+                            model_group: group.map(|g| format!("g{g}")).as_deref(),
+                            ..DeploymentRef::default()
+                        })
+                        .unwrap();
+                    b.attempt(RecordedAttempt {
+                        deployment: d,
+                        error: None,
+                        status: Some(200),
+                        duration: Span::from_nanos(1),
+                        time_to_first_token: None,
+                        retry_after: None,
+                    });
+                }
+                let k = kind_of(r);
+                let kind = b.kind(KindRef {
+                    model: &k.model,
+                    tags: &k.tags,
+                    stream: k.stream,
+                    num_retries: k.num_retries,
+                    fallbacks: k.fallbacks.as_deref(),
+                    disable_fallbacks: k.disable_fallbacks,
+                    timeout: k.timeout,
+                });
+                let outcome = Outcome {
+                    input_tokens: 0,
+                    output_tokens: 0,
+                    status: 200,
+                    error: None,
+                    served_by: None,
+                    cost_usd: None,
+                    duration: Span::from_nanos(1),
+                };
+                b.request(i as f64, kind, outcome);
+            }
+            let t = b.finish();
+            let mut kinds: Vec<RequestKind> = Vec::new();
+            let mut ids: Vec<String> = Vec::new();
+            let mut groups: Vec<Option<String>> = Vec::new();
+            for (r, request) in rows.iter().zip(&t.requests) {
+                let k = kind_of(r);
+                if !kinds.contains(&k) {
+                    kinds.push(k.clone());
+                }
+                prop_assert_eq!(&t.kinds[request.kind as usize], &k);
+                for ((id, group), a) in r.7.iter().zip(t.attempts_of(request)) {
+                    let id = format!("d{id}");
+                    let at = ids.iter().position(|i| *i == id).unwrap_or_else(|| {
+                        ids.push(id.clone());
+                        groups.push(None);
+                        ids.len() - 1
+                    });
+                    if groups[at].is_none() {
+                        groups[at] = group.map(|g| format!("g{g}"));
+                    }
+                    prop_assert_eq!(t.deployments[a.deployment as usize].id.as_ref(), Some(&id));
+                }
+            }
+            prop_assert_eq!(&t.kinds, &kinds);
+            let logged: Vec<(Option<String>, Option<String>)> = t
+                .deployments
+                .iter()
+                .map(|d| (d.id.clone(), d.model_group.clone()))
+                .collect();
+            let expected: Vec<(Option<String>, Option<String>)> =
+                ids.into_iter().map(Some).zip(groups).collect();
+            prop_assert_eq!(logged, expected);
         }
     }
 }
