@@ -83,6 +83,10 @@ fn split_at_lines(bytes: &[u8], parts: usize) -> Vec<&[u8]> {
 /// declines it.
 fn read_part(builder: &mut Builder, part: &[u8]) -> anyhow::Result<u64> {
     let mut request = RequestLine::default();
+    let mut spans = Spans {
+        duration: Span::ZERO,
+        attempts: Vec::new(),
+    };
     let mut start = 0;
     let mut newlines = 0;
     let ends = memchr::memchr_iter(b'\n', part).chain(std::iter::once(part.len()));
@@ -99,41 +103,52 @@ fn read_part(builder: &mut Builder, part: &[u8]) -> anyhow::Result<u64> {
             Some(()) => Ok(()),
             None => RequestLine::parse(line).map(|parsed| request = parsed),
         };
-        match read.and_then(|()| check(&request)) {
-            Ok(()) => add(builder, number, &request)?,
+        match read.and_then(|()| check(&request, &mut spans)) {
+            Ok(()) => add(builder, number, &request, &spans)?,
             Err(reason) => builder.bad_row(number, reason)?,
         }
     }
     Ok(newlines)
 }
 
-/// Checks that the line's values make sense.
-fn check(line: &RequestLine<'_>) -> Result<(), String> {
+/// A checked line's spans, so that they are converted once: the request's duration, and
+/// each attempt's duration, time to first token and Retry-After.
+struct Spans {
+    duration: Span,
+    attempts: Vec<[Option<Span>; 3]>,
+}
+
+/// Checks that the line's values make sense, and keeps its spans in `spans`.
+fn check(line: &RequestLine<'_>, spans: &mut Spans) -> Result<(), String> {
     if !line.arrival_unix_s.is_finite() || line.arrival_unix_s < 0.0 {
         return Err(format!(
             "arrival_unix_s: {} is not an instant; expected Unix seconds (0 or more)",
             line.arrival_unix_s
         ));
     }
-    seconds("duration_ms", line.duration_ms / 1000.0)?;
+    spans.duration = seconds("duration_ms", line.duration_ms / 1000.0)?;
+    spans.attempts.clear();
     for (i, a) in line.attempts.iter().enumerate() {
         if a.deployment.is_empty() {
             return Err(format!(
                 "attempts[{i}].deployment: empty; expected a deployment id"
             ));
         }
-        let spans = [
+        let fields = [
             ("duration_ms", Some(a.duration_ms / 1000.0)),
             ("ttft_ms", a.ttft_ms.map(|t| t / 1000.0)),
             ("retry_after_s", a.retry_after_s),
         ];
-        for (field, value) in spans {
-            if let Some(value) = value
-                && span_of_seconds(value).is_none()
-            {
-                return seconds(&format!("attempts[{i}].{field}"), value).map(drop);
+        let mut kept = [None; 3];
+        for ((field, value), kept) in fields.into_iter().zip(&mut kept) {
+            if let Some(value) = value {
+                match span_of_seconds(value) {
+                    Some(span) => *kept = Some(span),
+                    None => return seconds(&format!("attempts[{i}].{field}"), value).map(drop),
+                }
             }
         }
+        spans.attempts.push(kept);
     }
     if let Some(timeout) = line.settings.as_ref().and_then(|s| s.timeout_s) {
         seconds("settings.timeout_s", timeout)?;
@@ -145,11 +160,6 @@ fn check(line: &RequestLine<'_>) -> Result<(), String> {
 fn seconds(field: &str, value: f64) -> Result<Span, String> {
     span_of_seconds(value)
         .ok_or_else(|| format!("{field}: {value} is not a span; expected {SPAN_EXPECTED}"))
-}
-
-/// A span `check` accepted, in `per_second` units a second.
-fn checked_span(value: f64, per_second: f64) -> Span {
-    span_of_seconds(value / per_second).unwrap_or(Span::MAX)
 }
 
 /// A class name from the log, or an error naming the field (`field` is called only then).
@@ -164,8 +174,8 @@ fn class(field: impl FnOnce() -> String, name: &str) -> Result<ErrorClass, Strin
     })
 }
 
-/// Adds one line's request.
-fn add(builder: &mut Builder, line: u64, r: &RequestLine<'_>) -> anyhow::Result<()> {
+/// Adds one line's request, whose spans `check` kept.
+fn add(builder: &mut Builder, line: u64, r: &RequestLine<'_>, spans: &Spans) -> anyhow::Result<()> {
     if r.model.is_empty() {
         builder.not_replayed(
             line,
@@ -176,7 +186,9 @@ fn add(builder: &mut Builder, line: u64, r: &RequestLine<'_>) -> anyhow::Result<
         );
         return Ok(());
     }
-    for (i, a) in r.attempts.iter().enumerate() {
+    for (i, (a, &[duration, ttft, retry_after])) in
+        r.attempts.iter().zip(&spans.attempts).enumerate()
+    {
         let error = match a.outcome.as_ref() {
             "ok" => None,
             name => match class(|| format!("attempts[{i}].outcome"), name) {
@@ -190,15 +202,13 @@ fn add(builder: &mut Builder, line: u64, r: &RequestLine<'_>) -> anyhow::Result<
                 ..DeploymentRef::default()
             })
             .unwrap_or_default(); // `check` made sure the id is not empty
-        // `check` made sure every span fits.
-        let ms = |v: f64| checked_span(v, 1000.0);
         builder.attempt(RecordedAttempt {
             deployment,
             error,
             status: a.status.or(error.is_none().then_some(200)),
-            duration: ms(a.duration_ms),
-            time_to_first_token: a.ttft_ms.map(ms),
-            retry_after: a.retry_after_s.map(|s| checked_span(s, 1.0)),
+            duration: duration.unwrap_or(Span::MAX), // `check` kept every attempt's
+            time_to_first_token: ttft,
+            retry_after,
         });
     }
     let error = match r.error_class.as_deref() {
@@ -237,7 +247,7 @@ fn add(builder: &mut Builder, line: u64, r: &RequestLine<'_>) -> anyhow::Result<
             error,
             served_by,
             cost_usd: r.cost_usd,
-            duration: checked_span(r.duration_ms, 1000.0),
+            duration: spans.duration,
         },
     );
     Ok(())
