@@ -36,8 +36,11 @@ sed -e "s#^duration: .*#duration: ${seconds}s#" \
     -e '/^expect:/,$d' scenarios/replay-source.yaml > "$work/source.yaml"
 ls -l "$work/log.jsonl" | awk '{printf "log: %d bytes\n", $5}'
 
+# Each command starts with nothing left to write back from the one before (the log itself,
+# compare's charts and tables), so that no command pays for another's writes.
 measure() {
   local label=$1; shift
+  sync
   /usr/bin/time -f "$label: %e s wall, %U s user + %S s system, %M KB max RSS" "$@" >/dev/null
 }
 for round in $(seq "${ROUNDS:-2}"); do

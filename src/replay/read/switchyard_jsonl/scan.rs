@@ -26,6 +26,21 @@ pub(super) fn scan_line<'a>(bytes: &'a [u8], into: &mut RequestLine<'a>) -> Opti
     (c.at == bytes.len()).then_some(())
 }
 
+/// Reads the decimal digits of `b` from `at` into `mantissa` (ten times it plus each, wrapping
+/// past `u64`); returns where they end.
+#[inline(always)]
+fn digits(b: &[u8], mut at: usize, mantissa: &mut u64) -> usize {
+    while let Some(&d) = b.get(at) {
+        let value = d.wrapping_sub(b'0');
+        if value > 9 {
+            break;
+        }
+        *mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(value));
+        at += 1;
+    }
+    at
+}
+
 /// One in every byte of a word.
 const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
 /// The top bit of every byte of a word.
@@ -177,71 +192,56 @@ impl<'a> Cursor<'a> {
         self.string().map(Cow::Borrowed)
     }
 
-    /// A JSON number.
+    /// A JSON number. Its digits are read by position, `at` set once at the end.
     fn number(&mut self) -> Option<Number<'a>> {
         self.ws();
+        let b = self.b;
         let start = self.at;
-        if self.b.get(self.at) == Some(&b'-') {
-            self.at += 1;
-        }
-        let mut n = Number {
-            text: "",
-            negative: self.at > start,
-            integer: true,
-            mantissa: 0,
-            digits: 0,
-            fraction: 0,
-        };
-        match *self.b.get(self.at)? {
-            b'0' => self.digit(&mut n, b'0'),
-            b'1'..=b'9' => self.digits(&mut n),
+        let negative = b.get(start) == Some(&b'-');
+        let mut at = start + usize::from(negative);
+        let mut mantissa = 0u64;
+        match *b.get(at)? {
+            b'0' => at += 1,
+            b'1'..=b'9' => at = digits(b, at, &mut mantissa),
             _ => return None,
         }
-        if self.b.get(self.at) == Some(&b'.') {
-            self.at += 1;
-            let before = n.digits;
-            self.digits(&mut n);
-            n.fraction = n.digits - before;
-            if n.fraction == 0 {
+        let mut count = (at - start - usize::from(negative)) as u32;
+        let mut fraction = 0;
+        if b.get(at) == Some(&b'.') {
+            let first = at + 1;
+            at = digits(b, first, &mut mantissa);
+            fraction = (at - first) as u32;
+            if fraction == 0 {
                 return None;
             }
-            n.integer = false;
+            count += fraction;
         }
-        if let Some(b'e' | b'E') = self.b.get(self.at) {
-            self.at += 1;
-            if let Some(b'+' | b'-') = self.b.get(self.at) {
-                self.at += 1;
+        let mut integer = fraction == 0;
+        if let Some(b'e' | b'E') = b.get(at) {
+            at += 1;
+            if let Some(b'+' | b'-') = b.get(at) {
+                at += 1;
             }
-            let exponent_start = self.at;
-            while let Some(b'0'..=b'9') = self.b.get(self.at) {
-                self.at += 1;
+            let exponent_start = at;
+            while let Some(b'0'..=b'9') = b.get(at) {
+                at += 1;
             }
-            if self.at == exponent_start {
+            if at == exponent_start {
                 return None;
             }
-            n.integer = false;
-            n.digits = u32::MAX; // no fast path
+            integer = false;
+            count = u32::MAX; // no fast path
         }
-        // SAFETY: the bytes matched the number grammar above, which is ASCII.
-        n.text = unsafe { std::str::from_utf8_unchecked(&self.b[start..self.at]) };
-        Some(n)
-    }
-
-    /// Adds digit `d` to `n`.
-    fn digit(&mut self, n: &mut Number<'a>, d: u8) {
-        n.mantissa = n
-            .mantissa
-            .wrapping_mul(10)
-            .wrapping_add(u64::from(d - b'0'));
-        n.digits += 1;
-        self.at += 1;
-    }
-
-    /// Adds the digits that come next to `n`.
-    fn digits(&mut self, n: &mut Number<'a>) {
-        while let Some(&d @ b'0'..=b'9') = self.b.get(self.at) {
-            self.digit(n, d);
-        }
+        self.at = at;
+        Some(Number {
+            // SAFETY: the bytes matched the number grammar above, which is ASCII.
+            text: unsafe { std::str::from_utf8_unchecked(&b[start..at]) },
+            negative,
+            integer,
+            mantissa,
+            digits: count,
+            fraction,
+        })
     }
 
     /// A number 0 or more, as a finite `f64` (an integer too, as serde_json takes one).
