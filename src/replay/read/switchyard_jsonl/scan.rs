@@ -41,23 +41,6 @@ fn digits(b: &[u8], mut at: usize, mantissa: &mut u64) -> usize {
     at
 }
 
-/// One in every byte of a word.
-const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-/// The top bit of every byte of a word.
-const TOPS: u64 = u64::from_ne_bytes([0x80; 8]);
-
-/// Flags (top bits) on the bytes of little-endian word `w` that a plain string cannot hold
-/// as they stand: a quote, a backslash, a control character. The lowest flag is always on
-/// the first such byte; flags above it may be on bytes that are not (a borrow from a flagged
-/// byte), so only the lowest is to be trusted; the word holds none exactly when none is set.
-#[inline(always)]
-fn special_bytes(w: u64) -> u64 {
-    let zero = |w: u64| w.wrapping_sub(ONES) & !w & TOPS;
-    zero(w ^ (ONES * u64::from(b'"')))
-        | zero(w ^ (ONES * u64::from(b'\\')))
-        | (w.wrapping_sub(ONES * 0x20) & !w & TOPS)
-}
-
 /// The deepest nesting skipped in a field a replay does not read (serde_json allows 128).
 const MAX_DEPTH: u32 = 64;
 
@@ -101,44 +84,23 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string without escapes or control characters, its bytes as they stand, and whether
-    /// they are all ASCII. Read eight bytes at a time while eight are left: a word with no
-    /// quote, backslash or control character is passed whole, and in any other the first
-    /// such byte is found from the word's flags.
+    /// they are all ASCII.
     fn raw_string(&mut self) -> Option<(&'a [u8], bool)> {
         self.eat(b'"')?;
         let start = self.at;
-        let mut high = 0u64;
-        while let Some(word) = self.b.get(self.at..).and_then(<[u8]>::first_chunk::<8>) {
-            let w = u64::from_le_bytes(*word);
-            let special = special_bytes(w);
-            if special == 0 {
-                high |= w;
-                self.at += 8;
-                continue;
-            }
-            let plain = special.trailing_zeros() / 8;
-            high |= w & ((1 << (8 * plain)) - 1);
-            self.at += plain as usize;
-            if self.b[self.at] != b'"' {
-                return None;
-            }
-            self.at += 1;
-            return Some((&self.b[start..self.at - 1], high & TOPS == 0));
-        }
-        let mut tail = 0u8;
+        let mut high = 0u8;
         loop {
             match *self.b.get(self.at)? {
                 b'"' => break,
                 b'\\' | 0..=0x1f => return None,
                 c => {
-                    tail |= c;
+                    high |= c;
                     self.at += 1;
                 }
             }
         }
         self.at += 1;
-        let ascii = high & TOPS == 0 && tail < 0x80;
-        Some((&self.b[start..self.at - 1], ascii))
+        Some((&self.b[start..self.at - 1], high < 0x80))
     }
 
     /// A string, checked to be UTF-8 (serde_json refuses it otherwise).
@@ -675,36 +637,6 @@ mod tests {
             }
             rest.extend_from_slice(&tail);
             prop_assert_eq!(w.begins(&rest), rest.starts_with(w.literal));
-        }
-    }
-
-    proptest! {
-        /// A string is read eight bytes at a time as it is one byte at a time: the same
-        /// bytes and ASCII flag, declined alike, ending at the same place.
-        #[test]
-        fn a_string_reads_word_by_word_as_byte_by_byte(
-            body in prop::collection::vec(
-                prop_oneof![
-                    4 => 0x20u8..0x7f,
-                    1 => Just(b'"'),
-                    1 => Just(b'\\'),
-                    1 => 0u8..0x20,
-                    1 => 0x80u8..=0xff,
-                ],
-                0..40,
-            ),
-        ) {
-            let mut line = vec![b'"'];
-            line.extend_from_slice(&body);
-            let mut c = Cursor { b: &line, at: 0 };
-            let read = c.raw_string().map(|(bytes, ascii)| (bytes.to_vec(), ascii, c.at));
-            let end = body.iter().position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1f));
-            let expected = end.filter(|&e| body[e] == b'"').map(|e| {
-                let bytes = body[..e].to_vec();
-                let ascii = bytes.is_ascii();
-                (bytes, ascii, e + 2)
-            });
-            prop_assert_eq!(read, expected);
         }
     }
 
