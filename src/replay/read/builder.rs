@@ -170,9 +170,13 @@ impl Builder {
     pub(super) fn interned_deployment(&mut self, key: Vec<u8>, d: RecordedDeployment) -> u32 {
         if let Some(&index) = self.deployment_index.get(&key) {
             let known = &mut self.deployments[index as usize];
-            fill(&mut known.model_group, d.model_group.as_deref());
-            fill(&mut known.api_base, d.api_base.as_deref());
-            fill(&mut known.model, d.model.as_deref());
+            let (group, api_base, model) = (&d.model_group, &d.api_base, &d.model);
+            learn(
+                known,
+                group.as_deref(),
+                api_base.as_deref(),
+                model.as_deref(),
+            );
             return index;
         }
         let index = self.deployments.len() as u32;
@@ -269,15 +273,12 @@ impl Builder {
         );
         // While there are few deployments, one named by its id is found by comparing ids:
         // only a deployment interned by its id has one.
-        let known = id.filter(|_| self.deployments.len() <= FEW).and_then(|id| {
+        let named = id.filter(|_| self.deployments.len() <= FEW).and_then(|id| {
             let named = |d: &RecordedDeployment| d.id.as_deref() == Some(id);
             self.deployments.iter().position(named)
         });
-        if let Some(index) = known {
-            let known = &mut self.deployments[index];
-            fill(&mut known.model_group, group);
-            fill(&mut known.api_base, api_base);
-            fill(&mut known.model, model);
+        if let Some(index) = named {
+            learn(&mut self.deployments[index], group, api_base, model);
             return Some(index as u32);
         }
         self.key.clear();
@@ -294,10 +295,12 @@ impl Builder {
             None => return None,
         }
         if let Some(&index) = self.deployment_index.get(&self.key) {
-            let known = &mut self.deployments[index as usize];
-            fill(&mut known.model_group, group);
-            fill(&mut known.api_base, api_base);
-            fill(&mut known.model, model);
+            learn(
+                &mut self.deployments[index as usize],
+                group,
+                api_base,
+                model,
+            );
             return Some(index);
         }
         let index = self.deployments.len() as u32;
@@ -365,6 +368,18 @@ pub(super) fn remap<T>(
 /// `s` unless it is empty.
 fn present(s: Option<&str>) -> Option<&str> {
     s.filter(|s| !s.is_empty())
+}
+
+/// Fills what `known` does not know yet of its model group, `api_base` and model.
+fn learn(
+    known: &mut RecordedDeployment,
+    group: Option<&str>,
+    api_base: Option<&str>,
+    model: Option<&str>,
+) {
+    fill(&mut known.model_group, group);
+    fill(&mut known.api_base, api_base);
+    fill(&mut known.model, model);
 }
 
 /// Sets `slot` from `value` when it is still unknown.
