@@ -107,11 +107,25 @@ pub fn span_nanos(secs: f64) -> u64 {
     // secs = mantissa * 2^-shift, shift in 20..=83: the product fits in 83 bits.
     let shift = (1023 + MANTISSA_BITS as i32 - biased) as u32;
     let product = u128::from(mantissa) * 1_000_000_000;
+    if shift < 64 {
+        // Spans from 2^-11 s, nearly all: the part shifted out lies in the low word.
+        let (high, low) = ((product >> 64) as u64, product as u64);
+        let whole = (low >> shift) | (high << (64 - shift));
+        let rest = low & ((1 << shift) - 1);
+        return whole + u64::from(rounds_up(rest, 1 << (shift - 1), whole));
+    }
     let whole = product >> shift;
     let rest = product & ((1u128 << shift) - 1);
     let half = 1u128 << (shift - 1);
     let up = rest > half || (rest == half && whole & 1 == 1);
     (whole + u128::from(up)) as u64
+}
+
+/// Whether `whole` plus a remainder `rest` out of twice `half` rounds up to the nearest
+/// integer, ties to even: `rest` above `half`, or at it with `whole` odd.
+#[inline]
+fn rounds_up(rest: u64, half: u64, whole: u64) -> bool {
+    rest + (whole & 1) > half
 }
 
 /// [`span_nanos`] through `Duration`, for counts outside the integer path's range.

@@ -5,7 +5,9 @@
 //! counts). It decides how each family is sampled; not where the randomness comes from.
 
 use rand::Rng;
-use rand_distr::{Distribution as _, Exp, LogNormal};
+use rand_distr::{Distribution as _, Exp, StandardNormal};
+
+use super::exp::exp;
 use statrs::function::erf::{erf, erf_inv};
 
 /// z such that P(Z ≤ z) = 0.99 for a standard normal Z.
@@ -45,8 +47,6 @@ pub enum Distribution {
         mu: f64,
         /// Standard deviation of `ln X`.
         sigma: f64,
-        /// The sampler.
-        sampler: LogNormal<f64>,
     },
     /// Piecewise-linear inverse CDF through `(quantile, value)` points from 0 to 1.
     Empirical {
@@ -147,8 +147,7 @@ impl Distribution {
                 "lognormal needs finite mu and sigma >= 0, found mu {mu}, sigma {sigma}"
             ));
         }
-        let sampler = LogNormal::new(mu, sigma).map_err(|e| e.to_string())?;
-        Ok(Distribution::LogNormal { mu, sigma, sampler })
+        Ok(Distribution::LogNormal { mu, sigma })
     }
 
     /// Log-normal with the given median and 99th percentile.
@@ -187,7 +186,7 @@ impl Distribution {
     }
 
     /// Draws one value.
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Distribution::Constant(v) => *v,
@@ -203,7 +202,11 @@ impl Distribution {
                 let p = p.clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON);
                 (mean + std_dev * standard_normal_quantile(p)).max(0.0)
             }
-            Distribution::LogNormal { sampler, .. } => sampler.sample(rng),
+            // As `rand_distr::LogNormal` draws it, with this crate's `exp`.
+            Distribution::LogNormal { mu, sigma } => {
+                let z: f64 = StandardNormal.sample(rng);
+                exp(mu + sigma * z)
+            }
             Distribution::Empirical { points, guide } => {
                 let u: f64 = rng.random();
                 // u < 1, so k < B; every point before guide[k] has q ≤ u and every one from

@@ -10,6 +10,7 @@ pub mod client_retry;
 pub mod distribution;
 pub mod engine;
 pub mod event_queue;
+mod exp;
 pub mod faults;
 pub mod fleet;
 pub mod provider;
