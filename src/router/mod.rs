@@ -518,8 +518,10 @@ impl Router {
             return t;
         }
         let d = &self.table.deployment(deployment).config;
-        if call.spec.stream
-            && let Some(t) = d.stream_timeout.or(self.settings.stream_timeout)
+        // The stream flag last: whether a request streams is the workload's coin toss, while
+        // a configured `stream_timeout` is the same for every call.
+        if let Some(t) = d.stream_timeout.or(self.settings.stream_timeout)
+            && call.spec.stream
         {
             return t;
         }
@@ -527,7 +529,7 @@ impl Router {
     }
 
     /// Sends the call's next attempt to `deployment`.
-    #[inline]
+    #[inline(always)]
     fn dispatch(&mut self, call: &mut Call, deployment: DeploymentIdx, now: Time) -> Step {
         let timeout = self.attempt_timeout(call, deployment);
         self.live.dispatched(deployment);
@@ -545,7 +547,7 @@ impl Router {
 
     /// A success: health, usage and spend, and the call is served. Returns the cost charged
     /// to budgets, if any.
-    #[inline]
+    #[inline(always)]
     fn served(
         &mut self,
         call: &mut Call,

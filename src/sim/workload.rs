@@ -299,12 +299,9 @@ fn tokens(x: f64) -> u32 {
         u32::MAX
     } else {
         // `x.round()` (half away from zero) without the library call: `x - trunc(x)` is exact.
+        // Added rather than branched on: which way a draw rounds is a coin toss.
         let whole = x as u32;
-        if x - f64::from(whole) >= 0.5 {
-            whole + 1
-        } else {
-            whole
-        }
+        whole + u32::from(x - f64::from(whole) >= 0.5)
     }
 }
 

@@ -160,7 +160,7 @@ macro_rules! dispatch {
 }
 
 impl Strategy for StrategyKind {
-    #[inline]
+    #[inline(always)]
     fn pick<R: Rng + ?Sized>(
         &self,
         candidates: &[DeploymentIdx],
