@@ -52,6 +52,9 @@ impl WindowsInForce {
     /// (start, end), the same windows the tracker was made for.
     #[inline]
     pub(super) fn at(&mut self, now: Time, span: impl Fn(usize) -> (Time, Time)) -> &[u32] {
+        if self.count == 0 {
+            return &[];
+        }
         if self.count <= SCAN_AT_MOST {
             self.in_force.clear();
             for i in 0..self.count {

@@ -21,6 +21,7 @@ impl Strategy for SimpleShuffle {
     /// One draw from `rng` (none for a single candidate): a point in `[0, total)` of the chosen
     /// field's weights, walked over the candidates in group order, so a weight-0 candidate is
     /// never picked while another weighs more. No positive weight: a uniform index.
+    #[inline(always)]
     fn pick<R: Rng + ?Sized>(
         &self,
         candidates: &[DeploymentIdx],
