@@ -199,9 +199,15 @@ impl Call {
     /// Makes `self` the call [`Call::new`] would make for `spec`, in place: a driver that keeps
     /// ended calls for new requests copies nothing and keeps the lists' capacity.
     pub fn restart(&mut self, spec: RequestSpec) {
+        self.restart_with(|old| *old = spec);
+    }
+
+    /// [`Call::restart`] for the request `edit` makes of the call's own: a driver whose next
+    /// request differs from the last in a field or two writes only those.
+    pub fn restart_with(&mut self, edit: impl FnOnce(&mut RequestSpec)) {
         // Every field by name, so a new one cannot be forgotten here.
         let Call {
-            spec: old_spec,
+            spec,
             phase,
             attempts,
             current,
@@ -214,8 +220,8 @@ impl Call {
             last_retry_after,
             last_deployment,
         } = self;
+        edit(spec);
         *current = spec.route;
-        *old_spec = spec;
         *phase = Phase::New;
         *attempts = 0;
         *depth = 0;

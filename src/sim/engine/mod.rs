@@ -130,13 +130,16 @@ struct Active {
     client: ClientTries,
     /// In a replay, which of the request's recorded answers this run has used (one bit each).
     answered: u32,
+    /// The class whose template the call's request was made from: the request is that
+    /// template but for its prompt tokens and prompt (nothing else changes a request in a run).
+    template: u32,
 }
 
 impl Active {
     /// An entry for the table to hand out before [`Active::begin`] fills it.
-    fn blank(template: &RequestSpec) -> Active {
+    fn blank(templates: &[RequestSpec], class: u32) -> Active {
         Active {
-            call: Call::new(template.clone()),
+            call: Call::new(templates[class as usize].clone()),
             instance: 0,
             id: 0,
             class: 0,
@@ -147,13 +150,17 @@ impl Active {
             first_token_at: Time::ZERO,
             client: ClientTries::default(),
             answered: 0,
+            template: class,
         }
     }
 
-    /// Makes the entry the request `drawn` arriving at `now` as `spec` at `instance`, in place.
+    /// Makes the entry the request `drawn` arriving at `now` at `instance`, in place: its
+    /// class's template with its prompt tokens and `prompt`. A request of the class the entry
+    /// last held is written in those two fields only.
     fn begin(
         &mut self,
-        spec: RequestSpec,
+        templates: &[RequestSpec],
+        prompt: Option<Arc<str>>,
         instance: u32,
         id: u64,
         drawn: &DrawnRequest,
@@ -172,8 +179,20 @@ impl Active {
             first_token_at,
             client,
             answered,
+            template,
         } = self;
-        call.restart(spec);
+        if *template == drawn.class {
+            call.restart_with(|spec| {
+                spec.input_tokens = drawn.input_tokens;
+                spec.prompt = prompt;
+            });
+        } else {
+            let mut spec = templates[drawn.class as usize].clone();
+            spec.input_tokens = drawn.input_tokens;
+            spec.prompt = prompt;
+            call.restart(spec);
+            *template = drawn.class;
+        }
         *at_instance = instance;
         *request_id = id;
         *class = drawn.class;
@@ -434,12 +453,9 @@ impl<S: RecordSink> Engine<'_, S> {
             }
             None => self.mix.draw(mix),
         };
-        let mut spec = self.templates[drawn.class as usize].clone();
-        spec.input_tokens = drawn.input_tokens;
-        if let Some(p) = drawn.prompt {
-            spec.prompt =
-                Some(self.world.workload.mix[drawn.class as usize].prompts[p as usize].clone());
-        }
+        let prompt = drawn
+            .prompt
+            .map(|p| self.world.workload.mix[drawn.class as usize].prompts[p as usize].clone());
         let instance = match &mut self.fleet {
             None => 0,
             Some(fleet) => {
@@ -449,9 +465,9 @@ impl<S: RecordSink> Engine<'_, S> {
             }
         };
         // A call starts as `Router::start` makes it; the entry is overwritten in place.
-        let template = &self.templates[drawn.class as usize];
-        let (slot, active) = self.active.claim(|| Active::blank(template));
-        active.begin(spec, instance, self.next_id, &drawn, now);
+        let templates = &self.templates;
+        let (slot, active) = self.active.claim(|| Active::blank(templates, drawn.class));
+        active.begin(templates, prompt, instance, self.next_id, &drawn, now);
         self.next_id += 1;
         self.advance(slot, now);
         if let Some(at) = self.source.next(self.world.workload) {
