@@ -142,8 +142,16 @@ proptest! {
                 }
             }
             prop_assert!(call.result().is_some(), "request {request} never finished");
-            let next = RequestSpec::new(r.resolve("b"), 20);
-            call.restart(next.clone());
+            let next = RequestSpec::new(r.resolve("b"), 20 + request as u32);
+            if request % 2 == 1 {
+                // The next request differs from the last in its route and prompt tokens only.
+                call.restart_with(|spec| {
+                    spec.route = next.route;
+                    spec.input_tokens = next.input_tokens;
+                });
+            } else {
+                call.restart(next.clone());
+            }
             prop_assert_eq!(&call, &r.start(next), "a restarted call is a new call");
             now = now + Duration::from_secs(1);
         }
