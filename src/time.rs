@@ -122,16 +122,17 @@ pub fn span_nanos(secs: f64) -> u64 {
     }
     let whole = product >> shift;
     let rest = product & ((1u128 << shift) - 1);
-    let half = 1u128 << (shift - 1);
-    let up = rest > half || (rest == half && whole & 1 == 1);
-    (whole + u128::from(up)) as u64
+    (whole + u128::from(rounds_up(rest, 1 << (shift - 1), whole))) as u64
 }
 
 /// Whether `whole` plus a remainder `rest` out of twice `half` rounds up to the nearest
 /// integer, ties to even: `rest` above `half`, or at it with `whole` odd.
 #[inline]
-fn rounds_up(rest: u64, half: u64, whole: u64) -> bool {
-    rest + (whole & 1) > half
+fn rounds_up<T>(rest: T, half: T, whole: T) -> bool
+where
+    T: Copy + From<u8> + PartialOrd + std::ops::Add<Output = T> + std::ops::BitAnd<Output = T>,
+{
+    rest + (whole & T::from(1)) > half
 }
 
 /// [`span_nanos`] through `Duration`, for counts outside the integer path's range.

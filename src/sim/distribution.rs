@@ -6,9 +6,9 @@
 
 use rand::Rng;
 use rand_distr::{Distribution as _, Exp, StandardNormal};
+use statrs::function::erf::{erf, erf_inv};
 
 use super::exp::exp;
-use statrs::function::erf::{erf, erf_inv};
 
 /// z such that P(Z ≤ z) = 0.99 for a standard normal Z.
 pub const Z_99: f64 = 2.326_347_874_040_841;

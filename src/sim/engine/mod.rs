@@ -181,18 +181,15 @@ impl Active {
             answered,
             template,
         } = self;
-        if *template == drawn.class {
-            call.restart_with(|spec| {
-                spec.input_tokens = drawn.input_tokens;
-                spec.prompt = prompt;
-            });
-        } else {
-            let mut spec = templates[drawn.class as usize].clone();
+        let other_class = *template != drawn.class;
+        call.restart_with(|spec| {
+            if other_class {
+                spec.clone_from(&templates[drawn.class as usize]);
+            }
             spec.input_tokens = drawn.input_tokens;
             spec.prompt = prompt;
-            call.restart(spec);
-            *template = drawn.class;
-        }
+        });
+        *template = drawn.class;
         *at_instance = instance;
         *request_id = id;
         *class = drawn.class;
