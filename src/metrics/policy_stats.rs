@@ -381,7 +381,7 @@ impl RecordSink for PolicyStats {
                 self.succeeded += 1;
                 self.cost_usd += r.cost_usd;
                 self.deployments[s.deployment.get()].served += 1;
-                let us = r.end.micros_since(r.arrival);
+                let us = r.latency_micros();
                 self.latency_us.saturating_record(us.max(1));
                 self.latency_sum_us += us as f64;
                 self.latency_max_us = self.latency_max_us.max(us);

@@ -57,6 +57,11 @@ impl RequestRecord<'_> {
         self.end - self.arrival
     }
 
+    /// [`RequestRecord::latency`] in whole microseconds, without going through a `Duration`.
+    pub fn latency_micros(&self) -> u64 {
+        self.end.micros_since(self.arrival)
+    }
+
     /// The deployment that served it, or that made its last attempt.
     pub fn deployment(&self) -> Option<DeploymentIdx> {
         match self.result {

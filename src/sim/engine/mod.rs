@@ -502,8 +502,8 @@ impl<S: RecordSink> Engine<'_, S> {
     /// The client of `slot` sends its request to the gateway again: a new call.
     fn client_retried(&mut self, slot: u32, now: Time) {
         let active = &mut self.active[slot];
-        let spec = active.call.spec().clone();
-        active.call.restart(spec);
+        // The same request again: nothing of it changes.
+        active.call.restart_with(|_| {});
         active.attempt_sent = now;
         active.first_token_at = now;
         self.advance(slot, now);
