@@ -17,6 +17,7 @@ use std::time::Duration;
 use super::error_class::ErrorClass;
 use super::fallback::ListId;
 use super::request::{CallResult, RequestSpec, Route};
+use super::setbacks::Setbacks;
 use crate::config::deployment_table::{DeploymentIdx, GroupIdx};
 use crate::time::Time;
 
@@ -133,25 +134,17 @@ pub(super) struct GroupAttempts {
     pub(super) sent: u32,
     /// Retries the group grants, fixed at its first failure.
     pub(super) retries_allowed: Option<u32>,
-    /// Deployments that failed with a status that is not retried on the same deployment.
-    pub(super) skipped: Vec<DeploymentIdx>,
-    /// Deployments that failed (kept only with the `prefer_untried_deployment` improvement).
-    pub(super) tried: Vec<DeploymentIdx>,
 }
 
 impl GroupAttempts {
-    /// Nothing done in the group, keeping the lists' capacity.
+    /// Nothing done in the group (its deployment lists are the call's [`Setbacks`]).
     fn restart(&mut self) {
         let GroupAttempts {
             sent,
             retries_allowed,
-            skipped,
-            tried,
         } = self;
         *sent = 0;
         *retries_allowed = None;
-        skipped.clear();
-        tried.clear();
     }
 }
 
@@ -170,8 +163,8 @@ pub struct Call {
     pub(super) outer_fallbacks: u32,
     pub(super) group: GroupAttempts,
     pub(super) tier_floor: Option<u32>,
-    pub(super) frames: Vec<Frame>,
-    pub(super) failures: Vec<GroupFailure>,
+    /// The failed groups, fallback lists and skipped deployments, kept out of line.
+    pub(super) setbacks: Setbacks,
     pub(super) last_retry_after: Option<Duration>,
     pub(super) last_deployment: Option<DeploymentIdx>,
 }
@@ -189,8 +182,7 @@ impl Call {
             outer_fallbacks: 0,
             group: GroupAttempts::default(),
             tier_floor: None,
-            frames: Vec::new(),
-            failures: Vec::new(),
+            setbacks: Setbacks::default(),
             last_retry_after: None,
             last_deployment: None,
         }
@@ -215,8 +207,7 @@ impl Call {
             outer_fallbacks,
             group,
             tier_floor,
-            frames,
-            failures,
+            setbacks,
             last_retry_after,
             last_deployment,
         } = self;
@@ -228,8 +219,7 @@ impl Call {
         *outer_fallbacks = 0;
         group.restart();
         *tier_floor = None;
-        frames.clear();
-        failures.clear();
+        setbacks.restart();
         *last_retry_after = None;
         *last_deployment = None;
     }
@@ -272,7 +262,7 @@ impl Call {
 
     /// The groups that failed, in the order they were tried.
     pub fn group_failures(&self) -> &[GroupFailure] {
-        &self.failures
+        self.setbacks.failures()
     }
 
     /// The route being tried now (the serving one once served).
@@ -364,7 +354,6 @@ impl Call {
     pub(super) fn reset_group(&mut self) {
         self.group.sent = 0;
         self.group.retries_allowed = None;
-        self.group.skipped.clear();
-        self.group.tried.clear();
+        self.setbacks.new_group();
     }
 }

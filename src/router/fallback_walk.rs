@@ -75,7 +75,7 @@ impl Walk<'_> {
         }
         let group = self.route_group(call.current);
         let retry_after = call.last_retry_after;
-        call.failures.push(GroupFailure {
+        call.setbacks.get_mut().failures.push(GroupFailure {
             group,
             class,
             retry_after,
@@ -109,7 +109,7 @@ impl Walk<'_> {
         if self.settings.improvements.final_error_last_group {
             return last;
         }
-        call.failures
+        call.group_failures()
             .first()
             .map_or(last, |primary| (primary.class, primary.retry_after))
     }
@@ -178,26 +178,28 @@ impl Walk<'_> {
             && call.depth < self.settings.max_fallbacks
             && let Some(list) = self.list_for(call, class)
         {
-            call.frames.push(Frame {
+            call.setbacks.get_mut().frames.push(Frame {
                 list,
                 next: 0,
                 base: call.depth,
                 taken: 0,
             });
         }
-        while let Some(frame) = call.frames.last_mut() {
+        // A failure was just recorded, so the call has its lists.
+        let lists = call.setbacks.get_mut();
+        while let Some(frame) = lists.frames.last_mut() {
             let list: &[Route] = match frame.list {
                 ListRef::Plan(id) => self.plans.list(id),
                 ListRef::Request => call.spec.fallbacks.as_deref().unwrap_or(&[]),
             };
             let Some(route) = list.get(frame.next as usize).copied() else {
-                call.frames.pop();
+                lists.frames.pop();
                 continue;
             };
             frame.next += 1;
             // LiteLLM skips targets this request already tried (cycles included).
             let group = self.route_group(route);
-            if group.is_some() && call.failures.iter().any(|f| f.group == group) {
+            if group.is_some() && lists.failures.iter().any(|f| f.group == group) {
                 continue;
             }
             frame.taken += 1;

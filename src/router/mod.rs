@@ -31,6 +31,7 @@ pub mod live_state;
 pub mod pricing;
 pub mod request;
 pub mod retry;
+mod setbacks;
 mod state_view;
 pub mod strategy;
 pub mod sync;
@@ -180,7 +181,7 @@ impl Router {
                 .iter()
                 .map(|g| {
                     g.members.iter().fold(TagSet::EMPTY, |all, d| {
-                        TagSet(all.0 | tags.set(&deployments[d.get()].tags).0)
+                        all.union(tags.set(&deployments[d.get()].tags))
                     })
                 })
                 .collect(),
@@ -649,16 +650,16 @@ impl Router {
     /// retry policy names the class.
     fn remember_failure(&self, call: &mut Call, deployment: DeploymentIdx, class: ErrorClass) {
         if self.settings.improvements.prefer_untried_deployment
-            && !call.group.tried.contains(&deployment)
+            && !call.setbacks.tried().contains(&deployment)
         {
-            call.group.tried.push(deployment);
+            call.setbacks.get_mut().tried.push(deployment);
         }
         // The policy lookup (a map keyed by group name) only for statuses not retried anyway.
         if !class.is_retryable_status() {
             let requested = route_name(&self.table, call.current);
             let policy = retry::policy_for(requested, &self.settings);
             if class.retry_policy_count(policy).is_none() {
-                call.group.skipped.push(deployment);
+                call.setbacks.get_mut().skipped.push(deployment);
             }
         }
     }
@@ -698,7 +699,7 @@ impl Router {
             allowed,
             others_healthy: pipeline.healthy_count(call, target, Some(deployment), now),
             itself_healthy: !self.health[deployment.get()].is_cooling(now)
-                && !call.group.skipped.contains(&deployment),
+                && !call.setbacks.skipped().contains(&deployment),
             retry_after: failure.retry_after,
         }
     }

@@ -14,35 +14,54 @@ use std::sync::Arc;
 /// The tag that catches requests no other tag matches.
 pub const DEFAULT_TAG: &str = "default";
 
-/// Up to 128 distinct tags as a bitmask.
+/// Up to 128 distinct tags as a bitmask, kept as two words (low bits first) rather than a
+/// `u128`: a `u128` is aligned to 16 bytes, which pads every request that holds a set.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct TagSet(pub u128);
+pub struct TagSet([u64; 2]);
 
 impl TagSet {
     /// No tags.
-    pub const EMPTY: TagSet = TagSet(0);
+    pub const EMPTY: TagSet = TagSet([0; 2]);
+
+    /// The set whose tag ids are the set bits of `bits`.
+    #[inline]
+    pub const fn from_bits(bits: u128) -> TagSet {
+        TagSet([bits as u64, (bits >> 64) as u64])
+    }
+
+    /// The set as a bitmask: bit `i` for tag id `i`.
+    #[inline]
+    pub const fn bits(self) -> u128 {
+        (self.0[1] as u128) << 64 | self.0[0] as u128
+    }
+
+    /// The tags of either set.
+    #[inline]
+    pub fn union(self, other: TagSet) -> TagSet {
+        TagSet::from_bits(self.bits() | other.bits())
+    }
 
     /// Whether the sets share a tag.
     #[inline]
     pub fn intersects(self, other: TagSet) -> bool {
-        self.0 & other.0 != 0
+        self.bits() & other.bits() != 0
     }
 
     /// Whether every tag of `other` is in `self`.
     #[inline]
     pub fn contains_all(self, other: TagSet) -> bool {
-        self.0 & other.0 == other.0
+        self.bits() & other.bits() == other.bits()
     }
 
     /// Whether the set is empty.
     #[inline]
     pub fn is_empty(self) -> bool {
-        self.0 == 0
+        self.bits() == 0
     }
 
     /// The tag ids in the set, lowest first (one step per tag, not per bit).
     pub fn ids(self) -> impl Iterator<Item = usize> {
-        let mut rest = self.0;
+        let mut rest = self.bits();
         std::iter::from_fn(move || {
             if rest == 0 {
                 return None;
@@ -94,7 +113,7 @@ impl TagVocabulary {
 
     /// The set of the known tags among `names`.
     pub fn set<S: AsRef<str>>(&self, names: &[S]) -> TagSet {
-        TagSet(
+        TagSet::from_bits(
             names
                 .iter()
                 .filter_map(|n| self.id(n.as_ref()))
@@ -158,7 +177,8 @@ mod tests {
 
     #[test]
     fn ids_lists_the_set_bits() {
-        let set = TagSet((1 << 3) | (1 << 64) | (1 << 127));
+        let set = TagSet::from_bits((1 << 3) | (1 << 64) | (1 << 127));
+        assert_eq!(set.bits(), (1 << 3) | (1 << 64) | (1 << 127));
         assert_eq!(set.ids().collect::<Vec<_>>(), [3, 64, 127]);
         assert_eq!(TagSet::EMPTY.ids().count(), 0);
     }

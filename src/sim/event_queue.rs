@@ -6,7 +6,7 @@
 //! It decides only the order events come out in; it must not look at what an event is. The
 //! list is a 4-ary min-heap of small keys — the instant, the sequence number and where the
 //! event waits — while the events themselves stay put in a side table: a pop compares and
-//! moves 24-byte keys along a path half as deep as a binary heap's, and an event is written
+//! moves 16-byte keys along a path half as deep as a binary heap's, and an event is written
 //! once and read once. The earliest key pushed since the last pop waits beside the heap (the
 //! "lane"): in a simulation the event scheduled last is often the next one out (the next
 //! arrival), and then it never enters the heap at all. Order is by key wherever a key waits,
@@ -17,15 +17,28 @@ use crate::time::Time;
 /// Children per node.
 const ARITY: usize = 4;
 
-/// An event's place in the order, and where the event itself waits.
+/// Bits of a key's tag that name the slot; the sequence number takes the rest.
+const SLOT_BITS: u32 = 24;
+
+/// An event's place in the order, and where the event itself waits: the instant, then a tag
+/// holding the sequence number above the slot. Sixteen bytes, so four siblings fill one
+/// cache line. Sequence numbers are unique, so comparing tags compares them and the slot
+/// bits never decide.
 #[derive(Debug, Clone, Copy)]
 struct Key {
     at: u64,
-    seq: u64,
-    slot: u32,
+    tag: u64,
 }
 
+/// The step from one sequence number to the next in a tag.
+const SEQ_STEP: u64 = 1 << SLOT_BITS;
+
 impl Key {
+    #[inline(always)]
+    fn slot(&self) -> usize {
+        (self.tag & ((1 << SLOT_BITS) - 1)) as usize
+    }
+
     /// Whether `self` comes out before `other`: one 128-bit comparison, no branch.
     #[inline(always)]
     fn before(&self, other: &Key) -> bool {
@@ -34,7 +47,7 @@ impl Key {
 
     #[inline(always)]
     fn order(&self) -> u128 {
-        (u128::from(self.at) << 64) | u128::from(self.seq)
+        (u128::from(self.at) << 64) | u128::from(self.tag)
     }
 }
 
@@ -55,6 +68,7 @@ pub struct EventQueue<E> {
     /// The events, by slot; a slot in `free` holds a stale one.
     events: Vec<E>,
     free: Vec<u32>,
+    /// The next event's sequence number, already shifted into place in a tag.
     next_seq: u64,
 }
 
@@ -98,15 +112,19 @@ impl<E: Copy> EventQueue<E> {
             }
             None => {
                 self.events.push(event);
-                u32::try_from(self.events.len() - 1).expect("fewer than 2^32 pending events")
+                let slot = self.events.len() - 1;
+                assert!(slot < 1 << SLOT_BITS, "fewer than 2^24 pending events");
+                slot as u32
             }
         };
         let key = Key {
             at: at.as_nanos(),
-            seq: self.next_seq,
-            slot,
+            tag: self.next_seq | u64::from(slot),
         };
-        self.next_seq += 1;
+        self.next_seq = self
+            .next_seq
+            .checked_add(SEQ_STEP)
+            .expect("fewer than 2^40 events in a simulation");
         match self.lane {
             None => self.lane = Some(key),
             Some(waiting) if key.before(&waiting) => {
@@ -130,8 +148,9 @@ impl<E: Copy> EventQueue<E> {
         } else {
             self.heap_pop()?
         };
-        self.free.push(key.slot);
-        Some((Time::from_nanos(key.at), self.events[key.slot as usize]))
+        let slot = key.slot();
+        self.free.push(slot as u32);
+        Some((Time::from_nanos(key.at), self.events[slot]))
     }
 
     #[inline(always)]

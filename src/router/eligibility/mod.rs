@@ -185,7 +185,7 @@ impl Pipeline<'_> {
     ) -> Result<(), Refusal> {
         let health = self.health;
         apply(&Cooling { health, now }, candidates, now, trace)?;
-        let skipped = &call.group.skipped;
+        let skipped = call.setbacks.skipped();
         if !skipped.is_empty() {
             apply(&FailedEarlier { skipped }, candidates, now, trace)?;
         }
@@ -222,7 +222,7 @@ impl Pipeline<'_> {
             let tier = OrderTier::new(self.table, candidates, call.tier_floor);
             apply(&tier, candidates, now, trace)?;
         }
-        let tried = &call.group.tried;
+        let tried = call.setbacks.tried();
         if !tried.is_empty() {
             apply(&Untried::new(candidates, tried), candidates, now, trace)?;
         }
@@ -333,7 +333,7 @@ impl Pipeline<'_> {
             .iter()
             .filter(|d| Some(**d) != except)
             .filter(|d| !self.health[d.get()].is_cooling(now))
-            .filter(|d| !call.group.skipped.contains(d))
+            .filter(|d| !call.setbacks.skipped().contains(d))
             .count()
     }
 }

@@ -121,18 +121,16 @@ struct Active {
     call: Call,
     instance: u32,
     id: u64,
+    /// The request's class: its call's request is the class's template but for its prompt
+    /// tokens and prompt (nothing else changes a request in a run).
     class: u32,
     arrival: Time,
-    input_tokens: u32,
     output_tokens: u32,
     attempt_sent: Time,
     first_token_at: Time,
     client: ClientTries,
     /// In a replay, which of the request's recorded answers this run has used (one bit each).
     answered: u32,
-    /// The class whose template the call's request was made from: the request is that
-    /// template but for its prompt tokens and prompt (nothing else changes a request in a run).
-    template: u32,
 }
 
 impl Active {
@@ -142,16 +140,20 @@ impl Active {
             call: Call::new(templates[class as usize].clone()),
             instance: 0,
             id: 0,
-            class: 0,
+            class,
             arrival: Time::ZERO,
-            input_tokens: 0,
             output_tokens: 0,
             attempt_sent: Time::ZERO,
             first_token_at: Time::ZERO,
             client: ClientTries::default(),
             answered: 0,
-            template: class,
         }
+    }
+
+    /// The request's prompt tokens.
+    #[inline]
+    fn input_tokens(&self) -> u32 {
+        self.call.spec().input_tokens
     }
 
     /// Makes the entry the request `drawn` arriving at `now` at `instance`, in place: its
@@ -173,15 +175,13 @@ impl Active {
             id: request_id,
             class,
             arrival,
-            input_tokens,
             output_tokens,
             attempt_sent,
             first_token_at,
             client,
             answered,
-            template,
         } = self;
-        let other_class = *template != drawn.class;
+        let other_class = *class != drawn.class;
         call.restart_with(|spec| {
             if other_class {
                 spec.clone_from(&templates[drawn.class as usize]);
@@ -189,12 +189,10 @@ impl Active {
             spec.input_tokens = drawn.input_tokens;
             spec.prompt = prompt;
         });
-        *template = drawn.class;
         *at_instance = instance;
         *request_id = id;
         *class = drawn.class;
         *arrival = now;
-        *input_tokens = drawn.input_tokens;
         *output_tokens = drawn.output_tokens;
         *attempt_sent = now;
         *first_token_at = now;
@@ -548,7 +546,7 @@ impl<S: RecordSink> Engine<'_, S> {
         let deployment = attempt.deployment;
         let active = &mut self.active[attempt.slot];
         active.attempt_sent = now;
-        let (class, input, output) = (active.class, active.input_tokens, active.output_tokens);
+        let (class, input, output) = (active.class, active.input_tokens(), active.output_tokens);
         if let Some(fleet) = &mut self.fleet {
             fleet.stats.attempt(active.instance, deployment.get(), now);
         }
@@ -588,7 +586,7 @@ impl<S: RecordSink> Engine<'_, S> {
             return;
         };
         let outcome = Outcome::Success(Completion {
-            input_tokens: active.input_tokens,
+            input_tokens: active.input_tokens(),
             output_tokens: active.output_tokens,
             latency: now - active.attempt_sent,
             time_to_first_token: active.first_token_at - active.attempt_sent,
@@ -677,7 +675,7 @@ impl<S: RecordSink> Engine<'_, S> {
             class: active.class,
             result,
             time_to_first_token: ttft,
-            input_tokens: active.input_tokens,
+            input_tokens: active.input_tokens(),
             output_tokens,
             cost_usd,
             failed_groups: active.call.group_failures(),

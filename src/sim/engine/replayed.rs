@@ -88,7 +88,7 @@ impl<S: RecordSink> Engine<'_, S> {
         let latency = now - active.attempt_sent;
         let outcome = match answer.error {
             None => Outcome::Success(Completion {
-                input_tokens: active.input_tokens,
+                input_tokens: active.input_tokens(),
                 output_tokens: active.output_tokens,
                 latency,
                 time_to_first_token: active.first_token_at - active.attempt_sent,
