@@ -17,6 +17,8 @@
 #   ENGINE_ROUNDS=10  simulations per engine measurement
 #   FLOOR_REQUESTS=10000000  requests per floor measurement
 #   BASELINE_BIN=… an engine-throughput binary of another build, measured in the same rounds
+#   INSTRUCTIONS=1 also count instructions a request under callgrind (valgrind): a figure the
+#                  host's load does not move, for comparing builds when the times are noisy
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -82,3 +84,32 @@ for key in $(printf '%s\n' "${!rates[@]}" | sort); do
   b=$(tr ' ' '\n' <<<"${rates[$key]}" | grep . | best)
   echo "best $key: $b ($(ratio "$b" "$best_floor") of the best floor)"
 done
+
+# Instructions a request, counted under callgrind: deterministic, unlike the times above.
+if [ "${INSTRUCTIONS:-0}" = 1 ]; then
+  if ! command -v valgrind >/dev/null; then
+    echo "INSTRUCTIONS=1: valgrind is not installed (apt-get install valgrind)" >&2
+    exit 2
+  fi
+  # Runs a command under callgrind and prints its instructions per request.
+  per_request() {
+    local out refs requests
+    out=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1)
+    refs=$(sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' <<<"$out" | tr -d ,)
+    requests=$(sed -n 's/^[a-z]*:\{0,1\} *\([0-9]*\) requests in.*/\1/p' <<<"$out" | head -1)
+    awk -v i="$refs" -v n="$requests" 'BEGIN { printf "%.0f", i / n }'
+  }
+  echo
+  f=$(per_request "$floor" 2000000)
+  echo "instructions a request: floor $f"
+  for workload in shuffle outage; do
+    builds=(engine)
+    [ -n "${BASELINE_BIN:-}" ] && builds+=(baseline)
+    for build in "${builds[@]}"; do
+      bin=$engine
+      [ "$build" = baseline ] && bin=$BASELINE_BIN
+      e=$(per_request "$bin" "$workload" 2)
+      echo "instructions a request: $build/$workload $e (floor ÷ this: $(ratio "$f" "$e"))"
+    done
+  done
+fi
