@@ -51,6 +51,11 @@ rate() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# The builds measured, and the binary of each.
+builds=(engine)
+[ -n "${BASELINE_BIN:-}" ] && builds+=(baseline)
+bin_of() { if [ "$1" = baseline ]; then echo "$BASELINE_BIN"; else echo "$engine"; fi; }
+
 declare -A ratios rates
 floors=()
 printf '%-6s %-17s %16s %8s\n' round what 'M req/CPU s' '÷ floor'
@@ -59,12 +64,8 @@ for r in $(seq 1 "$rounds"); do
     f=$(rate "$floor" "${FLOOR_REQUESTS:-10000000}")
     floors+=("$f")
     printf '%-6s %-17s %16s\n' "$r" floor "$f"
-    builds=(engine)
-    [ -n "${BASELINE_BIN:-}" ] && builds+=(baseline)
     for build in "${builds[@]}"; do
-      bin=$engine
-      [ "$build" = baseline ] && bin=$BASELINE_BIN
-      e=$(rate "$bin" "$workload" "$engine_rounds")
+      e=$(rate "$(bin_of "$build")" "$workload" "$engine_rounds")
       q=$(ratio "$e" "$f")
       ratios["$build/$workload"]+="$q "
       rates["$build/$workload"]+="$e "
@@ -103,12 +104,8 @@ if [ "${INSTRUCTIONS:-0}" = 1 ]; then
   f=$(per_request "$floor" 2000000)
   echo "instructions a request: floor $f"
   for workload in shuffle outage; do
-    builds=(engine)
-    [ -n "${BASELINE_BIN:-}" ] && builds+=(baseline)
     for build in "${builds[@]}"; do
-      bin=$engine
-      [ "$build" = baseline ] && bin=$BASELINE_BIN
-      e=$(per_request "$bin" "$workload" 2)
+      e=$(per_request "$(bin_of "$build")" "$workload" 2)
       echo "instructions a request: $build/$workload $e (floor ÷ this: $(ratio "$f" "$e"))"
     done
   done

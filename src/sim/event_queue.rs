@@ -20,18 +20,18 @@ const ARITY: usize = 4;
 /// Bits of a key's tag that name the slot; the sequence number takes the rest.
 const SLOT_BITS: u32 = 24;
 
+/// The step from one sequence number to the next in a tag.
+const SEQ_STEP: u64 = 1 << SLOT_BITS;
+
 /// An event's place in the order, and where the event itself waits: the instant, then a tag
-/// holding the sequence number above the slot. Sixteen bytes, so four siblings fill one
-/// cache line. Sequence numbers are unique, so comparing tags compares them and the slot
-/// bits never decide.
+/// holding the sequence number above the slot. Sixteen bytes, so four siblings take a cache
+/// line's worth (at most two lines: the heap is not aligned to them). Sequence numbers are
+/// unique, so comparing tags compares them and the slot bits never decide.
 #[derive(Debug, Clone, Copy)]
 struct Key {
     at: u64,
     tag: u64,
 }
-
-/// The step from one sequence number to the next in a tag.
-const SEQ_STEP: u64 = 1 << SLOT_BITS;
 
 impl Key {
     #[inline(always)]
