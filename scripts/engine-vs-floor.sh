@@ -18,7 +18,8 @@
 #   FLOOR_REQUESTS=10000000  requests per floor measurement
 #   BASELINE_BIN=… an engine-throughput binary of another build, measured in the same rounds
 #   INSTRUCTIONS=1 also count instructions a request under callgrind (valgrind): a figure the
-#                  host's load does not move, for comparing builds when the times are noisy
+#                  host's load does not move, for comparing builds when the times are noisy;
+#                  with each median rate it gives the instructions retired a CPU second
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -100,13 +101,18 @@ if [ "${INSTRUCTIONS:-0}" = 1 ]; then
     requests=$(sed -n 's/^[a-z]*:\{0,1\} *\([0-9]*\) requests in.*/\1/p' <<<"$out" | head -1)
     awk -v i="$refs" -v n="$requests" 'BEGIN { printf "%.0f", i / n }'
   }
+  # Billions of instructions per CPU second at a median rate: when the two run at about the
+  # same pace, the ratio of requests per second is the ratio of instructions a request.
+  pace() { awk -v r="$1" -v i="$2" 'BEGIN { printf "%.2f", r * i / 1000 }'; }
   echo
   f=$(per_request "$floor" 2000000)
-  echo "instructions a request: floor $f"
+  median_floor=$(printf '%s\n' "${floors[@]}" | median)
+  echo "instructions a request: floor $f; at the median rate $(pace "$median_floor" "$f") G a CPU second"
   for workload in shuffle outage; do
     for build in "${builds[@]}"; do
       e=$(per_request "$(bin_of "$build")" "$workload" 2)
-      echo "instructions a request: $build/$workload $e (floor ÷ this: $(ratio "$f" "$e"))"
+      m=$(tr ' ' '\n' <<<"${rates[$build/$workload]}" | grep . | median)
+      echo "instructions a request: $build/$workload $e (floor ÷ this: $(ratio "$f" "$e")); at the median rate $(pace "$m" "$e") G a CPU second"
     done
   done
 fi
