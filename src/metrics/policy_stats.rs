@@ -350,7 +350,8 @@ impl RecordSink for PolicyStats {
         });
     }
 
-    #[inline]
+    #[cfg_attr(not(feature = "profile-parts"), inline)]
+    #[cfg_attr(feature = "profile-parts", inline(never))]
     fn request(&mut self, r: &RequestRecord<'_>) {
         self.requests += 1;
         if !self.timeline.requests.is_empty() {

@@ -303,6 +303,7 @@ impl Router {
     }
 
     /// [`Router::next_step`], reporting every decision to `trace`.
+    #[cfg_attr(feature = "profile-parts", inline(never))]
     pub fn next_step_traced<R: Rng + ?Sized, T: Trace>(
         &mut self,
         call: &mut Call,
@@ -346,6 +347,7 @@ impl Router {
     }
 
     /// [`Router::record`], reporting every decision to `trace`.
+    #[cfg_attr(feature = "profile-parts", inline(never))]
     pub fn record_traced<R: Rng + ?Sized, T: Trace>(
         &mut self,
         call: &mut Call,
@@ -423,6 +425,7 @@ impl Router {
     }
 
     /// Chooses a deployment for a ready call, moving along its fallbacks while groups refuse.
+    #[cfg_attr(feature = "profile-parts", inline(never))]
     fn choose<R: Rng + ?Sized, T: Trace>(
         &mut self,
         call: &mut Call,

@@ -136,7 +136,8 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event.
-    #[inline]
+    #[cfg_attr(not(feature = "profile-parts"), inline)]
+    #[cfg_attr(feature = "profile-parts", inline(never))]
     pub fn pop(&mut self) -> Option<(Time, E)> {
         let from_lane = match (&self.lane, self.heap.first()) {
             (Some(waiting), Some(top)) => waiting.before(top),

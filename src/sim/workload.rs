@@ -320,7 +320,8 @@ impl MixSampler {
     }
 
     /// Draws the next request.
-    #[inline]
+    #[cfg_attr(not(feature = "profile-parts"), inline)]
+    #[cfg_attr(feature = "profile-parts", inline(never))]
     pub fn draw(&mut self, mix: &[RequestClass]) -> DrawnRequest {
         let class = if self.cumulative.len() == 1 {
             0

@@ -175,6 +175,7 @@ impl Pipeline<'_> {
     /// refusal of their own are skipped once the list is empty, so a refusal names the filter
     /// that emptied it; one without (cooling, say) leaves "no deployments available" to
     /// [`Pipeline::pick`].
+    #[cfg_attr(feature = "profile-parts", inline(never))]
     fn filter<T: Trace>(
         &self,
         candidates: &mut Vec<DeploymentIdx>,
@@ -231,6 +232,7 @@ impl Pipeline<'_> {
 
     /// The strategy's choice among the candidates left; "no deployments available" when none
     /// is left or the strategy refuses them all.
+    #[cfg_attr(feature = "profile-parts", inline(never))]
     fn pick<R: Rng + ?Sized, T: Trace>(
         &self,
         strategy: &StrategyKind,
