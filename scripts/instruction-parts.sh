@@ -24,9 +24,18 @@ CARGO_TARGET_DIR="$target" cargo build --quiet --release --features profile-part
 bin="$target/release/examples/engine-throughput"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-run=$(valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" "$workload" "$rounds" 2>&1)
+if ! run=$(valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" "$workload" "$rounds" 2>&1); then
+  echo "instruction-parts: engine-throughput $workload $rounds failed:" >&2
+  grep -v '^==' <<<"$run" >&2
+  exit 2
+fi
 requests=$(sed -n 's/^[a-z]*: \([0-9]*\) requests in.*/\1/p' <<<"$run" | head -1)
 total=$(sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' <<<"$run" | tr -d ,)
+if [ -z "$requests" ] || [ "$requests" -eq 0 ] || [ -z "$total" ]; then
+  echo "instruction-parts: the run of \`$workload\` simulated no requests:" >&2
+  grep -v '^==' <<<"$run" >&2
+  exit 2
+fi
 inclusive=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null)
 
 # Inclusive instructions of the function named $1. Callgrind lists a function once for each
@@ -72,8 +81,22 @@ for entry in "${parts[@]}" "${details[@]}"; do
   name=${entry%%|*}
   fn=${entry#*|}
   c=$(cost "$fn")
-  printf '%-48s %8s\n' "$name" "$(per_request "$c")"
-  case "$name" in "  "*) ;; *) sum=$((sum + c)) ;; esac
+  case "$name" in
+    "  "*)
+      # A detail may be absent (another maths library names its log otherwise).
+      if [ "$c" -eq 0 ]; then shown="–"; else shown=$(per_request "$c"); fi
+      printf '%-48s %8s\n' "$name" "$shown"
+      ;;
+    *)
+      if [ "$c" -eq 0 ]; then
+        echo "instruction-parts: callgrind counted nothing for $fn: renamed, or inlined" \
+          "despite profile-parts? (scripts/instruction-parts.sh lists the parts)" >&2
+        exit 1
+      fi
+      printf '%-48s %8s\n' "$name" "$(per_request "$c")"
+      sum=$((sum + c))
+      ;;
+  esac
 done
 printf '%-48s %8s\n' "the engine's own bookkeeping, and the kept calls" "$(per_request $((total - sum)))"
 printf '%-48s %8s\n' "total" "$(per_request "$total")"
