@@ -89,17 +89,11 @@ done
 
 # Instructions a request, counted under callgrind: deterministic, unlike the times above.
 if [ "${INSTRUCTIONS:-0}" = 1 ]; then
-  if ! command -v valgrind >/dev/null; then
-    echo "INSTRUCTIONS=1: valgrind is not installed (apt-get install valgrind)" >&2
-    exit 2
-  fi
+  . scripts/callgrind-run.sh
   # Runs a command under callgrind and prints its instructions per request.
   per_request() {
-    local out refs requests
-    out=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1)
-    refs=$(sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' <<<"$out" | tr -d ,)
-    requests=$(sed -n 's/^[a-z]*:\{0,1\} *\([0-9]*\) requests in.*/\1/p' <<<"$out" | head -1)
-    awk -v i="$refs" -v n="$requests" 'BEGIN { printf "%.0f", i / n }'
+    callgrind_run /dev/null "$@"
+    awk -v i="$callgrind_refs" -v n="$callgrind_requests" 'BEGIN { printf "%.0f", i / n }'
   }
   # Billions of instructions per CPU second at a median rate: when the two run at about the
   # same pace, the ratio of requests per second is the ratio of instructions a request.

@@ -13,10 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 workload=${1:-shuffle}
 rounds=${2:-2}
-if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then
-  echo "instruction-parts: valgrind is not installed (apt-get install valgrind)" >&2
-  exit 2
-fi
+. scripts/callgrind-run.sh
 target="${CARGO_TARGET_DIR:-$(pwd)/target}/profile-parts"
 echo "building engine-throughput with profile-parts (release)…" >&2
 CARGO_TARGET_DIR="$target" cargo build --quiet --release --features profile-parts \
@@ -24,18 +21,9 @@ CARGO_TARGET_DIR="$target" cargo build --quiet --release --features profile-part
 bin="$target/release/examples/engine-throughput"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-if ! run=$(valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" "$workload" "$rounds" 2>&1); then
-  echo "instruction-parts: engine-throughput $workload $rounds failed:" >&2
-  grep -v '^==' <<<"$run" >&2
-  exit 2
-fi
-requests=$(sed -n 's/^[a-z]*: \([0-9]*\) requests in.*/\1/p' <<<"$run" | head -1)
-total=$(sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' <<<"$run" | tr -d ,)
-if [ -z "$requests" ] || [ "$requests" -eq 0 ] || [ -z "$total" ]; then
-  echo "instruction-parts: the run of \`$workload\` simulated no requests:" >&2
-  grep -v '^==' <<<"$run" >&2
-  exit 2
-fi
+callgrind_run "$out" "$bin" "$workload" "$rounds"
+requests=$callgrind_requests
+total=$callgrind_refs
 inclusive=$(callgrind_annotate --inclusive=yes "$out" 2>/dev/null)
 
 # Inclusive instructions of the function named $1. Callgrind lists a function once for each
