@@ -274,37 +274,95 @@ mod tests {
         Pop,
     }
 
-    fn op() -> impl Strategy<Value = Op> {
-        // Few distinct instants, so equal times are common.
-        prop_oneof![3 => (0u64..20).prop_map(Op::Push), 2 => Just(Op::Pop)]
+    fn op(spread: u64) -> impl Strategy<Value = Op> {
+        prop_oneof![3 => (0..spread).prop_map(Op::Push), 2 => Just(Op::Pop)]
+    }
+
+    /// Runs `ops` on the queue and on a binary heap keyed by (time, insertion number): both
+    /// must give the same events in the same order.
+    fn same_as_a_binary_heap(ops: Vec<Op>) -> Result<(), TestCaseError> {
+        let mut q = EventQueue::default();
+        let mut reference = BinaryHeap::new();
+        let mut n = 0u64;
+        for op in ops {
+            match op {
+                Op::Push(at) => {
+                    q.push(Time::from_nanos(at), n);
+                    reference.push(Reverse((at, n)));
+                    n += 1;
+                }
+                Op::Pop => {
+                    let expected = reference
+                        .pop()
+                        .map(|Reverse((at, n))| (Time::from_nanos(at), n));
+                    prop_assert_eq!(q.pop(), expected);
+                }
+            }
+            prop_assert_eq!(q.len(), reference.len());
+        }
+        while let Some(Reverse((at, n))) = reference.pop() {
+            prop_assert_eq!(q.pop(), Some((Time::from_nanos(at), n)));
+        }
+        prop_assert!(q.is_empty());
+        Ok(())
     }
 
     proptest! {
-        /// Any interleaving of pushes and pops gives what a binary heap keyed by
-        /// (time, insertion number) gives.
+        /// Few distinct instants, so equal times are common.
         #[test]
-        fn matches_a_reference_binary_heap(ops in prop::collection::vec(op(), 0..400)) {
-            let mut q = EventQueue::default();
-            let mut reference = BinaryHeap::new();
-            let mut n = 0u64;
-            for op in ops {
-                match op {
-                    Op::Push(at) => {
-                        q.push(Time::from_nanos(at), n);
-                        reference.push(Reverse((at, n)));
-                        n += 1;
-                    }
-                    Op::Pop => {
-                        let expected = reference.pop().map(|Reverse((at, n))| (Time::from_nanos(at), n));
-                        prop_assert_eq!(q.pop(), expected);
-                    }
-                }
-                prop_assert_eq!(q.len(), reference.len());
-            }
-            while let Some(Reverse((at, n))) = reference.pop() {
-                prop_assert_eq!(q.pop(), Some((Time::from_nanos(at), n)));
-            }
-            prop_assert!(q.is_empty());
+        fn matches_a_reference_binary_heap(ops in prop::collection::vec(op(20), 0..400)) {
+            same_as_a_binary_heap(ops)?;
         }
+
+        /// Instants from nanoseconds to hours apart, and sessions long enough for a heap
+        /// several levels deep with any number of children under its last parent.
+        #[test]
+        fn matches_a_binary_heap_over_wide_instants(
+            ops in prop::collection::vec(prop_oneof![op(1 << 12), op(1 << 30), op(1 << 42)], 0..3000)
+        ) {
+            same_as_a_binary_heap(ops)?;
+        }
+    }
+
+    /// A simulation's pattern: each event out schedules the next ones from its instant, most
+    /// a few seconds on, some at once and some ten minutes on (timeouts), with the queue
+    /// first growing to thousands of events and then draining.
+    #[test]
+    fn a_long_simulated_session_matches_a_binary_heap() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+        let mut q = EventQueue::default();
+        let mut reference = BinaryHeap::new();
+        let (mut n, mut now, mut most) = (0u64, 0u64, 0);
+        for round in 0..200_000u64 {
+            let pushes = if round < 100_000 {
+                2
+            } else {
+                rng.random_range(0..2)
+            };
+            for _ in 0..pushes {
+                let after = match rng.random_range(0..10) {
+                    0 => rng.random_range(0..600_000_000_000),
+                    1 => 0,
+                    _ => rng.random_range(0..3_000_000_000),
+                };
+                q.push(Time::from_nanos(now + after), n);
+                reference.push(Reverse((now + after, n)));
+                n += 1;
+            }
+            let expected = reference
+                .pop()
+                .map(|Reverse((at, n))| (Time::from_nanos(at), n));
+            assert_eq!(q.pop(), expected);
+            if let Some((at, _)) = expected {
+                now = at.as_nanos();
+            }
+            most = most.max(q.len());
+        }
+        while let Some(Reverse((at, n))) = reference.pop() {
+            assert_eq!(q.pop(), Some((Time::from_nanos(at), n)));
+        }
+        assert!(q.is_empty());
+        assert!(most > 1000, "the queue held {most} events at most");
     }
 }
