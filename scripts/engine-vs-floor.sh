@@ -34,6 +34,11 @@ rounds=${ROUNDS:-5}
 engine_rounds=${ENGINE_ROUNDS:-10}
 target=${CARGO_TARGET_DIR:-$repo/target}
 
+# Counting instructions needs valgrind: without it, stop before any build or timed round.
+if [ "${INSTRUCTIONS:-0}" = 1 ]; then
+  . scripts/callgrind-run.sh
+fi
+
 echo "building des-floor and the engine (release)…" >&2
 floor_target="$target/des-floor"
 CARGO_TARGET_DIR="$floor_target" cargo build --quiet --release --manifest-path "$floor_dir/Cargo.toml"
@@ -51,6 +56,8 @@ rate() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# The median of a space-separated list.
+median_of() { tr ' ' '\n' <<<"$1" | grep . | median; }
 
 # The builds measured, and the binary of each.
 builds=(engine)
@@ -75,9 +82,10 @@ for r in $(seq 1 "$rounds"); do
   done
 done
 echo
-echo "median floor: $(printf '%s\n' "${floors[@]}" | median) M requests per CPU second"
+median_floor=$(median_of "${floors[*]}")
+echo "median floor: $median_floor M requests per CPU second"
 for key in $(printf '%s\n' "${!ratios[@]}" | sort); do
-  echo "median ratio $key: $(tr ' ' '\n' <<<"${ratios[$key]}" | grep . | median)"
+  echo "median ratio $key: $(median_of "${ratios[$key]}")"
 done
 best() { sort -g | tail -1; }
 best_floor=$(printf '%s\n' "${floors[@]}" | best)
@@ -89,7 +97,6 @@ done
 
 # Instructions a request, counted under callgrind: deterministic, unlike the times above.
 if [ "${INSTRUCTIONS:-0}" = 1 ]; then
-  . scripts/callgrind-run.sh
   # Runs a command under callgrind and prints its instructions per request.
   per_request() {
     callgrind_run /dev/null "$@"
@@ -100,12 +107,11 @@ if [ "${INSTRUCTIONS:-0}" = 1 ]; then
   pace() { awk -v r="$1" -v i="$2" 'BEGIN { printf "%.2f", r * i / 1000 }'; }
   echo
   f=$(per_request "$floor" 2000000)
-  median_floor=$(printf '%s\n' "${floors[@]}" | median)
   echo "instructions a request: floor $f; at the median rate $(pace "$median_floor" "$f") G a CPU second"
   for workload in shuffle outage; do
     for build in "${builds[@]}"; do
       e=$(per_request "$(bin_of "$build")" "$workload" 2)
-      m=$(tr ' ' '\n' <<<"${rates[$build/$workload]}" | grep . | median)
+      m=$(median_of "${rates[$build/$workload]}")
       echo "instructions a request: $build/$workload $e (floor ÷ this: $(ratio "$f" "$e")); at the median rate $(pace "$m" "$e") G a CPU second"
     done
   done

@@ -278,40 +278,59 @@ mod tests {
         prop_oneof![3 => (0..spread).prop_map(Op::Push), 2 => Just(Op::Pop)]
     }
 
-    /// Runs `ops` on the queue and on a binary heap keyed by (time, insertion number): both
-    /// must give the same events in the same order.
-    fn same_as_a_binary_heap(ops: Vec<Op>) -> Result<(), TestCaseError> {
-        let mut q = EventQueue::default();
-        let mut reference = BinaryHeap::new();
-        let mut n = 0u64;
+    /// The queue beside a binary heap keyed by (time, insertion number), the reference: each
+    /// push goes to both, each pop must take the same event out of both, and both must hold
+    /// as many events after each step.
+    #[derive(Default)]
+    struct Paired {
+        queue: EventQueue<u64>,
+        reference: BinaryHeap<Reverse<(u64, u64)>>,
+        pushed: u64,
+    }
+
+    impl Paired {
+        fn push(&mut self, at: u64) {
+            self.queue.push(Time::from_nanos(at), self.pushed);
+            self.reference.push(Reverse((at, self.pushed)));
+            self.pushed += 1;
+            assert_eq!(self.queue.len(), self.reference.len());
+        }
+
+        /// Pops both; the instant of the event taken out.
+        fn pop(&mut self) -> Option<u64> {
+            let expected = self.reference.pop().map(|Reverse(e)| e);
+            let got = self.queue.pop().map(|(at, e)| (at.as_nanos(), e));
+            assert_eq!(got, expected);
+            assert_eq!(self.queue.len(), self.reference.len());
+            expected.map(|(at, _)| at)
+        }
+
+        /// Pops both until the reference is empty; then the queue must be too.
+        fn drain(&mut self) {
+            while self.pop().is_some() {}
+            assert!(self.queue.is_empty());
+        }
+    }
+
+    /// Runs `ops` on a [`Paired`] queue, then drains it.
+    fn same_as_a_binary_heap(ops: Vec<Op>) {
+        let mut paired = Paired::default();
         for op in ops {
             match op {
-                Op::Push(at) => {
-                    q.push(Time::from_nanos(at), n);
-                    reference.push(Reverse((at, n)));
-                    n += 1;
-                }
+                Op::Push(at) => paired.push(at),
                 Op::Pop => {
-                    let expected = reference
-                        .pop()
-                        .map(|Reverse((at, n))| (Time::from_nanos(at), n));
-                    prop_assert_eq!(q.pop(), expected);
+                    paired.pop();
                 }
             }
-            prop_assert_eq!(q.len(), reference.len());
         }
-        while let Some(Reverse((at, n))) = reference.pop() {
-            prop_assert_eq!(q.pop(), Some((Time::from_nanos(at), n)));
-        }
-        prop_assert!(q.is_empty());
-        Ok(())
+        paired.drain();
     }
 
     proptest! {
         /// Few distinct instants, so equal times are common.
         #[test]
         fn matches_a_reference_binary_heap(ops in prop::collection::vec(op(20), 0..400)) {
-            same_as_a_binary_heap(ops)?;
+            same_as_a_binary_heap(ops);
         }
 
         /// Instants from nanoseconds to hours apart, and sessions long enough for a heap
@@ -320,7 +339,7 @@ mod tests {
         fn matches_a_binary_heap_over_wide_instants(
             ops in prop::collection::vec(prop_oneof![op(1 << 12), op(1 << 30), op(1 << 42)], 0..3000)
         ) {
-            same_as_a_binary_heap(ops)?;
+            same_as_a_binary_heap(ops);
         }
     }
 
@@ -331,9 +350,8 @@ mod tests {
     fn a_long_simulated_session_matches_a_binary_heap() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
-        let mut q = EventQueue::default();
-        let mut reference = BinaryHeap::new();
-        let (mut n, mut now, mut most) = (0u64, 0u64, 0);
+        let mut paired = Paired::default();
+        let (mut now, mut most) = (0u64, 0);
         for round in 0..200_000u64 {
             let pushes = if round < 100_000 {
                 2
@@ -346,23 +364,14 @@ mod tests {
                     1 => 0,
                     _ => rng.random_range(0..3_000_000_000),
                 };
-                q.push(Time::from_nanos(now + after), n);
-                reference.push(Reverse((now + after, n)));
-                n += 1;
+                paired.push(now + after);
             }
-            let expected = reference
-                .pop()
-                .map(|Reverse((at, n))| (Time::from_nanos(at), n));
-            assert_eq!(q.pop(), expected);
-            if let Some((at, _)) = expected {
-                now = at.as_nanos();
+            if let Some(at) = paired.pop() {
+                now = at;
             }
-            most = most.max(q.len());
+            most = most.max(paired.queue.len());
         }
-        while let Some(Reverse((at, n))) = reference.pop() {
-            assert_eq!(q.pop(), Some((Time::from_nanos(at), n)));
-        }
-        assert!(q.is_empty());
+        paired.drain();
         assert!(most > 1000, "the queue held {most} events at most");
     }
 }
