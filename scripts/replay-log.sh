@@ -23,7 +23,9 @@ trap cleanup EXIT
 scenario=scenarios/replay-source.yaml
 "$bin" mock-provider "$scenario" --port "$mock_port" --speed "$speed" --seed 16 2>"$work/mock.err" &
 pids+=($!)
-"$bin" serve examples/replay/current.yaml --port "$proxy_port" --log "$work/log.jsonl" --seed 16 \
+# The config has no master key: local development, as LiteLLM's proxy would need it declared.
+LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY=true \
+  "$bin" serve examples/replay/current.yaml --port "$proxy_port" --log "$work/log.jsonl" --seed 16 \
   --mock-upstream "http://127.0.0.1:$mock_port" --speed "$speed" 2>"$work/serve.err" &
 serve_pid=$!
 pids+=($serve_pid)

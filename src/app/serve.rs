@@ -1,7 +1,7 @@
 //! `switchyard serve CONFIG`: the live proxy from the command line.
 //!
 //! CONFIG is a LiteLLM proxy config, or a scenario whose router is served. It loads the file,
-//! says what it serves (and that it serves without auth when there is no master key), starts
+//! says what it serves (and warns when a weak or unset master key was let through), starts
 //! the proxy, and on SIGTERM or Ctrl-C stops accepting, lets in-flight requests finish within
 //! the grace period, flushes the request log and reports the router lock's contention. It
 //! decides nothing about routing or HTTP.
@@ -14,6 +14,7 @@ use anyhow::{Context, Result, anyhow};
 
 use crate::config::LitellmConfig;
 use crate::config::yaml::{ProcessEnv, Source};
+use crate::live::proxy::master_key::{KeyEnvironment, PERMIT_WEAK_SETTING};
 use crate::live::proxy::{self, ServeOptions};
 use crate::router::PriceFile;
 use crate::scenario::load_scenario;
@@ -95,6 +96,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         seed: args.seed,
         speed: args.speed,
         mock_upstream: args.mock_upstream.clone(),
+        key_environment: KeyEnvironment::from_env(&ProcessEnv),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -134,8 +136,12 @@ fn announce(config: &LitellmConfig, server: &proxy::Server, options: &ServeOptio
         groups.join(", "),
         server.addr
     );
-    if config.master_key.is_none() {
-        note!("no general_settings.master_key: serving WITHOUT authentication");
+    if let Some(unsafe_key) = server.unsafe_key {
+        note!(
+            "warning: {PERMIT_WEAK_SETTING} is on, so the proxy is starting with {}. Never run \
+             this outside local development.",
+            unsafe_key.state()
+        );
     }
     note!("request log: {}", options.log_path.display());
     if let Some(fleet) = server.fleet() {

@@ -38,6 +38,9 @@ pub struct LitellmConfig {
     pub settings: RouterSettings,
     /// `general_settings.master_key`, if set.
     pub master_key: Option<ConfigString>,
+    /// `general_settings.dangerously_permit_weak_or_unset_master_key: true`: `serve` starts with
+    /// an unset, empty or publicly known master key (LiteLLM's proxy refuses to without it).
+    pub permit_weak_master_key: bool,
     /// Everything accepted with a remark.
     pub warnings: Vec<InputWarning>,
     raw: Value,
@@ -75,7 +78,7 @@ impl LitellmConfig {
         if root.is_null() {
             return Err(root.error("the config is empty; expected a mapping with `model_list`"));
         }
-        let (mut deployments, entry_indexes, settings, master_key) = read(root)?;
+        let (mut deployments, entry_indexes, settings, general) = read(root)?;
         load_auto_routers(root, &mut deployments, &entry_indexes, base_dir)?;
         Ok(LitellmConfig {
             file: root.file().to_string(),
@@ -83,7 +86,8 @@ impl LitellmConfig {
             table: Arc::new(DeploymentTable::new(&deployments)),
             deployments,
             settings,
-            master_key,
+            master_key: general.master_key,
+            permit_weak_master_key: general.permit_weak_master_key,
             warnings: Vec::new(),
             raw: root.value().clone(),
             path: root.path().to_string(),
@@ -163,13 +167,21 @@ fn base_layers<'a>(root: &Node<'a>) -> Result<Vec<Layer<'a>>, InputError> {
     Ok(layers)
 }
 
-/// The deployments, the `model_list` index each came from, the settings and the master key.
+/// The deployments, the `model_list` index each came from, the settings and the
+/// `general_settings` `serve` reads.
 type Parts = (
     Vec<DeploymentConfig>,
     Vec<usize>,
     RouterSettings,
-    Option<ConfigString>,
+    GeneralSettings,
 );
+
+/// The `general_settings` keys `serve` reads; every other one is accepted and ignored.
+#[derive(Debug, Default)]
+struct GeneralSettings {
+    master_key: Option<ConfigString>,
+    permit_weak_master_key: bool,
+}
 
 fn read(root: &Node<'_>) -> Result<Parts, InputError> {
     for (key, node) in root.entries()? {
@@ -217,17 +229,19 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
         )));
     }
 
-    let mut master_key = None;
-    if let Some(general) = section(root, "general_settings")? {
-        for (key, node) in general.entries()? {
-            if key == "master_key" {
-                master_key = Some(node.config_string()?);
-            } else {
-                node.warn("key does not affect routing; accepted and ignored");
+    let mut general = GeneralSettings::default();
+    if let Some(section) = section(root, "general_settings")? {
+        for (key, node) in section.entries()? {
+            match key {
+                "master_key" => general.master_key = Some(node.config_string()?),
+                "dangerously_permit_weak_or_unset_master_key" => {
+                    general.permit_weak_master_key = node.bool()?;
+                }
+                _ => node.warn("key does not affect routing; accepted and ignored"),
             }
         }
     }
-    Ok((deployments, entry_indexes, settings, master_key))
+    Ok((deployments, entry_indexes, settings, general))
 }
 
 /// `litellm_settings` keys that change no routing decision but that `serve` reads (so no

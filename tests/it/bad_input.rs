@@ -417,3 +417,29 @@ fn client_metrics_are_expectable_exactly_when_the_workload_has_clients_that_retr
         assert_eq!(load_runnable(&path, &env()).is_ok(), ok, "{text}");
     }
 }
+
+#[test]
+fn serve_refuses_to_start_without_a_master_key_as_litellm_does() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "s.yaml", SCENARIO);
+    let out = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(["serve", "s.yaml", "--port", "0"])
+        .current_dir(dir.path())
+        .env_remove("LITELLM_MASTER_KEY")
+        .env_remove("LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("s.yaml: neither router.general_settings.master_key nor the LITELLM_MASTER_KEY environment variable is set"),
+        "{err}"
+    );
+    assert!(
+        err.contains("LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY=true"),
+        "{err}"
+    );
+    assert!(!dir.path().join("switchyard-requests.jsonl").exists());
+}

@@ -17,6 +17,7 @@ use std::time::Duration;
 use switchyard::app::runner::simulate_quietly;
 use switchyard::live::drive::{self, DriveOptions};
 use switchyard::live::mock_provider::{self, MockOptions};
+use switchyard::live::proxy::master_key::KeyEnvironment;
 use switchyard::live::proxy::{self, ServeOptions};
 use switchyard::metrics::PolicyStats;
 
@@ -49,6 +50,7 @@ async fn the_live_run_of_a_fault_scenario_agrees_with_its_simulation() {
         .unwrap();
     let log = tempfile::tempdir().unwrap();
     let serve_options = ServeOptions {
+        key_environment: KeyEnvironment::local_development(),
         listen: "127.0.0.1:0".parse().unwrap(),
         log_path: log.path().join("requests.jsonl"),
         log_prompts: false,

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use switchyard::config::LitellmConfig;
 use switchyard::live::mock_provider::{self, MockHandle, MockOptions};
+use switchyard::live::proxy::master_key::KeyEnvironment;
 use switchyard::live::proxy::{self, ServeOptions};
 
 use crate::common::{env, scenario};
@@ -67,6 +68,7 @@ async fn serve(
 ) -> (proxy::Server, tempfile::TempDir) {
     let log = tempfile::tempdir().unwrap();
     let options = ServeOptions {
+        key_environment: KeyEnvironment::local_development(),
         listen: "127.0.0.1:0".parse().unwrap(),
         log_path: log.path().join("requests.jsonl"),
         log_prompts: false,

@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 use switchyard::config::auto_router::{AutoRouterSpec, RouteSpec};
 use switchyard::live::mock_provider::embeddings::embed;
 use switchyard::live::mock_provider::{self, MockHandle, MockOptions};
+use switchyard::live::proxy::master_key::KeyEnvironment;
 use switchyard::live::proxy::{self, ServeOptions};
 use switchyard::router::auto_router::AutoRouter;
 use switchyard::router::auto_router::encoder::{Encoder, NgramEncoder, SparseVec};
@@ -128,6 +129,7 @@ async fn article_stack(down: bool) -> Stack {
     let relay_addr = start_relay(relay.clone()).await;
     let log = tempfile::tempdir().unwrap();
     let options = ServeOptions {
+        key_environment: KeyEnvironment::local_development(),
         listen: "127.0.0.1:0".parse().unwrap(),
         log_path: log.path().join("requests.jsonl"),
         log_prompts: false,

@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 
 use switchyard::live::drive::{self, DriveOptions};
 use switchyard::live::mock_provider::{self, MockOptions};
+use switchyard::live::proxy::master_key::KeyEnvironment;
 use switchyard::live::proxy::{self, ServeOptions};
 
 use crate::common::scenario;
@@ -111,6 +112,7 @@ async fn metrics_agree_with_the_request_log_after_an_outage() {
     let log = tempfile::tempdir().unwrap();
     let log_path = log.path().join("requests.jsonl");
     let serve_options = ServeOptions {
+        key_environment: KeyEnvironment::local_development(),
         listen: "127.0.0.1:0".parse().unwrap(),
         log_path: log_path.clone(),
         log_prompts: false,
@@ -424,6 +426,7 @@ async fn budgets_show_their_spend_and_an_opened_endpoint_needs_no_key() {
     let log = tempfile::tempdir().unwrap();
     let log_path = log.path().join("requests.jsonl");
     let options = ServeOptions {
+        key_environment: KeyEnvironment::local_development(),
         listen: "127.0.0.1:0".parse().unwrap(),
         log_path: log_path.clone(),
         log_prompts: false,

@@ -13,6 +13,7 @@ use axum::routing::post;
 use bytes::Bytes;
 
 use switchyard::config::LitellmConfig;
+use switchyard::live::proxy::master_key::{KeyEnvironment, UnsafeKey};
 use switchyard::live::proxy::{self, ServeOptions};
 
 use crate::common::env;
@@ -94,6 +95,7 @@ async fn fixture() -> Fixture {
     let up = start_upstream().await;
     let log = tempfile::tempdir().unwrap();
     let options = ServeOptions {
+        key_environment: KeyEnvironment::local_development(),
         listen: "127.0.0.1:0".parse().unwrap(),
         log_path: log.path().join("requests.jsonl"),
         log_prompts: false,
@@ -140,6 +142,43 @@ fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_publicly_known_key_stops_the_proxy_unless_local_development_permits_it() {
+    let up = start_upstream().await;
+    let log = tempfile::tempdir().unwrap();
+    let options = |key_environment| ServeOptions {
+        key_environment,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        log_path: log.path().join("requests.jsonl"),
+        log_prompts: false,
+        grace: Duration::from_secs(1),
+        seed: Some(7),
+        speed: 1.0,
+        mock_upstream: None,
+    };
+    let refused = proxy::start(&config(up), None, &options(KeyEnvironment::default())).await;
+    let Err(refused) = refused else {
+        panic!("sk-1234 must not start the proxy");
+    };
+    assert!(
+        refused
+            .0
+            .contains("proxy.yaml: general_settings.master_key: refusing to start"),
+        "{refused}"
+    );
+    assert!(refused.0.contains("publicly known default"), "{refused}");
+    assert!(!log.path().join("requests.jsonl").exists());
+    let server = proxy::start(
+        &config(up),
+        None,
+        &options(KeyEnvironment::local_development()),
+    )
+    .await
+    .expect("permitted for local development");
+    assert_eq!(server.unsafe_key, Some(UnsafeKey::PubliclyKnown));
+    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

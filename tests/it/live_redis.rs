@@ -18,6 +18,7 @@ use switchyard::config::LitellmConfig;
 use switchyard::live::clock::LiveClock;
 use switchyard::live::fleet::redis_store::{RedisStore, SyncNames};
 use switchyard::live::fleet::redis_target::{self, RedisTarget};
+use switchyard::live::proxy::master_key::KeyEnvironment;
 use switchyard::live::proxy::{self, ServeOptions};
 use switchyard::router::sync::{CooldownMark, SharedTotals, SpendDelta, SyncDelta, UsageDelta};
 use switchyard::time::Time;
@@ -188,6 +189,7 @@ async fn fleet(port: u16) -> Fleet {
     let mut servers = Vec::new();
     for i in 0..2 {
         let options = ServeOptions {
+            key_environment: KeyEnvironment::local_development(),
             listen: "127.0.0.1:0".parse().unwrap(),
             log_path: logs.path().join(format!("requests-{i}.jsonl")),
             log_prompts: false,
@@ -525,6 +527,7 @@ async fn without_redis_settings_readiness_says_not_configured() {
     let config = LitellmConfig::from_str(text, "solo.yaml", Path::new("."), &env()).unwrap();
     let logs = tempfile::tempdir().unwrap();
     let options = ServeOptions {
+        key_environment: KeyEnvironment::local_development(),
         listen: "127.0.0.1:0".parse().unwrap(),
         log_path: logs.path().join("requests.jsonl"),
         log_prompts: false,

@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use switchyard::app::runner::explain_request;
 use switchyard::live::mock_provider::{self, MockHandle, MockOptions};
+use switchyard::live::proxy::master_key::KeyEnvironment;
 use switchyard::live::proxy::{self, ServeOptions};
 use switchyard::scenario::Scenario;
 
@@ -76,6 +77,7 @@ async fn start_with(text: &str, speed: f64) -> Fixture {
         .unwrap();
     let log = tempfile::tempdir().unwrap();
     let options = ServeOptions {
+        key_environment: KeyEnvironment::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         log_path: log.path().join("requests.jsonl"),
         log_prompts: false,

@@ -53,9 +53,12 @@ class Stack:
             [BIN, "mock-provider", str(cwd / providers), "--port", str(self.mock_port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_until_up(f"http://127.0.0.1:{self.mock_port}/health", self.mock, "mock-provider")
+        # The configs use the article's key, sk-1234: LiteLLM's publicly known default, which
+        # the proxy (as LiteLLM's) refuses unless local development is declared.
+        local = {**os.environ, "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY": "true"}
         self.proxy = subprocess.Popen(
             [BIN, "serve", str(served), "--port", str(self.port), "--log", str(self.log), "--seed", "1"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=local)
         wait_until_up(f"http://127.0.0.1:{self.port}/health/liveliness", self.proxy, "serve")
         self.url = f"http://127.0.0.1:{self.port}"
 

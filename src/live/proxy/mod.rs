@@ -21,6 +21,7 @@ pub mod errors;
 mod exchange;
 pub mod explain;
 pub mod explain_history;
+pub mod master_key;
 pub mod metrics;
 pub mod provider_budgets;
 pub mod request_log;
@@ -54,7 +55,7 @@ use super::fleet::{self, FleetOptions, FleetStatus, FleetSync};
 use super::upstream::{Endpoint, Upstreams};
 use crate::config::LitellmConfig;
 use crate::config::deployment_table::DeploymentTable;
-use crate::config::yaml::{ConfigString, ProcessEnv};
+use crate::config::yaml::ProcessEnv;
 use crate::router::{Price, PriceFile, Router};
 
 /// How to serve.
@@ -76,6 +77,9 @@ pub struct ServeOptions {
     /// Send every deployment's traffic to this mock provider (`URL/p/<deployment id>`) instead
     /// of its `api_base`.
     pub mock_upstream: Option<String>,
+    /// `LITELLM_MASTER_KEY` and whether a weak or unset key is permitted, from the environment
+    /// ([`master_key`]).
+    pub key_environment: master_key::KeyEnvironment,
 }
 
 /// Everything the handlers share.
@@ -137,6 +141,8 @@ pub struct Server {
     pub addr: SocketAddr,
     /// The shared state (for its counters).
     pub proxy: Arc<Proxy>,
+    /// What is unsafe about the master key it started with, when the override allowed one.
+    pub unsafe_key: Option<master_key::UnsafeKey>,
     stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
     log_writer: tokio::task::JoinHandle<()>,
@@ -160,19 +166,6 @@ impl Server {
         self.proxy.log.close();
         drop(self.proxy);
         let _ = self.log_writer.await;
-    }
-}
-
-/// The master key, refusing to start when it names an unset variable.
-fn master_key(config: &LitellmConfig) -> Result<Option<String>, StartError> {
-    match &config.master_key {
-        None => Ok(None),
-        Some(ConfigString { value: Some(v), .. }) => Ok(Some(v.clone())),
-        Some(ConfigString { env_var, .. }) => Err(StartError(format!(
-            "{}: general_settings.master_key: the environment variable {} is not set",
-            config.file,
-            env_var.as_deref().unwrap_or("?")
-        ))),
     }
 }
 
@@ -214,7 +207,7 @@ pub async fn start_on_clock(
     options: &ServeOptions,
     live_clock: LiveClock,
 ) -> Result<Server, StartError> {
-    let master_key = master_key(config)?;
+    let boot_key = master_key::boot_key(config, &options.key_environment).map_err(StartError)?;
     let metrics_auth = metrics::require_auth(config).map_err(StartError)?;
     let fleet_options = fleet_options(config)?;
     let table = config.table.clone();
@@ -251,7 +244,7 @@ pub async fn start_on_clock(
         fleet: Arc::new(FleetStatus::default()),
         upstreams,
         table,
-        master_key,
+        master_key: boot_key.key,
         log,
         next_id: AtomicU64::new(1),
         clock: live_clock,
@@ -289,6 +282,7 @@ pub async fn start_on_clock(
     Ok(Server {
         addr,
         proxy,
+        unsafe_key: boot_key.permitted,
         stop,
         task,
         log_writer,
