@@ -117,7 +117,12 @@ async fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    async fn chat(&self, body: serde_json::Value) -> reqwest::Response {
+    /// Posts a chat request; a body without `messages` gets a one-message conversation (the
+    /// proxy refuses a chat without them before routing, as LiteLLM's does).
+    async fn chat(&self, mut body: serde_json::Value) -> reqwest::Response {
+        if body.get("messages").is_none() {
+            body["messages"] = serde_json::json!([{"role": "user", "content": "hi"}]);
+        }
         self.client
             .post(format!("{}/v1/chat/completions", self.url))
             .bearer_auth("sk-1234")
@@ -179,6 +184,91 @@ async fn the_publicly_known_key_stops_the_proxy_unless_local_development_permits
     .expect("permitted for local development");
     assert_eq!(server.unsafe_key, Some(UnsafeKey::PubliclyKnown));
     server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn liveliness_answers_litellm_s_json_string() {
+    let f = fixture().await;
+    let r = f
+        .client
+        .get(format!("{}/health/liveliness", f.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(header(&r, "content-type"), "application/json");
+    assert_eq!(r.text().await.unwrap(), "\"I'm alive!\"");
+    f.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn litellm_s_gate_refuses_before_routing_and_every_refusal_is_logged() {
+    let f = fixture().await;
+    let post = |body: &'static str| {
+        f.client
+            .post(format!("{}/v1/chat/completions", f.url))
+            .bearer_auth("sk-1234")
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let cases = [
+        (
+            "{\"model\": \"nope\", \"messages\": []}",
+            "/chat/completions: Invalid model name passed in model=nope. Call `/v1/models` to view available models for your key.",
+        ),
+        (
+            "{\"model\": \"flaky\"}",
+            "/chat/completions: Missing required parameter: 'messages'.",
+        ),
+        (
+            "",
+            "/chat/completions: Missing required parameter: 'messages'.",
+        ),
+        ("{\"model\": 7}", "'model' must be a string."),
+    ];
+    for (body, message) in cases {
+        let r = post(body).await.unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["message"], message, "{body}");
+    }
+    let bad = post("{\"model\":").await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let v: serde_json::Value = bad.json().await.unwrap();
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid JSON payload: ")
+    );
+    assert_eq!(v["error"]["param"], "request_body");
+    let lines = f.log_lines().await;
+    assert_eq!(lines.len(), 5, "every refusal is a log line");
+    let classes: Vec<&str> = lines
+        .iter()
+        .map(|l| l["error_class"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            "unknown_model",
+            "bad_request",
+            "bad_request",
+            "bad_request",
+            "bad_request"
+        ]
+    );
+    assert_eq!(lines[0]["model"], "nope");
+    assert_eq!(lines[1]["model"], "flaky");
+    for line in &lines {
+        assert_eq!(line["status"], 400);
+        assert_eq!(
+            line["attempts"],
+            serde_json::json!([]),
+            "no upstream was called: {line}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -247,7 +337,7 @@ async fn a_wrong_key_is_401_in_openai_s_shape_and_never_echoed() {
         .client
         .post(format!("{}/chat/completions", f.url))
         .header("x-litellm-api-key", "sk-1234")
-        .json(&serde_json::json!({"model": "good", "mock_response": "mocked"}))
+        .json(&serde_json::json!({"model": "good", "messages": [{"role": "user", "content": "hi"}], "mock_response": "mocked"}))
         .send()
         .await
         .unwrap();

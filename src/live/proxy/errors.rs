@@ -19,6 +19,13 @@ pub struct ApiError {
     pub message: String,
     /// Seconds to wait before trying again, on a 429.
     pub retry_after: Option<Duration>,
+    /// The request parameter at fault (`param`), as LiteLLM's proxy names it.
+    pub param: Option<&'static str>,
+    /// The error `type` when LiteLLM's differs from the status's usual one.
+    pub kind: Option<&'static str>,
+    /// Repeat the message under `provider_specific_fields.error`, as LiteLLM's proxy does for
+    /// the errors it raises as HTTP exceptions (an unknown model).
+    pub provider_fields: bool,
 }
 
 impl ApiError {
@@ -28,11 +35,35 @@ impl ApiError {
             status,
             message: message.into(),
             retry_after: None,
+            param: None,
+            kind: None,
+            provider_fields: false,
         }
+    }
+
+    /// The error names `param` as the parameter at fault.
+    pub fn with_param(mut self, param: &'static str) -> Self {
+        self.param = Some(param);
+        self
+    }
+
+    /// The error's `type` is `kind`.
+    pub fn with_kind(mut self, kind: &'static str) -> Self {
+        self.kind = Some(kind);
+        self
+    }
+
+    /// The message is repeated under `provider_specific_fields.error`.
+    pub fn with_provider_fields(mut self) -> Self {
+        self.provider_fields = true;
+        self
     }
 
     /// The OpenAI error `type` for the status.
     fn kind(&self) -> &'static str {
+        if let Some(kind) = self.kind {
+            return kind;
+        }
         match self.status {
             400 | 422 => "invalid_request_error",
             401 => "authentication_error",
@@ -46,14 +77,16 @@ impl ApiError {
 
     /// The JSON body.
     pub fn body(&self) -> serde_json::Value {
-        serde_json::json!({
-            "error": {
-                "message": self.message,
-                "type": self.kind(),
-                "param": null,
-                "code": self.status.to_string(),
-            }
-        })
+        let mut error = serde_json::json!({
+            "message": self.message,
+            "type": self.kind(),
+            "param": self.param,
+            "code": self.status.to_string(),
+        });
+        if self.provider_fields {
+            error["provider_specific_fields"] = serde_json::json!({"error": self.message});
+        }
+        serde_json::json!({ "error": error })
     }
 }
 

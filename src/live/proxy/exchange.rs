@@ -355,9 +355,8 @@ impl Exchange {
                     message.push_str(&format!("; last upstream error: {}", f.message));
                 }
                 let error = ApiError {
-                    status: failed.class.status(),
-                    message,
                     retry_after: failed.retry_after.filter(|_| failed.class.status() == 429),
+                    ..ApiError::new(failed.class.status(), message)
                 };
                 self.line.error_class = Some(failed.class.name());
                 self.line.retries = failed.retries;

@@ -24,6 +24,7 @@ pub mod explain_history;
 pub mod master_key;
 pub mod metrics;
 pub mod provider_budgets;
+pub mod request_gate;
 pub mod request_log;
 mod response_headers;
 pub mod router_view;
@@ -43,7 +44,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use self::errors::ApiError;
 use self::exchange::Exchange;
@@ -329,16 +330,16 @@ async fn handle(
 ) -> Response {
     let arrived = proxy.clock.now();
     let request_id = proxy.next_id.fetch_add(1, Ordering::Relaxed);
-    let refuse = |status: u16, message: String| {
+    let refuse = |error: ApiError, class: &'static str, model: Option<&Value>| {
         let line = RequestLine {
             arrival_unix_s: arrived.as_secs_f64(),
             request_id,
-            status,
-            error_class: Some(if status == 401 {
-                "authentication"
-            } else {
-                "bad_request"
-            }),
+            status: error.status,
+            error_class: Some(class),
+            model: model
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             ..RequestLine::default()
         };
         proxy
@@ -350,21 +351,27 @@ async fn handle(
                 served: None,
             });
         proxy.log.write(line);
-        ApiError::new(status, message).into_response()
+        error.into_response()
     };
     if !auth::allowed(proxy.master_key.as_deref(), &headers) {
-        return refuse(
-            401,
-            "Authentication Error: invalid or missing proxy key".into(),
-        );
+        let error = ApiError::new(401, "Authentication Error: invalid or missing proxy key");
+        return refuse(error, "authentication", None);
     }
-    let parsed: Map<String, Value> = match serde_json::from_slice(&body) {
+    let parsed = match request_gate::body(&body) {
         Ok(map) => map,
-        Err(e) => return refuse(400, format!("the request body is not a JSON object: {e}")),
+        Err(error) => return refuse(error, "bad_request", None),
     };
+    let known = |m: &str| {
+        proxy
+            .core
+            .with(|c| !matches!(c.router.resolve(m), crate::router::Route::Unknown))
+    };
+    if let Err(refusal) = request_gate::check(&parsed, endpoint, known) {
+        return refuse(refusal.error, refusal.class, parsed.get("model"));
+    }
     let controls = match controls::read(&parsed, &headers) {
         Ok(c) => c,
-        Err(e) => return refuse(400, e.0),
+        Err(e) => return refuse(ApiError::new(400, e.0), "bad_request", parsed.get("model")),
     };
     Exchange::new(proxy, controls, parsed, endpoint, arrived, request_id, body)
         .run()
@@ -387,8 +394,9 @@ async fn models(State(proxy): State<Arc<Proxy>>, headers: HeaderMap) -> Response
     axum::Json(serde_json::json!({"object": "list", "data": data})).into_response()
 }
 
-async fn alive() -> &'static str {
-    "I'm alive!"
+/// LiteLLM's answer: the JSON string `"I'm alive!"`.
+async fn alive() -> axum::Json<&'static str> {
+    axum::Json("I'm alive!")
 }
 
 async fn ready(State(proxy): State<Arc<Proxy>>) -> Response {
