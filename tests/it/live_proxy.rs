@@ -280,6 +280,7 @@ async fn a_completion_is_served_with_litellm_s_headers_and_logged() {
     assert_eq!(r.status(), 200);
     assert_eq!(header(&r, "x-litellm-model-id"), "good-1");
     assert_eq!(header(&r, "x-litellm-model-group"), "good");
+    assert_eq!(header(&r, "x-litellm-model-name"), "openai/m");
     assert_eq!(header(&r, "x-litellm-attempted-retries"), "0");
     assert_eq!(header(&r, "x-litellm-attempted-fallbacks"), "0");
     let cost: f64 = header(&r, "x-litellm-response-cost").parse().unwrap();

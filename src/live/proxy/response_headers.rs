@@ -1,5 +1,5 @@
 //! LiteLLM's response headers on a served answer (`x-litellm-model-id`, `-model-group`,
-//! `-model-api-base`, `-attempted-retries`, `-attempted-fallbacks`, `-response-cost`,
+//! `-model-name`, `-model-api-base`, `-attempted-retries`, `-attempted-fallbacks`, `-response-cost`,
 //! `-response-duration-ms`, `-overhead-duration-ms`) and Switchyard's `x-switchyard-request-id`.
 //!
 //! A deployment's names are turned into header values and shared strings once, at start
@@ -16,6 +16,7 @@ use crate::router::DeploymentIdx;
 
 const MODEL_ID: HeaderName = HeaderName::from_static("x-litellm-model-id");
 const MODEL_GROUP: HeaderName = HeaderName::from_static("x-litellm-model-group");
+const MODEL_NAME: HeaderName = HeaderName::from_static("x-litellm-model-name");
 const API_BASE: HeaderName = HeaderName::from_static("x-litellm-model-api-base");
 const RETRIES: HeaderName = HeaderName::from_static("x-litellm-attempted-retries");
 const FALLBACKS: HeaderName = HeaderName::from_static("x-litellm-attempted-fallbacks");
@@ -34,6 +35,8 @@ pub(super) struct DeploymentLabels {
     /// The header values (`None` where a name is no valid header value: the header is left out).
     id_value: Option<HeaderValue>,
     group_value: Option<HeaderValue>,
+    /// `litellm_params.model`.
+    model_value: Option<HeaderValue>,
     api_base_value: Option<HeaderValue>,
 }
 
@@ -53,6 +56,7 @@ impl DeploymentLabels {
                     group: Arc::from(group),
                     id_value: HeaderValue::from_str(&deployment.config.id).ok(),
                     group_value: HeaderValue::from_str(group).ok(),
+                    model_value: HeaderValue::from_str(&deployment.config.model).ok(),
                     api_base_value: HeaderValue::from_str(api_base(d)).ok(),
                 }
             })
@@ -79,7 +83,7 @@ pub(super) struct AnswerFacts {
 
 /// Adds the served headers for an answer from `labels`' deployment to `headers`.
 pub(super) fn add(headers: &mut HeaderMap, labels: &DeploymentLabels, facts: AnswerFacts) {
-    headers.reserve(9);
+    headers.reserve(10);
     let mut put = |name: HeaderName, value: Option<HeaderValue>| {
         if let Some(v) = value {
             headers.insert(name, v);
@@ -87,6 +91,7 @@ pub(super) fn add(headers: &mut HeaderMap, labels: &DeploymentLabels, facts: Ans
     };
     put(MODEL_ID, labels.id_value.clone());
     put(MODEL_GROUP, labels.group_value.clone());
+    put(MODEL_NAME, labels.model_value.clone());
     put(API_BASE, labels.api_base_value.clone());
     put(RETRIES, Some(HeaderValue::from(facts.retries)));
     put(FALLBACKS, Some(HeaderValue::from(facts.fallbacks)));
