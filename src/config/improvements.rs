@@ -26,6 +26,7 @@ pub const IMPROVEMENT_KEYS: &[&str] = &[
     "redis_sync_interval",
     "explain_history",
     "explain_every_request",
+    "allow_client_mock_response",
 ];
 
 /// The improvements in force. `Default` is LiteLLM's behaviour.
@@ -71,6 +72,10 @@ pub struct Improvements {
     /// `serve` explains every request into that history, not only those that ask with
     /// `x-switchyard-explain: true` (costs a trace per request). Not a routing rule.
     pub explain_every_request: bool,
+    /// `serve` answers a request's own `mock_response` without calling an upstream (LiteLLM
+    /// 1.108.7's proxy strips it unless the caller's virtual key or team allows it, and
+    /// Switchyard has no virtual keys). Not a routing rule.
+    pub allow_client_mock_response: bool,
 }
 
 /// How many explanations `serve` keeps when `explain_history` is not set.
@@ -117,6 +122,9 @@ impl Improvements {
                     out.explain_history = Some(kept as usize);
                 }
                 "explain_every_request" => out.explain_every_request = value.bool()?,
+                "allow_client_mock_response" => {
+                    out.allow_client_mock_response = value.bool()?;
+                }
                 _ => unreachable!("deny_unknown_keys admitted only known keys"),
             }
         }

@@ -416,6 +416,8 @@ litellm_settings:
   require_auth_for_metrics_endpoint: false
 general_settings:
   master_key: sk-1234
+switchyard_settings:
+  allow_client_mock_response: true
 "#;
 
 /// A provider budget's spend, limit and remainder as the router holds them; with

@@ -56,6 +56,11 @@ async fn start_upstream() -> SocketAddr {
 }
 
 fn config(up: SocketAddr) -> LitellmConfig {
+    config_with(up, "")
+}
+
+/// The fixture's config with `extra` YAML appended.
+fn config_with(up: SocketAddr, extra: &str) -> LitellmConfig {
     let base = |kind: &str| format!("http://{up}/{kind}/v1");
     let text = format!(
         r#"
@@ -74,7 +79,7 @@ router_settings:
   context_window_fallbacks: [{{small: [good]}}]
 general_settings:
   master_key: sk-1234
-"#,
+{extra}"#,
         ok = base("ok"),
         fail = base("fail"),
         busy = base("busy"),
@@ -92,6 +97,11 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
+    fixture_with("").await
+}
+
+/// The fixture with `extra` YAML appended to its config.
+async fn fixture_with(extra: &str) -> Fixture {
     let up = start_upstream().await;
     let log = tempfile::tempdir().unwrap();
     let options = ServeOptions {
@@ -104,7 +114,7 @@ async fn fixture() -> Fixture {
         speed: 1.0,
         mock_upstream: None,
     };
-    let server = proxy::start(&config(up), None, &options)
+    let server = proxy::start(&config_with(up, extra), None, &options)
         .await
         .expect("proxy starts");
     let url = format!("http://{}", server.addr);
@@ -184,6 +194,30 @@ async fn the_publicly_known_key_stops_the_proxy_unless_local_development_permits
     .expect("permitted for local development");
     assert_eq!(server.unsafe_key, Some(UnsafeKey::PubliclyKnown));
     server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_s_mock_response_is_stripped_unless_switchyard_settings_allow_it() {
+    let body = serde_json::json!({"model": "good", "mock_response": "mocked"});
+    let content = |v: &serde_json::Value| v["choices"][0]["message"]["content"].clone();
+    let stripped = fixture().await;
+    let r = stripped.chat(body.clone()).await;
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        content(&v),
+        "hello",
+        "the upstream answered, as under LiteLLM's proxy"
+    );
+    let lines = stripped.log_lines().await;
+    assert_eq!(lines[0]["attempts"].as_array().unwrap().len(), 1);
+
+    let allowed = fixture_with("switchyard_settings: {allow_client_mock_response: true}\n").await;
+    let r = allowed.chat(body).await;
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(content(&v), "mocked", "answered without an upstream");
+    allowed.server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -338,16 +372,14 @@ async fn a_wrong_key_is_401_in_openai_s_shape_and_never_echoed() {
         .client
         .post(format!("{}/chat/completions", f.url))
         .header("x-litellm-api-key", "sk-1234")
-        .json(&serde_json::json!({"model": "good", "messages": [{"role": "user", "content": "hi"}], "mock_response": "mocked"}))
+        .json(
+            &serde_json::json!({"model": "good", "messages": [{"role": "user", "content": "hi"}]}),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(by_header.status(), 200);
-    let v: serde_json::Value = by_header.json().await.unwrap();
-    assert_eq!(
-        v["choices"][0]["message"]["content"], "mocked",
-        "mock_response answers without an upstream"
-    );
+    assert_eq!(header(&by_header, "x-litellm-model-id"), "good-1");
     let lines = f.log_lines().await;
     assert_eq!(
         lines

@@ -37,7 +37,7 @@ router:
     fallbacks: [{solo: [backup]}]
     provider_budget_config: {openai: {budget_limit: 100, time_period: 1d}}
   general_settings: {master_key: sk-view}
-  switchyard_settings: {explain_history: 3, skip_final_wait: true}
+  switchyard_settings: {explain_history: 3, skip_final_wait: true, allow_client_mock_response: true}
 providers:
   - {match: {id: chat-a}, ttft: 5ms, outages: [{start: 0s, end: 30s, error: rate_limit}]}
   - {match: {id: chat-b}, ttft: 5ms}

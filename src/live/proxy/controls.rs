@@ -19,6 +19,7 @@ const GATEWAY_KEYS: &[&str] = &[
     "disable_fallbacks",
     "timeout",
     "mock_response",
+    "mock_tool_calls",
     "metadata",
 ];
 

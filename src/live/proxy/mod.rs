@@ -104,6 +104,9 @@ pub struct Proxy {
     metrics: metrics::ProxyMetrics,
     /// Recent requests' explanations.
     explanations: explain::Explanations,
+    /// `switchyard_settings.allow_client_mock_response`: a request's `mock_response` answers it
+    /// (else it is stripped unread, as LiteLLM's proxy strips it).
+    allow_client_mock_response: bool,
 }
 
 impl Proxy {
@@ -253,6 +256,7 @@ pub async fn start_on_clock(
         labels,
         auto_routes,
         explanations: explain::Explanations::configured(&config.settings.improvements),
+        allow_client_mock_response: config.settings.improvements.allow_client_mock_response,
     });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -369,10 +373,13 @@ async fn handle(
     if let Err(refusal) = request_gate::check(&parsed, endpoint, known) {
         return refuse(refusal.error, refusal.class, parsed.get("model"));
     }
-    let controls = match controls::read(&parsed, &headers) {
+    let mut controls = match controls::read(&parsed, &headers) {
         Ok(c) => c,
         Err(e) => return refuse(ApiError::new(400, e.0), "bad_request", parsed.get("model")),
     };
+    if !proxy.allow_client_mock_response {
+        controls.mock_response = None;
+    }
     Exchange::new(proxy, controls, parsed, endpoint, arrived, request_id, body)
         .run()
         .await
