@@ -59,19 +59,19 @@ impl ApiError {
         self
     }
 
-    /// The OpenAI error `type` for the status.
+    /// The OpenAI error `type`: the one given, else the status's as LiteLLM's proxy maps it
+    /// (`openai_error_type_for_status`): 401, 403 and 429 their own, any other 4xx
+    /// `invalid_request_error`, 5xx `internal_server_error`.
     fn kind(&self) -> &'static str {
         if let Some(kind) = self.kind {
             return kind;
         }
         match self.status {
-            400 | 422 => "invalid_request_error",
             401 => "authentication_error",
             403 => "permission_error",
-            404 => "not_found_error",
-            408 => "timeout",
             429 => "rate_limit_error",
-            _ => "api_error",
+            s if s < 500 => "invalid_request_error",
+            _ => "internal_server_error",
         }
     }
 
@@ -102,5 +102,32 @@ impl IntoResponse for ApiError {
             }
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind_of(status: u16) -> serde_json::Value {
+        ApiError::new(status, "m").body()["error"]["type"].clone()
+    }
+
+    #[test]
+    fn the_type_follows_the_status_as_litellm_s_proxy_maps_it() {
+        for status in [400, 404, 408, 413, 422] {
+            assert_eq!(kind_of(status), "invalid_request_error", "{status}");
+        }
+        assert_eq!(kind_of(401), "authentication_error");
+        assert_eq!(kind_of(403), "permission_error");
+        assert_eq!(kind_of(429), "rate_limit_error");
+        for status in [500, 502, 503, 504] {
+            assert_eq!(kind_of(status), "internal_server_error", "{status}");
+        }
+        let given = ApiError::new(400, "m").with_kind("bad_request_error").with_param("model");
+        assert_eq!(given.body()["error"]["type"], "bad_request_error");
+        assert_eq!(given.body()["error"]["param"], "model");
+        assert_eq!(given.body()["error"]["code"], "400");
+        assert!(given.body()["error"].get("provider_specific_fields").is_none());
     }
 }
