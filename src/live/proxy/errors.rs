@@ -124,10 +124,16 @@ mod tests {
         for status in [500, 502, 503, 504] {
             assert_eq!(kind_of(status), "internal_server_error", "{status}");
         }
-        let given = ApiError::new(400, "m").with_kind("bad_request_error").with_param("model");
+        let given = ApiError::new(400, "m")
+            .with_kind("bad_request_error")
+            .with_param("model");
         assert_eq!(given.body()["error"]["type"], "bad_request_error");
         assert_eq!(given.body()["error"]["param"], "model");
         assert_eq!(given.body()["error"]["code"], "400");
-        assert!(given.body()["error"].get("provider_specific_fields").is_none());
+        assert!(
+            given.body()["error"]
+                .get("provider_specific_fields")
+                .is_none()
+        );
     }
 }
