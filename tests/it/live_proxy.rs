@@ -56,11 +56,12 @@ async fn start_upstream() -> SocketAddr {
 }
 
 fn config(up: SocketAddr) -> LitellmConfig {
-    config_with(up, "")
+    config_with(up, "", "")
 }
 
-/// The fixture's config with `extra` YAML appended.
-fn config_with(up: SocketAddr, extra: &str) -> LitellmConfig {
+/// The fixture's config with `router_extra` lines added to its `router_settings` and `extra`
+/// YAML appended.
+fn config_with(up: SocketAddr, router_extra: &str, extra: &str) -> LitellmConfig {
     let base = |kind: &str| format!("http://{up}/{kind}/v1");
     let text = format!(
         r#"
@@ -72,7 +73,7 @@ model_list:
   - {{model_name: small, litellm_params: {{model: openai/m, api_base: "{big}"}}, model_info: {{id: small-1}}}}
   - {{model_name: endless, litellm_params: {{model: openai/m, api_base: "{endless}"}}, model_info: {{id: endless-1}}}}
 router_settings:
-  num_retries: 1
+{router_extra}  num_retries: 1
   retry_after: 0
   retry_policy: {{RateLimitErrorRetries: 0}}
   fallbacks: [{{flaky: [good]}}]
@@ -97,11 +98,11 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
-    fixture_with("").await
+    fixture_with("", "").await
 }
 
-/// The fixture with `extra` YAML appended to its config.
-async fn fixture_with(extra: &str) -> Fixture {
+/// The fixture with `router_extra` lines in its `router_settings` and `extra` YAML appended.
+async fn fixture_with(router_extra: &str, extra: &str) -> Fixture {
     let up = start_upstream().await;
     let log = tempfile::tempdir().unwrap();
     let options = ServeOptions {
@@ -114,7 +115,7 @@ async fn fixture_with(extra: &str) -> Fixture {
         speed: 1.0,
         mock_upstream: None,
     };
-    let server = proxy::start(&config_with(up, extra), None, &options)
+    let server = proxy::start(&config_with(up, router_extra, extra), None, &options)
         .await
         .expect("proxy starts");
     let url = format!("http://{}", server.addr);
@@ -212,7 +213,11 @@ async fn a_client_s_mock_response_is_stripped_unless_switchyard_settings_allow_i
     let lines = stripped.log_lines().await;
     assert_eq!(lines[0]["attempts"].as_array().unwrap().len(), 1);
 
-    let allowed = fixture_with("switchyard_settings: {allow_client_mock_response: true}\n").await;
+    let allowed = fixture_with(
+        "",
+        "switchyard_settings: {allow_client_mock_response: true}\n",
+    )
+    .await;
     let r = allowed.chat(body).await;
     assert_eq!(r.status(), 200);
     let v: serde_json::Value = r.json().await.unwrap();
@@ -303,6 +308,17 @@ async fn litellm_s_gate_refuses_before_routing_and_every_refusal_is_logged() {
             "no upstream was called: {line}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gate_knows_aliases_and_deployment_ids() {
+    let f = fixture_with("  model_group_alias: {best: good}\n", "").await;
+    for model in ["best", "good-1", "good"] {
+        let r = f.chat(serde_json::json!({"model": model})).await;
+        assert_eq!(r.status(), 200, "{model}");
+        assert_eq!(header(&r, "x-litellm-model-id"), "good-1", "{model}");
+    }
+    f.server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

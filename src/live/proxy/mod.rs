@@ -32,6 +32,7 @@ pub mod state;
 mod stream;
 mod usage;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -107,6 +108,9 @@ pub struct Proxy {
     /// `switchyard_settings.allow_client_mock_response`: a request's `mock_response` answers it
     /// (else it is stripped unread, as LiteLLM's proxy strips it).
     allow_client_mock_response: bool,
+    /// `model_group_alias`, for telling a known model from an unknown one without the router's
+    /// lock (the router resolves against the same table and aliases).
+    aliases: BTreeMap<String, String>,
 }
 
 impl Proxy {
@@ -257,6 +261,7 @@ pub async fn start_on_clock(
         auto_routes,
         explanations: explain::Explanations::configured(&config.settings.improvements),
         allow_client_mock_response: config.settings.improvements.allow_client_mock_response,
+        aliases: config.settings.model_group_alias.clone(),
     });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -365,11 +370,7 @@ async fn handle(
         Ok(map) => map,
         Err(error) => return refuse(error, "bad_request", None),
     };
-    let known = |m: &str| {
-        proxy
-            .core
-            .with(|c| !matches!(c.router.resolve(m), crate::router::Route::Unknown))
-    };
+    let known = |m: &str| proxy.table.resolve(m, &proxy.aliases).is_some();
     if let Err(refusal) = request_gate::check(&parsed, endpoint, known) {
         return refuse(refusal.error, refusal.class, parsed.get("model"));
     }
