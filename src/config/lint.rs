@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::deployment_table::DeploymentTable;
+use super::master_key::UnsafeKey;
 use super::settings::{INITIAL_DELAY, MAX_DELAY};
 use super::{InputWarning, LitellmConfig, RouterSettings};
 
@@ -206,8 +207,33 @@ pub fn lint(config: &LitellmConfig, warnings: &[InputWarning]) -> Vec<Finding> {
     if !s.disable_cooldowns && !s.cooldown_time.is_zero() && s.cooldown_time < longest_backoff {
         out.push(finding(Severity::Warning, "cooldown-shorter-than-backoff", "router_settings.cooldown_time", format!("cooldown_time {} s is shorter than the last backoff ({} s): a cooled deployment is back before the retry that avoided it", s.cooldown_time.as_secs_f64(), longest_backoff.as_secs_f64())));
     }
+    if let Some(weak) = weak_master_key(config) {
+        out.push(weak);
+    }
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.path.cmp(&b.path)));
     out
+}
+
+/// A `general_settings.master_key` that LiteLLM 1.108.7's proxy (and `serve`) refuses to start
+/// with, unless the config permits it. A key left to the environment is not judged.
+fn weak_master_key(config: &LitellmConfig) -> Option<Finding> {
+    let key = config.master_key.as_ref()?.value.as_deref()?;
+    let reason = UnsafeKey::of(Some(key))?;
+    if config.permit_weak_master_key {
+        return None;
+    }
+    Some(finding(
+        Severity::Warning,
+        "weak-master-key",
+        "general_settings.master_key",
+        format!(
+            "LiteLLM 1.108.7's proxy (and `switchyard serve`) refuses to start: {} Read it from \
+             the environment (os.environ/LITELLM_MASTER_KEY) with a generated key; for local \
+             development only, LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY=true or \
+             general_settings.dangerously_permit_weak_or_unset_master_key: true starts it anyway",
+            reason.headline()
+        ),
+    ))
 }
 
 /// A cycle in the general fallbacks, if any (group names, first repeated at the end).

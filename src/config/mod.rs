@@ -19,6 +19,7 @@ pub mod error;
 pub mod improvements;
 pub mod lint;
 pub mod load;
+pub mod master_key;
 pub mod period;
 pub mod price_file;
 pub mod settings;

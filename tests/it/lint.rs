@@ -78,6 +78,16 @@ fn every_rule_fires_on_its_case_and_only_there() {
             "litellm_settings: {success_callback: [langfuse]}\n",
             "",
         ),
+        (
+            "weak-master-key",
+            "general_settings: {master_key: sk-1234}\n",
+            "general_settings: {master_key: sk-1234, dangerously_permit_weak_or_unset_master_key: true}\n",
+        ),
+        (
+            "weak-master-key",
+            "general_settings: {master_key: ' '}\n",
+            "general_settings: {master_key: os.environ/LITELLM_MASTER_KEY}\n",
+        ),
     ];
     for (rule, bad, good) in cases {
         assert!(has(&format!("{BASE}{bad}"), rule), "{rule} should fire");

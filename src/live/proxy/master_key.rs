@@ -10,6 +10,7 @@
 //! with a warning. It decides only that; checking a request's key is [`super::auth`]'s.
 
 use crate::config::LitellmConfig;
+pub use crate::config::master_key::UnsafeKey;
 use crate::config::yaml::{ConfigString, EnvLookup};
 
 /// The environment variable holding the master key when the config sets none.
@@ -20,9 +21,6 @@ pub const PERMIT_WEAK_ENV_VAR: &str = "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_
 
 /// The `general_settings` key that does the same from the config.
 pub const PERMIT_WEAK_SETTING: &str = "dangerously_permit_weak_or_unset_master_key";
-
-/// The one publicly known key LiteLLM refuses (the SHA-256 digest it lists is this key's).
-const PUBLICLY_KNOWN: &str = "sk-1234";
 
 /// What the process environment says about the master key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,40 +53,6 @@ impl KeyEnvironment {
     }
 }
 
-/// Why a key is unsafe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnsafeKey {
-    /// No key: every request would be accepted.
-    NotSet,
-    /// Only spaces.
-    Empty,
-    /// `sk-1234`.
-    PubliclyKnown,
-}
-
-impl UnsafeKey {
-    /// What the proxy starts with, in LiteLLM's words.
-    pub fn state(self) -> &'static str {
-        match self {
-            UnsafeKey::NotSet => {
-                "no master key, which accepts every request without authentication"
-            }
-            UnsafeKey::Empty => "an empty master key",
-            UnsafeKey::PubliclyKnown => "a publicly known master key",
-        }
-    }
-
-    fn headline(self) -> &'static str {
-        match self {
-            UnsafeKey::NotSet => {
-                "no master key is set, so every request would be accepted without authentication."
-            }
-            UnsafeKey::Empty => "the master key is empty.",
-            UnsafeKey::PubliclyKnown => "the master key is a publicly known default.",
-        }
-    }
-}
-
 /// The key the proxy starts with: `None` accepts every request. `permitted` names what is
 /// unsafe about it when the override let it through.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +69,7 @@ pub fn boot_key(config: &LitellmConfig, env: &KeyEnvironment) -> Result<BootKey,
         Some(ConfigString { value, .. }) => (value.clone(), true),
         None => (env.master_key.clone(), false),
     };
-    let Some(reason) = unsafe_reason(key.as_deref()) else {
+    let Some(reason) = UnsafeKey::of(key.as_deref()) else {
         return Ok(BootKey {
             key,
             permitted: None,
@@ -118,17 +82,6 @@ pub fn boot_key(config: &LitellmConfig, env: &KeyEnvironment) -> Result<BootKey,
         });
     }
     Err(refusal(config, reason, from_config))
-}
-
-fn unsafe_reason(key: Option<&str>) -> Option<UnsafeKey> {
-    let Some(key) = key else {
-        return Some(UnsafeKey::NotSet);
-    };
-    match key.trim() {
-        "" => Some(UnsafeKey::Empty),
-        PUBLICLY_KNOWN => Some(UnsafeKey::PubliclyKnown),
-        _ => None,
-    }
 }
 
 /// Where the refused key comes from, in the config's file and key path.
