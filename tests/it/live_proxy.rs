@@ -101,20 +101,25 @@ async fn fixture() -> Fixture {
     fixture_with("", "").await
 }
 
-/// The fixture with `router_extra` lines in its `router_settings` and `extra` YAML appended.
-async fn fixture_with(router_extra: &str, extra: &str) -> Fixture {
-    let up = start_upstream().await;
-    let log = tempfile::tempdir().unwrap();
-    let options = ServeOptions {
-        key_environment: KeyEnvironment::local_development(),
+/// How the fixture serves: any free port, the log in `dir`, a fixed seed.
+fn options(dir: &Path, key_environment: KeyEnvironment) -> ServeOptions {
+    ServeOptions {
+        key_environment,
         listen: "127.0.0.1:0".parse().unwrap(),
-        log_path: log.path().join("requests.jsonl"),
+        log_path: dir.join("requests.jsonl"),
         log_prompts: false,
         grace: Duration::from_secs(5),
         seed: Some(7),
         speed: 1.0,
         mock_upstream: None,
-    };
+    }
+}
+
+/// The fixture with `router_extra` lines in its `router_settings` and `extra` YAML appended.
+async fn fixture_with(router_extra: &str, extra: &str) -> Fixture {
+    let up = start_upstream().await;
+    let log = tempfile::tempdir().unwrap();
+    let options = options(log.path(), KeyEnvironment::local_development());
     let server = proxy::start(&config_with(up, router_extra, extra), None, &options)
         .await
         .expect("proxy starts");
@@ -164,16 +169,7 @@ fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
 async fn the_publicly_known_key_stops_the_proxy_unless_local_development_permits_it() {
     let up = start_upstream().await;
     let log = tempfile::tempdir().unwrap();
-    let options = |key_environment| ServeOptions {
-        key_environment,
-        listen: "127.0.0.1:0".parse().unwrap(),
-        log_path: log.path().join("requests.jsonl"),
-        log_prompts: false,
-        grace: Duration::from_secs(1),
-        seed: Some(7),
-        speed: 1.0,
-        mock_upstream: None,
-    };
+    let options = |key_environment| options(log.path(), key_environment);
     let refused = proxy::start(&config(up), None, &options(KeyEnvironment::default())).await;
     let Err(refused) = refused else {
         panic!("sk-1234 must not start the proxy");
