@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::deployment_table::DeploymentTable;
-use super::master_key::UnsafeKey;
+use super::master_key::{UnsafeKey, remedy};
 use super::settings::{INITIAL_DELAY, MAX_DELAY};
 use super::{InputWarning, LitellmConfig, RouterSettings};
 
@@ -227,11 +227,9 @@ fn weak_master_key(config: &LitellmConfig) -> Option<Finding> {
         "weak-master-key",
         "general_settings.master_key",
         format!(
-            "LiteLLM 1.108.7's proxy (and `switchyard serve`) refuses to start: {} Read it from \
-             the environment (os.environ/LITELLM_MASTER_KEY) with a generated key; for local \
-             development only, LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY=true or \
-             general_settings.dangerously_permit_weak_or_unset_master_key: true starts it anyway",
-            reason.headline()
+            "LiteLLM 1.108.7's proxy (and `switchyard serve`) refuses to start: {} {}",
+            reason.headline(),
+            remedy()
         ),
     ))
 }

@@ -234,7 +234,7 @@ fn read(root: &Node<'_>) -> Result<Parts, InputError> {
         for (key, node) in section.entries()? {
             match key {
                 "master_key" => general.master_key = Some(node.config_string()?),
-                "dangerously_permit_weak_or_unset_master_key" => {
+                super::master_key::PERMIT_WEAK_SETTING => {
                     general.permit_weak_master_key = node.bool()?;
                 }
                 _ => node.warn("key does not affect routing; accepted and ignored"),

@@ -2,10 +2,30 @@
 //! (`litellm/proxy/auth/master_key_boot_check.py`): none, a blank one, or the publicly known
 //! default `sk-1234` (LiteLLM compares the stripped key's SHA-256 digest with that key's).
 //!
-//! It only classifies a key; refusing to start is `serve`'s, warning about it `lint`'s.
+//! It classifies a key and names the switches; refusing to start is `serve`'s, warning about
+//! it `lint`'s.
 
 /// The one publicly known key LiteLLM refuses.
 pub const PUBLICLY_KNOWN: &str = "sk-1234";
+
+/// The environment variable holding the master key when the config sets none.
+pub const MASTER_KEY_ENV_VAR: &str = "LITELLM_MASTER_KEY";
+
+/// The environment variable that lets the proxy start with a weak or unset key.
+pub const PERMIT_WEAK_ENV_VAR: &str = "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY";
+
+/// The `general_settings` key that does the same from the config.
+pub const PERMIT_WEAK_SETTING: &str = "dangerously_permit_weak_or_unset_master_key";
+
+/// How to mend an unsafe key, or start anyway.
+pub fn remedy() -> String {
+    format!(
+        "Read the key from the environment (general_settings.master_key: \
+         os.environ/{MASTER_KEY_ENV_VAR}) and generate one, e.g. sk-$(openssl rand -hex 32). Local \
+         development only: set {PERMIT_WEAK_ENV_VAR}=true, or general_settings.{PERMIT_WEAK_SETTING}: \
+         true, to start anyway."
+    )
+}
 
 /// Why a master key is unsafe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

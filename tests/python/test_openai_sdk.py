@@ -225,3 +225,14 @@ def test_the_articles_auto_router_curls(article_stack):
     "messages": [{"role": "user", "content": "使用 Python 语言实现冒泡排序算法"}]
   }''')
     assert headers["x-litellm-model-group"] == "claude-sonnet-4"
+
+
+def test_an_unknown_model_is_litellm_s_400_before_any_routing(sdk_stack):
+    with pytest.raises(openai.BadRequestError) as refused:
+        client(sdk_stack).chat.completions.create(model="nope", messages=[{"role": "user", "content": "hi"}])
+    error = refused.value.body
+    assert error["message"] == (
+        "/chat/completions: Invalid model name passed in model=nope. "
+        "Call `/v1/models` to view available models for your key.")
+    assert error["type"] == "invalid_request_error"
+    assert error["provider_specific_fields"] == {"error": error["message"]}

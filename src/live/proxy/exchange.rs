@@ -27,7 +27,7 @@ use crate::live::upstream::anthropic::stream::StreamTranslator;
 use crate::live::upstream::{Endpoint, UpstreamFailure, timed_out};
 use crate::router::{
     AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, Outcome, RequestSpec,
-    Step,
+    Route, Step, Target,
 };
 use crate::time::Time;
 
@@ -60,20 +60,36 @@ pub(super) struct Exchange {
     pub(super) trace: Option<super::explain::Events>,
 }
 
+/// A request that passed authentication and the gate ([`super::request_gate`]).
+pub(super) struct Request {
+    /// Its controls.
+    pub(super) controls: Controls,
+    /// What its model resolved to at the gate.
+    pub(super) target: Target,
+    /// Its body, controls included.
+    pub(super) body: Map<String, Value>,
+    /// Where it came in.
+    pub(super) endpoint: Endpoint,
+}
+
 impl Exchange {
-    /// A request that passed authentication and parsing.
+    /// The exchange of `request`, which arrived at `arrived` as `raw`.
     pub(super) fn new(
         proxy: Arc<Proxy>,
-        controls: Controls,
-        mut body: Map<String, Value>,
-        endpoint: Endpoint,
+        request: Request,
         arrived: Time,
         request_id: u64,
         raw: Bytes,
     ) -> Exchange {
+        let Request {
+            controls,
+            target,
+            mut body,
+            endpoint,
+        } = request;
         let spec = proxy
             .core
-            .with(|core| spec_of(&core.router, &controls, &body, &proxy.clock));
+            .with(|core| spec_of(&core.router, target, &controls, &body, &proxy.clock));
         let call = Call::new(spec);
         let line = RequestLine {
             arrival_unix_s: arrived.as_secs_f64(),
@@ -464,17 +480,15 @@ impl Drop for Exchange {
     }
 }
 
-/// The router's request for `controls` and `body`.
+/// The router's request for `controls` and `body`, its model resolved to `target`.
 fn spec_of(
     router: &crate::router::Router,
+    target: Target,
     controls: &Controls,
     body: &Map<String, Value>,
     clock: &crate::live::clock::LiveClock,
 ) -> RequestSpec {
-    let mut spec = RequestSpec::new(
-        router.resolve(&controls.model),
-        controls::input_tokens(body),
-    );
+    let mut spec = RequestSpec::new(Route::To(target), controls::input_tokens(body));
     spec.stream = controls.stream;
     spec.num_retries = controls.num_retries;
     spec.fallbacks = controls

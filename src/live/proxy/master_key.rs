@@ -10,17 +10,11 @@
 //! with a warning. It decides only that; checking a request's key is [`super::auth`]'s.
 
 use crate::config::LitellmConfig;
-pub use crate::config::master_key::UnsafeKey;
+use crate::config::master_key::remedy;
+pub use crate::config::master_key::{
+    MASTER_KEY_ENV_VAR, PERMIT_WEAK_ENV_VAR, PERMIT_WEAK_SETTING, UnsafeKey,
+};
 use crate::config::yaml::{ConfigString, EnvLookup};
-
-/// The environment variable holding the master key when the config sets none.
-pub const MASTER_KEY_ENV_VAR: &str = "LITELLM_MASTER_KEY";
-
-/// The environment variable that lets the proxy start with a weak or unset key.
-pub const PERMIT_WEAK_ENV_VAR: &str = "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY";
-
-/// The `general_settings` key that does the same from the config.
-pub const PERMIT_WEAK_SETTING: &str = "dangerously_permit_weak_or_unset_master_key";
 
 /// What the process environment says about the master key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -113,12 +107,10 @@ fn source(config: &LitellmConfig, reason: UnsafeKey, from_config: bool) -> Strin
 /// The refusal: what is wrong, where the key comes from, and how to start anyway.
 fn refusal(config: &LitellmConfig, reason: UnsafeKey, from_config: bool) -> String {
     format!(
-        "{}: refusing to start, as LiteLLM's proxy does: {} Read the key from the environment \
-         (general_settings.master_key: os.environ/{MASTER_KEY_ENV_VAR}) and generate one, e.g. \
-         sk-$(openssl rand -hex 32). Local development only: set {PERMIT_WEAK_ENV_VAR}=true, or \
-         general_settings.{PERMIT_WEAK_SETTING}: true, to start anyway.",
+        "{}: refusing to start, as LiteLLM's proxy does: {} {}",
         source(config, reason, from_config),
-        reason.headline()
+        reason.headline(),
+        remedy()
     )
 }
 

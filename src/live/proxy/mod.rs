@@ -108,8 +108,8 @@ pub struct Proxy {
     /// `switchyard_settings.allow_client_mock_response`: a request's `mock_response` answers it
     /// (else it is stripped unread, as LiteLLM's proxy strips it).
     allow_client_mock_response: bool,
-    /// `model_group_alias`, for telling a known model from an unknown one without the router's
-    /// lock (the router resolves against the same table and aliases).
+    /// `model_group_alias`: a request's model is resolved against `table` and these, before and
+    /// without the router's lock, as the router would resolve it.
     aliases: BTreeMap<String, String>,
 }
 
@@ -370,10 +370,11 @@ async fn handle(
         Ok(map) => map,
         Err(error) => return refuse(error, "bad_request", None),
     };
-    let known = |m: &str| proxy.table.resolve(m, &proxy.aliases).is_some();
-    if let Err(refusal) = request_gate::check(&parsed, endpoint, known) {
-        return refuse(refusal.error, refusal.class, parsed.get("model"));
-    }
+    let resolve = |m: &str| proxy.table.resolve(m, &proxy.aliases);
+    let target = match request_gate::check(&parsed, endpoint, resolve) {
+        Ok(target) => target,
+        Err(refusal) => return refuse(refusal.error, refusal.class, parsed.get("model")),
+    };
     let mut controls = match controls::read(&parsed, &headers) {
         Ok(c) => c,
         Err(e) => return refuse(ApiError::new(400, e.0), "bad_request", parsed.get("model")),
@@ -381,7 +382,13 @@ async fn handle(
     if !proxy.allow_client_mock_response {
         controls.mock_response = None;
     }
-    Exchange::new(proxy, controls, parsed, endpoint, arrived, request_id, body)
+    let request = exchange::Request {
+        controls,
+        target,
+        body: parsed,
+        endpoint,
+    };
+    Exchange::new(proxy, request, arrived, request_id, body)
         .run()
         .await
 }

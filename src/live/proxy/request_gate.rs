@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use super::errors::ApiError;
 use crate::live::upstream::Endpoint;
+use crate::router::Target;
 
 /// The route LiteLLM's messages name for `endpoint` (the same for the `/v1/…` paths).
 fn route_name(endpoint: Endpoint) -> &'static str {
@@ -59,13 +60,13 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// Why the proxy refuses `body` on `endpoint` before routing it, if it does; `known` says
-/// whether the config names a model.
+/// What the requested model resolves to, or why the proxy refuses `body` on `endpoint` before
+/// routing it; `resolve` finds what the config names a model.
 pub fn check(
     body: &Map<String, Value>,
     endpoint: Endpoint,
-    known: impl FnOnce(&str) -> bool,
-) -> Result<(), Refusal> {
+    resolve: impl FnOnce(&str) -> Option<Target>,
+) -> Result<Target, Refusal> {
     let model = match body.get("model") {
         None | Some(Value::Null) => None,
         Some(Value::String(m)) => Some(m.as_str()),
@@ -86,9 +87,9 @@ pub fn check(
             ApiError::new(400, message).with_param(param),
         ));
     }
-    match model {
-        Some(m) if known(m) => Ok(()),
-        _ => Err(Refusal {
+    match model.and_then(resolve) {
+        Some(target) => Ok(target),
+        None => Err(Refusal {
             error: ApiError::new(
                 400,
                 format!(
@@ -126,12 +127,19 @@ impl Refusal {
 mod tests {
     use super::*;
 
+    const GPT_4O: Target = Target::Group(crate::router::GroupIdx(0));
+
+    /// The one model the tests' config names.
+    fn known(model: &str) -> Option<Target> {
+        (model == "gpt-4o").then_some(GPT_4O)
+    }
+
     fn object(text: &str) -> Map<String, Value> {
         body(text.as_bytes()).expect("a JSON object")
     }
 
     fn refused(text: &str, endpoint: Endpoint) -> Refusal {
-        check(&object(text), endpoint, |m| m == "gpt-4o").expect_err("refused")
+        check(&object(text), endpoint, known).expect_err("refused")
     }
 
     #[test]
@@ -189,9 +197,9 @@ mod tests {
             check(
                 &object(r#"{"model": "gpt-4o", "messages": []}"#),
                 chat,
-                |m| m == "gpt-4o"
+                known
             ),
-            Ok(())
+            Ok(GPT_4O)
         );
     }
 }
