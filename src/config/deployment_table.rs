@@ -2,7 +2,8 @@
 //!
 //! It decides how deployments are indexed ([`DeploymentIdx`], [`GroupIdx`]), which deployments
 //! form a group, and how a requested model name resolves to a [`Target`]: an alias, a group, a
-//! deployment id, or a `*` wildcard entry. It holds no live state and makes no choices.
+//! deployment id, a `*` wildcard entry, or a `litellm_params.model` (the deployments that call
+//! it). It holds no live state and makes no choices.
 
 use std::collections::BTreeMap;
 
@@ -30,6 +31,17 @@ impl GroupIdx {
     }
 }
 
+/// Index of a distinct `litellm_params.model` in the router's table (sorted by name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModelIdx(pub u32);
+
+impl ModelIdx {
+    /// As a slice index.
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// What a requested model name resolves to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -37,6 +49,21 @@ pub enum Target {
     Group(GroupIdx),
     /// One deployment, addressed by its id.
     Deployment(DeploymentIdx),
+    /// The deployments whose `litellm_params.model` is the name, whatever their groups: the
+    /// strategy picks among them as among a group's members (LiteLLM's
+    /// `_get_deployment_by_litellm_model`, docs/litellm-compat.md §4).
+    Model(ModelIdx),
+}
+
+/// The deployments sharing one `litellm_params.model`.
+#[derive(Debug, Clone)]
+pub struct LitellmModel {
+    /// The `litellm_params.model`, e.g. `openai/gpt-4o`.
+    pub name: String,
+    /// Its deployments in file order (`model_list` order, as LiteLLM lists them).
+    pub members: Vec<DeploymentIdx>,
+    /// Whether any member sets `order`.
+    pub has_order: bool,
 }
 
 /// A deployment as the router sees it.
@@ -48,6 +75,11 @@ pub struct Deployment {
     pub group: GroupIdx,
     /// Shuffle metrics in LiteLLM's order of preference: `weight`, `rpm`, `tpm` (0 when unset).
     pub shuffle_metrics: [f64; 3],
+    /// For each shuffle metric: whether any deployment this one can be a candidate beside (its
+    /// group's members, and the deployments sharing its `litellm_params.model`) has a positive
+    /// value. When it is false for a candidate, no candidate set containing it can weigh by
+    /// that metric, and a strategy can skip it.
+    pub may_weigh: [bool; 3],
 }
 
 /// Deployments sharing a `model_name`.
@@ -75,6 +107,8 @@ pub struct DeploymentTable {
     by_id: BTreeMap<String, DeploymentIdx>,
     /// Wildcard groups, most specific (longest literal part) first, then file order.
     patterns: Vec<GroupIdx>,
+    models: Vec<LitellmModel>,
+    by_model: BTreeMap<String, ModelIdx>,
 }
 
 impl DeploymentTable {
@@ -122,8 +156,11 @@ impl DeploymentTable {
                 config: config.clone(),
                 group,
                 shuffle_metrics,
+                may_weigh: [false; 3],
             });
         }
+        let (models, by_model) = litellm_models(&deployments);
+        mark_may_weigh(&mut deployments, &groups, &models);
         // LiteLLM ranks patterns by the length of their regex (`re.escape` with `*` as `(.*)`),
         // longest first, then by the count of regex metacharacters, then by list order.
         let mut patterns: Vec<(usize, usize, usize, GroupIdx)> = groups
@@ -142,6 +179,23 @@ impl DeploymentTable {
             by_group_name,
             by_id,
             patterns: patterns.into_iter().map(|(_, _, _, g)| g).collect(),
+            models,
+            by_model,
+        }
+    }
+
+    /// One `litellm_params.model`'s deployments.
+    pub fn litellm_model(&self, idx: ModelIdx) -> &LitellmModel {
+        &self.models[idx.get()]
+    }
+
+    /// The deployments a target starts from: a group's members, a pinned deployment, or a
+    /// `litellm_params.model`'s deployments.
+    pub fn members<'t>(&'t self, target: &'t Target) -> &'t [DeploymentIdx] {
+        match target {
+            Target::Group(g) => &self.group(*g).members,
+            Target::Deployment(d) => std::slice::from_ref(d),
+            Target::Model(m) => &self.litellm_model(*m).members,
         }
     }
 
@@ -177,7 +231,8 @@ impl DeploymentTable {
 
     /// Resolves a requested model name as LiteLLM 1.108 does (docs/litellm-compat.md §1–4):
     /// an alias of `aliases` (`model_group_alias`, one hop) unless the name is a deployment id,
-    /// then an exact group, then a deployment id, then the highest-ranked matching `*` pattern.
+    /// then an exact group, then a deployment id, then the highest-ranked matching `*` pattern,
+    /// then a `litellm_params.model` (every deployment calling that model).
     pub fn resolve(&self, model: &str, aliases: &BTreeMap<String, String>) -> Option<Target> {
         let id = self.deployment_with_id(model);
         let name = match aliases.get(model) {
@@ -195,6 +250,55 @@ impl DeploymentTable {
             .copied()
             .find(|g| wildcard_matches(&self.groups[g.get()].name, name))
             .map(Target::Group)
+            .or_else(|| self.by_model.get(name).copied().map(Target::Model))
+    }
+}
+
+/// The distinct `litellm_params.model`s, sorted by name, each with its deployments in file
+/// order, and the lookup by name.
+fn litellm_models(deployments: &[Deployment]) -> (Vec<LitellmModel>, BTreeMap<String, ModelIdx>) {
+    let mut members: BTreeMap<&str, Vec<DeploymentIdx>> = BTreeMap::new();
+    for (i, d) in deployments.iter().enumerate() {
+        members
+            .entry(d.config.model.as_str())
+            .or_default()
+            .push(DeploymentIdx(i as u32));
+    }
+    let models: Vec<LitellmModel> = members
+        .into_iter()
+        .map(|(name, members)| LitellmModel {
+            name: name.to_string(),
+            has_order: members
+                .iter()
+                .any(|d| deployments[d.get()].config.order.is_some()),
+            members,
+        })
+        .collect();
+    let by_model = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.clone(), ModelIdx(i as u32)))
+        .collect();
+    (models, by_model)
+}
+
+/// Sets each deployment's `may_weigh`: its group's metrics, and those any deployment sharing
+/// its `litellm_params.model` sets.
+fn mark_may_weigh(deployments: &mut [Deployment], groups: &[ModelGroup], models: &[LitellmModel]) {
+    for model in models {
+        let mut any = [false; 3];
+        for d in &model.members {
+            for (a, v) in any.iter_mut().zip(deployments[d.get()].shuffle_metrics) {
+                *a |= v > 0.0;
+            }
+        }
+        for d in &model.members {
+            let deployment = &mut deployments[d.get()];
+            let group = groups[deployment.group.get()].has_metric;
+            for m in 0..3 {
+                deployment.may_weigh[m] = group[m] || any[m];
+            }
+        }
     }
 }
 

@@ -7,12 +7,22 @@
 
 use serde_json::{Value, json};
 
-use crate::router::{DeploymentTable, Filtered, TraceEvent};
+use crate::router::{DeploymentTable, Filtered, GroupIdx, Route, Target, TraceEvent};
 use crate::time::Time;
 
 fn deployment_name(table: &DeploymentTable, d: crate::router::DeploymentIdx) -> String {
     let c = &table.deployment(d).config;
     super::summary::label(c)
+}
+
+/// The name of the group a trace's group event tries: the group's, else the
+/// `litellm_params.model` its route names, else `<no such model>`.
+fn group_name(table: &DeploymentTable, group: Option<GroupIdx>, route: Route) -> &str {
+    match (group, route) {
+        (Some(g), _) => &table.group(g).name,
+        (None, Route::To(Target::Model(m))) => &table.litellm_model(m).name,
+        (None, _) => "<no such model>",
+    }
 }
 
 /// The trace as lines, each starting with the instant.
@@ -21,8 +31,12 @@ pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Str
         .iter()
         .map(|(at, event)| {
             let what = match *event {
-                TraceEvent::Group { group, depth } => {
-                    let name = group.map_or("<no such model>", |g| table.group(g).name.as_str());
+                TraceEvent::Group {
+                    group,
+                    route,
+                    depth,
+                } => {
+                    let name = group_name(table, group, route);
                     if depth == 0 {
                         format!("try model group {name}")
                     } else {
@@ -45,7 +59,13 @@ pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Str
                             .iter()
                             .map(|d| deployment_name(table, *d))
                             .collect(),
-                        crate::router::Target::Deployment(d) => vec![deployment_name(table, d)],
+                        crate::router::Target::Deployment(_) | crate::router::Target::Model(_) => {
+                            table
+                                .members(&target)
+                                .iter()
+                                .map(|d| deployment_name(table, *d))
+                                .collect()
+                        }
                     };
                     format!("  candidates: {}", members.join(", "))
                 }
@@ -148,8 +168,14 @@ pub fn explain_json(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Ve
         .iter()
         .map(|(at, event)| {
             let mut fields = match *event {
-                TraceEvent::Group { group: g, depth } => {
-                    json!({"event": "group", "group": group(g), "depth": depth})
+                TraceEvent::Group {
+                    group: g,
+                    route,
+                    depth,
+                } => {
+                    let name = (g.is_some() || matches!(route, Route::To(Target::Model(_))))
+                        .then(|| group_name(table, g, route).to_string());
+                    json!({"event": "group", "group": name, "depth": depth})
                 }
                 TraceEvent::AutoRouted {
                     group: g,
@@ -161,7 +187,9 @@ pub fn explain_json(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Ve
                         crate::router::Target::Group(g) => {
                             table.group(g).members.iter().map(|d| id(*d)).collect()
                         }
-                        crate::router::Target::Deployment(d) => vec![id(d)],
+                        crate::router::Target::Deployment(_) | crate::router::Target::Model(_) => {
+                            table.members(&target).iter().map(|d| id(*d)).collect()
+                        }
                     };
                     json!({"event": "candidates", "deployments": members})
                 }

@@ -118,8 +118,10 @@ pub(super) struct Frame {
 /// One group's failure, for the final error and the fallback path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GroupFailure {
-    /// The group tried (`None` for a name nothing matched).
+    /// The group tried (`None` for a name nothing matched, or a `litellm_params.model`).
     pub group: Option<GroupIdx>,
+    /// The route tried: what names a `litellm_params.model`, which belongs to no group.
+    pub route: Route,
     /// Its final error.
     pub class: ErrorClass,
     /// The Retry-After that error carried, if any.

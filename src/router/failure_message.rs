@@ -8,8 +8,8 @@
 
 use super::call::{Call, GroupFailure};
 use super::error_class::ErrorClass;
-use super::request::CallResult;
-use crate::config::deployment_table::{DeploymentTable, GroupIdx};
+use super::request::{CallResult, Route};
+use crate::config::deployment_table::{DeploymentTable, Target};
 
 /// The message of `call`'s failure (`None` unless it failed), for a router whose final error
 /// is the last group's when `last_group` is set, else the primary group's.
@@ -17,7 +17,11 @@ pub fn failure_message(table: &DeploymentTable, call: &Call, last_group: bool) -
     let Some(CallResult::Failed(f)) = call.result() else {
         return None;
     };
-    let name = |g: Option<GroupIdx>| g.map_or("<unknown model>", |g| table.group(g).name.as_str());
+    let name = |f: &GroupFailure| match (f.group, f.route) {
+        (Some(g), _) => table.group(g).name.as_str(),
+        (None, Route::To(Target::Model(m))) => table.litellm_model(m).name.as_str(),
+        (None, _) => "<unknown model>",
+    };
     let failures = call.group_failures();
     let (own, others): (Option<&GroupFailure>, &[GroupFailure]) = if last_group {
         match failures.split_last() {
@@ -30,7 +34,7 @@ pub fn failure_message(table: &DeploymentTable, call: &Call, last_group: bool) -
             None => (None, &[]),
         }
     };
-    let group = own.map_or("<unknown model>", |g| name(g.group));
+    let group = own.map_or("<unknown model>", name);
     let mut message = format!(
         "{} ({}) from model group {group}",
         f.class.litellm_exception(),
@@ -47,7 +51,7 @@ pub fn failure_message(table: &DeploymentTable, call: &Call, last_group: bool) -
     if !others.is_empty() {
         let listed: Vec<String> = others
             .iter()
-            .map(|g| format!("{}: {}", name(g.group), g.class.name()))
+            .map(|g| format!("{}: {}", name(g), g.class.name()))
             .collect();
         if last_group {
             message.push_str(&format!("; groups tried before it: {}", listed.join(", ")));

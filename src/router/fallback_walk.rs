@@ -39,12 +39,22 @@ pub(super) enum Next {
 }
 
 impl Walk<'_> {
-    /// The group a route tries (a deployment id's group), `None` for an unknown name.
+    /// The group a route tries (a deployment id's group), `None` for an unknown name or a
+    /// `litellm_params.model` (its deployments may span groups; LiteLLM names it by itself).
     pub(super) fn route_group(&self, route: Route) -> Option<GroupIdx> {
         match route {
             Route::To(Target::Group(g)) => Some(g),
             Route::To(Target::Deployment(d)) => Some(self.table.deployment(d).group),
-            Route::Unknown => None,
+            Route::To(Target::Model(_)) | Route::Unknown => None,
+        }
+    }
+
+    /// Whether `failure` was a failure of what `route` tries: the same group, or the same
+    /// `litellm_params.model`. An unknown name is never the same (it fails again as unknown).
+    fn already_failed(&self, failure: &GroupFailure, route: Route) -> bool {
+        match self.route_group(route) {
+            Some(group) => failure.group == Some(group),
+            None => matches!(route, Route::To(Target::Model(_))) && failure.route == route,
         }
     }
 
@@ -52,6 +62,7 @@ impl Walk<'_> {
     pub(super) fn group_event(&self, call: &Call) -> TraceEvent {
         TraceEvent::Group {
             group: self.route_group(call.current),
+            route: call.current,
             depth: call.depth,
         }
     }
@@ -77,6 +88,7 @@ impl Walk<'_> {
         let retry_after = call.last_retry_after;
         call.setbacks.get_mut().failures.push(GroupFailure {
             group,
+            route: call.current,
             class,
             retry_after,
         });
@@ -198,8 +210,7 @@ impl Walk<'_> {
             };
             frame.next += 1;
             // LiteLLM skips targets this request already tried (cycles included).
-            let group = self.route_group(route);
-            if group.is_some() && lists.failures.iter().any(|f| f.group == group) {
+            if lists.failures.iter().any(|f| self.already_failed(f, route)) {
                 continue;
             }
             frame.taken += 1;
@@ -234,11 +245,13 @@ impl Walk<'_> {
     }
 }
 
-/// The name of the group a route tries (a deployment id for a pinned deployment).
+/// The name of the group a route tries (a deployment id for a pinned deployment, the
+/// `litellm_params.model` for the deployments calling it).
 pub(super) fn route_name(table: &DeploymentTable, route: Route) -> &str {
     match route {
         Route::To(Target::Group(g)) => &table.group(g).name,
         Route::To(Target::Deployment(d)) => &table.deployment(d).config.id,
+        Route::To(Target::Model(m)) => &table.litellm_model(m).name,
         Route::Unknown => "<unknown>",
     }
 }

@@ -45,7 +45,8 @@ use std::time::Duration;
 use rand::Rng;
 
 pub use crate::config::deployment_table::{
-    Deployment, DeploymentIdx, DeploymentTable, GroupIdx, ModelGroup, Target,
+    Deployment, DeploymentIdx, DeploymentTable, GroupIdx, LitellmModel, ModelGroup, ModelIdx,
+    Target,
 };
 pub use budget::{BudgetIdx, BudgetScope, BudgetWindow, Budgets};
 pub use call::{AttemptId, Call, GroupFailure, Phase, Step};
@@ -265,7 +266,8 @@ impl Router {
         &self.usage[d.get()]
     }
 
-    /// Resolves a requested model name (deployment id, alias, group, wildcard).
+    /// Resolves a requested model name (deployment id, alias, group, wildcard,
+    /// `litellm_params.model`).
     pub fn resolve(&self, model: &str) -> Route {
         match self.table.resolve(model, &self.settings.model_group_alias) {
             Some(target) => Route::To(target),
@@ -680,10 +682,7 @@ impl Router {
             Route::Unknown => Target::Deployment(deployment),
         };
         let requested = route_name(&self.table, call.current);
-        let group_size = match target {
-            Target::Group(g) => self.table.group(g).members.len(),
-            Target::Deployment(_) => 1,
-        };
+        let group_size = self.table.members(&target).len();
         let deployment_retries = self.table.deployment(deployment).config.num_retries;
         let request_retries = call.spec.num_retries;
         let allowed = *call.group.retries_allowed.get_or_insert_with(|| {

@@ -127,11 +127,12 @@ impl PartialEq for Setbacks {
 mod tests {
     use super::*;
     use crate::config::deployment_table::GroupIdx;
-    use crate::router::ErrorClass;
+    use crate::router::{ErrorClass, Route};
 
     fn failure(group: u32) -> GroupFailure {
         GroupFailure {
             group: Some(GroupIdx(group)),
+            route: Route::Unknown,
             class: ErrorClass::RateLimit,
             retry_after: None,
         }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::cooldown::Cooldown;
 use super::error_class::ErrorClass;
+use super::request::Route;
 use crate::config::deployment_table::{DeploymentIdx, GroupIdx, Target};
 use crate::time::Time;
 
@@ -73,8 +74,10 @@ pub enum Filtered {
 pub enum TraceEvent {
     /// Trying a group (depth 0 is the requested one).
     Group {
-        /// The group, `None` for a name nothing matches.
+        /// The group, `None` for a name nothing matches or a `litellm_params.model`.
         group: Option<GroupIdx>,
+        /// The route tried: it names a `litellm_params.model`, which is no group.
+        route: Route,
         /// LiteLLM's `fallback_depth` for the group: the failed group's count plus the group's
         /// place among the targets tried from its list (0 for the requested group).
         depth: u32,

@@ -66,7 +66,7 @@ fn config_with(up: SocketAddr, router_extra: &str, extra: &str) -> LitellmConfig
     let text = format!(
         r#"
 model_list:
-  - {{model_name: good, litellm_params: {{model: openai/m, api_base: "{ok}", input_cost_per_token: 0.001, output_cost_per_token: 0.002}}, model_info: {{id: good-1}}}}
+  - {{model_name: good, litellm_params: {{model: openai/good-m, api_base: "{ok}", input_cost_per_token: 0.001, output_cost_per_token: 0.002}}, model_info: {{id: good-1}}}}
   - {{model_name: flaky, litellm_params: {{model: openai/m, api_base: "{fail}"}}, model_info: {{id: flaky-1}}}}
   - {{model_name: busy, litellm_params: {{model: openai/m, api_base: "{busy}"}}, model_info: {{id: busy-1}}}}
   - {{model_name: busy, litellm_params: {{model: openai/m, api_base: "{busy}"}}, model_info: {{id: busy-2}}}}
@@ -307,13 +307,18 @@ async fn litellm_s_gate_refuses_before_routing_and_every_refusal_is_logged() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_gate_knows_aliases_and_deployment_ids() {
+async fn the_gate_knows_aliases_deployment_ids_and_litellm_models() {
     let f = fixture_with("  model_group_alias: {best: good}\n", "").await;
-    for model in ["best", "good-1", "good"] {
+    for model in ["best", "good-1", "good", "openai/good-m"] {
         let r = f.chat(serde_json::json!({"model": model})).await;
         assert_eq!(r.status(), 200, "{model}");
         assert_eq!(header(&r, "x-litellm-model-id"), "good-1", "{model}");
     }
+    // A `litellm_params.model` is its own model group, as LiteLLM reports it.
+    let r = f.chat(serde_json::json!({"model": "openai/good-m"})).await;
+    assert_eq!(header(&r, "x-litellm-model-group"), "openai/good-m");
+    let r = f.chat(serde_json::json!({"model": "good"})).await;
+    assert_eq!(header(&r, "x-litellm-model-group"), "good");
     f.server.shutdown().await;
 }
 
@@ -326,7 +331,7 @@ async fn a_completion_is_served_with_litellm_s_headers_and_logged() {
     assert_eq!(r.status(), 200);
     assert_eq!(header(&r, "x-litellm-model-id"), "good-1");
     assert_eq!(header(&r, "x-litellm-model-group"), "good");
-    assert_eq!(header(&r, "x-litellm-model-name"), "openai/m");
+    assert_eq!(header(&r, "x-litellm-model-name"), "openai/good-m");
     assert_eq!(header(&r, "x-litellm-attempted-retries"), "0");
     assert_eq!(header(&r, "x-litellm-attempted-fallbacks"), "0");
     let cost: f64 = header(&r, "x-litellm-response-cost").parse().unwrap();

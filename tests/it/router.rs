@@ -226,3 +226,142 @@ router_settings:
         "deployment id over alias"
     );
 }
+
+/// Two groups share `openai/gpt-4o`; the weighted one is in the second group.
+const SHARED_MODEL: &str = r#"
+model_list:
+  - {model_name: gpt-4o, litellm_params: {model: openai/gpt-4o}, model_info: {id: a}}
+  - {model_name: gpt-4o, litellm_params: {model: openai/gpt-4o-2024}, model_info: {id: b}}
+  - {model_name: fast, litellm_params: {model: openai/gpt-4o}, model_info: {id: c}}
+  - {model_name: other, litellm_params: {model: openai/other}, model_info: {id: d}}
+router_settings:
+  num_retries: 0
+  model_group_alias: {four-o: openai/gpt-4o}
+  fallbacks: [{"openai/gpt-4o": ["other"]}]
+"#;
+
+/// Sends the call's next attempt and returns the deployment it went to.
+fn send(
+    r: &mut switchyard::router::Router,
+    call: &mut switchyard::router::Call,
+    rng: &mut Xoshiro256PlusPlus,
+) -> (switchyard::router::AttemptId, DeploymentIdx) {
+    match r.next_step(call, Time::ZERO, rng) {
+        Step::Send {
+            attempt,
+            deployment,
+            ..
+        } => (attempt, deployment),
+        other => panic!("expected a send, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_litellm_params_model_names_every_deployment_calling_it_whatever_its_group() {
+    // docs/litellm-compat.md §4: LiteLLM's `_get_deployment_by_litellm_model`, tried after
+    // groups, ids, aliases and patterns.
+    let r = router(SHARED_MODEL);
+    let t = r.table();
+    let id = |n: &str| t.deployment_with_id(n).unwrap();
+    let Route::To(target @ Target::Model(_)) = r.resolve("openai/gpt-4o") else {
+        panic!(
+            "expected the litellm model, got {:?}",
+            r.resolve("openai/gpt-4o")
+        );
+    };
+    assert_eq!(
+        t.members(&target),
+        [id("a"), id("c")],
+        "file order, across groups"
+    );
+    assert_eq!(r.route_name(Route::To(target)), "openai/gpt-4o");
+    assert_eq!(
+        r.resolve("four-o"),
+        Route::To(target),
+        "an alias may name one"
+    );
+    assert_eq!(
+        r.resolve("openai/gpt-4o-2024"),
+        Route::To(Target::Model(match r.resolve("openai/gpt-4o-2024") {
+            Route::To(Target::Model(m)) => m,
+            other => panic!("expected a litellm model, got {other:?}"),
+        }))
+    );
+    assert_eq!(r.resolve("openai/gpt-5"), Route::Unknown);
+    // A group of the same name, and a matching pattern, come first.
+    assert_eq!(
+        router(GROUPS).resolve("openai/gpt-4o"),
+        Route::To(Target::Group(
+            router(GROUPS).table().group_named("openai/*").unwrap()
+        ))
+    );
+}
+
+#[test]
+fn the_strategy_picks_among_a_litellm_model_s_deployments_only() {
+    let mut r = router(SHARED_MODEL);
+    let route = r.resolve("openai/gpt-4o");
+    let t = r.table().clone();
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..64 {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut call = r.start(spec(route));
+        let (attempt, deployment) = send(&mut r, &mut call, &mut rng);
+        seen.insert(t.deployment(deployment).config.id.clone());
+        r.record(&mut call, attempt, &success(), Time::ZERO, &mut rng);
+    }
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), ["a", "c"]);
+}
+
+#[test]
+fn shuffle_weights_count_across_the_groups_of_a_litellm_model() {
+    // `c` (group `fast`) has a weight and `a` (group `gpt-4o`) none: LiteLLM's shuffle weighs
+    // by `weight` when any candidate has one, so `c` takes every request.
+    let text = SHARED_MODEL.replace(
+        "model: openai/gpt-4o}, model_info: {id: c}",
+        "model: openai/gpt-4o, weight: 3}, model_info: {id: c}",
+    );
+    let mut r = router(&text);
+    let route = r.resolve("openai/gpt-4o");
+    let c = r.table().deployment_with_id("c").unwrap();
+    for seed in 0..32 {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut call = r.start(spec(route));
+        let (attempt, deployment) = send(&mut r, &mut call, &mut rng);
+        assert_eq!(deployment, c, "seed {seed}");
+        r.record(&mut call, attempt, &success(), Time::ZERO, &mut rng);
+    }
+}
+
+#[test]
+fn a_litellm_model_falls_back_along_the_list_keyed_by_its_own_name() {
+    let mut r = router(SHARED_MODEL);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+    let mut call = r.start(spec(r.resolve("openai/gpt-4o")));
+    let failure = Outcome::Failure(switchyard::router::AttemptFailure {
+        class: ErrorClass::InternalServer,
+        retry_after: None,
+        latency: Duration::from_millis(50),
+    });
+    let (attempt, first) = send(&mut r, &mut call, &mut rng);
+    let table = r.table().clone();
+    let ids = |d: DeploymentIdx| table.deployment(d).config.id.clone();
+    assert!(["a", "c"].contains(&ids(first).as_str()));
+    r.record(&mut call, attempt, &failure, Time::ZERO, &mut rng);
+    let (attempt, second) = send(&mut r, &mut call, &mut rng);
+    assert_eq!(
+        ids(second),
+        "d",
+        "no retries: the fallback keyed `openai/gpt-4o`"
+    );
+    r.record(&mut call, attempt, &failure, Time::ZERO, &mut rng);
+    match r.next_step(&mut call, Time::ZERO, &mut rng) {
+        Step::Finish(CallResult::Failed(f)) => assert_eq!(f.class, ErrorClass::InternalServer),
+        other => panic!("expected a failed finish, got {other:?}"),
+    }
+    let message = r.failure_message(&call).unwrap();
+    assert!(
+        message.contains("from model group openai/gpt-4o") && message.contains("other: "),
+        "{message}"
+    );
+}

@@ -236,3 +236,13 @@ def test_an_unknown_model_is_litellm_s_400_before_any_routing(sdk_stack):
         "Call `/v1/models` to view available models for your key.")
     assert error["type"] == "invalid_request_error"
     assert error["provider_specific_fields"] == {"error": error["message"]}
+
+
+def test_a_litellm_params_model_routes_to_the_deployments_calling_it(sdk_stack):
+    # LiteLLM's proxy routes a `litellm_params.model` (`specific_deployment`): both gpt-4o
+    # deployments call openai/gpt-4o, and the name is the answer's model group.
+    raw = client(sdk_stack).chat.completions.with_raw_response.create(
+        model="openai/gpt-4o", messages=[{"role": "user", "content": "hi"}], max_tokens=4)
+    assert raw.parse().choices[0].message.content
+    assert raw.headers["x-litellm-model-id"] in ("gpt-4o-a", "gpt-4o-b")
+    assert raw.headers["x-litellm-model-group"] == "openai/gpt-4o"

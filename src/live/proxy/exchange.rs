@@ -414,6 +414,10 @@ impl Exchange {
             request_id: self.line.request_id,
         };
         response_headers::add(headers, &self.proxy.labels[deployment.get()], facts);
+        if let Route::To(Target::Model(m)) = self.call.current_route() {
+            // LiteLLM's model group is then the `litellm_params.model` named, not a group.
+            response_headers::name_model_group(headers, &self.proxy.table.litellm_model(m).name);
+        }
         super::explain::add_kept_header(self, headers);
     }
 

@@ -2,8 +2,9 @@
 //! words (`litellm/proxy/route_llm_request.py`, `proxy/common_request_processing.py`): a body
 //! that is not JSON (an empty body reads as `{}`), a `model` that is not a string, a missing
 //! required parameter (`messages` for chat, `input` for embeddings), then a model that no group,
-//! alias, deployment id or wildcard names ("Invalid model name passed in model=…", whatever
-//! `default_fallbacks` says: the proxy never hands such a request to its router).
+//! alias, deployment id, wildcard or `litellm_params.model` names ("Invalid model name passed in
+//! model=…", whatever `default_fallbacks` says: the proxy never hands such a request to its
+//! router).
 //!
 //! It decides only these refusals; a request it lets through is routed, and every error after
 //! that is the router's or an upstream's. No refused request reaches an upstream, so none can

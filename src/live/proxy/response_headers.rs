@@ -101,6 +101,15 @@ pub(super) fn add(headers: &mut HeaderMap, labels: &DeploymentLabels, facts: Ans
     put(REQUEST_ID, Some(HeaderValue::from(facts.request_id)));
 }
 
+/// Replaces the `x-litellm-model-group` [`add`] wrote by `name`: for a request routed by a
+/// `litellm_params.model`, which LiteLLM reports as the group.
+pub(super) fn name_model_group(headers: &mut HeaderMap, name: &str) {
+    match HeaderValue::from_str(name) {
+        Ok(v) => headers.insert(MODEL_GROUP, v),
+        Err(_) => headers.remove(MODEL_GROUP),
+    };
+}
+
 /// `span` in milliseconds with three decimals, as LiteLLM writes its durations.
 fn milliseconds(span: Duration) -> Option<HeaderValue> {
     formatted(format_args!("{:.3}", span.as_secs_f64() * 1000.0))

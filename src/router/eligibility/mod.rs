@@ -285,19 +285,16 @@ impl Pipeline<'_> {
 
     /// The deployments a target starts from.
     fn members<'t>(&'t self, target: &'t Target) -> &'t [DeploymentIdx] {
-        match target {
-            Target::Group(g) => &self.table.group(*g).members,
-            Target::Deployment(d) => std::slice::from_ref(d),
-        }
+        self.table.members(target)
     }
 
     /// Every tag the target's group carries, whichever members are still candidates (gathered
-    /// once when the router is built); empty for a pinned deployment (LiteLLM's
-    /// `get_all_deployments(model_name=id)` finds no group).
+    /// once when the router is built); empty for a pinned deployment or a `litellm_params.model`
+    /// (LiteLLM's `get_all_deployments(model_name=…)` finds no group by either name).
     fn group_tags(&self, target: &Target) -> TagSet {
         match target {
             Target::Group(g) => self.group_tags[g.get()],
-            Target::Deployment(_) => TagSet::EMPTY,
+            Target::Deployment(_) | Target::Model(_) => TagSet::EMPTY,
         }
     }
 
@@ -307,6 +304,7 @@ impl Pipeline<'_> {
         match *target {
             Target::Group(group) => self.table.group(group).has_order,
             Target::Deployment(d) => self.table.deployment(d).config.order.is_some(),
+            Target::Model(m) => self.table.litellm_model(m).has_order,
         }
     }
 

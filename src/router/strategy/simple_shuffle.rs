@@ -34,12 +34,9 @@ impl Strategy for SimpleShuffle {
             _ => {}
         }
         let deployments = ctx.table.deployments();
-        // Candidates share a group; metrics no member of it sets cannot weigh.
-        let has_metric = ctx
-            .table
-            .group(deployments[candidates[0].get()].group)
-            .has_metric;
-        for metric in (0..3).filter(|&m| has_metric[m]) {
+        // Metrics that nothing the first candidate can stand beside sets cannot weigh.
+        let may_weigh = deployments[candidates[0].get()].may_weigh;
+        for metric in (0..3).filter(|&m| may_weigh[m]) {
             let total: f64 = candidates
                 .iter()
                 .map(|d| deployments[d.get()].shuffle_metrics[metric])

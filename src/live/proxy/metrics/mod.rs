@@ -61,12 +61,14 @@ impl ProxyMetrics {
         }
     }
 
-    /// The group slot of a request for `route` (read from the table, no lock).
+    /// The group slot of a request for `route` (read from the table, no lock). A request naming
+    /// a `litellm_params.model` has no group: it is counted in the slot of names no group
+    /// serves (`requested_model=""`).
     pub fn slot_of(&self, table: &DeploymentTable, route: Route) -> usize {
         let group: Option<GroupIdx> = match route {
             Route::To(Target::Group(g)) => Some(g),
             Route::To(Target::Deployment(d)) => Some(table.deployment(d).group),
-            Route::Unknown => None,
+            Route::To(Target::Model(_)) | Route::Unknown => None,
         };
         self.counters.group_slot(group)
     }
