@@ -118,9 +118,21 @@ fn options(dir: &Path, key_environment: KeyEnvironment) -> ServeOptions {
 /// The fixture with `router_extra` lines in its `router_settings` and `extra` YAML appended.
 async fn fixture_with(router_extra: &str, extra: &str) -> Fixture {
     let up = start_upstream().await;
+    serving(config_with(up, router_extra, extra)).await
+}
+
+/// A fixture serving the config `text` writes for the test upstream's address.
+async fn fixture_of(text: impl FnOnce(SocketAddr) -> String) -> Fixture {
+    let up = start_upstream().await;
+    let config = LitellmConfig::from_str(&text(up), "proxy.yaml", Path::new("."), &env())
+        .expect("config loads");
+    serving(config).await
+}
+
+async fn serving(config: LitellmConfig) -> Fixture {
     let log = tempfile::tempdir().unwrap();
     let options = options(log.path(), KeyEnvironment::local_development());
-    let server = proxy::start(&config_with(up, router_extra, extra), None, &options)
+    let server = proxy::start(&config, None, &options)
         .await
         .expect("proxy starts");
     let url = format!("http://{}", server.addr);
@@ -594,4 +606,78 @@ fn an_api_base_that_is_no_url_is_refused_at_start_and_keys_are_never_printed() {
     assert_eq!(name.as_str(), "authorization");
     assert!(value.is_sensitive());
     assert!(!format!("{target:?}").contains("sk-secret-upstream"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_refusal_is_litellm_s_429_with_the_type_of_a_value_error() {
+    // docs/litellm-compat.md §14: LiteLLM's `ProxyException` recodes any message saying "No
+    // deployments available" to 429; the budget's refusal says it, and is a `ValueError`.
+    let f = fixture_with(
+        "  provider_budget_config: {openai: {budget_limit: 0.000001, time_period: 1d}}\n",
+        "",
+    )
+    .await;
+    assert_eq!(
+        f.chat(serde_json::json!({"model": "good"})).await.status(),
+        200
+    );
+    let r = f.chat(serde_json::json!({"model": "good"})).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().get("retry-after").is_none());
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["type"], "internal_server_error");
+    assert_eq!(v["error"]["code"], "429");
+    let lines = f.log_lines().await;
+    assert_eq!(lines[1]["status"], 429);
+    assert_eq!(lines[1]["error_class"], "budget_exceeded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fallback_out_of_deployments_makes_the_primary_s_error_a_429() {
+    // LiteLLM 1.108.7's proxy, observed: a 500 whose fallback group is all cooling answers 429
+    // with the primary's message and type (the message ends "Fallback to busy also failed: No
+    // deployments available…").
+    let f = fixture_of(|up| {
+        format!(
+            r#"
+model_list:
+  - {{model_name: flaky, litellm_params: {{model: openai/m, api_base: "http://{up}/fail/v1"}}, model_info: {{id: flaky-1}}}}
+  - {{model_name: busy, litellm_params: {{model: openai/m, api_base: "http://{up}/busy/v1"}}, model_info: {{id: busy-1}}}}
+  - {{model_name: busy, litellm_params: {{model: openai/m, api_base: "http://{up}/busy/v1"}}, model_info: {{id: busy-2}}}}
+router_settings:
+  num_retries: 0
+  retry_after: 0
+  cooldown_time: 600
+  fallbacks: [{{flaky: [busy]}}]
+general_settings:
+  master_key: sk-1234
+"#
+        )
+    })
+    .await;
+    let plain = f.chat(serde_json::json!({"model": "flaky"})).await;
+    assert_eq!(
+        plain.status(),
+        500,
+        "a fallback's own 429 leaves the primary's status"
+    );
+    // Both busy deployments are cooling now (a 429 cools a deployment of a group of two).
+    assert_eq!(
+        f.chat(serde_json::json!({"model": "busy"})).await.status(),
+        429
+    );
+    let r = f.chat(serde_json::json!({"model": "flaky"})).await;
+    assert_eq!(r.status(), 429);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["type"], "internal_server_error", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("busy: no_deployments_available"),
+        "{v}"
+    );
+    let lines = f.log_lines().await;
+    assert_eq!(lines.last().unwrap()["error_class"], "internal_server");
+    assert_eq!(lines.last().unwrap()["status"], 429);
 }

@@ -53,6 +53,14 @@ impl ApiError {
         self
     }
 
+    /// The error answered with `status` instead, its `type` still the one it had: LiteLLM's
+    /// `ProxyException` (`proxy/_types.py`) recodes this way.
+    pub fn recoded(mut self, status: u16) -> Self {
+        self.kind = Some(self.kind());
+        self.status = status;
+        self
+    }
+
     /// The message is repeated under `provider_specific_fields.error`.
     pub fn with_provider_fields(mut self) -> Self {
         self.provider_fields = true;

@@ -26,8 +26,8 @@ use super::usage::{Usage, usage_of};
 use crate::live::upstream::anthropic::stream::StreamTranslator;
 use crate::live::upstream::{Endpoint, UpstreamFailure, timed_out};
 use crate::router::{
-    AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, Outcome, RequestSpec,
-    Route, Step, Target,
+    AttemptFailure, AttemptId, Call, CallResult, Completion, DeploymentIdx, ErrorClass, Failed,
+    Outcome, RequestSpec, Route, Step, Target,
 };
 use crate::time::Time;
 
@@ -370,10 +370,7 @@ impl Exchange {
                 if let Some(f) = &self.last_failure {
                     message.push_str(&format!("; last upstream error: {}", f.message));
                 }
-                let error = ApiError {
-                    retry_after: failed.retry_after.filter(|_| failed.class.status() == 429),
-                    ..ApiError::new(failed.class.status(), message)
-                };
+                let error = failed_error(&self.call, &failed, message);
                 self.line.error_class = Some(failed.class.name());
                 self.line.retries = failed.retries;
                 self.line.fallbacks = failed.fallbacks;
@@ -481,6 +478,35 @@ impl Drop for Exchange {
             self.line.error_class = Some("client_closed");
             self.write_log();
         }
+    }
+}
+
+/// The answer to a request that failed with `failed`, in LiteLLM's proxy's status and `type`.
+///
+/// The status is the final error's, recoded to 429 when LiteLLM's message would say "No
+/// deployments available": `ProxyException` (`proxy/_types.py`) recodes any message that does.
+/// LiteLLM's message is the final error's, followed by the last fallback's, so the recode
+/// applies when either ran out of deployments (all cooling, or all over budget). A budget's
+/// refusal is a `ValueError` in LiteLLM, so its `type` stays `internal_server_error`.
+fn failed_error(call: &Call, failed: &Failed, message: String) -> ApiError {
+    let out_of_deployments = |c: ErrorClass| {
+        matches!(
+            c,
+            ErrorClass::NoDeploymentsAvailable | ErrorClass::BudgetExceeded
+        )
+    };
+    let mut error = ApiError {
+        retry_after: failed.retry_after.filter(|_| failed.class.status() == 429),
+        ..ApiError::new(failed.class.status(), message)
+    };
+    if failed.class == ErrorClass::BudgetExceeded {
+        error.kind = Some("internal_server_error");
+    }
+    let last_fallback = call.group_failures().last().map(|f| f.class);
+    if out_of_deployments(failed.class) || last_fallback.is_some_and(out_of_deployments) {
+        error.recoded(429)
+    } else {
+        error
     }
 }
 
