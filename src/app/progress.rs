@@ -352,6 +352,7 @@ mod tests {
                 attempts: 1,
                 retries: 0,
                 fallbacks: 0,
+                out_of_deployments: false,
             }),
             time_to_first_token: None,
             input_tokens: 1,

@@ -120,7 +120,7 @@ impl<'a, W: Write> RequestsCsv<'a, W> {
         self.out.write_field(deployment)?;
         let (status, class) = match r.result {
             CallResult::Served(_) => (200, ""),
-            CallResult::Failed(f) => (f.class.status(), f.class.name()),
+            CallResult::Failed(f) => (f.status(), f.class.name()),
         };
         self.field(|b| {
             let _ = write!(b, "{status}");

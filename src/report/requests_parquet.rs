@@ -186,7 +186,7 @@ impl RequestColumns {
             .push(r.deployment().map_or(NONE, |d| d.get() as u32));
         let (status, class) = match r.result {
             CallResult::Served(_) => (200, ""),
-            CallResult::Failed(f) => (f.class.status(), f.class.name()),
+            CallResult::Failed(f) => (f.status(), f.class.name()),
         };
         self.status.push(i32::from(status));
         self.error_class.push(class);

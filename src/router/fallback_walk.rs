@@ -98,8 +98,11 @@ impl Walk<'_> {
             }
             return Next::MovedOn;
         }
+        let last_class = class;
         let (class, retry_after) = self.final_error(call, (class, retry_after));
         Next::GaveUp(Failed {
+            // LiteLLM's message is the final error's, then the last fallback's.
+            out_of_deployments: class.is_out_of_deployments() || last_class.is_out_of_deployments(),
             class,
             retry_after,
             last_deployment: call.last_deployment,

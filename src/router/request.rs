@@ -140,6 +140,33 @@ pub struct Failed {
     pub retries: u32,
     /// Attempted fallbacks, counted as for a served request ([`Served::fallbacks`]).
     pub fallbacks: u32,
+    /// Whether LiteLLM's message for it says "No deployments available": its final error, or
+    /// the last fallback's, ran out of deployments (all cooling, or all over budget).
+    pub out_of_deployments: bool,
+}
+
+impl Failed {
+    /// The HTTP status LiteLLM 1.108.7's proxy answers it with: its class's, recoded to 429 when
+    /// the message says "No deployments available" (`ProxyException`, `proxy/_types.py`,
+    /// recodes any message that does, whatever the error; docs/litellm-compat.md §14).
+    pub fn status(&self) -> u16 {
+        if self.out_of_deployments {
+            429
+        } else {
+            self.class.status()
+        }
+    }
+}
+
+impl ErrorClass {
+    /// Whether a request ran out of deployments with this error (all cooling, or all over
+    /// budget): LiteLLM's message for it says "No deployments available".
+    pub fn is_out_of_deployments(self) -> bool {
+        matches!(
+            self,
+            ErrorClass::NoDeploymentsAvailable | ErrorClass::BudgetExceeded
+        )
+    }
 }
 
 impl CallResult {

@@ -13,8 +13,6 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use crate::router::ErrorClass;
-
 /// The SDK's first backoff (`INITIAL_RETRY_DELAY`).
 pub const INITIAL_RETRY_DELAY: Duration = Duration::from_millis(500);
 /// The SDK's longest backoff (`MAX_RETRY_DELAY`).
@@ -41,9 +39,9 @@ impl Default for ClientRetries {
     }
 }
 
-/// Whether the SDK retries a gateway answer of `class` (by its HTTP status).
-pub fn retries_status(class: ErrorClass) -> bool {
-    matches!(class.status(), 408 | 409 | 429 | 500..=599)
+/// Whether the SDK retries a gateway answer with HTTP `status`.
+pub fn retries_status(status: u16) -> bool {
+    matches!(status, 408 | 409 | 429 | 500..=599)
 }
 
 /// A wait as a `Retry-After` header spells it: whole seconds, rounded up.
@@ -61,12 +59,12 @@ impl ClientRetries {
     /// `class` that came with `retry_after`; `None` when it does not retry.
     pub fn wait<R: Rng + ?Sized>(
         &self,
-        class: ErrorClass,
+        status: u16,
         retry_after: Option<Duration>,
         taken: u32,
         rng: &mut R,
     ) -> Option<Duration> {
-        if taken >= self.max_retries || !retries_status(class) {
+        if taken >= self.max_retries || !retries_status(status) {
             return None;
         }
         // The header carries whole seconds, rounded up (LiteLLM's proxy writes
@@ -86,6 +84,7 @@ impl ClientRetries {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::router::ErrorClass;
     use crate::sim::rng::stream;
 
     #[test]
@@ -94,7 +93,7 @@ mod tests {
         let mut rng = stream(1, "client");
         for (taken, full) in [(0, 0.5), (1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (7, 8.0)] {
             let w = client
-                .wait(ErrorClass::InternalServer, None, taken, &mut rng)
+                .wait(ErrorClass::InternalServer.status(), None, taken, &mut rng)
                 .unwrap()
                 .as_secs_f64();
             assert!(w <= full && w >= 0.75 * full, "retry {taken}: {w}");
@@ -107,20 +106,20 @@ mod tests {
         let mut rng = stream(1, "client");
         let ra = |s| Some(Duration::from_secs(s));
         assert_eq!(
-            client.wait(ErrorClass::RateLimit, ra(30), 0, &mut rng),
+            client.wait(ErrorClass::RateLimit.status(), ra(30), 0, &mut rng),
             ra(30)
         );
         assert_eq!(
-            client.wait(ErrorClass::RateLimit, ra(120), 1, &mut rng),
+            client.wait(ErrorClass::RateLimit.status(), ra(120), 1, &mut rng),
             ra(120)
         );
         assert_eq!(
-            client.wait(ErrorClass::RateLimit, ra(121), 0, &mut rng),
+            client.wait(ErrorClass::RateLimit.status(), ra(121), 0, &mut rng),
             None
         );
         assert_eq!(
             client.wait(
-                ErrorClass::NoDeploymentsAvailable,
+                ErrorClass::NoDeploymentsAvailable.status(),
                 Some(Duration::from_millis(68)),
                 0,
                 &mut rng
@@ -135,7 +134,7 @@ mod tests {
         let client = ClientRetries::default();
         let mut rng = stream(1, "client");
         for class in ErrorClass::ALL {
-            let retried = client.wait(class, None, 0, &mut rng).is_some();
+            let retried = client.wait(class.status(), None, 0, &mut rng).is_some();
             let status = class.status();
             assert_eq!(
                 retried,
@@ -145,7 +144,7 @@ mod tests {
         }
         assert!(
             client
-                .wait(ErrorClass::Timeout, None, 2, &mut rng)
+                .wait(ErrorClass::Timeout.status(), None, 2, &mut rng)
                 .is_none()
         );
     }

@@ -365,3 +365,91 @@ fn a_litellm_model_falls_back_along_the_list_keyed_by_its_own_name() {
         "{message}"
     );
 }
+
+#[test]
+fn a_fallback_out_of_deployments_makes_the_failure_a_429_with_the_primary_s_class() {
+    // docs/litellm-compat.md §14: LiteLLM's message ends with the last fallback's "No
+    // deployments available", and its proxy answers any such message with 429.
+    let mut r = router(
+        r#"
+model_list:
+  - {model_name: flaky, litellm_params: {model: openai/flaky}, model_info: {id: flaky-1}}
+  - {model_name: busy, litellm_params: {model: openai/busy}, model_info: {id: busy-1}}
+  - {model_name: busy, litellm_params: {model: openai/busy}, model_info: {id: busy-2}}
+router_settings:
+  num_retries: 0
+  cooldown_time: 600
+  fallbacks: [{flaky: [busy]}]
+"#,
+    );
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let failure = |class| {
+        Outcome::Failure(switchyard::router::AttemptFailure {
+            class,
+            retry_after: None,
+            latency: Duration::from_millis(50),
+        })
+    };
+    // A 429 cools a deployment of a group of two: two requests cool both.
+    for _ in 0..2 {
+        let mut call = r.start(spec(r.resolve("busy")));
+        let (attempt, _) = send(&mut r, &mut call, &mut rng);
+        r.record(
+            &mut call,
+            attempt,
+            &failure(ErrorClass::RateLimit),
+            Time::ZERO,
+            &mut rng,
+        );
+    }
+    let mut call = r.start(spec(r.resolve("flaky")));
+    let (attempt, _) = send(&mut r, &mut call, &mut rng);
+    r.record(
+        &mut call,
+        attempt,
+        &failure(ErrorClass::InternalServer),
+        Time::ZERO,
+        &mut rng,
+    );
+    match r.next_step(&mut call, Time::ZERO, &mut rng) {
+        Step::Finish(CallResult::Failed(f)) => {
+            assert_eq!(f.class, ErrorClass::InternalServer, "the primary's error");
+            assert!(f.out_of_deployments);
+            assert_eq!(f.status(), 429);
+        }
+        other => panic!("expected a failed finish, got {other:?}"),
+    }
+    // Without the cooldowns the fallback's own 429 leaves the primary's 500.
+    let mut fresh = router(
+        r#"
+model_list:
+  - {model_name: flaky, litellm_params: {model: openai/flaky}, model_info: {id: flaky-1}}
+  - {model_name: busy, litellm_params: {model: openai/busy}, model_info: {id: busy-1}}
+  - {model_name: busy, litellm_params: {model: openai/busy}, model_info: {id: busy-2}}
+router_settings:
+  num_retries: 0
+  fallbacks: [{flaky: [busy]}]
+"#,
+    );
+    let mut call = fresh.start(spec(fresh.resolve("flaky")));
+    let (attempt, _) = send(&mut fresh, &mut call, &mut rng);
+    fresh.record(
+        &mut call,
+        attempt,
+        &failure(ErrorClass::InternalServer),
+        Time::ZERO,
+        &mut rng,
+    );
+    let (attempt, _) = send(&mut fresh, &mut call, &mut rng);
+    fresh.record(
+        &mut call,
+        attempt,
+        &failure(ErrorClass::RateLimit),
+        Time::ZERO,
+        &mut rng,
+    );
+    match fresh.next_step(&mut call, Time::ZERO, &mut rng) {
+        Step::Finish(CallResult::Failed(f)) => assert_eq!(f.status(), 500),
+        other => panic!("expected a failed finish, got {other:?}"),
+    }
+}

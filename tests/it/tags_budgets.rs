@@ -227,6 +227,8 @@ fn everything_over_budget_is_the_crossed_budget_error_and_fallbacks_take_over() 
     let life = drive_spec(&mut r, &mut g, s, Time::from_secs_f64(5.0), &mut |_| ok());
     assert!(life.attempts.is_empty());
     assert!(matches!(life.result, CallResult::Failed(f) if f.class == ErrorClass::BudgetExceeded));
+    // LiteLLM's proxy answers "No deployments available - crossed budget" with 429.
+    assert!(matches!(life.result, CallResult::Failed(f) if f.status() == 429));
 }
 
 #[test]

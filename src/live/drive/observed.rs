@@ -104,6 +104,9 @@ pub enum Answer {
     Failed {
         /// The error's class.
         class: ErrorClass,
+        /// Whether the gateway answered 429 for an error of another class, as LiteLLM's proxy
+        /// does when its message says "No deployments available" ([`Failed::status`]).
+        recoded: bool,
     },
 }
 
@@ -125,7 +128,10 @@ impl Exchange {
     /// A request that failed with `class` after `latency`, with no headers to read.
     pub fn failed(class: ErrorClass, latency: Duration) -> Exchange {
         Exchange {
-            answer: Answer::Failed { class },
+            answer: Answer::Failed {
+                class,
+                recoded: false,
+            },
             headers: GatewayHeaders::default(),
             first_token: None,
             latency,
@@ -242,8 +248,9 @@ impl Reader<'_> {
                     unknown,
                 )
             }
-            Answer::Failed { class } => {
+            Answer::Failed { class, recoded } => {
                 let failed = Failed {
+                    out_of_deployments: recoded,
                     class,
                     retry_after: h.retry_after.map(|r| self.virtual_span(r)),
                     last_deployment: named,

@@ -66,7 +66,10 @@ async fn exchange(endpoint: &Endpoint, body: Vec<u8>, stream: bool, due: Time) -
     let status = response.status();
     let headers = GatewayHeaders::read(response.headers());
     let failed = |class, headers| Exchange {
-        answer: Answer::Failed { class },
+        answer: Answer::Failed {
+            class,
+            recoded: false,
+        },
         headers,
         first_token: None,
         latency: clock::now() - due,
@@ -74,7 +77,15 @@ async fn exchange(endpoint: &Endpoint, body: Vec<u8>, stream: bool, due: Time) -
     if !status.is_success() {
         let bytes = response.bytes().await.unwrap_or_default();
         let class = classify(status.as_u16(), &ErrorBody::parse(&bytes));
-        return failed(class, headers);
+        return Exchange {
+            answer: Answer::Failed {
+                class,
+                recoded: status.as_u16() == 429 && class.status() != 429,
+            },
+            headers,
+            first_token: None,
+            latency: clock::now() - due,
+        };
     }
     if !stream {
         return match response.bytes().await {
@@ -109,7 +120,10 @@ async fn exchange(endpoint: &Endpoint, body: Vec<u8>, stream: bool, due: Time) -
     events.finish();
     let latency = clock::now() - due;
     let answer = match events.error {
-        Some(class) => Answer::Failed { class },
+        Some(class) => Answer::Failed {
+            class,
+            recoded: false,
+        },
         None => Answer::Served {
             usage: events.usage,
         },

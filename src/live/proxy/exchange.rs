@@ -370,7 +370,7 @@ impl Exchange {
                 if let Some(f) = &self.last_failure {
                     message.push_str(&format!("; last upstream error: {}", f.message));
                 }
-                let error = failed_error(&self.call, &failed, message);
+                let error = failed_error(&failed, message);
                 self.line.error_class = Some(failed.class.name());
                 self.line.retries = failed.retries;
                 self.line.fallbacks = failed.fallbacks;
@@ -481,20 +481,10 @@ impl Drop for Exchange {
     }
 }
 
-/// The answer to a request that failed with `failed`, in LiteLLM's proxy's status and `type`.
-///
-/// The status is the final error's, recoded to 429 when LiteLLM's message would say "No
-/// deployments available": `ProxyException` (`proxy/_types.py`) recodes any message that does.
-/// LiteLLM's message is the final error's, followed by the last fallback's, so the recode
-/// applies when either ran out of deployments (all cooling, or all over budget). A budget's
-/// refusal is a `ValueError` in LiteLLM, so its `type` stays `internal_server_error`.
-fn failed_error(call: &Call, failed: &Failed, message: String) -> ApiError {
-    let out_of_deployments = |c: ErrorClass| {
-        matches!(
-            c,
-            ErrorClass::NoDeploymentsAvailable | ErrorClass::BudgetExceeded
-        )
-    };
+/// The answer to a request that failed with `failed`, in LiteLLM's proxy's status and `type`:
+/// [`Failed::status`], with the `type` of the class's own status (a recode to 429 keeps it), and
+/// `internal_server_error` for a budget's refusal, a `ValueError` in LiteLLM.
+fn failed_error(failed: &Failed, message: String) -> ApiError {
     let mut error = ApiError {
         retry_after: failed.retry_after.filter(|_| failed.class.status() == 429),
         ..ApiError::new(failed.class.status(), message)
@@ -502,11 +492,10 @@ fn failed_error(call: &Call, failed: &Failed, message: String) -> ApiError {
     if failed.class == ErrorClass::BudgetExceeded {
         error.kind = Some("internal_server_error");
     }
-    let last_fallback = call.group_failures().last().map(|f| f.class);
-    if out_of_deployments(failed.class) || last_fallback.is_some_and(out_of_deployments) {
-        error.recoded(429)
-    } else {
+    if failed.status() == error.status {
         error
+    } else {
+        error.recoded(failed.status())
     }
 }
 

@@ -479,7 +479,7 @@ impl<S: RecordSink> Engine<'_, S> {
         };
         let taken = active.client.retries;
         let Some(wait) = client.wait(
-            failed.class,
+            failed.status(),
             failed.retry_after,
             taken,
             &mut self.client_rng,
