@@ -366,12 +366,8 @@ fn a_litellm_model_falls_back_along_the_list_keyed_by_its_own_name() {
     );
 }
 
-#[test]
-fn a_fallback_out_of_deployments_makes_the_failure_a_429_with_the_primary_s_class() {
-    // docs/litellm-compat.md §14: LiteLLM's message ends with the last fallback's "No
-    // deployments available", and its proxy answers any such message with 429.
-    let mut r = router(
-        r#"
+/// `flaky` falls back to `busy`, a group of two; no retries.
+const FLAKY_TO_BUSY: &str = r#"
 model_list:
   - {model_name: flaky, litellm_params: {model: openai/flaky}, model_info: {id: flaky-1}}
   - {model_name: busy, litellm_params: {model: openai/busy}, model_info: {id: busy-1}}
@@ -380,76 +376,59 @@ router_settings:
   num_retries: 0
   cooldown_time: 600
   fallbacks: [{flaky: [busy]}]
-"#,
-    );
+"#;
+
+/// Sends the call's next attempt and records it failing with `class`.
+fn fail_next(
+    r: &mut switchyard::router::Router,
+    call: &mut switchyard::router::Call,
+    class: ErrorClass,
+    rng: &mut Xoshiro256PlusPlus,
+) {
+    let (attempt, _) = send(r, call, rng);
+    let failure = Outcome::Failure(switchyard::router::AttemptFailure {
+        class,
+        retry_after: None,
+        latency: Duration::from_millis(50),
+    });
+    r.record(call, attempt, &failure, Time::ZERO, rng);
+}
+
+/// How `call` finished.
+fn failed_with(
+    r: &mut switchyard::router::Router,
+    call: &mut switchyard::router::Call,
+    rng: &mut Xoshiro256PlusPlus,
+) -> switchyard::router::Failed {
+    match r.next_step(call, Time::ZERO, rng) {
+        Step::Finish(CallResult::Failed(f)) => f,
+        other => panic!("expected a failed finish, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_fallback_out_of_deployments_makes_the_failure_a_429_with_the_primary_s_class() {
+    // docs/litellm-compat.md §14: LiteLLM's message ends with the last fallback's "No
+    // deployments available", and its proxy answers any such message with 429.
+    let mut r = router(FLAKY_TO_BUSY);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
-    let failure = |class| {
-        Outcome::Failure(switchyard::router::AttemptFailure {
-            class,
-            retry_after: None,
-            latency: Duration::from_millis(50),
-        })
-    };
-    // A 429 cools a deployment of a group of two: two requests cool both.
-    for _ in 0..2 {
-        let mut call = r.start(spec(r.resolve("busy")));
-        let (attempt, _) = send(&mut r, &mut call, &mut rng);
-        r.record(
-            &mut call,
-            attempt,
-            &failure(ErrorClass::RateLimit),
-            Time::ZERO,
-            &mut rng,
-        );
-    }
+    // Without cooldowns the fallback's own 429 leaves the primary's 500; it cools one `busy`
+    // deployment (a 429 cools a deployment of a group of two), and a second request the other.
     let mut call = r.start(spec(r.resolve("flaky")));
-    let (attempt, _) = send(&mut r, &mut call, &mut rng);
-    r.record(
-        &mut call,
-        attempt,
-        &failure(ErrorClass::InternalServer),
-        Time::ZERO,
-        &mut rng,
+    fail_next(&mut r, &mut call, ErrorClass::InternalServer, &mut rng);
+    fail_next(&mut r, &mut call, ErrorClass::RateLimit, &mut rng);
+    let f = failed_with(&mut r, &mut call, &mut rng);
+    assert_eq!(
+        (f.class, f.out_of_deployments, f.status()),
+        (ErrorClass::InternalServer, false, 500)
     );
-    match r.next_step(&mut call, Time::ZERO, &mut rng) {
-        Step::Finish(CallResult::Failed(f)) => {
-            assert_eq!(f.class, ErrorClass::InternalServer, "the primary's error");
-            assert!(f.out_of_deployments);
-            assert_eq!(f.status(), 429);
-        }
-        other => panic!("expected a failed finish, got {other:?}"),
-    }
-    // Without the cooldowns the fallback's own 429 leaves the primary's 500.
-    let mut fresh = router(
-        r#"
-model_list:
-  - {model_name: flaky, litellm_params: {model: openai/flaky}, model_info: {id: flaky-1}}
-  - {model_name: busy, litellm_params: {model: openai/busy}, model_info: {id: busy-1}}
-  - {model_name: busy, litellm_params: {model: openai/busy}, model_info: {id: busy-2}}
-router_settings:
-  num_retries: 0
-  fallbacks: [{flaky: [busy]}]
-"#,
-    );
-    let mut call = fresh.start(spec(fresh.resolve("flaky")));
-    let (attempt, _) = send(&mut fresh, &mut call, &mut rng);
-    fresh.record(
-        &mut call,
-        attempt,
-        &failure(ErrorClass::InternalServer),
-        Time::ZERO,
-        &mut rng,
-    );
-    let (attempt, _) = send(&mut fresh, &mut call, &mut rng);
-    fresh.record(
-        &mut call,
-        attempt,
-        &failure(ErrorClass::RateLimit),
-        Time::ZERO,
-        &mut rng,
-    );
-    match fresh.next_step(&mut call, Time::ZERO, &mut rng) {
-        Step::Finish(CallResult::Failed(f)) => assert_eq!(f.status(), 500),
-        other => panic!("expected a failed finish, got {other:?}"),
-    }
+    let mut call = r.start(spec(r.resolve("busy")));
+    fail_next(&mut r, &mut call, ErrorClass::RateLimit, &mut rng);
+    // Now the fallback has no deployment left.
+    let mut call = r.start(spec(r.resolve("flaky")));
+    fail_next(&mut r, &mut call, ErrorClass::InternalServer, &mut rng);
+    let f = failed_with(&mut r, &mut call, &mut rng);
+    assert_eq!(f.class, ErrorClass::InternalServer, "the primary's error");
+    assert!(f.out_of_deployments);
+    assert_eq!(f.status(), 429);
 }
