@@ -662,9 +662,12 @@ general_settings:
         "a fallback's own 429 leaves the primary's status"
     );
     // Both busy deployments are cooling now (a 429 cools a deployment of a group of two).
+    let busy = f.chat(serde_json::json!({"model": "busy"})).await;
+    assert_eq!(busy.status(), 429);
+    let v: serde_json::Value = busy.json().await.unwrap();
     assert_eq!(
-        f.chat(serde_json::json!({"model": "busy"})).await.status(),
-        429
+        v["error"]["type"], "throttling_error",
+        "LiteLLM's RateLimitError carries its own type: {v}"
     );
     let r = f.chat(serde_json::json!({"model": "flaky"})).await;
     assert_eq!(r.status(), 429);

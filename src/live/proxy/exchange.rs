@@ -482,16 +482,19 @@ impl Drop for Exchange {
 }
 
 /// The answer to a request that failed with `failed`, in LiteLLM's proxy's status and `type`:
-/// [`Failed::status`], with the `type` of the class's own status (a recode to 429 keeps it), and
-/// `internal_server_error` for a budget's refusal, a `ValueError` in LiteLLM.
+/// [`Failed::status`], with the `type` of the class's own status (a recode to 429 keeps it),
+/// or the one LiteLLM's exception carries: `throttling_error` for its `RateLimitError`, and
+/// `internal_server_error` for a budget's refusal, a `ValueError` the proxy answers as a 500.
 fn failed_error(failed: &Failed, message: String) -> ApiError {
     let mut error = ApiError {
         retry_after: failed.retry_after.filter(|_| failed.class.status() == 429),
         ..ApiError::new(failed.class.status(), message)
     };
-    if failed.class == ErrorClass::BudgetExceeded {
-        error.kind = Some("internal_server_error");
-    }
+    error.kind = match failed.class {
+        ErrorClass::RateLimit => Some("throttling_error"),
+        ErrorClass::BudgetExceeded => Some("internal_server_error"),
+        _ => None,
+    };
     if failed.status() == error.status {
         error
     } else {
