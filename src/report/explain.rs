@@ -52,21 +52,11 @@ pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Str
                     }
                 }
                 TraceEvent::Candidates(target) => {
-                    let members: Vec<String> = match target {
-                        crate::router::Target::Group(g) => table
-                            .group(g)
-                            .members
-                            .iter()
-                            .map(|d| deployment_name(table, *d))
-                            .collect(),
-                        crate::router::Target::Deployment(_) | crate::router::Target::Model(_) => {
-                            table
-                                .members(&target)
-                                .iter()
-                                .map(|d| deployment_name(table, *d))
-                                .collect()
-                        }
-                    };
+                    let members: Vec<String> = table
+                        .members(&target)
+                        .iter()
+                        .map(|d| deployment_name(table, *d))
+                        .collect();
                     format!("  candidates: {}", members.join(", "))
                 }
                 TraceEvent::Filtered(d, why) => {
@@ -183,14 +173,8 @@ pub fn explain_json(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Ve
                     score,
                 } => json!({"event": "auto_routed", "group": group(g), "matched": matched, "score": score}),
                 TraceEvent::Candidates(target) => {
-                    let members: Vec<String> = match target {
-                        crate::router::Target::Group(g) => {
-                            table.group(g).members.iter().map(|d| id(*d)).collect()
-                        }
-                        crate::router::Target::Deployment(_) | crate::router::Target::Model(_) => {
-                            table.members(&target).iter().map(|d| id(*d)).collect()
-                        }
-                    };
+                    let members: Vec<String> =
+                        table.members(&target).iter().map(|d| id(*d)).collect();
                     json!({"event": "candidates", "deployments": members})
                 }
                 TraceEvent::Filtered(d, why) => {

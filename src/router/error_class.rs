@@ -80,6 +80,15 @@ impl ErrorClass {
         ErrorClass::UnknownModel,
     ];
 
+    /// Whether a request ran out of deployments with this error (all cooling, or all over
+    /// budget): LiteLLM's message for it says "No deployments available".
+    pub fn is_out_of_deployments(self) -> bool {
+        matches!(
+            self,
+            ErrorClass::NoDeploymentsAvailable | ErrorClass::BudgetExceeded
+        )
+    }
+
     /// The HTTP status a client sees (connection errors surface as 500, as in LiteLLM).
     pub fn status(self) -> u16 {
         match self {

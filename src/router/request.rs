@@ -158,17 +158,6 @@ impl Failed {
     }
 }
 
-impl ErrorClass {
-    /// Whether a request ran out of deployments with this error (all cooling, or all over
-    /// budget): LiteLLM's message for it says "No deployments available".
-    pub fn is_out_of_deployments(self) -> bool {
-        matches!(
-            self,
-            ErrorClass::NoDeploymentsAvailable | ErrorClass::BudgetExceeded
-        )
-    }
-}
-
 impl CallResult {
     /// Attempts made in all.
     pub fn attempts(&self) -> u32 {

@@ -65,11 +65,9 @@ async fn exchange(endpoint: &Endpoint, body: Vec<u8>, stream: bool, due: Time) -
     };
     let status = response.status();
     let headers = GatewayHeaders::read(response.headers());
-    let failed = |class, headers| Exchange {
-        answer: Answer::Failed {
-            class,
-            recoded: false,
-        },
+    // `recoded`: the gateway answered 429 for an error of another class.
+    let failed = |class, recoded, headers| Exchange {
+        answer: Answer::Failed { class, recoded },
         headers,
         first_token: None,
         latency: clock::now() - due,
@@ -77,15 +75,8 @@ async fn exchange(endpoint: &Endpoint, body: Vec<u8>, stream: bool, due: Time) -
     if !status.is_success() {
         let bytes = response.bytes().await.unwrap_or_default();
         let class = classify(status.as_u16(), &ErrorBody::parse(&bytes));
-        return Exchange {
-            answer: Answer::Failed {
-                class,
-                recoded: status.as_u16() == 429 && class.status() != 429,
-            },
-            headers,
-            first_token: None,
-            latency: clock::now() - due,
-        };
+        let recoded = status.as_u16() == 429 && class.status() != 429;
+        return failed(class, recoded, headers);
     }
     if !stream {
         return match response.bytes().await {
@@ -101,7 +92,7 @@ async fn exchange(endpoint: &Endpoint, body: Vec<u8>, stream: bool, due: Time) -
                     latency,
                 }
             }
-            Err(e) => failed(transport_class(&e), headers),
+            Err(e) => failed(transport_class(&e), false, headers),
         };
     }
     let mut events = SseReader::default();
@@ -114,7 +105,7 @@ async fn exchange(endpoint: &Endpoint, body: Vec<u8>, stream: bool, due: Time) -
                 }
             }
             Ok(None) => break,
-            Err(e) => return failed(transport_class(&e), headers),
+            Err(e) => return failed(transport_class(&e), false, headers),
         }
     }
     events.finish();
