@@ -11,7 +11,8 @@ bin=${1:-./target/release/switchyard}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 requests=()
-if "$bin" run --help 2>/dev/null | grep -q -- '--requests'; then
+# grep reads the whole help (not -q): an early exit would fail the pipeline under pipefail.
+if "$bin" run --help 2>/dev/null | grep -- '--requests' >/dev/null; then
   requests=(--requests csv)
 fi
 for scenario in scenarios/*.yaml; do

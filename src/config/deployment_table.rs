@@ -199,6 +199,16 @@ impl DeploymentTable {
         }
     }
 
+    /// The group a target tries: a group, or a pinned deployment's group; `None` for a
+    /// `litellm_params.model`, whose deployments may span groups (LiteLLM names it by itself).
+    pub fn target_group(&self, target: &Target) -> Option<GroupIdx> {
+        match target {
+            Target::Group(g) => Some(*g),
+            Target::Deployment(d) => Some(self.deployment(*d).group),
+            Target::Model(_) => None,
+        }
+    }
+
     /// All deployments, indexed by [`DeploymentIdx`].
     pub fn deployments(&self) -> &[Deployment] {
         &self.deployments

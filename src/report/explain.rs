@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::router::{DeploymentTable, Filtered, GroupIdx, Route, Target, TraceEvent};
+use crate::router::{DeploymentTable, Filtered, Route, Target, TraceEvent};
 use crate::time::Time;
 
 fn deployment_name(table: &DeploymentTable, d: crate::router::DeploymentIdx) -> String {
@@ -15,13 +15,15 @@ fn deployment_name(table: &DeploymentTable, d: crate::router::DeploymentIdx) -> 
     super::summary::label(c)
 }
 
-/// The name of the group a trace's group event tries: the group's, else the
-/// `litellm_params.model` its route names, else `<no such model>`.
-fn group_name(table: &DeploymentTable, group: Option<GroupIdx>, route: Route) -> &str {
-    match (group, route) {
-        (Some(g), _) => &table.group(g).name,
-        (None, Route::To(Target::Model(m))) => &table.litellm_model(m).name,
-        (None, _) => "<no such model>",
+/// The name a trace's group event gives its route: the group's (a pinned deployment's group),
+/// or the `litellm_params.model`'s; `None` for a name nothing matches.
+fn route_name(table: &DeploymentTable, route: Route) -> Option<&str> {
+    match route {
+        Route::To(Target::Model(m)) => Some(&table.litellm_model(m).name),
+        Route::To(target) => table
+            .target_group(&target)
+            .map(|g| table.group(g).name.as_str()),
+        Route::Unknown => None,
     }
 }
 
@@ -31,12 +33,8 @@ pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Str
         .iter()
         .map(|(at, event)| {
             let what = match *event {
-                TraceEvent::Group {
-                    group,
-                    route,
-                    depth,
-                } => {
-                    let name = group_name(table, group, route);
+                TraceEvent::Group { route, depth } => {
+                    let name = route_name(table, route).unwrap_or("<no such model>");
                     if depth == 0 {
                         format!("try model group {name}")
                     } else {
@@ -158,13 +156,8 @@ pub fn explain_json(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Ve
         .iter()
         .map(|(at, event)| {
             let mut fields = match *event {
-                TraceEvent::Group {
-                    group: g,
-                    route,
-                    depth,
-                } => {
-                    let name = (g.is_some() || matches!(route, Route::To(Target::Model(_))))
-                        .then(|| group_name(table, g, route).to_string());
+                TraceEvent::Group { route, depth } => {
+                    let name = route_name(table, route).map(str::to_string);
                     json!({"event": "group", "group": name, "depth": depth})
                 }
                 TraceEvent::AutoRouted {

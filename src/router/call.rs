@@ -118,7 +118,8 @@ pub(super) struct Frame {
 /// One group's failure, for the final error and the fallback path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GroupFailure {
-    /// The group tried (`None` for a name nothing matched, or a `litellm_params.model`).
+    /// The group tried (`None` for a name nothing matched, or a `litellm_params.model`): the
+    /// route's group, kept beside it for the records, which are read without the table.
     pub group: Option<GroupIdx>,
     /// The route tried: what names a `litellm_params.model`, which belongs to no group.
     pub route: Route,

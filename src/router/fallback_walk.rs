@@ -43,9 +43,8 @@ impl Walk<'_> {
     /// `litellm_params.model` (its deployments may span groups; LiteLLM names it by itself).
     pub(super) fn route_group(&self, route: Route) -> Option<GroupIdx> {
         match route {
-            Route::To(Target::Group(g)) => Some(g),
-            Route::To(Target::Deployment(d)) => Some(self.table.deployment(d).group),
-            Route::To(Target::Model(_)) | Route::Unknown => None,
+            Route::To(target) => self.table.target_group(&target),
+            Route::Unknown => None,
         }
     }
 
@@ -61,7 +60,6 @@ impl Walk<'_> {
     /// The trace event announcing the call's current group.
     pub(super) fn group_event(&self, call: &Call) -> TraceEvent {
         TraceEvent::Group {
-            group: self.route_group(call.current),
             route: call.current,
             depth: call.depth,
         }

@@ -74,9 +74,8 @@ pub enum Filtered {
 pub enum TraceEvent {
     /// Trying a group (depth 0 is the requested one).
     Group {
-        /// The group, `None` for a name nothing matches or a `litellm_params.model`.
-        group: Option<GroupIdx>,
-        /// The route tried: it names a `litellm_params.model`, which is no group.
+        /// The route tried: a group, a pinned deployment (its group), a
+        /// `litellm_params.model` (no group), or a name nothing matches.
         route: Route,
         /// LiteLLM's `fallback_depth` for the group: the failed group's count plus the group's
         /// place among the targets tried from its list (0 for the requested group).

@@ -12,6 +12,7 @@ import subprocess
 import time
 import urllib.request
 
+import httpx2
 import openai
 import pytest
 
@@ -166,6 +167,32 @@ def test_rate_limit_error_with_retry_after_when_everything_is_cooling(sdk_stack)
     retry_after = int(e.value.response.headers["retry-after"])
     assert 1 <= retry_after <= 60
     assert "RateLimitError" in str(e.value)
+
+
+def test_out_of_deployments_is_a_rate_limit_error_the_sdk_retries(sdk_stack):
+    # docs/litellm-compat.md §14: LiteLLM's proxy answers 429 for any error saying "No
+    # deployments available": a deployment over its budget, and a 500 whose fallback group has
+    # no deployment left. The SDK raises RateLimitError and, allowed retries, retries it.
+    hi = [{"role": "user", "content": "hi"}]
+    first = client(sdk_stack).chat.completions.create(model="capped", messages=hi, max_tokens=4)
+    assert first.choices[0].message.content, "the first request spends past the tiny budget"
+    with pytest.raises(openai.RateLimitError) as refused:
+        client(sdk_stack).chat.completions.create(model="capped", messages=hi)
+    assert refused.value.status_code == 429
+    assert refused.value.body["type"] == "internal_server_error"
+    assert "no deployments available" in refused.value.body["message"].lower()
+
+    with pytest.raises(openai.RateLimitError) as fell_back:
+        client(sdk_stack).chat.completions.create(model="broken", messages=hi)
+    assert fell_back.value.body["type"] == "internal_server_error", "the primary's error, recoded"
+    assert "fallbacks also failed: capped: budget_exceeded" in fell_back.value.body["message"]
+
+    statuses = []
+    counting = httpx2.Client(event_hooks={"response": [lambda r: statuses.append(r.status_code)]})
+    retrying = openai.OpenAI(base_url=sdk_stack.url, api_key="sk-1234", max_retries=2, http_client=counting)
+    with pytest.raises(openai.RateLimitError):
+        retrying.chat.completions.create(model="capped", messages=hi)
+    assert statuses == [429, 429, 429], "one request and the SDK's two retries"
 
 
 def test_a_served_fallback_says_so_in_its_headers(sdk_stack):

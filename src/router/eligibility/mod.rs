@@ -158,7 +158,7 @@ impl Pipeline<'_> {
             trace.event(now, TraceEvent::Candidates(target));
         }
         candidates.clear();
-        candidates.extend_from_slice(self.members(&target));
+        candidates.extend_from_slice(self.table.members(&target));
         let mut result = self
             .filter(candidates, call, target, now, trace)
             .and_then(|()| self.pick(strategy, candidates, call, now, rng, trace));
@@ -283,11 +283,6 @@ impl Pipeline<'_> {
         Ok(deployment)
     }
 
-    /// The deployments a target starts from.
-    fn members<'t>(&'t self, target: &'t Target) -> &'t [DeploymentIdx] {
-        self.table.members(target)
-    }
-
     /// Every tag the target's group carries, whichever members are still candidates (gathered
     /// once when the router is built); empty for a pinned deployment or a `litellm_params.model`
     /// (LiteLLM's `get_all_deployments(model_name=…)` finds no group by either name).
@@ -310,7 +305,8 @@ impl Pipeline<'_> {
 
     /// Retry-After of "no deployments available": until the first cooldown in the target ends.
     fn first_cooldown_end(&self, target: &Target, now: Time) -> Option<Duration> {
-        self.members(target)
+        self.table
+            .members(target)
             .iter()
             .map(|d| self.health[d.get()].cooling_until)
             .filter(|until| *until > now)
@@ -329,7 +325,8 @@ impl Pipeline<'_> {
         except: Option<DeploymentIdx>,
         now: Time,
     ) -> usize {
-        self.members(&target)
+        self.table
+            .members(&target)
             .iter()
             .filter(|d| Some(**d) != except)
             .filter(|d| !self.health[d.get()].is_cooling(now))

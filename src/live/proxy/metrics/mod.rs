@@ -32,8 +32,8 @@ use super::Proxy;
 use super::errors::ApiError;
 use super::state::SharedCore;
 use crate::config::LitellmConfig;
-use crate::config::deployment_table::{DeploymentTable, Target};
-use crate::router::{GroupIdx, Route};
+use crate::config::deployment_table::DeploymentTable;
+use crate::router::Route;
 
 /// The proxy's metrics: the counters requests add to and the label sets a scrape prints.
 #[derive(Debug)]
@@ -65,10 +65,9 @@ impl ProxyMetrics {
     /// a `litellm_params.model` has no group: it is counted in the slot of names no group
     /// serves (`requested_model=""`).
     pub fn slot_of(&self, table: &DeploymentTable, route: Route) -> usize {
-        let group: Option<GroupIdx> = match route {
-            Route::To(Target::Group(g)) => Some(g),
-            Route::To(Target::Deployment(d)) => Some(table.deployment(d).group),
-            Route::To(Target::Model(_)) | Route::Unknown => None,
+        let group = match route {
+            Route::To(target) => table.target_group(&target),
+            Route::Unknown => None,
         };
         self.counters.group_slot(group)
     }
