@@ -291,6 +291,30 @@ impl Router {
         failure_message(&self.table, call, last_group)
     }
 
+    /// Whether `call` failed with "no deployments available" because every deployment of the
+    /// group whose error is final (the primary's, or the last group's with
+    /// `final_error_last_group`) is cooling at `now`: LiteLLM raises its `RouterRateLimitError`
+    /// then, whose `type` is `all_deployments_in_cooldown`.
+    pub fn failed_all_cooling(&self, call: &Call, now: Time) -> bool {
+        let failures = call.group_failures();
+        let last_group = self.settings.improvements.final_error_last_group;
+        let final_failure = if last_group {
+            failures.last()
+        } else {
+            failures.first()
+        };
+        let Some(GroupFailure {
+            route: Route::To(target),
+            class: ErrorClass::NoDeploymentsAvailable,
+            ..
+        }) = final_failure
+        else {
+            return false;
+        };
+        let members = self.table.members(target);
+        !members.is_empty() && members.iter().all(|&d| self.health(d).is_cooling(now))
+    }
+
     /// Starts a request. Nothing is chosen or counted yet: the first [`Router::next_step`]
     /// does that.
     pub fn start(&self, spec: RequestSpec) -> Call {

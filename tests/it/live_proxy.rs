@@ -510,6 +510,11 @@ async fn when_every_deployment_is_cooling_the_client_gets_429_with_retry_after()
         (1..=7).contains(&wait),
         "until the first cooldown ends: {wait}"
     );
+    let v: serde_json::Value = third.json().await.unwrap();
+    assert_eq!(
+        v["error"]["type"], "all_deployments_in_cooldown",
+        "LiteLLM's RouterRateLimitError carries this type: {v}"
+    );
     let lines = f.log_lines().await;
     let attempted: Vec<&str> = lines[..2]
         .iter()

@@ -294,6 +294,10 @@ fn usage_based_refuses_one_request_early_and_then_answers_its_own_429() {
         Step::Finish(CallResult::Failed(f)) => {
             assert_eq!(f.class, ErrorClass::NoDeploymentsAvailable);
             assert_eq!(f.retry_after, Some(Duration::from_secs(60)));
+            assert!(
+                !r.failed_all_cooling(&call, Time::from_secs_f64(10.0)),
+                "limits, not cooldowns: not LiteLLM's all_deployments_in_cooldown"
+            );
         }
         other => panic!("{other:?}"),
     }

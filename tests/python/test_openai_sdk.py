@@ -167,6 +167,7 @@ def test_rate_limit_error_with_retry_after_when_everything_is_cooling(sdk_stack)
     retry_after = int(e.value.response.headers["retry-after"])
     assert 1 <= retry_after <= 60
     assert "RateLimitError" in str(e.value)
+    assert e.value.body["type"] == "all_deployments_in_cooldown", "LiteLLM's RouterRateLimitError type"
 
 
 def test_out_of_deployments_is_a_rate_limit_error_the_sdk_retries(sdk_stack):

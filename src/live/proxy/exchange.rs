@@ -362,15 +362,17 @@ impl Exchange {
                 response
             }
             CallResult::Failed(failed) => {
-                let mut message = self
-                    .proxy
-                    .core
-                    .with(|c| c.router.failure_message(&self.call))
-                    .unwrap_or_else(|| failed.class.name().to_string());
+                let now = self.proxy.clock.now();
+                let (message, all_cooling) = self.proxy.core.with(|c| {
+                    let router = &c.router;
+                    let message = router.failure_message(&self.call);
+                    (message, router.failed_all_cooling(&self.call, now))
+                });
+                let mut message = message.unwrap_or_else(|| failed.class.name().to_string());
                 if let Some(f) = &self.last_failure {
                     message.push_str(&format!("; last upstream error: {}", f.message));
                 }
-                let error = failed_error(&failed, message);
+                let error = failed_error(&failed, message, all_cooling);
                 self.line.error_class = Some(failed.class.name());
                 self.line.retries = failed.retries;
                 self.line.fallbacks = failed.fallbacks;
@@ -484,8 +486,10 @@ impl Drop for Exchange {
 /// The answer to a request that failed with `failed`, in LiteLLM's proxy's status and `type`:
 /// [`Failed::status`], with the `type` of the class's own status (a recode to 429 keeps it),
 /// or the one LiteLLM's exception carries: `throttling_error` for its `RateLimitError`, and
-/// `internal_server_error` for a budget's refusal, a `ValueError` the proxy answers as a 500.
-fn failed_error(failed: &Failed, message: String) -> ApiError {
+/// `internal_server_error` for a budget's refusal, a `ValueError` the proxy answers as a 500,
+/// and `all_deployments_in_cooldown` for its `RouterRateLimitError` ("no deployments
+/// available" with the whole group cooling: `all_cooling`).
+fn failed_error(failed: &Failed, message: String, all_cooling: bool) -> ApiError {
     let mut error = ApiError {
         retry_after: failed.retry_after.filter(|_| failed.class.status() == 429),
         ..ApiError::new(failed.class.status(), message)
@@ -493,6 +497,7 @@ fn failed_error(failed: &Failed, message: String) -> ApiError {
     error.kind = match failed.class {
         ErrorClass::RateLimit => Some("throttling_error"),
         ErrorClass::BudgetExceeded => Some("internal_server_error"),
+        ErrorClass::NoDeploymentsAvailable if all_cooling => Some("all_deployments_in_cooldown"),
         _ => None,
     };
     if failed.status() == error.status {
