@@ -184,6 +184,11 @@ impl DeploymentTable {
         }
     }
 
+    /// Every `litellm_params.model`, indexed by [`ModelIdx`].
+    pub fn litellm_models(&self) -> &[LitellmModel] {
+        &self.models
+    }
+
     /// One `litellm_params.model`'s deployments.
     pub fn litellm_model(&self, idx: ModelIdx) -> &LitellmModel {
         &self.models[idx.get()]

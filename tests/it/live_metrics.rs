@@ -1,6 +1,6 @@
 //! `GET /metrics` after a fault scenario driven through the live proxy: `mock-provider` serves
 //! the providers (one of two `gpt-4o` deployments down throughout, a lone `flaky` deployment
-//! failing every other answer), `serve` routes with retries, a cooldown and a fallback, `drive`
+//! failing every other answer, some requests naming a `litellm_params.model`), `serve` routes with retries, a cooldown and a fallback, `drive`
 //! plays the workload 20 times faster. The scrape is parsed with a real Prometheus text parser
 //! (`prometheus-parse`) and its counters must equal what the request log says, exactly; the
 //! cooling gauges must show the deployment in outage (its cooldown outlasts the run).
@@ -58,6 +58,7 @@ workload:
     - {model: gpt-4o, weight: 2, input_tokens: 200, output_tokens: 30}
     - {model: gpt-4o, stream: true, input_tokens: 200, output_tokens: 30}
     - {model: flaky, input_tokens: 50, output_tokens: 10}
+    - {model: openai/gpt-4o-mini, weight: 0.5, input_tokens: 50, output_tokens: 10}
 "#;
 
 /// The samples named `name` (a counter's `<name>_total`, a histogram's `_count`…).
@@ -171,7 +172,9 @@ fn requests_agree(scrape: &Scrape, lines: &[Json]) {
         lines.iter().filter(move |l| l["model"] == m)
     }
     let of_model = |m: &'static str| of(lines, m);
-    for model in ["gpt-4o", "flaky"] {
+    // A `litellm_params.model` is counted under its own name, as LiteLLM labels the model
+    // requested.
+    for model in ["gpt-4o", "flaky", "openai/gpt-4o-mini"] {
         let n = of_model(model).count() as f64;
         assert!(n > 0.0);
         let by = [("requested_model", model)];
@@ -530,7 +533,7 @@ fn measure_the_per_request_update() {
     use switchyard::live::proxy::request_log::{AttemptLine, RequestLine};
     use switchyard::router::{Completion, DeploymentIdx, GroupIdx, Outcome};
 
-    let counters = Counters::new(3, 6);
+    let counters = Counters::new(3, 2, 6);
     let line = RequestLine {
         status: 200,
         input_tokens: 100,

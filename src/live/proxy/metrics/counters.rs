@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::histogram::Histogram;
 use crate::live::proxy::request_log::RequestLine;
-use crate::router::{CooldownReason, DeploymentIdx, ErrorClass, GroupIdx, Outcome};
+use crate::router::{CooldownReason, DeploymentIdx, ErrorClass, GroupIdx, ModelIdx, Outcome};
 
 /// Every error class, by index.
 pub const CLASSES: usize = ErrorClass::ALL.len();
@@ -110,12 +110,14 @@ fn add(counter: &AtomicU64, n: u64) {
     }
 }
 
-/// Every counter of the proxy. Group slots are the table's groups plus one last slot for a
-/// requested model that names no group.
+/// Every counter of the proxy. Requested-model slots are the table's groups, then its
+/// `litellm_params.model`s, then one last slot for a requested model nothing serves.
 #[derive(Debug)]
 pub struct Counters {
-    /// Number of model groups (the unknown-model slot is `groups`).
+    /// Number of model groups.
     pub groups: usize,
+    /// The slot of a requested model nothing serves: the last.
+    unknown: usize,
     /// Number of deployments.
     pub deployments: usize,
     pub(super) requests: Box<[AtomicU64]>,
@@ -143,11 +145,13 @@ pub struct Counters {
 }
 
 impl Counters {
-    /// Zeroed counters for `groups` model groups and `deployments` deployments.
-    pub fn new(groups: usize, deployments: usize) -> Counters {
-        let slots = groups + 1;
+    /// Zeroed counters for `groups` model groups, `models` `litellm_params.model`s and
+    /// `deployments` deployments.
+    pub fn new(groups: usize, models: usize, deployments: usize) -> Counters {
+        let slots = groups + models + 1;
         Counters {
             groups,
+            unknown: slots - 1,
             deployments,
             requests: zeros(slots * OUTCOMES),
             request_latency: histograms(slots),
@@ -169,9 +173,14 @@ impl Counters {
         }
     }
 
-    /// The slot of a request for `group` (`None`: a model no group serves).
+    /// The slot of a request for `group` (`None`: a model nothing serves).
     pub fn group_slot(&self, group: Option<GroupIdx>) -> usize {
-        group.map_or(self.groups, |g| g.get().min(self.groups))
+        group.map_or(self.unknown, |g| g.get().min(self.unknown))
+    }
+
+    /// The slot of a request naming a `litellm_params.model`.
+    pub fn model_slot(&self, model: ModelIdx) -> usize {
+        (self.groups + model.get()).min(self.unknown)
     }
 
     /// An attempt's outcome reached the router (and possibly cooled its deployment).
@@ -213,7 +222,7 @@ impl Counters {
     /// A request ended and its line was written.
     #[inline]
     pub fn finished(&self, f: Finished<'_>) {
-        let g = f.requested.min(self.groups);
+        let g = f.requested.min(self.unknown);
         let line = f.line;
         let outcome = RequestOutcome::of(line.status, line.error_class);
         add(&self.requests[g * OUTCOMES + outcome.slot()], 1);

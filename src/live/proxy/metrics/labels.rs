@@ -1,6 +1,6 @@
 //! Label sets rendered once at start: each deployment's (LiteLLM's `model_group`, `model_id`,
-//! `litellm_model_name`, `api_base`, `api_provider`), each requested group's
-//! (`requested_model`), each budget's (`budget`, `scope`, `name`). A scrape copies them; a
+//! `litellm_model_name`, `api_base`, `api_provider`), each requested model's
+//! (`requested_model`: a group or a `litellm_params.model`), each budget's (`budget`, `scope`, `name`). A scrape copies them; a
 //! request never touches them.
 //!
 //! It decides the label names and values, never what is counted.
@@ -20,7 +20,8 @@ pub struct LabelSets {
     pub provider: Vec<String>,
     /// Per deployment, its configured `rpm` and `tpm`.
     pub limits: Vec<(Option<u64>, Option<u64>)>,
-    /// Per group slot (the last: a requested model no group serves, `requested_model=""`).
+    /// Per requested-model slot: the groups, the `litellm_params.model`s, and last a requested
+    /// model nothing serves (`requested_model=""`).
     pub requested: Vec<String>,
     /// Per group, its name.
     pub group_name: Vec<String>,
@@ -46,7 +47,8 @@ impl LabelSets {
             limits: Vec::new(),
             requested: group_name
                 .iter()
-                .map(|g| labels(&[("requested_model", g)]))
+                .chain(table.litellm_models().iter().map(|m| &m.name))
+                .map(|name| labels(&[("requested_model", name)]))
                 .chain(std::iter::once(labels(&[("requested_model", "")])))
                 .collect(),
             budget: budgets

@@ -32,7 +32,7 @@ use super::Proxy;
 use super::errors::ApiError;
 use super::state::SharedCore;
 use crate::config::LitellmConfig;
-use crate::config::deployment_table::DeploymentTable;
+use crate::config::deployment_table::{DeploymentTable, Target};
 use crate::router::Route;
 
 /// The proxy's metrics: the counters requests add to and the label sets a scrape prints.
@@ -55,21 +55,25 @@ impl ProxyMetrics {
     ) -> ProxyMetrics {
         let budgets = core.with(|c| routing_state::budget_names(&c.router));
         ProxyMetrics {
-            counters: Counters::new(table.groups().len(), table.deployments().len()),
+            counters: Counters::new(
+                table.groups().len(),
+                table.litellm_models().len(),
+                table.deployments().len(),
+            ),
             labels: LabelSets::new(table, api_base, &budgets),
             require_auth,
         }
     }
 
-    /// The group slot of a request for `route` (read from the table, no lock). A request naming
-    /// a `litellm_params.model` has no group: it is counted in the slot of names no group
-    /// serves (`requested_model=""`).
+    /// The requested-model slot of a request for `route` (read from the table, no lock): its
+    /// group's, or for a `litellm_params.model` that name's own, as LiteLLM labels it by the
+    /// model requested.
     pub fn slot_of(&self, table: &DeploymentTable, route: Route) -> usize {
-        let group = match route {
-            Route::To(target) => table.target_group(&target),
-            Route::Unknown => None,
-        };
-        self.counters.group_slot(group)
+        match route {
+            Route::To(Target::Model(m)) => self.counters.model_slot(m),
+            Route::To(target) => self.counters.group_slot(table.target_group(&target)),
+            Route::Unknown => self.counters.group_slot(None),
+        }
     }
 
     /// The slot of a request refused before its model was read.
