@@ -1,7 +1,7 @@
 //! Label sets rendered once at start: each deployment's (LiteLLM's `model_group`, `model_id`,
 //! `litellm_model_name`, `api_base`, `api_provider`), each requested model's
-//! (`requested_model`: a group or a `litellm_params.model`), each budget's (`budget`, `scope`, `name`). A scrape copies them; a
-//! request never touches them.
+//! (`requested_model`: a group or a `litellm_params.model`), each budget's (`budget`, `scope`,
+//! `name`). A scrape copies them; a request never touches them.
 //!
 //! It decides the label names and values, never what is counted.
 
