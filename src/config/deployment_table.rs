@@ -204,6 +204,25 @@ impl DeploymentTable {
         }
     }
 
+    /// Whether any group's name is a `*` pattern.
+    pub fn has_patterns(&self) -> bool {
+        !self.patterns.is_empty()
+    }
+
+    /// The deployments whose `litellm_params.model` is the name `target` goes by (a group's
+    /// name, a pinned deployment's id, a `litellm_params.model` itself): how LiteLLM looks up a
+    /// fallback target once `specific_deployment` is set. Empty when none is.
+    pub fn members_by_litellm_model_name(&self, target: &Target) -> &[DeploymentIdx] {
+        let name = match target {
+            Target::Model(m) => return &self.litellm_model(*m).members,
+            Target::Group(g) => self.group(*g).name.as_str(),
+            Target::Deployment(d) => self.deployment(*d).config.id.as_str(),
+        };
+        self.by_model
+            .get(name)
+            .map_or(&[], |m| &self.models[m.get()].members)
+    }
+
     /// The group a target tries: a group, or a pinned deployment's group; `None` for a
     /// `litellm_params.model`, whose deployments may span groups (LiteLLM names it by itself).
     pub fn target_group(&self, target: &Target) -> Option<GroupIdx> {

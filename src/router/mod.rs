@@ -275,6 +275,17 @@ impl Router {
         }
     }
 
+    /// Whether LiteLLM's proxy routes a request whose `model`, as the client sent it,
+    /// resolved to `route` as a specific deployment: the name is a `litellm_params.model`
+    /// itself (not an alias of one) and the config has no `*` pattern, which would send every
+    /// name it does not serve down the pattern path (`proxy/route_llm_request.py`). The
+    /// request's [`RequestSpec::specific_deployment`].
+    pub fn routes_as_specific_deployment(&self, model: &str, route: Route) -> bool {
+        matches!(route, Route::To(Target::Model(_)))
+            && !self.table.has_patterns()
+            && !self.settings.model_group_alias.contains_key(model)
+    }
+
     /// The name of the group a route tries, for messages and reports.
     pub fn route_name(&self, route: Route) -> &str {
         route_name(&self.table, route)
@@ -465,6 +476,12 @@ impl Router {
                 continue;
             }
             let refusal = match call.current {
+                // A fallback of a specific deployment's request is looked up by
+                // `litellm_params.model`: a name nothing serves finds no deployment.
+                Route::Unknown if call.spec.specific_deployment => Refusal {
+                    class: ErrorClass::NoDeploymentsAvailable,
+                    retry_after: None,
+                },
                 Route::Unknown => Refusal {
                     class: ErrorClass::UnknownModel,
                     retry_after: None,

@@ -45,6 +45,11 @@ pub struct RequestSpec {
     /// vectors (the live proxy computes it before the request reaches the router); `None` for
     /// the built-in encoder, or when the embedding call failed (the default model then serves).
     pub prompt_vector: Option<Arc<[f32]>>,
+    /// The client named a `litellm_params.model` that LiteLLM's proxy routes as a specific
+    /// deployment ([`super::Router::routes_as_specific_deployment`]). Its fallbacks keep
+    /// `specific_deployment`: each target is looked up by `litellm_params.model` alone, and a
+    /// group's name finds no deployment.
+    pub specific_deployment: bool,
 }
 
 impl RequestSpec {
@@ -61,6 +66,7 @@ impl RequestSpec {
             tags: RequestTags::default(),
             prompt: None,
             prompt_vector: None,
+            specific_deployment: false,
         }
     }
 }

@@ -638,6 +638,55 @@ async fn a_budget_refusal_is_litellm_s_429_with_the_type_of_a_value_error() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_litellm_params_model_s_fallbacks_are_looked_up_as_litellm_models() {
+    // docs/litellm-compat.md §4: LiteLLM's proxy routes `openai/flaky` with
+    // `specific_deployment=True`, which its fallbacks keep: the group `good` is looked up as a
+    // `litellm_params.model`, finds none, and the 500 is recoded to 429.
+    let f = fixture_of(|up| {
+        format!(
+            r#"
+model_list:
+  - {{model_name: flaky, litellm_params: {{model: openai/flaky, api_base: "http://{up}/fail/v1"}}, model_info: {{id: flaky-1}}}}
+  - {{model_name: good, litellm_params: {{model: openai/good, api_base: "http://{up}/ok/v1"}}, model_info: {{id: good-1}}}}
+router_settings:
+  num_retries: 0
+  fallbacks: [{{"openai/flaky": [good]}}, {{flaky: [good]}}]
+general_settings:
+  master_key: sk-1234
+"#
+        )
+    })
+    .await;
+    let specific = f.chat(serde_json::json!({"model": "openai/flaky"})).await;
+    assert_eq!(specific.status(), 429);
+    let v: serde_json::Value = specific.json().await.unwrap();
+    assert_eq!(
+        v["error"]["type"], "internal_server_error",
+        "the primary's: {v}"
+    );
+    let by_group = f.chat(serde_json::json!({"model": "flaky"})).await;
+    assert_eq!(
+        by_group.status(),
+        200,
+        "a group's fallback is looked up as usual"
+    );
+    assert_eq!(header(&by_group, "x-litellm-model-id"), "good-1");
+    let lines = f.log_lines().await;
+    assert_eq!(
+        lines[0]["attempts"].as_array().unwrap().len(),
+        1,
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        lines[1]["attempts"].as_array().unwrap().len(),
+        2,
+        "{}",
+        lines[1]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fallback_out_of_deployments_makes_the_primary_s_error_a_429() {
     // LiteLLM 1.108.7's proxy, observed: a 500 whose fallback group is all cooling answers 429
     // with the primary's message and type (the message ends "Fallback to busy also failed: No

@@ -366,6 +366,105 @@ fn a_litellm_model_falls_back_along_the_list_keyed_by_its_own_name() {
     );
 }
 
+/// The request to `model` (as a client sends it) failing once with a 500, then what follows.
+fn after_one_500(text: &str, model: &str) -> (switchyard::router::Router, Step) {
+    let mut r = router(text);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+    let route = r.resolve(model);
+    let mut request = spec(route);
+    request.specific_deployment = r.routes_as_specific_deployment(model, route);
+    let mut call = r.start(request);
+    let failure = Outcome::Failure(switchyard::router::AttemptFailure {
+        class: ErrorClass::InternalServer,
+        retry_after: None,
+        latency: Duration::from_millis(50),
+    });
+    let (attempt, _) = send(&mut r, &mut call, &mut rng);
+    r.record(&mut call, attempt, &failure, Time::ZERO, &mut rng);
+    let next = r.next_step(&mut call, Time::ZERO, &mut rng);
+    (r, next)
+}
+
+#[test]
+fn a_litellm_model_named_by_itself_keeps_specific_deployment_for_its_fallbacks() {
+    // docs/litellm-compat.md §4: LiteLLM's proxy passes `specific_deployment=True` for such a
+    // name, and its fallbacks keep it: a group named as a target finds no deployment.
+    let r = router(SHARED_MODEL);
+    let direct = r.resolve("openai/gpt-4o");
+    assert!(r.routes_as_specific_deployment("openai/gpt-4o", direct));
+    assert!(
+        !r.routes_as_specific_deployment("four-o", r.resolve("four-o")),
+        "an alias is a name the router recognises"
+    );
+    assert!(!r.routes_as_specific_deployment("other", r.resolve("other")));
+    // A `*` pattern anywhere in the config sends the name down the pattern path instead.
+    let with_pattern = SHARED_MODEL.replace(
+        "router_settings:",
+        "  - {model_name: \"claude-*\", litellm_params: {model: \"anthropic/*\"}, model_info: {id: p}}\nrouter_settings:",
+    );
+    let patterned = router(&with_pattern);
+    let route = patterned.resolve("openai/gpt-4o");
+    assert!(matches!(route, Route::To(Target::Model(_))), "{route:?}");
+    assert!(!patterned.routes_as_specific_deployment("openai/gpt-4o", route));
+    match after_one_500(&with_pattern, "openai/gpt-4o") {
+        (r, Step::Send { deployment, .. }) => {
+            assert_eq!(r.table().deployment(deployment).config.id, "d");
+        }
+        (_, other) => panic!("expected a send to `d`, got {other:?}"),
+    }
+
+    match after_one_500(SHARED_MODEL, "openai/gpt-4o").1 {
+        Step::Finish(CallResult::Failed(f)) => {
+            assert_eq!(f.class, ErrorClass::InternalServer, "the primary's error");
+            assert_eq!(
+                f.attempts, 1,
+                "the group `other` was looked up as a litellm model"
+            );
+            assert_eq!(
+                f.status(),
+                429,
+                "the fallback found no deployment: LiteLLM's 429"
+            );
+        }
+        other => panic!("expected a failed finish, got {other:?}"),
+    }
+    match after_one_500(SHARED_MODEL, "four-o").1 {
+        Step::Send { deployment, .. } => {
+            let r = router(SHARED_MODEL);
+            assert_eq!(
+                r.table().deployment(deployment).config.id,
+                "d",
+                "through an alias the group serves"
+            );
+        }
+        other => panic!("expected a send to `other`, got {other:?}"),
+    }
+    let to_model = SHARED_MODEL.replace(r#"["other"]"#, r#"["openai/other"]"#);
+    match after_one_500(&to_model, "openai/gpt-4o") {
+        (r, Step::Send { deployment, .. }) => {
+            assert_eq!(
+                r.table().deployment(deployment).config.id,
+                "d",
+                "a litellm model as target serves"
+            );
+        }
+        (_, other) => panic!("expected a send to `d`, got {other:?}"),
+    }
+    let to_nothing = SHARED_MODEL.replace(r#"["other"]"#, r#"["nope"]"#);
+    match after_one_500(&to_nothing, "openai/gpt-4o").1 {
+        Step::Finish(CallResult::Failed(f)) => {
+            assert_eq!(f.status(), 429, "no deployments, not an unknown model")
+        }
+        other => panic!("expected a failed finish, got {other:?}"),
+    }
+    match after_one_500(&to_nothing, "four-o").1 {
+        Step::Finish(CallResult::Failed(f)) => {
+            assert_eq!(f.status(), 500, "an unknown fallback leaves the 500")
+        }
+        other => panic!("expected a failed finish, got {other:?}"),
+    }
+}
+
 /// `flaky` falls back to `busy`, a group of two; no retries.
 const FLAKY_TO_BUSY: &str = r#"
 model_list:

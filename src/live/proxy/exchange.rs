@@ -516,6 +516,7 @@ fn spec_of(
     clock: &crate::live::clock::LiveClock,
 ) -> RequestSpec {
     let mut spec = RequestSpec::new(Route::To(target), controls::input_tokens(body));
+    spec.specific_deployment = router.routes_as_specific_deployment(&controls.model, spec.route);
     spec.stream = controls.stream;
     spec.num_retries = controls.num_retries;
     spec.fallbacks = controls

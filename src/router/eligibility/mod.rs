@@ -157,8 +157,9 @@ impl Pipeline<'_> {
         if trace.enabled() {
             trace.event(now, TraceEvent::Candidates(target));
         }
+        let members = self.starting_members(call, &target);
         candidates.clear();
-        candidates.extend_from_slice(self.table.members(&target));
+        candidates.extend_from_slice(members);
         let mut result = self
             .filter(candidates, call, target, now, trace)
             .and_then(|()| self.pick(strategy, candidates, call, now, rng, trace));
@@ -166,9 +167,20 @@ impl Pipeline<'_> {
             && refusal.class == ErrorClass::NoDeploymentsAvailable
             && refusal.retry_after.is_none()
         {
-            refusal.retry_after = self.first_cooldown_end(&target, now);
+            refusal.retry_after = self.first_cooldown_end(members, now);
         }
         result
+    }
+
+    /// The deployments `target` starts from: its members, but for a fallback of a request
+    /// LiteLLM's proxy routes as a specific deployment, those whose `litellm_params.model` is
+    /// the target's name (LiteLLM keeps `specific_deployment` for the fallbacks).
+    #[inline]
+    fn starting_members<'t>(&'t self, call: &Call, target: &'t Target) -> &'t [DeploymentIdx] {
+        if call.spec.specific_deployment && call.current != call.spec.route {
+            return self.table.members_by_litellm_model_name(target);
+        }
+        self.table.members(target)
     }
 
     /// Every filter in ROUTING.md §2's order, stopping at the first refusal. Filters with a
@@ -303,10 +315,10 @@ impl Pipeline<'_> {
         }
     }
 
-    /// Retry-After of "no deployments available": until the first cooldown in the target ends.
-    fn first_cooldown_end(&self, target: &Target, now: Time) -> Option<Duration> {
-        self.table
-            .members(target)
+    /// Retry-After of "no deployments available": until the first cooldown among the target's
+    /// `members` ends.
+    fn first_cooldown_end(&self, members: &[DeploymentIdx], now: Time) -> Option<Duration> {
+        members
             .iter()
             .map(|d| self.health[d.get()].cooling_until)
             .filter(|until| *until > now)

@@ -294,8 +294,9 @@ pub fn run_explained<S: RecordSink>(
         .workload
         .mix
         .iter()
-        .map(|c| RequestSpec {
-            route: router.resolve(&c.model),
+        .map(|c| (c, router.resolve(&c.model)))
+        .map(|(c, route)| RequestSpec {
+            route,
             input_tokens: 0,
             stream: c.stream,
             num_retries: c.num_retries,
@@ -310,6 +311,7 @@ pub fn run_explained<S: RecordSink>(
             tags: router.request_tags(&c.tags),
             prompt: None,
             prompt_vector: None,
+            specific_deployment: router.routes_as_specific_deployment(&c.model, route),
         })
         .collect();
     let budget_keys: Vec<String> = router
