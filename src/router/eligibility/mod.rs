@@ -157,9 +157,8 @@ impl Pipeline<'_> {
         if trace.enabled() {
             trace.event(now, TraceEvent::Candidates(target));
         }
-        let members = self.starting_members(call, &target);
         candidates.clear();
-        candidates.extend_from_slice(members);
+        candidates.extend_from_slice(self.starting_members(call, &target));
         let mut result = self
             .filter(candidates, call, target, now, trace)
             .and_then(|()| self.pick(strategy, candidates, call, now, rng, trace));
@@ -167,7 +166,8 @@ impl Pipeline<'_> {
             && refusal.class == ErrorClass::NoDeploymentsAvailable
             && refusal.retry_after.is_none()
         {
-            refusal.retry_after = self.first_cooldown_end(members, now);
+            refusal.retry_after =
+                self.first_cooldown_end(self.starting_members(call, &target), now);
         }
         result
     }
@@ -177,10 +177,25 @@ impl Pipeline<'_> {
     /// the target's name (LiteLLM keeps `specific_deployment` for the fallbacks).
     #[inline]
     fn starting_members<'t>(&'t self, call: &Call, target: &'t Target) -> &'t [DeploymentIdx] {
-        if call.spec.specific_deployment && call.current != call.spec.route {
-            return self.table.members_by_litellm_model_name(target);
+        if call.spec.specific_deployment {
+            return self.specific_deployment_members(call, target);
         }
         self.table.members(target)
+    }
+
+    /// [`Pipeline::starting_members`] for a specific deployment's request, out of the common
+    /// path: its own target's members, or a fallback target's by `litellm_params.model`.
+    #[cold]
+    #[inline(never)]
+    fn specific_deployment_members<'t>(
+        &'t self,
+        call: &Call,
+        target: &'t Target,
+    ) -> &'t [DeploymentIdx] {
+        if call.current == call.spec.route {
+            return self.table.members(target);
+        }
+        self.table.members_by_litellm_model_name(target)
     }
 
     /// Every filter in ROUTING.md §2's order, stopping at the first refusal. Filters with a
