@@ -15,9 +15,10 @@ fn deployment_name(table: &DeploymentTable, d: crate::router::DeploymentIdx) -> 
     super::summary::label(c)
 }
 
-/// The name a trace's group event gives its route: the group's (a pinned deployment's group),
-/// or the `litellm_params.model`'s; `None` for a name nothing matches.
-fn route_name(table: &DeploymentTable, route: Route) -> Option<&str> {
+/// The name a trace's group event gives its route: the group's (for a pinned deployment its
+/// group's, where [`crate::router::Router::route_name`] gives the deployment's id), or the
+/// `litellm_params.model`'s; `None` for a name nothing matches.
+fn group_event_name(table: &DeploymentTable, route: Route) -> Option<&str> {
     match route {
         Route::To(Target::Model(m)) => Some(&table.litellm_model(m).name),
         Route::To(target) => table
@@ -34,7 +35,7 @@ pub fn explain(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Vec<Str
         .map(|(at, event)| {
             let what = match *event {
                 TraceEvent::Group { route, depth } => {
-                    let name = route_name(table, route).unwrap_or("<no such model>");
+                    let name = group_event_name(table, route).unwrap_or("<no such model>");
                     if depth == 0 {
                         format!("try model group {name}")
                     } else {
@@ -157,7 +158,7 @@ pub fn explain_json(trace: &[(Time, TraceEvent)], table: &DeploymentTable) -> Ve
         .map(|(at, event)| {
             let mut fields = match *event {
                 TraceEvent::Group { route, depth } => {
-                    let name = route_name(table, route).map(str::to_string);
+                    let name = group_event_name(table, route).map(str::to_string);
                     json!({"event": "group", "group": name, "depth": depth})
                 }
                 TraceEvent::AutoRouted {

@@ -294,24 +294,26 @@ pub fn run_explained<S: RecordSink>(
         .workload
         .mix
         .iter()
-        .map(|c| (c, router.resolve(&c.model)))
-        .map(|(c, route)| RequestSpec {
-            route,
-            input_tokens: 0,
-            stream: c.stream,
-            num_retries: c.num_retries,
-            fallbacks: c.fallbacks.as_ref().map(|names| {
-                names
-                    .iter()
-                    .map(|n| router.resolve(n))
-                    .collect::<Arc<[Route]>>()
-            }),
-            disable_fallbacks: c.disable_fallbacks,
-            timeout: c.timeout,
-            tags: router.request_tags(&c.tags),
-            prompt: None,
-            prompt_vector: None,
-            specific_deployment: router.routes_as_specific_deployment(&c.model, route),
+        .map(|c| {
+            let route = router.resolve(&c.model);
+            RequestSpec {
+                route,
+                input_tokens: 0,
+                stream: c.stream,
+                num_retries: c.num_retries,
+                fallbacks: c.fallbacks.as_ref().map(|names| {
+                    names
+                        .iter()
+                        .map(|n| router.resolve(n))
+                        .collect::<Arc<[Route]>>()
+                }),
+                disable_fallbacks: c.disable_fallbacks,
+                timeout: c.timeout,
+                tags: router.request_tags(&c.tags),
+                prompt: None,
+                prompt_vector: None,
+                specific_deployment: router.routes_as_specific_deployment(&c.model, route),
+            }
         })
         .collect();
     let budget_keys: Vec<String> = router
